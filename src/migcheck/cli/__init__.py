@@ -1,0 +1,74 @@
+"""The ``migcheck`` command line: a click group whose subcommands load lazily.
+
+Each subcommand lives in its own module under ``migcheck.cli`` and is imported only when it is
+invoked, so ``migcheck lint`` never pays for importing SQLAlchemy or the server backends.
+Every :class:`~migcheck.errors.MigcheckError` becomes one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from typing import Any
+
+import click
+
+from migcheck import __version__
+from migcheck.errors import MigcheckError
+
+#: subcommand name -> "module:attribute" of its click command
+COMMANDS: dict[str, str] = {
+    "doctor": "migcheck.cli.doctor:doctor",
+    "lint": "migcheck.cli.lint:lint",
+    "rules": "migcheck.cli.lint:rules",
+    "explain": "migcheck.cli.lint:explain",
+    "verify": "migcheck.cli.verify:verify",
+    "init": "migcheck.cli.init:init",
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a subcommand's module only when that subcommand runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Return the subcommand names that have a module installed."""
+        return sorted(name for name in COMMANDS if _importable(COMMANDS[name]))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import and return the named subcommand, or None when it does not exist."""
+        target = COMMANDS.get(cmd_name)
+        if target is None or not _importable(target):
+            return None
+        module_name, attr = target.split(":")
+        command = getattr(importlib.import_module(module_name), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the subcommand, turning user-facing errors into one line and exit code 2."""
+        try:
+            return super().invoke(ctx)
+        except MigcheckError as error:
+            click.echo(f"migcheck: error: {error}", err=True)
+            ctx.exit(2)
+
+
+def _importable(target: str) -> bool:
+    module_name = target.split(":")[0]
+    return importlib.util.find_spec(module_name) is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="migcheck")
+def cli() -> None:
+    """Make Alembic migrations safe to ship on PostgreSQL that serves traffic."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    try:
+        cli.main(args=argv, prog_name="migcheck", standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("migcheck: interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,60 @@
+"""Plain data shared by every part of migcheck: findings, severities and results."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.IntEnum):
+    """How serious a finding is; ordered so that ``a >= b`` means *a is at least as bad*."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        """Lower-case name used in every output format (``"warning"``)."""
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """Read a severity from its name; raises ``ValueError`` naming the choices."""
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            choices = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r} (choose from {choices})") from None
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something is: a file, a 1-based line and column, and optionally a revision id."""
+
+    path: str
+    line: int = 1
+    column: int = 1
+    revision: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found by a rule, with the fix a reviewer should apply."""
+
+    rule: str
+    name: str
+    severity: Severity
+    location: Location
+    message: str
+    fix: str = ""
+    statement: str = ""
+
+
+@dataclass
+class Report:
+    """Everything one ``migcheck lint`` run found."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    statements: int = 0

@@ -1,0 +1,180 @@
+"""Loading an Alembic project: its Config, ScriptDirectory, revision graph and order.
+
+Everything that needs to know "which revisions exist and in what order" asks this module.
+Errors in the user's project (no alembic.ini, a broken revision file, a cycle) become a
+:class:`~migcheck.errors.MigcheckError` that names the file or revision.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from alembic.config import Config
+from alembic.script import Script, ScriptDirectory
+from alembic.util import CommandError
+
+from migcheck.errors import MigcheckError
+
+
+@dataclass
+class Project:
+    """An Alembic project loaded from its ini file.
+
+    ``revisions`` is every revision in a valid topological order, base first: each revision comes
+    after all of its ``down_revision`` parents and its ``depends_on`` dependencies.
+    """
+
+    ini_path: Path
+    config: Config
+    script: ScriptDirectory
+    revisions: list[Script] = field(default_factory=list)
+
+    @property
+    def heads(self) -> tuple[str, ...]:
+        """Revision ids of the current heads."""
+        return tuple(self.script.get_heads())
+
+    @property
+    def root(self) -> Path:
+        """The directory that holds the ini file."""
+        return self.ini_path.parent
+
+    def get(self, revision: str) -> Script:
+        """Return one revision by id (or unique prefix); MigcheckError when there is none."""
+        try:
+            script = self.script.get_revision(revision)
+        except CommandError as error:
+            raise MigcheckError(f"revision {revision!r}: {error}") from None
+        if script is None:
+            raise MigcheckError(f"revision {revision!r} not found in {self.script.dir}")
+        return script
+
+    def parents(self, script: Script) -> tuple[str, ...]:
+        """The revision ids a downgrade of ``script`` lands on (empty for a base revision)."""
+        return _as_tuple(script.down_revision)
+
+    def between(self, start: str | None = None, end: str | None = None) -> list[Script]:
+        """Revisions in order, from ``start`` (inclusive) to ``end`` (inclusive).
+
+        ``start`` keeps that revision and everything after it in the order that descends from it;
+        ``end`` keeps that revision and its ancestors.
+        """
+        selected = self.revisions
+        if start is not None:
+            first = self.get(start).revision
+            descendants = {first} | _descendants(self.revisions, first)
+            selected = [s for s in selected if s.revision in descendants]
+        if end is not None:
+            last = self.get(end).revision
+            ancestors = {last} | _ancestors(self.revisions, last)
+            selected = [s for s in selected if s.revision in ancestors]
+        return selected
+
+
+def find_ini(path: str | os.PathLike[str]) -> Path:
+    """Resolve a path to an alembic.ini: the file itself, or ``alembic.ini`` in a directory."""
+    candidate = Path(path)
+    if candidate.is_dir():
+        candidate = candidate / "alembic.ini"
+    if not candidate.is_file():
+        raise MigcheckError(f"{path}: no alembic.ini found (pass the file or its directory)")
+    return candidate.resolve()
+
+
+def load_project(
+    path: str | os.PathLike[str],
+    *,
+    name: str = "alembic",
+    x_args: Sequence[str] = (),
+) -> Project:
+    """Load the Alembic project whose ini file is ``path`` (or lives in directory ``path``).
+
+    ``name`` selects the ini section (alembic's ``--name``); ``x_args`` are ``key=value`` strings
+    passed through as alembic's ``-x``.
+    """
+    ini_path = find_ini(path)
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(ini_path)
+    except configparser.Error as error:
+        raise MigcheckError(f"{ini_path}: cannot parse: {error}".splitlines()[0]) from None
+    if not parser.has_section(name):
+        raise MigcheckError(f"{ini_path}: no [{name}] section (choose one with --name)")
+    config = Config(str(ini_path), ini_section=name)
+    config.cmd_opts = _cmd_opts(list(x_args))
+    if not config.get_main_option("script_location"):
+        raise MigcheckError(f"{ini_path}: [{name}] has no script_location")
+    try:
+        script = ScriptDirectory.from_config(config)
+        revisions = _topological(script)
+    except CommandError as error:
+        raise MigcheckError(f"{ini_path}: {error}".splitlines()[0]) from None
+    except (SyntaxError, ImportError) as error:
+        where = getattr(error, "filename", None) or ini_path
+        raise MigcheckError(f"{where}: cannot load revision: {error}".splitlines()[0]) from None
+    return Project(ini_path=ini_path, config=config, script=script, revisions=revisions)
+
+
+def _cmd_opts(x_args: list[str]) -> object:
+    from argparse import Namespace
+
+    return Namespace(x=x_args or None)
+
+
+def _as_tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+def _requirements(script: Script) -> tuple[str, ...]:
+    return _as_tuple(script.down_revision) + _as_tuple(script._resolved_dependencies)
+
+
+def _topological(script_dir: ScriptDirectory) -> list[Script]:
+    """Order revisions so that parents and dependencies come first; ties keep file order."""
+    scripts = list(reversed(list(script_dir.walk_revisions())))
+    by_id = {s.revision: s for s in scripts}
+    placed: set[str] = set()
+    ordered: list[Script] = []
+    pending = scripts
+    while pending:
+        remaining: list[Script] = []
+        for s in pending:
+            if all(r in placed or r not in by_id for r in _requirements(s)):
+                ordered.append(s)
+                placed.add(s.revision)
+            else:
+                remaining.append(s)
+        if len(remaining) == len(pending):
+            stuck = ", ".join(s.revision for s in remaining[:5])
+            raise MigcheckError(f"revision graph has a cycle through: {stuck}")
+        pending = remaining
+    return ordered
+
+
+def _descendants(scripts: list[Script], revision: str) -> set[str]:
+    found: set[str] = set()
+    for s in scripts:
+        if any(r == revision or r in found for r in _requirements(s)):
+            found.add(s.revision)
+    return found
+
+
+def _ancestors(scripts: list[Script], revision: str) -> set[str]:
+    by_id = {s.revision: s for s in scripts}
+    found: set[str] = set()
+    stack = list(_requirements(by_id[revision])) if revision in by_id else []
+    while stack:
+        rev = stack.pop()
+        if rev in found or rev not in by_id:
+            continue
+        found.add(rev)
+        stack.extend(_requirements(by_id[rev]))
+    return found
