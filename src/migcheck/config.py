@@ -94,7 +94,9 @@ def parse_settings(table: dict[str, Any], path: Path) -> Settings:
     where = f"{path}: [tool.migcheck]"
     unknown = sorted(set(table) - _KEYS)
     if unknown:
-        raise MigcheckError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_KEYS))})")
+        raise MigcheckError(
+            f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_KEYS))})"
+        )
     values: dict[str, Any] = {"source": path}
     for key, raw in table.items():
         name = key.replace("-", "_")
@@ -109,7 +111,7 @@ def _convert(name: str, raw: Any, where: str) -> Any:
         return frozenset(r.upper() for r in raw)
     if name == "severity":
         if not isinstance(raw, dict):
-            raise MigcheckError(f"{where}: severity must be a table of RULE = \"level\"")
+            raise MigcheckError(f'{where}: severity must be a table of RULE = "level"')
         try:
             return {str(k).upper(): Severity.parse(str(v)) for k, v in raw.items()}
         except ValueError as error:
@@ -128,5 +130,5 @@ def _convert(name: str, raw: Any, where: str) -> Any:
             raise MigcheckError(f"{where}: retry-backoff must be a number of seconds")
         return float(raw)
     if not isinstance(raw, (str, int)):
-        raise MigcheckError(f"{where}: {name.replace('_', '-')} must be a duration like \"2s\"")
+        raise MigcheckError(f'{where}: {name.replace("_", "-")} must be a duration like "2s"')
     return str(raw)

