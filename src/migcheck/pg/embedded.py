@@ -53,6 +53,7 @@ SETTINGS = {
     "logging_collector": "off",
     "unix_socket_permissions": "0777",
     "max_locks_per_transaction": "256",
+    "dynamic_shared_memory_type": "mmap",
 }
 
 

@@ -1,0 +1,71 @@
+"""The url backend: works only inside its own databases and drops them at the end."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from migcheck.errors import MigcheckError
+from migcheck.pg import Server, choose_backend, start_server
+from migcheck.pg.url import parse_url
+
+
+def _names(server: Server) -> set[str]:
+    return {r[0] for r in server.admin.execute("SELECT datname FROM pg_database")}
+
+
+def test_url_backend_creates_and_drops_only_its_own(pg_server: Server) -> None:
+    bystander = pg_server.create_database()
+    with psycopg.connect(bystander.conninfo, autocommit=True) as conn:
+        conn.execute("CREATE TABLE keep (id int)")
+    before = _names(pg_server)
+    url = pg_server.endpoint.url("postgres")
+    with start_server("url", database_url=url) as server:
+        assert server.backend == "url"
+        mine = server.create_database()
+        clone = server.create_database(template=mine)
+        assert {mine.name, clone.name} <= _names(pg_server)
+        assert mine.name.startswith("migcheck_")
+    assert _names(pg_server) == before
+    with psycopg.connect(bystander.conninfo) as conn:
+        assert conn.execute("SELECT to_regclass('keep') IS NOT NULL").fetchone() == (True,)
+    pg_server.drop_database(bystander)
+
+
+def test_url_from_environment(pg_server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MIGCHECK_DATABASE_URL", pg_server.endpoint.url("postgres"))
+    assert choose_backend("auto") == "url"
+    with start_server() as server:
+        assert server.backend == "url"
+
+
+def test_parse_url_variants() -> None:
+    endpoint, db = parse_url("postgresql+psycopg://u%40x:p%2Fw@db.example:6543/app")
+    assert (endpoint.host, endpoint.port, endpoint.user, endpoint.password, db) == (
+        "db.example",
+        6543,
+        "u@x",
+        "p/w",
+        "app",
+    )
+    endpoint, db = parse_url("postgresql://postgres@/postgres?host=/tmp/sock&port=5999")
+    assert (endpoint.host, endpoint.port, db) == ("/tmp/sock", 5999, "postgres")
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://root@localhost/db", "expected a postgresql:// URL"),
+        ("postgresql://nobody@127.0.0.1:1/db", "cannot connect"),
+    ],
+)
+def test_bad_urls_name_the_option(url: str, message: str) -> None:
+    server = start_server("url", database_url=url)
+    with pytest.raises(MigcheckError, match=f"--database-url: {message}"):
+        server.__enter__()
+
+
+def test_url_backend_needs_a_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MIGCHECK_DATABASE_URL", raising=False)
+    with pytest.raises(MigcheckError, match="needs --database-url"), start_server("url"):
+        pass
