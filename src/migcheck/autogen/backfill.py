@@ -1,0 +1,165 @@
+"""The batched, resumable backfill behind ``op.backfill``.
+
+Rows are updated in batches of consecutive key values (the primary key by default): each batch
+picks the next ``batch_size`` keys above the last one done that still match ``where``, updates
+them and commits, under lock_timeout with retries. A rerun after an interruption only touches
+rows that still match ``where``, so it resumes. Offline (``--sql``) the same loop is written as
+one ``DO`` block that commits after every batch (PostgreSQL 11+, outside a transaction block).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import sqlalchemy as sa
+
+from migcheck.autogen import sql
+from migcheck.autogen.ops import BackfillOp
+from migcheck.autogen.runtime import Steps, log
+from migcheck.errors import MigcheckError
+
+#: seconds between two progress lines
+PROGRESS_EVERY = 2.0
+
+_PRIMARY_KEY = """
+SELECT a.attname
+FROM pg_index i
+JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+WHERE i.indrelid = to_regclass(:relation) AND i.indisprimary
+"""
+
+
+def run_backfill(steps: Steps, operation: BackfillOp) -> None:
+    """Run (or, offline, write) the backfill; called outside the migration's transaction."""
+    relation = sql.qualified(operation.table_name, operation.schema)
+    placeholders = sorted(operation.placeholders())
+    if placeholders:
+        message = (
+            f"backfill of {relation}: replace FILL_IN with the value existing rows get for "
+            f"{', '.join(placeholders)} (edit the revision file; migcheck never guesses data)"
+        )
+        if steps.offline:
+            steps.emit(
+                f"DO $migcheck$ BEGIN RAISE EXCEPTION {sql.literal(message)}; END $migcheck$"
+            )
+            return
+        raise MigcheckError(message)
+    batch_size = operation.batch_size or steps.limits.backfill_batch_size
+    if batch_size < 1:
+        raise MigcheckError(f"backfill of {relation}: batch_size must be at least 1")
+    if steps.offline:
+        steps.emit(_do_block(operation, relation, batch_size, steps.limits.lock_timeout))
+        return
+    key = operation.key or _primary_key(steps, operation, relation)
+    _run_online(steps, operation, relation, key, batch_size)
+
+
+def _primary_key(steps: Steps, operation: BackfillOp, relation: str) -> str:
+    rows = steps.query(_PRIMARY_KEY, relation=relation)
+    if len(rows) != 1:
+        raise MigcheckError(
+            f"backfill of {relation}: the table needs a single-column primary key, "
+            "or pass key='<an indexed, unique column>'"
+        )
+    return str(rows[0][0])
+
+
+def _table(operation: BackfillOp, key: str) -> sa.TableClause:
+    names = dict.fromkeys([key, *operation.values])
+    return sa.table(operation.table_name, *(sa.column(n) for n in names), schema=operation.schema)
+
+
+def _condition(operation: BackfillOp) -> sa.ColumnElement[bool]:
+    return sa.text(f"({operation.where})") if operation.where else sa.true()  # type: ignore[return-value]
+
+
+def _assignments(operation: BackfillOp, table: sa.TableClause) -> dict[Any, Any]:
+    return {table.c[name]: value for name, value in operation.values.items()}
+
+
+def _run_online(
+    steps: Steps, operation: BackfillOp, relation: str, key: str, batch_size: int
+) -> None:
+    table = _table(operation, key)
+    key_column = table.c[key]
+    condition = _condition(operation)
+    last: Any = None
+    done = batches = 0
+    started = reported = time.monotonic()
+    what = f"backfill {relation}"
+    while True:
+        window = condition if last is None else sa.and_(condition, key_column > last)
+        keys = sa.select(key_column).where(window).order_by(key_column).limit(batch_size)
+        high_query = sa.select(sa.func.max(keys.subquery().c[key]))
+        outcome: dict[str, Any] = {}
+
+        def attempt(
+            window: Any = window, high_query: Any = high_query, outcome: dict[str, Any] = outcome
+        ) -> None:
+            steps.emit("BEGIN")
+            for line in steps._settings(local=True, brief=True):
+                steps.emit(line)
+            high = steps.execute(high_query).scalar()
+            count = 0
+            if high is not None:
+                update = (
+                    sa.update(table)
+                    .where(window, key_column <= high)
+                    .values(_assignments(operation, table))
+                )
+                count = steps.execute(update).rowcount
+            steps.emit("COMMIT")
+            outcome.update(high=high, count=count)
+
+        steps.retrying(what, attempt, cleanup=steps.rollback)
+        if outcome["high"] is None:
+            break
+        last = outcome["high"]
+        done += outcome["count"]
+        batches += 1
+        now = time.monotonic()
+        if now - reported >= PROGRESS_EVERY:
+            log.info(
+                "%s: %d rows in %d batches so far (up to %s=%r)", what, done, batches, key, last
+            )
+            reported = now
+        if operation.pause:
+            time.sleep(operation.pause)
+    log.info(
+        "%s: done, %d rows in %d batches, %.1fs", what, done, batches, time.monotonic() - started
+    )
+
+
+def _do_block(operation: BackfillOp, relation: str, batch_size: int, lock_timeout: str) -> str:
+    if not operation.key:
+        raise MigcheckError(
+            f"backfill of {relation}: --sql output needs key='<primary key column>' in op.backfill"
+        )
+    key = sql.quote(operation.key)
+    table = _table(operation, operation.key)
+    set_clause = (
+        sa.update(table)
+        .values(_assignments(operation, table))
+        .compile(dialect=sql.DIALECT, compile_kwargs={"literal_binds": True})
+    )
+    where = f"({operation.where})" if operation.where else "true"
+    window = f"{where} AND (last_key IS NULL OR {key} > last_key)"
+    pause = f"\n        PERFORM pg_sleep({float(operation.pause)});" if operation.pause else ""
+    return f"""DO $migcheck$
+DECLARE
+    last_key {relation}.{key}%TYPE;
+    high_key {relation}.{key}%TYPE;
+BEGIN
+    LOOP
+        PERFORM set_config('lock_timeout', {sql.literal(lock_timeout)}, true);
+        SELECT max(batch.k) INTO high_key FROM (
+            SELECT {key} AS k FROM {relation} WHERE {window} ORDER BY {key} LIMIT {batch_size}
+        ) AS batch;
+        EXIT WHEN high_key IS NULL;
+        {set_clause} WHERE {window} AND {key} <= high_key;
+        last_key := high_key;
+        COMMIT;{pause}
+    END LOOP;
+END
+$migcheck$"""

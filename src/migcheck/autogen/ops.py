@@ -1,0 +1,471 @@
+"""migcheck's custom Alembic operations, as plain data.
+
+Each class is registered with ``Operations.register_operation`` so migration files can call it as
+``op.<name>(...)``; :mod:`migcheck.autogen.implementations` runs them and
+:mod:`migcheck.autogen.renderers` writes them into generated revision files. ``reverse()`` always
+returns an operation (downgrades are generated from it) and ``to_diff_tuple()`` feeds
+``alembic check``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from alembic.operations import MigrateOperation, Operations, ops
+from sqlalchemy.sql.elements import ColumnElement, TextClause
+
+from migcheck.autogen import sql
+
+IndexColumns = Sequence["str | TextClause | ColumnElement[Any]"]
+
+
+class NothingToUndoOp(MigrateOperation):
+    """The reverse of a step that needs no undoing (validating, backfilling): renders nothing."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def reverse(self) -> NothingToUndoOp:
+        """Still nothing to do."""
+        return self
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """A diff entry naming the reason."""
+        return ("nothing_to_undo", self.reason)
+
+
+@Operations.register_operation("create_index_concurrently")
+class CreateIndexConcurrentlyOp(ops.CreateIndexOp):
+    """``CREATE INDEX CONCURRENTLY IF NOT EXISTS``, dropping an INVALID leftover first."""
+
+    def reverse(self) -> DropIndexConcurrentlyOp:
+        """Drop the index again, concurrently."""
+        return DropIndexConcurrentlyOp.from_index(self.to_index())
+
+    @classmethod
+    def create_index_concurrently(
+        cls,
+        operations: Operations,
+        index_name: str,
+        table_name: str,
+        columns: IndexColumns,
+        *,
+        schema: str | None = None,
+        unique: bool = False,
+        **kw: Any,
+    ) -> None:
+        """Build an index without blocking writes (outside the migration's transaction)."""
+        operations.invoke(cls(index_name, table_name, columns, schema=schema, unique=unique, **kw))
+
+
+@Operations.register_operation("drop_index_concurrently")
+class DropIndexConcurrentlyOp(ops.DropIndexOp):
+    """``DROP INDEX CONCURRENTLY IF EXISTS``."""
+
+    def reverse(self) -> CreateIndexConcurrentlyOp:
+        """Build the index again, concurrently."""
+        index = self.to_index()
+        return CreateIndexConcurrentlyOp(
+            self.index_name,
+            str(self.table_name),
+            list(index.expressions),
+            schema=self.schema,
+            unique=bool(index.unique),
+            **index.kwargs,
+        )
+
+    @classmethod
+    def from_index(cls, index: Any) -> DropIndexConcurrentlyOp:
+        """The op that drops ``index``, remembering it so the reverse can rebuild it."""
+        plain = ops.DropIndexOp.from_index(index)
+        return cls(
+            plain.index_name,
+            plain.table_name,
+            schema=plain.schema,
+            _reverse=plain._reverse,
+            **plain.kw,
+        )
+
+    @classmethod
+    def drop_index_concurrently(
+        cls,
+        operations: Operations,
+        index_name: str,
+        table_name: str | None = None,
+        *,
+        schema: str | None = None,
+        **kw: Any,
+    ) -> None:
+        """Drop an index without blocking reads or writes (``kw``: the index's dialect options)."""
+        operations.invoke(cls(index_name, table_name, schema=schema, **kw))
+
+
+@Operations.register_operation("drop_constraint_if_exists")
+class DropConstraintIfExistsOp(ops.DropConstraintOp):
+    """``ALTER TABLE ... DROP CONSTRAINT IF EXISTS`` in its own short transaction."""
+
+    def reverse(self) -> ops.AddConstraintOp:
+        """Recreate the constraint the safe way (the one this op was generated to undo)."""
+        if isinstance(self._reverse, SAFE_CONSTRAINT_OPS):
+            return self._reverse
+        return safe_constraint_op(super().reverse())
+
+    @classmethod
+    def drop_constraint_if_exists(
+        cls,
+        operations: Operations,
+        constraint_name: str,
+        table_name: str,
+        *,
+        schema: str | None = None,
+    ) -> None:
+        """Drop a constraint under lock_timeout; nothing happens when it is already gone."""
+        operations.invoke(cls(constraint_name, table_name, schema=schema))
+
+
+@Operations.register_operation("create_foreign_key_not_valid")
+class CreateForeignKeyNotValidOp(ops.CreateForeignKeyOp):
+    """``ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID``: no scan, a brief lock on both tables."""
+
+    def reverse(self) -> DropConstraintIfExistsOp:
+        """Drop the constraint."""
+        return _drop(self, "foreignkey")
+
+    @classmethod
+    def create_foreign_key_not_valid(
+        cls,
+        operations: Operations,
+        constraint_name: str,
+        source_table: str,
+        referent_table: str,
+        local_cols: list[str],
+        remote_cols: list[str],
+        **kw: Any,
+    ) -> None:
+        """Add a foreign key that only checks new rows until ``validate_constraint`` runs."""
+        operations.invoke(
+            cls(constraint_name, source_table, referent_table, local_cols, remote_cols, **kw)
+        )
+
+
+@Operations.register_operation("create_check_constraint_not_valid")
+class CreateCheckConstraintNotValidOp(ops.CreateCheckConstraintOp):
+    """``ADD CONSTRAINT ... CHECK (...) NOT VALID``: no scan, a brief lock."""
+
+    def reverse(self) -> DropConstraintIfExistsOp:
+        """Drop the constraint."""
+        return _drop(self, "check")
+
+    @classmethod
+    def create_check_constraint_not_valid(
+        cls,
+        operations: Operations,
+        constraint_name: str,
+        table_name: str,
+        condition: str | TextClause | ColumnElement[Any],
+        *,
+        schema: str | None = None,
+        **kw: Any,
+    ) -> None:
+        """Add a CHECK constraint that only checks new rows until ``validate_constraint`` runs."""
+        operations.invoke(cls(constraint_name, table_name, condition, schema=schema, **kw))
+
+
+@Operations.register_operation("create_unique_constraint_concurrently")
+class CreateUniqueConstraintConcurrentlyOp(ops.CreateUniqueConstraintOp):
+    """A unique index built concurrently, then ``ADD CONSTRAINT ... UNIQUE USING INDEX``."""
+
+    def reverse(self) -> DropConstraintIfExistsOp:
+        """Drop the constraint (which drops its index)."""
+        return _drop(self, "unique")
+
+    @classmethod
+    def create_unique_constraint_concurrently(
+        cls,
+        operations: Operations,
+        constraint_name: str,
+        table_name: str,
+        columns: Sequence[str],
+        *,
+        schema: str | None = None,
+        **kw: Any,
+    ) -> None:
+        """Add a UNIQUE constraint without blocking writes while its index builds."""
+        operations.invoke(cls(constraint_name, table_name, columns, schema=schema, **kw))
+
+
+@Operations.register_operation("validate_constraint")
+class ValidateConstraintOp(MigrateOperation):
+    """``ALTER TABLE ... VALIDATE CONSTRAINT`` in its own transaction (reads and writes go on)."""
+
+    def __init__(self, constraint_name: str, table_name: str, *, schema: str | None = None) -> None:
+        self.constraint_name = constraint_name
+        self.table_name = table_name
+        self.schema = schema
+
+    def reverse(self) -> NothingToUndoOp:
+        """Validation has nothing to undo; the constraint's own reverse drops it."""
+        return NothingToUndoOp(f"validation of {self.constraint_name}")
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """A diff entry for ``alembic check``."""
+        return ("validate_constraint", self.schema, self.table_name, self.constraint_name)
+
+    @classmethod
+    def validate_constraint(
+        cls,
+        operations: Operations,
+        constraint_name: str,
+        table_name: str,
+        *,
+        schema: str | None = None,
+    ) -> None:
+        """Check existing rows against a NOT VALID constraint."""
+        operations.invoke(cls(constraint_name, table_name, schema=schema))
+
+
+@Operations.register_operation("add_not_null_constraint")
+class AddNotNullConstraintOp(MigrateOperation):
+    """SET NOT NULL without a long lock.
+
+    ``CHECK (col IS NOT NULL) NOT VALID`` -> ``VALIDATE`` in its own transaction ->
+    ``SET NOT NULL`` (PostgreSQL 12+ trusts the validated check and skips the scan) -> drop
+    the check.
+    """
+
+    def __init__(self, table_name: str, column_name: str, *, schema: str | None = None) -> None:
+        self.table_name = table_name
+        self.column_name = column_name
+        self.schema = schema
+
+    @property
+    def check_name(self) -> str:
+        """The name of the temporary CHECK constraint."""
+        return sql.identifier_name(self.table_name, self.column_name, suffix="not_null")
+
+    def reverse(self) -> DropNotNullConstraintOp:
+        """Make the column nullable again."""
+        return DropNotNullConstraintOp(self.table_name, self.column_name, schema=self.schema)
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """A diff entry for ``alembic check``."""
+        return ("add_not_null_constraint", self.schema, self.table_name, self.column_name)
+
+    @classmethod
+    def add_not_null_constraint(
+        cls,
+        operations: Operations,
+        table_name: str,
+        column_name: str,
+        *,
+        schema: str | None = None,
+    ) -> None:
+        """Make a column NOT NULL while reads and writes go on."""
+        operations.invoke(cls(table_name, column_name, schema=schema))
+
+
+@Operations.register_operation("drop_not_null_constraint")
+class DropNotNullConstraintOp(MigrateOperation):
+    """``ALTER COLUMN ... DROP NOT NULL`` in its own short transaction under lock_timeout."""
+
+    def __init__(self, table_name: str, column_name: str, *, schema: str | None = None) -> None:
+        self.table_name = table_name
+        self.column_name = column_name
+        self.schema = schema
+
+    def reverse(self) -> AddNotNullConstraintOp:
+        """Make the column NOT NULL again, the safe way."""
+        return AddNotNullConstraintOp(self.table_name, self.column_name, schema=self.schema)
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """A diff entry for ``alembic check``."""
+        return ("drop_not_null_constraint", self.schema, self.table_name, self.column_name)
+
+    @classmethod
+    def drop_not_null_constraint(
+        cls,
+        operations: Operations,
+        table_name: str,
+        column_name: str,
+        *,
+        schema: str | None = None,
+    ) -> None:
+        """Make a column nullable."""
+        operations.invoke(cls(table_name, column_name, schema=schema))
+
+
+class FillIn:
+    """The placeholder a person must replace with the value existing rows get.
+
+    A backfill whose values still hold it fails at once when it runs (and writes a statement
+    that fails in ``--sql`` output), so a migration never guesses data silently.
+    """
+
+    def __init__(self, hint: str = "") -> None:
+        self.hint = hint
+
+    def __repr__(self) -> str:
+        return f"FILL_IN({self.hint!r})" if self.hint else "FILL_IN()"
+
+    def __call__(self, hint: str) -> FillIn:
+        """A placeholder carrying a hint for the person filling it in."""
+        return FillIn(hint)
+
+
+#: ``values={"col": FILL_IN}`` or ``FILL_IN("hint")`` in a generated backfill
+FILL_IN = FillIn()
+
+
+@Operations.register_operation("backfill")
+class BackfillOp(MigrateOperation):
+    """``UPDATE`` existing rows in batches by primary-key range, one short transaction each.
+
+    Resumable: each batch only touches rows that still match ``where``, so a rerun after an
+    interruption continues where it stopped.
+    """
+
+    def __init__(
+        self,
+        table_name: str,
+        values: Mapping[str, Any],
+        *,
+        where: str | None = None,
+        key: str | None = None,
+        batch_size: int | None = None,
+        pause: float = 0.0,
+        schema: str | None = None,
+    ) -> None:
+        self.table_name = table_name
+        self.values = dict(values)
+        self.where = where
+        self.key = key
+        self.batch_size = batch_size
+        self.pause = pause
+        self.schema = schema
+
+    def placeholders(self) -> Iterator[str]:
+        """Columns whose value is still the FILL_IN placeholder."""
+        return (column for column, value in self.values.items() if isinstance(value, FillIn))
+
+    def reverse(self) -> NothingToUndoOp:
+        """A backfill is not undone (the downgrade of the column that needed it drops it)."""
+        return NothingToUndoOp(f"backfill of {self.table_name}")
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """A diff entry for ``alembic check``."""
+        return ("backfill", self.schema, self.table_name, tuple(self.values))
+
+    @classmethod
+    def backfill(
+        cls,
+        operations: Operations,
+        table_name: str,
+        values: Mapping[str, Any],
+        *,
+        where: str | None = None,
+        key: str | None = None,
+        batch_size: int | None = None,
+        pause: float = 0.0,
+        schema: str | None = None,
+    ) -> None:
+        """Set ``values`` on the rows matching ``where``, in small batches.
+
+        ``values`` maps column names to Python values or SQL expressions (``sa.text(...)``).
+        ``key`` is the (single, orderable) column to range over; the primary key by default.
+        ``batch_size`` defaults to ``[tool.migcheck] backfill-batch-size``; ``pause`` is the
+        number of seconds to sleep between batches.
+        """
+        operations.invoke(
+            cls(
+                table_name,
+                values,
+                where=where,
+                key=key,
+                batch_size=batch_size,
+                pause=pause,
+                schema=schema,
+            )
+        )
+
+
+@Operations.register_operation("lock_timeout_retries")
+class LockTimeoutBlockOp(ops.OpContainer):
+    """Plain Alembic operations run in their own short transaction under lock_timeout.
+
+    Written in a revision as::
+
+        for attempt in op.lock_timeout_retries():
+            with attempt:
+                op.add_column(...)
+    """
+
+    def __init__(self, ops: Sequence[MigrateOperation] = ()) -> None:
+        super().__init__(list(ops))
+
+    def reverse(self) -> LockTimeoutBlockOp:
+        """The reverse of each operation, in reverse order, in a block of its own."""
+        return LockTimeoutBlockOp([op.reverse() for op in reversed(self.ops)])
+
+    @classmethod
+    def lock_timeout_retries(cls, operations: Operations) -> Any:
+        """Attempts for a block of operations; see :class:`migcheck.autogen.runtime.Attempt`."""
+        return operations.invoke(cls())
+
+
+#: every migcheck operation (already safe: the rewriter leaves them as they are)
+MIGCHECK_OPS: tuple[type[MigrateOperation], ...] = (
+    NothingToUndoOp,
+    CreateIndexConcurrentlyOp,
+    DropIndexConcurrentlyOp,
+    DropConstraintIfExistsOp,
+    CreateForeignKeyNotValidOp,
+    CreateCheckConstraintNotValidOp,
+    CreateUniqueConstraintConcurrentlyOp,
+    ValidateConstraintOp,
+    AddNotNullConstraintOp,
+    DropNotNullConstraintOp,
+    BackfillOp,
+)
+
+SAFE_CONSTRAINT_OPS = (
+    CreateForeignKeyNotValidOp,
+    CreateCheckConstraintNotValidOp,
+    CreateUniqueConstraintConcurrentlyOp,
+)
+
+
+def safe_constraint_op(op: ops.AddConstraintOp) -> ops.AddConstraintOp:
+    """The migcheck version of a plain add-constraint op (others come back unchanged)."""
+    if isinstance(op, SAFE_CONSTRAINT_OPS):
+        return op
+    if isinstance(op, ops.CreateForeignKeyOp):
+        return CreateForeignKeyNotValidOp(
+            op.constraint_name,
+            op.source_table,
+            op.referent_table,
+            op.local_cols,
+            op.remote_cols,
+            **op.kw,
+        )
+    if isinstance(op, ops.CreateCheckConstraintOp):
+        return CreateCheckConstraintNotValidOp(
+            op.constraint_name, op.table_name, op.condition, schema=op.schema, **op.kw
+        )
+    if isinstance(op, ops.CreateUniqueConstraintOp):
+        return CreateUniqueConstraintConcurrentlyOp(
+            op.constraint_name, op.table_name, op.columns, schema=op.schema, **op.kw
+        )
+    return op
+
+
+def _drop(op: ops.AddConstraintOp, kind: str) -> DropConstraintIfExistsOp:
+    constraint = op.to_constraint()
+    table = constraint.table
+    return DropConstraintIfExistsOp(
+        str(constraint.name),
+        table.name,
+        kind,
+        schema=table.schema,
+        _reverse=op,
+    )

@@ -1,0 +1,279 @@
+"""The rewriter: naive autogenerate operations in, zero-downtime operations out.
+
+On a table that already exists (one not created in the same revision):
+
+* ``create_index`` / ``drop_index`` -> ``create_index_concurrently`` / ``drop_index_concurrently``
+* a foreign key or CHECK -> ``..._not_valid`` then ``validate_constraint``
+* a unique constraint -> ``create_unique_constraint_concurrently`` (via a unique index)
+* ``alter_column(nullable=False)`` -> ``add_not_null_constraint``
+* a NOT NULL column without a server default -> three revisions: *expand* (add it nullable),
+  *backfill* (``op.backfill`` with a FILL_IN placeholder a person must replace) and *contract*
+  (``add_not_null_constraint``)
+* every other plain operation -> inside ``for attempt in op.lock_timeout_retries()``
+
+Operations on tables created in the same revision stay exactly as Alembic wrote them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from alembic.operations import MigrateOperation, ops
+from sqlalchemy import Column, MetaData
+
+from migcheck.autogen import sql
+from migcheck.autogen.ops import (
+    FILL_IN,
+    MIGCHECK_OPS,
+    AddNotNullConstraintOp,
+    BackfillOp,
+    CreateCheckConstraintNotValidOp,
+    CreateForeignKeyNotValidOp,
+    CreateIndexConcurrentlyOp,
+    CreateUniqueConstraintConcurrentlyOp,
+    DropIndexConcurrentlyOp,
+    LockTimeoutBlockOp,
+    ValidateConstraintOp,
+)
+
+#: the phases a change may need, in the order they ship
+PHASES = ("expand", "backfill", "contract")
+
+#: plain operations that take a brief ACCESS EXCLUSIVE lock and so run under lock_timeout
+_GUARDED = (
+    ops.AddColumnOp,
+    ops.DropColumnOp,
+    ops.AlterColumnOp,
+    ops.DropConstraintOp,
+    ops.DropTableOp,
+    ops.RenameTableOp,
+    ops.CreateTableCommentOp,
+    ops.DropTableCommentOp,
+)
+
+TableKey = tuple[str | None, str]
+
+
+@dataclass
+class Phased:
+    """Rewritten operations, by the phase (separate revision) they belong to."""
+
+    expand: list[MigrateOperation] = field(default_factory=list)
+    backfill: list[MigrateOperation] = field(default_factory=list)
+    contract: list[MigrateOperation] = field(default_factory=list)
+
+    def phases(self) -> list[tuple[str, list[MigrateOperation]]]:
+        """The non-empty phases in shipping order (expand always comes first)."""
+        found = [(name, getattr(self, name)) for name in PHASES]
+        return [found[0]] + [(name, found_ops) for name, found_ops in found[1:] if found_ops]
+
+
+class Rewriter:
+    """Rewrites one revision's upgrade operations.
+
+    ``created`` holds the tables the revision itself creates; ``split`` allows moving work into
+    later phases (off when rewriting downgrades); ``metadata`` is the target metadata, used to
+    find the primary key a backfill ranges over.
+    """
+
+    def __init__(
+        self, created: set[TableKey], metadata: Sequence[MetaData] = (), *, split: bool = True
+    ) -> None:
+        self.created = created
+        self.metadata = metadata
+        self.split = split
+
+    def rewrite(self, operations: Iterable[MigrateOperation]) -> Phased:
+        """Rewrite top-level operations into phases."""
+        phased = Phased()
+        pending: list[MigrateOperation] = []
+        for op in operations:
+            if (
+                isinstance(op, ops.ModifyTableOps)
+                and (op.schema, op.table_name) not in self.created
+            ):
+                _flush(pending, phased.expand)
+                self._table(op, phased)
+            elif isinstance(op, _GUARDED) and not isinstance(op, MIGCHECK_OPS):
+                pending.append(op)
+            else:
+                _flush(pending, phased.expand)
+                phased.expand.append(op)
+        _flush(pending, phased.expand)
+        return phased
+
+    def _table(self, table_ops: ops.ModifyTableOps, phased: Phased) -> None:
+        per_phase: dict[str, list[MigrateOperation]] = {name: [] for name in PHASES}
+        pending: list[MigrateOperation] = []
+        for op in _unwrapped(table_ops.ops):
+            if isinstance(op, ops.AddColumnOp) and self.split and _needs_backfill(op.column):
+                pending.append(_nullable_copy(op))
+                per_phase["backfill"].append(self._backfill(op))
+                per_phase["contract"].append(
+                    AddNotNullConstraintOp(op.table_name, str(op.column.name), schema=op.schema)
+                )
+                continue
+            if isinstance(op, ops.AlterColumnOp) and op.modify_nullable is False:
+                remaining = _without_nullable(op)
+                if remaining is not None:
+                    pending.append(remaining)
+                _flush(pending, per_phase["expand"])
+                per_phase["expand"].append(
+                    AddNotNullConstraintOp(op.table_name, op.column_name, schema=op.schema)
+                )
+                continue
+            safe = _safe(op)
+            if safe is None:
+                pending.append(op)
+                continue
+            _flush(pending, per_phase["expand"])
+            per_phase["expand"].extend(safe)
+        _flush(pending, per_phase["expand"])
+        for name in PHASES:
+            if per_phase[name]:
+                getattr(phased, name).append(
+                    ops.ModifyTableOps(
+                        table_ops.table_name, per_phase[name], schema=table_ops.schema
+                    )
+                )
+
+    def _backfill(self, op: ops.AddColumnOp) -> BackfillOp:
+        column = str(op.column.name)
+        return BackfillOp(
+            op.table_name,
+            {column: FILL_IN},
+            where=f"{sql.quote(column)} IS NULL",
+            key=self._primary_key(op.schema, op.table_name),
+            schema=op.schema,
+        )
+
+    def _primary_key(self, schema: str | None, table_name: str) -> str | None:
+        name = f"{schema}.{table_name}" if schema else table_name
+        for metadata in self.metadata:
+            table = metadata.tables.get(name)
+            if table is not None:
+                keys = list(table.primary_key.columns)
+                return str(keys[0].name) if len(keys) == 1 else None
+        return None
+
+
+def _flush(pending: list[MigrateOperation], into: list[MigrateOperation]) -> None:
+    if pending:
+        into.append(LockTimeoutBlockOp(list(pending)))
+        pending.clear()
+
+
+def _unwrapped(operations: Iterable[MigrateOperation]) -> Iterable[MigrateOperation]:
+    for op in operations:
+        if isinstance(op, LockTimeoutBlockOp):
+            yield from _unwrapped(op.ops)
+        else:
+            yield op
+
+
+def _safe(op: MigrateOperation) -> list[MigrateOperation] | None:
+    """The safe replacement of ``op``; None when it stays a plain guarded op."""
+    if isinstance(op, MIGCHECK_OPS):
+        return [op]
+    if isinstance(op, ops.CreateIndexOp):
+        return [
+            CreateIndexConcurrentlyOp(
+                op.index_name,
+                op.table_name,
+                op.columns,
+                schema=op.schema,
+                unique=op.unique,
+                **op.kw,
+            )
+        ]
+    if isinstance(op, ops.DropIndexOp):
+        return [
+            DropIndexConcurrentlyOp(
+                op.index_name, op.table_name, schema=op.schema, _reverse=op._reverse, **op.kw
+            )
+        ]
+    if isinstance(op, ops.CreateForeignKeyOp):
+        name = _given_name(op.constraint_name) or sql.identifier_name(
+            op.source_table, *op.local_cols, suffix="fkey"
+        )
+        fk = CreateForeignKeyNotValidOp(
+            name, op.source_table, op.referent_table, op.local_cols, op.remote_cols, **op.kw
+        )
+        return [fk, ValidateConstraintOp(name, op.source_table, schema=op.kw.get("source_schema"))]
+    if isinstance(op, ops.CreateCheckConstraintOp):
+        digest = hashlib.sha1(str(op.condition).encode()).hexdigest()[:8]
+        name = _given_name(op.constraint_name) or sql.identifier_name(
+            op.table_name, digest, suffix="check"
+        )
+        check = CreateCheckConstraintNotValidOp(
+            name, op.table_name, op.condition, schema=op.schema, **op.kw
+        )
+        return [check, ValidateConstraintOp(name, op.table_name, schema=op.schema)]
+    if isinstance(op, ops.CreateUniqueConstraintOp):
+        columns = [str(c) for c in op.columns]
+        name = _given_name(op.constraint_name) or sql.identifier_name(
+            op.table_name, *columns, suffix="key"
+        )
+        return [
+            CreateUniqueConstraintConcurrentlyOp(
+                name, op.table_name, op.columns, schema=op.schema, **op.kw
+            )
+        ]
+    if isinstance(op, _GUARDED):
+        return None
+    return [op]
+
+
+def _given_name(name: object) -> str | None:
+    """A constraint's name as a string; None when autogenerate left it unnamed."""
+    return str(name) if isinstance(name, str) and name else None
+
+
+def _needs_backfill(column: Column[Any]) -> bool:
+    """A NOT NULL column that existing rows cannot get a value for by themselves."""
+    return (
+        not column.nullable
+        and column.server_default is None
+        and column.computed is None
+        and column.identity is None
+        and not column.primary_key
+    )
+
+
+def _nullable_copy(op: ops.AddColumnOp) -> ops.AddColumnOp:
+    column = op.column._copy()
+    column.nullable = True
+    return ops.AddColumnOp(op.table_name, column, schema=op.schema, **op.kw)
+
+
+def _without_nullable(op: ops.AlterColumnOp) -> ops.AlterColumnOp | None:
+    """``op`` minus its nullable change; None when nothing else changes."""
+    if (
+        op.modify_type is None
+        and op.modify_server_default is False
+        and op.modify_comment is False
+        and op.modify_name is None
+    ):
+        return None
+    return ops.AlterColumnOp(
+        op.table_name,
+        op.column_name,
+        schema=op.schema,
+        existing_type=op.existing_type,
+        existing_server_default=op.existing_server_default,
+        existing_nullable=op.existing_nullable,
+        existing_comment=op.existing_comment,
+        modify_comment=op.modify_comment,
+        modify_server_default=op.modify_server_default,
+        modify_name=op.modify_name,
+        modify_type=op.modify_type,
+        **op.kw,
+    )
+
+
+def created_tables(operations: Iterable[MigrateOperation]) -> set[TableKey]:
+    """Tables a list of top-level operations creates."""
+    return {(op.schema, op.table_name) for op in operations if isinstance(op, ops.CreateTableOp)}

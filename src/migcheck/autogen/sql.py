@@ -1,0 +1,101 @@
+"""SQL text for migcheck's operations, with every identifier quoted by SQLAlchemy's preparer.
+
+Only this module spells out PostgreSQL statements; the implementations decide when and in which
+transaction each one runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.schema import AddConstraint, Constraint, CreateIndex, Index
+
+DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
+_PREPARER = DIALECT.identifier_preparer
+#: PostgreSQL truncates identifiers longer than this many bytes (NAMEDATALEN - 1)
+MAX_IDENTIFIER_BYTES = 63
+
+
+def quote(name: str) -> str:
+    """Quote one identifier the way PostgreSQL needs it (``order`` -> ``"order"``)."""
+    return str(_PREPARER.quote(name))
+
+
+def qualified(name: str, schema: str | None) -> str:
+    """A quoted, optionally schema-qualified, relation name."""
+    return f"{quote(schema)}.{quote(name)}" if schema else quote(name)
+
+
+def literal(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def identifier_name(*parts: str, suffix: str) -> str:
+    """A PostgreSQL-style generated name (``order_customer_id_fkey``), at most 63 bytes.
+
+    Over-long names keep a short hash of the full name so that two long names stay distinct.
+    """
+    name = "_".join((*parts, suffix))
+    if len(name.encode()) <= MAX_IDENTIFIER_BYTES:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    keep = MAX_IDENTIFIER_BYTES - len(suffix) - len(digest) - 2
+    head = "_".join(parts).encode()[:keep].decode(errors="ignore")
+    return f"{head}_{digest}_{suffix}"
+
+
+def create_index(index: Index) -> str:
+    """``CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS ...`` for ``index``."""
+    index.dialect_options["postgresql"]["concurrently"] = True
+    return str(CreateIndex(index, if_not_exists=True).compile(dialect=DIALECT))
+
+
+def drop_index(name: str, schema: str | None) -> str:
+    """``DROP INDEX CONCURRENTLY IF EXISTS ...``."""
+    return f"DROP INDEX CONCURRENTLY IF EXISTS {qualified(name, schema)}"
+
+
+def add_constraint(constraint: Constraint, *, not_valid: bool) -> str:
+    """``ALTER TABLE ... ADD CONSTRAINT ...``, optionally ``NOT VALID``."""
+    text = str(AddConstraint(constraint).compile(dialect=DIALECT))
+    return f"{text} NOT VALID" if not_valid else text
+
+
+def validate_constraint(table: str, name: str, schema: str | None) -> str:
+    """``ALTER TABLE ... VALIDATE CONSTRAINT ...``."""
+    return f"ALTER TABLE {qualified(table, schema)} VALIDATE CONSTRAINT {quote(name)}"
+
+
+def drop_constraint(table: str, name: str, schema: str | None) -> str:
+    """``ALTER TABLE ... DROP CONSTRAINT IF EXISTS ...``."""
+    return f"ALTER TABLE {qualified(table, schema)} DROP CONSTRAINT IF EXISTS {quote(name)}"
+
+
+def add_not_null_check(table: str, column: str, name: str, schema: str | None) -> str:
+    """``ADD CONSTRAINT name CHECK (column IS NOT NULL) NOT VALID``."""
+    return (
+        f"ALTER TABLE {qualified(table, schema)} ADD CONSTRAINT {quote(name)} "
+        f"CHECK ({quote(column)} IS NOT NULL) NOT VALID"
+    )
+
+
+def set_not_null(table: str, column: str, schema: str | None, *, not_null: bool) -> str:
+    """``ALTER TABLE ... ALTER COLUMN ... SET NOT NULL`` (or ``DROP NOT NULL``)."""
+    action = "SET NOT NULL" if not_null else "DROP NOT NULL"
+    return f"ALTER TABLE {qualified(table, schema)} ALTER COLUMN {quote(column)} {action}"
+
+
+def add_unique_using_index(table: str, name: str, schema: str | None) -> str:
+    """``ALTER TABLE ... ADD CONSTRAINT name UNIQUE USING INDEX name``."""
+    return (
+        f"ALTER TABLE {qualified(table, schema)} ADD CONSTRAINT {quote(name)} "
+        f"UNIQUE USING INDEX {quote(name)}"
+    )
+
+
+def column_list(columns: Sequence[str]) -> str:
+    """A comma-separated list of quoted column names."""
+    return ", ".join(quote(c) for c in columns)
