@@ -1,0 +1,228 @@
+"""Lock tracing: which locks each statement of a migration really takes, and what they block.
+
+A :class:`LockTracer` attaches to the SQLAlchemy connection Alembic runs migrations on. After
+every statement it asks PostgreSQL, on that same connection and inside the same transaction,
+which relation locks the backend now holds (``pg_locks``) and which relations got a new
+``relfilenode`` (a table or index rewrite). A lock that was not held before the statement was
+taken by it, and is held until the transaction ends.
+
+A statement run outside a transaction (an ``autocommit_block``) has released its locks by the
+time it returns; those statements are recorded with ``in_transaction=False`` and no locks.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+
+#: Lock modes from weakest to strongest, as pg_locks names them.
+MODES = (
+    "AccessShareLock",
+    "RowShareLock",
+    "RowExclusiveLock",
+    "ShareUpdateExclusiveLock",
+    "ShareLock",
+    "ShareRowExclusiveLock",
+    "ExclusiveLock",
+    "AccessExclusiveLock",
+)
+
+#: What each lock mode makes other sessions wait for (PostgreSQL's conflict table, in words).
+BLOCKS = {
+    "AccessShareLock": "ALTER/DROP TABLE and other ACCESS EXCLUSIVE lockers",
+    "RowShareLock": "EXCLUSIVE and ACCESS EXCLUSIVE lockers",
+    "RowExclusiveLock": "CREATE INDEX, and SHARE or stronger lockers",
+    "ShareUpdateExclusiveLock": "other schema changes, VACUUM and ANALYZE (not reads or writes)",
+    "ShareLock": "writes (INSERT, UPDATE, DELETE)",
+    "ShareRowExclusiveLock": "writes (INSERT, UPDATE, DELETE)",
+    "ExclusiveLock": "writes and SELECT … FOR UPDATE (plain reads still run)",
+    "AccessExclusiveLock": "everything, reads included",
+}
+
+_RELKINDS = {
+    "r": "table",
+    "p": "partitioned table",
+    "i": "index",
+    "I": "partitioned index",
+    "S": "sequence",
+    "v": "view",
+    "m": "materialized view",
+    "t": "toast table",
+    "f": "foreign table",
+    "c": "type",
+}
+
+_LOCKS_SQL = """
+SELECT c.oid::bigint, n.nspname, c.relname, c.relkind::text, l.mode
+FROM pg_locks l
+JOIN pg_class c ON c.oid = l.relation
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%%'
+"""
+
+_FILENODES_SQL = """
+SELECT c.oid::bigint, n.nspname, c.relname, c.relkind::text, c.relfilenode::bigint
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'i', 'm', 't')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%%'
+"""
+
+
+def strength(mode: str) -> int:
+    """Position of ``mode`` in :data:`MODES` (0 weakest); -1 for an unknown mode."""
+    return MODES.index(mode) if mode in MODES else -1
+
+
+def _qualified(schema: str, name: str) -> str:
+    return name if schema == "public" else f"{schema}.{name}"
+
+
+@dataclass(frozen=True)
+class LockTaken:
+    """One relation lock a statement acquired."""
+
+    relation: str
+    kind: str
+    mode: str
+    new_relation: bool = False
+
+    @property
+    def blocks(self) -> str:
+        """What other sessions wait for while this lock is held."""
+        return BLOCKS.get(self.mode, "unknown")
+
+
+@dataclass
+class TracedStatement:
+    """A statement as it ran, with the locks it took and the relations it rewrote."""
+
+    sql: str
+    in_transaction: bool
+    locks: list[LockTaken] = field(default_factory=list)
+    rewritten: list[str] = field(default_factory=list)
+    duration_ms: float = 0.0
+    failed: bool = False
+
+    @property
+    def strongest(self) -> LockTaken | None:
+        """The strongest lock taken on a relation that existed before the statement."""
+        existing = [lock for lock in self.locks if not lock.new_relation]
+        return max(existing, key=lambda lock: strength(lock.mode), default=None)
+
+
+class LockTracer:
+    """Record the locks of every statement run on a connection while attached.
+
+    ::
+
+        with LockTracer(connection, ignore={"alembic_version"}) as tracer:
+            command.upgrade(config, "head")       # env.py uses this connection
+        for statement in tracer.statements: ...
+    """
+
+    def __init__(self, connection: Connection, ignore: set[str] | frozenset[str] = frozenset()):
+        self.connection = connection
+        self.ignore = set(ignore)
+        self.statements: list[TracedStatement] = []
+        self._held: set[tuple[int, str]] = set()
+        self._filenodes: dict[int, tuple[str, str, int]] = {}
+        self._started = 0.0
+        self._probing = False
+        self._pending: str | None = None
+
+    # -- attach ----------------------------------------------------------------------------
+    def __enter__(self) -> LockTracer:
+        event.listen(self.connection, "before_cursor_execute", self._before)
+        event.listen(self.connection, "after_cursor_execute", self._after)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        event.remove(self.connection, "before_cursor_execute", self._before)
+        event.remove(self.connection, "after_cursor_execute", self._after)
+        self._flush_failed()
+
+    # -- probes ----------------------------------------------------------------------------
+    def _query(self, cursor: Any, sql: str) -> list[tuple[Any, ...]]:
+        probe = cursor.connection.cursor()
+        try:
+            probe.execute(sql)
+            return list(probe.fetchall())
+        finally:
+            probe.close()
+
+    def _in_transaction(self, cursor: Any) -> bool:
+        info = getattr(cursor.connection, "info", None)
+        status = getattr(info, "transaction_status", None)
+        return status is not None and int(status) != 0
+
+    def _locks(self, cursor: Any) -> dict[tuple[int, str], tuple[str, str]]:
+        rows = self._query(cursor, _LOCKS_SQL)
+        return {
+            (int(oid), str(mode)): (_qualified(schema, name), _RELKINDS.get(kind, kind))
+            for oid, schema, name, kind, mode in rows
+        }
+
+    def _filenode_map(self, cursor: Any) -> dict[int, tuple[str, str, int]]:
+        rows = self._query(cursor, _FILENODES_SQL)
+        return {
+            int(oid): (_qualified(schema, name), _RELKINDS.get(kind, kind), int(node))
+            for oid, schema, name, kind, node in rows
+        }
+
+    # -- events ----------------------------------------------------------------------------
+    def _flush_failed(self) -> None:
+        """Record the statement whose ``after`` event never came: it raised."""
+        if self._pending is not None:
+            failed = TracedStatement(sql=self._pending, in_transaction=False, failed=True)
+            self.statements.append(failed)
+            self._pending = None
+
+    def _before(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if self._probing:
+            return
+        self._flush_failed()
+        self._pending = statement.strip()
+        self._probing = True
+        try:
+            in_tx = self._in_transaction(cursor)
+            self._held = set(self._locks(cursor)) if in_tx else set()
+            self._filenodes = self._filenode_map(cursor)
+        finally:
+            self._probing = False
+        self._started = time.perf_counter()
+
+    def _after(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if self._probing:
+            return
+        self._pending = None
+        elapsed = (time.perf_counter() - self._started) * 1000
+        self._probing = True
+        try:
+            in_tx = self._in_transaction(cursor)
+            now = self._locks(cursor) if in_tx else {}
+            after = self._filenode_map(cursor)
+        finally:
+            self._probing = False
+        traced = TracedStatement(sql=statement.strip(), in_transaction=in_tx, duration_ms=elapsed)
+        for key in sorted(set(now) - self._held, key=lambda k: (now[k][0], strength(k[1]))):
+            relation, kind = now[key]
+            if relation not in self.ignore:
+                new = key[0] not in self._filenodes
+                traced.locks.append(LockTaken(relation, kind, key[1], new_relation=new))
+        for oid, (relation, _kind, node) in sorted(self._filenodes.items()):
+            if oid in after and after[oid][2] != node and relation not in self.ignore:
+                traced.rewritten.append(relation)
+        if in_tx and not traced.locks and not traced.rewritten:
+            return  # catalog look-ups, version bookkeeping, or locks already held
+        self.statements.append(traced)

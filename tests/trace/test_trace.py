@@ -1,0 +1,103 @@
+"""The lock tracer against a real server: the locks PostgreSQL reports, per statement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from migcheck.pg import Database
+from migcheck.trace import LockTracer, TracedStatement
+
+
+@pytest.fixture
+def engine(fresh_db: Database) -> Iterator[sa.Engine]:
+    engine = sa.create_engine(fresh_db.url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql('CREATE TABLE "order" (id bigint PRIMARY KEY, "weird name" int)')
+        conn.exec_driver_sql('INSERT INTO "order" SELECT g, g FROM generate_series(1, 100) g')
+        conn.exec_driver_sql("CREATE TABLE alembic_version (version_num varchar(32))")
+    yield engine
+    engine.dispose()
+
+
+def _trace(engine: sa.Engine, *statements: str, autocommit: bool = False) -> list[TracedStatement]:
+    with engine.connect() as conn:
+        if autocommit:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        with LockTracer(conn, ignore={"alembic_version"}) as tracer:
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+        if not autocommit:
+            conn.commit()
+    return tracer.statements
+
+
+def _modes(traced: TracedStatement) -> set[tuple[str, str]]:
+    return {(lock.relation, lock.mode) for lock in traced.locks}
+
+
+def test_plain_create_index_takes_share_lock(engine: sa.Engine) -> None:
+    [traced] = _trace(engine, 'CREATE INDEX ix_weird ON "order" ("weird name")')
+    assert ("order", "ShareLock") in _modes(traced)
+    assert traced.strongest is not None
+    assert traced.strongest.mode == "ShareLock"
+    assert traced.strongest.blocks.startswith("writes")
+    assert traced.in_transaction
+
+
+def test_type_change_rewrites_under_access_exclusive(engine: sa.Engine) -> None:
+    [traced] = _trace(engine, 'ALTER TABLE "order" ALTER COLUMN "weird name" TYPE bigint')
+    assert ("order", "AccessExclusiveLock") in _modes(traced)
+    assert "order" in traced.rewritten
+    assert traced.strongest is not None
+    assert traced.strongest.blocks == "everything, reads included"
+
+
+def test_metadata_only_change_does_not_rewrite(engine: sa.Engine) -> None:
+    [traced] = _trace(engine, "ALTER TABLE \"order\" ADD COLUMN note text DEFAULT 'x'")
+    assert ("order", "AccessExclusiveLock") in _modes(traced)
+    assert traced.rewritten == []
+
+
+def test_new_table_locks_are_marked_new(engine: sa.Engine) -> None:
+    [traced] = _trace(engine, "CREATE TABLE fresh (id int)")
+    assert traced.locks
+    assert all(lock.new_relation for lock in traced.locks)
+    assert traced.strongest is None
+
+
+def test_locks_already_held_are_not_counted_twice(engine: sa.Engine) -> None:
+    traced = _trace(
+        engine,
+        'LOCK TABLE "order" IN ACCESS EXCLUSIVE MODE',
+        'ALTER TABLE "order" ADD COLUMN extra int',
+    )
+    assert [t.sql for t in traced] == ['LOCK TABLE "order" IN ACCESS EXCLUSIVE MODE']
+    assert ("order", "AccessExclusiveLock") in _modes(traced[0])
+
+
+def test_version_bookkeeping_is_left_out(engine: sa.Engine) -> None:
+    traced = _trace(
+        engine,
+        "INSERT INTO alembic_version VALUES ('a1')",
+        'ALTER TABLE "order" ADD COLUMN flag boolean',
+    )
+    assert [t.sql for t in traced] == ['ALTER TABLE "order" ADD COLUMN flag boolean']
+
+
+def test_concurrently_runs_outside_a_transaction(engine: sa.Engine) -> None:
+    [traced] = _trace(engine, 'CREATE INDEX CONCURRENTLY ix_c ON "order" (id)', autocommit=True)
+    assert not traced.in_transaction
+    assert traced.locks == []
+
+
+def test_failed_statement_is_recorded(engine: sa.Engine) -> None:
+    with (
+        engine.connect() as conn,
+        LockTracer(conn) as tracer,
+        pytest.raises(sa.exc.ProgrammingError),
+    ):
+        conn.exec_driver_sql("ALTER TABLE missing ADD COLUMN x int")
+    assert [t.failed for t in tracer.statements] == [True]
