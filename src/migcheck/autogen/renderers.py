@@ -8,14 +8,20 @@ as Alembic would write it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic.autogenerate import render, renderers
-from alembic.autogenerate.api import AutogenContext
+from alembic.autogenerate import render
 from alembic.operations import MigrateOperation
 from sqlalchemy.sql.elements import TextClause
 
 from migcheck.autogen import ops
+
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
+
+# render.renderers, not alembic.autogenerate.renderers: this module may be imported while
+# alembic.autogenerate itself is still initialising (plugins load inside ``import alembic``)
+renderers = render.renderers
 
 #: how the FILL_IN placeholder is imported in a generated revision
 FILL_IN_IMPORT = "from migcheck.alembic import FILL_IN"

@@ -25,16 +25,18 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from alembic.operations import Operations
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy.exc import DBAPIError
 
 from migcheck.autogen import sql
 from migcheck.config import load_settings
 from migcheck.errors import MigcheckError
+
+if TYPE_CHECKING:
+    from alembic.runtime.migration import MigrationContext
 
 log = logging.getLogger("alembic.migcheck")
 
