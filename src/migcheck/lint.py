@@ -1,0 +1,146 @@
+"""``migcheck lint``: gather statements from SQL files or an Alembic project and run the rules.
+
+Importing this module is cheap: Alembic and SQLAlchemy are imported only by
+:func:`lint_alembic`, so linting ``.sql`` files never pays for them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from migcheck.config import Settings
+from migcheck.errors import MigcheckError
+from migcheck.model import Finding, Location, Report, Severity
+from migcheck.rules.context import Schema
+from migcheck.rules.engine import Engine
+from migcheck.rules.suppress import Suppressions, scan
+from migcheck.sql.extract import statements as sql_statements
+
+
+def display_path(path: Path | str) -> str:
+    """A path relative to the working directory when it is below it, else as given."""
+    text = str(path)
+    try:
+        relative = os.path.relpath(text)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return text
+    return text if relative.startswith("..") else relative
+
+
+def sql_files(paths: Iterable[str]) -> list[Path]:
+    """Expand the command-line paths: files as given, directories to their ``*.sql`` (sorted)."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if raw == "-":
+            found.append(path)
+        elif path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*.sql") if p.is_file()))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise MigcheckError(f"{raw}: no such file or directory")
+    return found
+
+
+def _read(path: Path) -> str:
+    if str(path) == "-":
+        return sys.stdin.read()
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        raise MigcheckError(f"{path}: cannot read: {error.strerror}") from None
+
+
+def lint_paths(
+    paths: Sequence[str], settings: Settings, *, in_transaction: bool = False
+) -> Report:
+    """Lint SQL files and directories; schema learned from one file carries to the next."""
+    files = sql_files(paths)
+    suppressions = Suppressions()
+    engine = Engine(settings, suppressions)
+    report = Report()
+    schema = Schema()
+    for path in files:
+        text = _read(path)
+        shown = "<stdin>" if str(path) == "-" else display_path(path)
+        suppressions.add(scan(shown, text, "--"))
+        stmts = sql_statements(text, shown)
+        report.statements += len(stmts)
+        report.files += 1
+        schema = engine.run(stmts, schema=schema, in_transaction=in_transaction)
+    report.findings = engine.findings + unused_ignores(engine, suppressions)
+    return report
+
+
+def unused_ignores(
+    engine: Engine, suppressions: Suppressions, paths: set[str] | None = None
+) -> list[Finding]:
+    """MC001 findings for ignore comments that silenced nothing."""
+    if not engine.selection.enabled("MC001"):
+        return []
+    severity = engine.selection.severity["MC001"]
+    out = []
+    for ignore in suppressions.unused(paths):
+        listed = ", ".join(sorted(ignore.rules)) or "all rules"
+        out.append(
+            Finding(
+                rule="MC001",
+                name="unused-ignore",
+                severity=severity,
+                location=Location(ignore.path, ignore.line, ignore.column),
+                message=f"migcheck ignore comment ({listed}) does not silence any finding",
+                fix="Remove the comment, or name the rule that fires on this line.",
+            )
+        )
+    return out
+
+
+def lint_alembic(
+    path: str,
+    settings: Settings,
+    *,
+    name: str = "alembic",
+    start: str | None = None,
+    end: str | None = None,
+    changed_since: str | None = None,
+    x_args: Sequence[str] = (),
+) -> Report:
+    """Lint the revisions of an Alembic project as Alembic renders them offline."""
+    from migcheck.capture.alembic import capture_project
+
+    captured = capture_project(
+        path, name=name, start=start, end=end, changed_since=changed_since, x_args=x_args
+    )
+    suppressions = Suppressions()
+    shown: set[str] = set()
+    for revision in captured.revisions:
+        if revision.selected:
+            suppressions.add(scan(revision.path, revision.source, "#"))
+            shown.add(revision.path)
+    engine = Engine(settings, suppressions)
+    engine.run(captured.statements, reported=captured.selected)
+    report = Report(files=len(shown))
+    report.statements = sum(
+        1 for s in captured.statements if not s.internal and s.revision in captured.selected
+    )
+    report.findings = engine.findings + unused_ignores(engine, suppressions, shown)
+    return report
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    """Findings in file order (path, line, column, rule)."""
+    return sorted(
+        findings,
+        key=lambda f: (f.location.path, f.location.line, f.location.column, f.rule),
+    )
+
+
+def exit_code(report: Report, fail_on: Severity | None) -> int:
+    """0 when no finding reaches ``fail_on`` (None: never fail), else 1."""
+    if fail_on is None:
+        return 0
+    return 1 if any(f.severity >= fail_on for f in report.findings) else 0

@@ -1,0 +1,29 @@
+"""GitHub Actions workflow commands (``::error file=…,line=…::message``), one per finding."""
+
+from __future__ import annotations
+
+from migcheck.model import Report, Severity
+
+_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(report: Report) -> str:
+    """One annotation line per finding."""
+    out = []
+    for f in report.findings:
+        loc = f.location
+        props = (
+            f"file={_prop(loc.path)},line={loc.line},col={loc.column},"
+            f"title={_prop(f'{f.rule} {f.name}')}"
+        )
+        body = f.message + (f"\nfix: {f.fix}" if f.fix else "")
+        out.append(f"::{_LEVEL[f.severity]} {props}::{_data(body)}")
+    return "".join(line + "\n" for line in out)

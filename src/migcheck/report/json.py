@@ -1,0 +1,32 @@
+"""JSON output: ``{"findings": [...], "summary": {...}}`` (shape documented in docs/lint.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from migcheck.model import Finding, Report
+from migcheck.report.summary import summary
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    """One finding as the stable JSON object."""
+    return {
+        "rule": f.rule,
+        "name": f.name,
+        "severity": f.severity.label,
+        "path": f.location.path,
+        "line": f.location.line,
+        "column": f.location.column,
+        "message": f.message,
+        "fix": f.fix,
+    }
+
+
+def render(report: Report) -> str:
+    """Render the report as one JSON document."""
+    document = {
+        "findings": [finding_dict(f) for f in report.findings],
+        "summary": summary(report),
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

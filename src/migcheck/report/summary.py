@@ -1,0 +1,23 @@
+"""Counts shared by the lint output formats."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from migcheck.model import Report, Severity
+
+
+def summary(report: Report) -> dict[str, Any]:
+    """The ``summary`` object of the JSON format: totals and counts per severity and rule."""
+    severities = Counter(f.severity.label for f in report.findings)
+    rules = Counter(f.rule for f in report.findings)
+    return {
+        "files": report.files,
+        "statements": report.statements,
+        "findings": len(report.findings),
+        "errors": severities.get(Severity.ERROR.label, 0),
+        "warnings": severities.get(Severity.WARNING.label, 0),
+        "info": severities.get(Severity.INFO.label, 0),
+        "rules": dict(sorted(rules.items())),
+    }

@@ -1,0 +1,42 @@
+"""Human-readable terminal output; linear in the number of findings, colour only when asked."""
+
+from __future__ import annotations
+
+from migcheck.model import Report, Severity
+
+_COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
+_BOLD = "\x1b[1m"
+_DIM = "\x1b[2m"
+_RESET = "\x1b[0m"
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    """Render findings as ``path:line:col: severity RULE name`` blocks and a summary line."""
+    lines: list[str] = []
+    for f in report.findings:
+        where = f"{f.location.path}:{f.location.line}:{f.location.column}"
+        level = f.severity.label
+        if color:
+            lines.append(
+                f"{_BOLD}{where}{_RESET}: {_COLORS[f.severity]}{level}{_RESET} "
+                f"{_BOLD}{f.rule}{_RESET} {f.name}"
+            )
+        else:
+            lines.append(f"{where}: {level} {f.rule} {f.name}")
+        lines.append(f"  {f.message}")
+        if f.fix:
+            lines.append(f"  {_DIM}fix:{_RESET} {f.fix}" if color else f"  fix: {f.fix}")
+    counts = {s: 0 for s in Severity}
+    for f in report.findings:
+        counts[f.severity] += 1
+    total = len(report.findings)
+    parts = [f"{counts[s]} {s.label}" for s in sorted(Severity, reverse=True) if counts[s]]
+    detail = f" ({', '.join(parts)})" if parts else ""
+    noun = "finding" if total == 1 else "findings"
+    files = "file" if report.files == 1 else "files"
+    if lines:
+        lines.append("")
+    lines.append(
+        f"{total} {noun}{detail} in {report.files} {files}, {report.statements} statements"
+    )
+    return "\n".join(lines) + "\n"

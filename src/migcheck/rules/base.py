@@ -1,0 +1,61 @@
+"""The shape of a rule: id, name, default severity, documentation and its check functions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from migcheck.model import Severity
+from migcheck.rules.context import Context
+from migcheck.sql.facts import Statement
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule reports: the message, the fix, and optionally a more precise place."""
+
+    message: str
+    fix: str
+    line: int | None = None
+    column: int | None = None
+    statement: Statement | None = None
+
+
+Check = Callable[[Statement, Context], Iterable[Hit]]
+Finish = Callable[[Context], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule. ``kinds`` lists the statement kinds ``check`` wants (empty tuple: every kind).
+
+    ``doc`` is the user-facing documentation in four sections (*What it does*, *Why is this bad*,
+    *Example*, *Use instead*); ``docs/rules/<ID>.md`` is generated from it.
+    """
+
+    id: str
+    name: str
+    severity: Severity
+    doc: str
+    kinds: tuple[str, ...] = ()
+    check: Check | None = None
+    finish: Finish | None = None
+    opt_in: bool = False
+    summary: str = field(default="", compare=False)
+
+    @property
+    def title(self) -> str:
+        """The first line of the documentation."""
+        return self.doc.strip().splitlines()[0].strip() if self.doc.strip() else self.name
+
+
+def qi(name: str | None) -> str:
+    """Quote an identifier for messages and suggested SQL when it needs quoting."""
+    if not name:
+        return "?"
+    parts = name.split(".")
+    out = []
+    for part in parts:
+        simple = part.replace("_", "a").isalnum() and part == part.lower() and not part[0].isdigit()
+        out.append(part if simple and part.isascii() else '"' + part.replace('"', '""') + '"')
+    return ".".join(out)

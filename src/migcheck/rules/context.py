@@ -1,0 +1,289 @@
+"""What the rules know when they look at a statement: schema so far, transaction state, settings.
+
+:class:`Context` is updated by :meth:`Context.apply` after the rules have seen a statement, so a
+rule always sees the state *before* the statement it checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from migcheck.sql.facts import Constraint, Statement
+from migcheck.sql.locks import Lock
+from migcheck.sql.types import TypeRef
+
+
+@dataclass
+class ColumnState:
+    """A column as known from earlier statements."""
+
+    type: TypeRef | None = None
+    not_null: bool = False
+
+
+@dataclass
+class ConstraintState:
+    """A constraint as known from earlier statements."""
+
+    kind: str
+    validated: bool
+    columns: tuple[str, ...] = ()
+    not_null_column: str | None = None
+
+
+@dataclass
+class TableState:
+    """A table as known from earlier statements (columns, constraints, index column lists)."""
+
+    columns: dict[str, ColumnState] = field(default_factory=dict)
+    constraints: dict[str, ConstraintState] = field(default_factory=dict)
+    indexes: list[tuple[str, ...]] = field(default_factory=list)
+    #: the full definition was seen (created in this run), so "no such index" is trustworthy
+    complete: bool = False
+
+
+@dataclass
+class Schema:
+    """Tables and indexes known from earlier statements, files or revisions."""
+
+    tables: dict[str, TableState] = field(default_factory=dict)
+    index_tables: dict[str, str] = field(default_factory=dict)
+
+    def table(self, name: str) -> TableState:
+        """The state of table ``name``, created empty on first use."""
+        state = self.tables.get(name)
+        if state is None:
+            state = self.tables[name] = TableState()
+        return state
+
+    def validated_not_null_check(self, table: str, column: str) -> bool:
+        """True when a validated ``CHECK (column IS NOT NULL)`` is known on the table."""
+        state = self.tables.get(table)
+        if state is None:
+            return False
+        return any(
+            c.kind == "check" and c.validated and c.not_null_column == column
+            for c in state.constraints.values()
+        )
+
+    def has_index_on(self, table: str, columns: tuple[str, ...]) -> bool:
+        """True when a known index (or PK/UNIQUE) starts with exactly these columns."""
+        state = self.tables.get(table)
+        if state is None:
+            return False
+        width = len(columns)
+        return any(
+            index[:width] == columns or set(index[:width]) == set(columns)
+            for index in state.indexes
+        )
+
+
+@dataclass
+class Context:
+    """Everything a rule may ask about the statement's surroundings."""
+
+    pg_version: int = 13
+    path: str = ""
+    schema: Schema = field(default_factory=Schema)
+    #: tables created earlier in this file / revision (lock rules do not apply to them)
+    created: set[str] = field(default_factory=set)
+    in_transaction: bool = False
+    #: the transaction was opened by BEGIN in the SQL (not implied by the runner)
+    explicit_begin: Statement | None = None
+    #: strongest lock held per table in the current transaction
+    held: dict[str, Lock] = field(default_factory=dict)
+    #: first statement in this transaction that took ACCESS EXCLUSIVE on an existing table
+    exclusive_by: Statement | None = None
+    lock_timeout: bool = False
+    statement_timeout: bool = False
+    local_lock_timeout: bool = False
+    #: (table, constraint) added NOT VALID in the current transaction
+    not_valid_in_tx: dict[tuple[str, str], Statement] = field(default_factory=dict)
+    #: (type, value) added by ALTER TYPE … ADD VALUE in the current transaction
+    enum_values_in_tx: dict[str, Statement] = field(default_factory=dict)
+    #: how many statements that change a table have been seen in this unit
+    statements: int = 0
+    #: the enclosing runner wraps everything in one transaction (Alembic, psql -1)
+    implicit_transaction: bool = False
+    #: a transaction statement (BEGIN/COMMIT) was seen in this stream
+    transactional_stream: bool = False
+    #: increments at every BEGIN, so rules can remember things per transaction
+    transaction_number: int = 0
+    #: per-unit scratch space for rules, keyed by rule id (reset with each file / revision)
+    memory: dict[str, Any] = field(default_factory=dict)
+
+    def remember(self, rule: str) -> dict[str, Any]:
+        """Scratch space for ``rule`` that lasts for the current file / revision."""
+        found: dict[str, Any] = self.memory.setdefault(rule, {})
+        return found
+
+    def is_new(self, table: str | None) -> bool:
+        """True when ``table`` was created earlier in this file / revision."""
+        return table is not None and table in self.created
+
+    def existing(self, statement: Statement) -> list[tuple[str, Lock]]:
+        """The statement's locks on tables that already existed before this unit."""
+        return [(t, lock) for t, lock in statement.locks if t not in self.created]
+
+    def begin(self, statement: Statement | None) -> None:
+        """Open a transaction (explicitly when ``statement`` is the BEGIN)."""
+        self.in_transaction = True
+        self.transaction_number += 1
+        self.explicit_begin = statement
+        self.held = {}
+        self.exclusive_by = None
+        self.not_valid_in_tx = {}
+        self.enum_values_in_tx = {}
+
+    def end(self) -> None:
+        """Close the current transaction (COMMIT or ROLLBACK)."""
+        self.in_transaction = False
+        self.explicit_begin = None
+        self.held = {}
+        self.exclusive_by = None
+        self.not_valid_in_tx = {}
+        self.enum_values_in_tx = {}
+        if self.local_lock_timeout:
+            self.local_lock_timeout = False
+            self.lock_timeout = False
+
+    def apply(self, s: Statement) -> None:
+        """Update the state with the effects of statement ``s``."""
+        kind = s.kind
+        if kind in ("begin", "commit", "rollback"):
+            self.transactional_stream = True
+        if kind == "begin":
+            self.begin(s)
+            return
+        if kind in ("commit", "rollback"):
+            self.end()
+            return
+        if kind == "set":
+            self._apply_set(s)
+            return
+        self.statements += 1
+        if self.in_transaction:
+            for table, lock in s.locks:
+                if lock > self.held.get(table, Lock.NONE):
+                    self.held[table] = lock
+                if (
+                    lock is Lock.ACCESS_EXCLUSIVE
+                    and self.exclusive_by is None
+                    and table not in self.created
+                ):
+                    self.exclusive_by = s
+            if kind == "alter_enum" and s.enum_value is not None:
+                self.enum_values_in_tx[s.enum_value] = s
+        handler = _SCHEMA.get(kind)
+        if handler is not None:
+            handler(self, s)
+
+    def _apply_set(self, s: Statement) -> None:
+        value = s.setting_value
+        on = value is not None and value.strip() not in ("0", "", "0s", "0ms")
+        if s.setting_local and not self.in_transaction:
+            return
+        if s.setting == "lock_timeout":
+            self.lock_timeout = on
+            self.local_lock_timeout = s.setting_local and on
+        elif s.setting == "statement_timeout":
+            self.statement_timeout = on
+
+
+def _columns_of(con: Constraint) -> tuple[str, ...]:
+    return con.columns
+
+
+def _create_table(ctx: Context, s: Statement) -> None:
+    if not s.table:
+        return
+    ctx.created.add(s.table)
+    state = ctx.schema.tables[s.table] = TableState(complete=True)
+    for col in s.columns:
+        state.columns[col.name] = ColumnState(col.type, col.not_null)
+        for con in col.constraints:
+            _add_constraint(ctx, s.table, con, validated=True)
+    for con in s.constraints:
+        _add_constraint(ctx, s.table, con, validated=True)
+
+
+def _add_constraint(ctx: Context, table: str, con: Constraint, validated: bool) -> None:
+    state = ctx.schema.table(table)
+    name = con.name or f"{table}_{'_'.join(con.columns)}_{con.kind}"
+    state.constraints[name] = ConstraintState(
+        con.kind, validated and not con.not_valid, con.columns, con.not_null_column
+    )
+    if con.kind in ("primary_key", "unique", "exclude") and con.columns:
+        state.indexes.append(_columns_of(con))
+    if con.kind == "primary_key":
+        for column in con.columns:
+            state.columns.setdefault(column, ColumnState()).not_null = True
+
+
+def _alter_table(ctx: Context, s: Statement) -> None:
+    if not s.table:
+        return
+    state = ctx.schema.table(s.table)
+    for a in s.actions:
+        if a.kind == "add_column" and a.column_def is not None:
+            col = a.column_def
+            state.columns[col.name] = ColumnState(col.type, col.not_null)
+            for con in col.constraints:
+                _add_constraint(ctx, s.table, con, validated=True)
+        elif a.kind == "drop_column" and a.column:
+            state.columns.pop(a.column, None)
+        elif a.kind == "alter_type" and a.column:
+            state.columns.setdefault(a.column, ColumnState()).type = a.type
+        elif a.kind == "set_not_null" and a.column:
+            state.columns.setdefault(a.column, ColumnState()).not_null = True
+        elif a.kind == "drop_not_null" and a.column:
+            state.columns.setdefault(a.column, ColumnState()).not_null = False
+        elif a.kind == "add_constraint" and a.constraint is not None:
+            _add_constraint(ctx, s.table, a.constraint, validated=True)
+            if a.constraint.not_valid and a.constraint.name and ctx.in_transaction:
+                ctx.not_valid_in_tx[(s.table, a.constraint.name)] = s
+        elif a.kind == "validate_constraint" and a.name:
+            known = state.constraints.get(a.name)
+            if known is not None:
+                known.validated = True
+        elif a.kind == "drop_constraint" and a.name:
+            state.constraints.pop(a.name, None)
+
+
+def _create_index(ctx: Context, s: Statement) -> None:
+    if not s.table:
+        return
+    ctx.schema.table(s.table).indexes.append(s.index_columns)
+    if s.index_name:
+        ctx.schema.index_tables[s.index_name] = s.table
+
+
+def _drop_table(ctx: Context, s: Statement) -> None:
+    for table in s.tables:
+        ctx.schema.tables.pop(table, None)
+        ctx.created.discard(table)
+
+
+def _rename(ctx: Context, s: Statement) -> None:
+    if not s.table or not s.new_name:
+        return
+    if s.object_type == "OBJECT_TABLE":
+        state = ctx.schema.tables.pop(s.table, None)
+        if state is not None:
+            ctx.schema.tables[s.new_name] = state
+        if s.table in ctx.created:
+            ctx.created.add(s.new_name)
+    elif s.object_type == "OBJECT_COLUMN" and s.old_name:
+        table = ctx.schema.tables.get(s.table)
+        if table is not None and s.old_name in table.columns:
+            table.columns[s.new_name] = table.columns.pop(s.old_name)
+
+
+_SCHEMA = {
+    "create_table": _create_table,
+    "alter_table": _alter_table,
+    "create_index": _create_index,
+    "drop_table": _drop_table,
+    "rename": _rename,
+}

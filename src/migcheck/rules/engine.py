@@ -1,0 +1,127 @@
+"""Run the enabled rules over a stream of statements and collect findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from migcheck.config import Settings
+from migcheck.model import Finding, Location, Severity
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.context import Context, Schema
+from migcheck.rules.registry import all_rules
+from migcheck.rules.suppress import Suppressions
+from migcheck.sql.facts import Statement
+
+
+@dataclass
+class Selection:
+    """The rules a run uses and their effective severities."""
+
+    rules: list[Rule]
+    severity: dict[str, Severity]
+    by_kind: dict[str, list[Rule]] = field(default_factory=dict)
+    every: list[Rule] = field(default_factory=list)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Selection:
+        """Enabled rules: defaults plus ``enable``, minus ``disable``; severities overridden."""
+        chosen = [
+            r
+            for r in all_rules()
+            if (not r.opt_in or r.id in settings.enable or r.name in settings.enable)
+            and r.id not in settings.disable
+            and r.name not in settings.disable
+        ]
+        severity = {r.id: settings.severity.get(r.id, r.severity) for r in all_rules()}
+        selection = cls(chosen, severity)
+        for rule in chosen:
+            if rule.check is None:
+                continue
+            if rule.kinds:
+                for kind in rule.kinds:
+                    selection.by_kind.setdefault(kind, []).append(rule)
+            else:
+                selection.every.append(rule)
+        return selection
+
+    def enabled(self, rule_id: str) -> bool:
+        """True when the rule with this id runs."""
+        return any(r.id == rule_id for r in self.rules)
+
+
+class Engine:
+    """Checks statement streams (one per SQL file, one per Alembic run) against the rules."""
+
+    def __init__(self, settings: Settings, suppressions: Suppressions | None = None) -> None:
+        self.settings = settings
+        self.selection = Selection.from_settings(settings)
+        self.suppressions = suppressions or Suppressions()
+        self.findings: list[Finding] = []
+
+    def run(
+        self,
+        statements: Sequence[Statement],
+        *,
+        schema: Schema | None = None,
+        reported: set[str] | None = None,
+        in_transaction: bool = False,
+    ) -> Schema:
+        """Check one stream; return the schema it leaves behind (for the next stream).
+
+        ``reported`` limits findings to statements whose ``revision`` (or path, for SQL) is in it.
+        """
+        ctx = Context(pg_version=self.settings.pg_version, schema=schema or Schema())
+        if in_transaction:
+            ctx.begin(None)
+            ctx.implicit_transaction = True
+        by_kind = self.selection.by_kind
+        every = self.selection.every
+        unit: tuple[str, str | None] | None = None
+        last: Statement | None = None
+        for s in statements:
+            key = (s.path, s.revision)
+            if key != unit:
+                if unit is not None and last is not None:
+                    self._finish(ctx, last, reported)
+                unit = key
+                ctx.created = set()
+                ctx.memory = {}
+                ctx.path = s.path
+            if not s.internal:
+                last = s
+                wanted = reported is None or (s.revision or s.path) in reported
+                if wanted:
+                    for rule in by_kind.get(s.kind, ()):
+                        self._emit(rule, s, rule.check(s, ctx) if rule.check else ())
+                    for rule in every:
+                        self._emit(rule, s, rule.check(s, ctx) if rule.check else ())
+            ctx.apply(s)
+        if last is not None:
+            self._finish(ctx, last, reported)
+        return ctx.schema
+
+    def _finish(self, ctx: Context, last: Statement, reported: set[str] | None) -> None:
+        if reported is not None and (last.revision or last.path) not in reported:
+            return
+        for rule in self.selection.rules:
+            if rule.finish is not None:
+                self._emit(rule, last, rule.finish(ctx))
+
+    def _emit(self, rule: Rule, s: Statement, hits: Iterable[Hit]) -> None:
+        for hit in hits:
+            where = hit.statement or s
+            line = hit.line or where.line
+            if self.suppressions.silenced(rule.id, where.path, line, max(line, where.end_line)):
+                continue
+            self.findings.append(
+                Finding(
+                    rule=rule.id,
+                    name=rule.name,
+                    severity=self.selection.severity[rule.id],
+                    location=Location(where.path, line, hit.column or where.column, where.revision),
+                    message=hit.message,
+                    fix=hit.fix,
+                    statement=where.text,
+                )
+            )

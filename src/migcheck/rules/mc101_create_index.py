@@ -1,0 +1,59 @@
+"""CREATE INDEX without CONCURRENTLY on an existing table.
+
+## What it does
+Flags `CREATE [UNIQUE] INDEX` without `CONCURRENTLY` on a table that was not created earlier in
+the same file or revision.
+
+## Why is this bad
+A plain `CREATE INDEX` takes a SHARE lock on the table for the whole index build. SHARE blocks
+every INSERT, UPDATE and DELETE (reads still work) for as long as the build takes: seconds to
+hours on a large table. While it waits for the lock, it also queues every later writer.
+
+## Example
+```sql
+CREATE INDEX users_email_idx ON users (email);
+```
+
+## Use instead
+Build the index concurrently, outside any transaction block (SHARE UPDATE EXCLUSIVE: reads and
+writes continue). If a concurrent build fails it leaves an INVALID index; drop it before retrying.
+```sql
+SET lock_timeout = '2s';
+CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);
+```
+Alembic:
+```python
+with op.get_context().autocommit_block():
+    op.create_index(
+        "users_email_idx", "users", ["email"],
+        postgresql_concurrently=True, if_not_exists=True,
+    )
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migcheck.model import Severity
+from migcheck.rules.base import Hit, Rule, qi
+from migcheck.rules.context import Context
+from migcheck.sql.facts import Statement
+
+
+def check(s: Statement, ctx: Context) -> Iterator[Hit]:
+    """Flag a non-concurrent index build on an existing table."""
+    if s.concurrently or not s.table or ctx.is_new(s.table):
+        return
+    name = qi(s.index_name) if s.index_name else "the index"
+    yield Hit(
+        f"CREATE INDEX {name} on {qi(s.table)} takes a SHARE lock for the whole build, "
+        "blocking all writes (INSERT, UPDATE, DELETE) on the table until it finishes",
+        f"Use CREATE INDEX CONCURRENTLY outside a transaction (Alembic: "
+        f"postgresql_concurrently=True inside op.get_context().autocommit_block()).",
+    )
+
+
+RULE = Rule(
+    "MC101", "create-index-non-concurrently", Severity.ERROR, __doc__ or "", ("create_index",), check
+)

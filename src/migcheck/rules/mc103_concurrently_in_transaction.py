@@ -1,0 +1,70 @@
+"""CONCURRENTLY (or another no-transaction command) inside a transaction block.
+
+## What it does
+Flags `CREATE/DROP INDEX CONCURRENTLY`, `REINDEX … CONCURRENTLY`, `DETACH PARTITION … CONCURRENTLY`
+and `VACUUM` when they run inside a transaction: an explicit `BEGIN`, or Alembic's transaction
+around a revision.
+
+## Why is this bad
+PostgreSQL refuses them: `ERROR: CREATE INDEX CONCURRENTLY cannot run inside a transaction block`.
+The migration fails at deploy time, after any earlier statements in autocommit mode have been applied.
+
+## Example
+```sql
+BEGIN;
+CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
+COMMIT;
+```
+
+## Use instead
+Run the statement on its own, outside the transaction:
+```sql
+COMMIT;
+CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);
+```
+Alembic (the block commits the revision's transaction and reopens it afterwards):
+```python
+with op.get_context().autocommit_block():
+    op.create_index("users_email_idx", "users", ["email"], postgresql_concurrently=True)
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migcheck.model import Severity
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.context import Context
+from migcheck.sql.facts import Statement
+
+_WHAT = {
+    "create_index": "CREATE INDEX CONCURRENTLY",
+    "drop_index": "DROP INDEX CONCURRENTLY",
+    "reindex": "REINDEX",
+    "alter_table": "DETACH PARTITION CONCURRENTLY",
+    "vacuum": "VACUUM",
+}
+
+
+def check(s: Statement, ctx: Context) -> Iterator[Hit]:
+    """Flag a no-transaction command inside a transaction."""
+    if not s.no_transaction or not ctx.in_transaction:
+        return
+    what = _WHAT.get(s.kind, s.kind)
+    yield Hit(
+        f"{what} cannot run inside a transaction block; PostgreSQL rejects it and the "
+        "migration fails here",
+        "Run it outside the transaction (COMMIT first; Alembic: "
+        "with op.get_context().autocommit_block():).",
+    )
+
+
+RULE = Rule(
+    "MC103",
+    "concurrently-in-transaction",
+    Severity.ERROR,
+    __doc__ or "",
+    ("create_index", "drop_index", "reindex", "alter_table", "vacuum"),
+    check,
+)

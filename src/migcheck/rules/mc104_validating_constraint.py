@@ -1,0 +1,87 @@
+"""FOREIGN KEY or CHECK constraint added and validated in one step.
+
+## What it does
+Flags `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY` or `… CHECK` without `NOT VALID` on an existing
+table, and a `REFERENCES` clause on a column added to an existing table.
+
+## Why is this bad
+Adding the constraint scans the whole table to check every row while holding the lock:
+SHARE ROW EXCLUSIVE on both tables for a foreign key (blocks all writes to both), ACCESS EXCLUSIVE
+for a CHECK (blocks all reads and writes). On a large table that is minutes of downtime.
+
+## Example
+```sql
+ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);
+```
+
+## Use instead
+Add it `NOT VALID` (instant), then validate in a separate transaction: `VALIDATE CONSTRAINT` takes
+only SHARE UPDATE EXCLUSIVE, so reads and writes continue during the scan.
+```sql
+SET lock_timeout = '2s';
+ALTER TABLE orders ADD CONSTRAINT orders_user_fk
+    FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;
+COMMIT;  -- or a new migration
+ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
+```
+Alembic:
+```python
+op.create_foreign_key(
+    "orders_user_fk", "orders", "users", ["user_id"], ["id"], postgresql_not_valid=True
+)
+with op.get_context().autocommit_block():
+    op.execute("ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk")
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migcheck.model import Severity
+from migcheck.rules.base import Hit, Rule, qi
+from migcheck.rules.context import Context
+from migcheck.sql.facts import Statement
+
+
+def check(s: Statement, ctx: Context) -> Iterator[Hit]:
+    """Flag validating FK/CHECK constraints added to an existing table."""
+    if not s.table or ctx.is_new(s.table):
+        return
+    for a in s.actions:
+        if a.kind == "add_constraint" and a.constraint is not None:
+            con = a.constraint
+            if con.kind not in ("foreign_key", "check") or con.not_valid:
+                continue
+            label = qi(con.name) if con.name else "the constraint"
+            if con.kind == "foreign_key":
+                lock = (
+                    f"SHARE ROW EXCLUSIVE on {qi(s.table)} and {qi(con.ref_table)}, "
+                    "blocking all writes to both"
+                )
+            else:
+                lock = f"ACCESS EXCLUSIVE on {qi(s.table)}, blocking all reads and writes"
+            kind = "FOREIGN KEY" if con.kind == "foreign_key" else "CHECK"
+            yield Hit(
+                f"Adding {kind} {label} validates every row of {qi(s.table)} while holding "
+                f"{lock} for the whole scan",
+                f"Add it with NOT VALID, then run ALTER TABLE {qi(s.table)} VALIDATE CONSTRAINT "
+                f"{label} in a separate transaction (Alembic: postgresql_not_valid=True, then "
+                "VALIDATE in its own transaction).",
+            )
+        elif a.kind == "add_column" and a.column_def is not None:
+            for con in a.column_def.constraints:
+                if con.kind == "foreign_key":
+                    yield Hit(
+                        f"Column {qi(a.column)} is added to {qi(s.table)} with REFERENCES "
+                        f"{qi(con.ref_table)}: the foreign key is validated with a scan under "
+                        "ACCESS EXCLUSIVE (all reads and writes blocked) and SHARE ROW "
+                        f"EXCLUSIVE on {qi(con.ref_table)}",
+                        "Add the column without REFERENCES, then ADD CONSTRAINT … FOREIGN KEY "
+                        "… NOT VALID and VALIDATE CONSTRAINT in a separate transaction.",
+                    )
+
+
+RULE = Rule(
+    "MC104", "constraint-validated-on-add", Severity.ERROR, __doc__ or "", ("alter_table",), check
+)

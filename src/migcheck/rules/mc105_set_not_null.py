@@ -1,0 +1,74 @@
+"""SET NOT NULL without a validated CHECK constraint.
+
+## What it does
+Flags `ALTER COLUMN … SET NOT NULL` on an existing table unless a validated
+`CHECK (column IS NOT NULL)` is known on that table (added and validated earlier in the file or
+in an earlier revision) and the target server is PostgreSQL 12 or newer.
+
+## Why is this bad
+SET NOT NULL holds ACCESS EXCLUSIVE (all reads and writes blocked) while it scans every row to
+prove there are no NULLs. Since PostgreSQL 12 the scan is skipped when a validated CHECK
+constraint already proves it.
+
+## Example
+```sql
+ALTER TABLE users ALTER COLUMN email SET NOT NULL;
+```
+
+## Use instead
+```sql
+SET lock_timeout = '2s';
+ALTER TABLE users ADD CONSTRAINT users_email_not_null
+    CHECK (email IS NOT NULL) NOT VALID;
+COMMIT;
+ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;  -- no blocking lock
+ALTER TABLE users ALTER COLUMN email SET NOT NULL;           -- instant: uses the CHECK
+ALTER TABLE users DROP CONSTRAINT users_email_not_null;
+```
+Alembic:
+```python
+op.create_check_constraint(
+    "users_email_not_null", "users", "email IS NOT NULL", postgresql_not_valid=True
+)
+with op.get_context().autocommit_block():
+    op.execute("ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null")
+op.alter_column("users", "email", nullable=False)
+op.drop_constraint("users_email_not_null", "users", type_="check")
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migcheck.model import Severity
+from migcheck.rules.base import Hit, Rule, qi
+from migcheck.rules.context import Context
+from migcheck.sql.facts import Statement
+
+
+def check(s: Statement, ctx: Context) -> Iterator[Hit]:
+    """Flag SET NOT NULL that has to scan the table under ACCESS EXCLUSIVE."""
+    if not s.table or ctx.is_new(s.table):
+        return
+    table = ctx.schema.tables.get(s.table)
+    for a in s.actions:
+        if a.kind != "set_not_null" or not a.column:
+            continue
+        if table is not None and a.column in table.columns:
+            column = table.columns[a.column]
+            if column.not_null:
+                continue
+        if ctx.pg_version >= 12 and ctx.schema.validated_not_null_check(s.table, a.column):
+            continue
+        yield Hit(
+            f"SET NOT NULL on {qi(s.table)}.{qi(a.column)} scans the whole table under an "
+            "ACCESS EXCLUSIVE lock, blocking all reads and writes until it finishes",
+            f"First add CHECK ({qi(a.column)} IS NOT NULL) NOT VALID and VALIDATE it in a "
+            "separate transaction; then SET NOT NULL skips the scan (PostgreSQL 12+).",
+        )
+
+
+RULE = Rule(
+    "MC105", "set-not-null-scans-table", Severity.ERROR, __doc__ or "", ("alter_table",), check
+)

@@ -1,0 +1,83 @@
+"""ALTER COLUMN … TYPE that rewrites or scans the table.
+
+## What it does
+Flags a column type change on an existing table unless it is known to be metadata-only. The safe
+list follows PostgreSQL's binary-coercible casts: `varchar(n)` widened or made unbounded,
+`varchar` ↔ `text`, `numeric(p,s)` → `numeric(p2,s)` with p2 ≥ p or unconstrained `numeric`,
+`varbit` widened, `cidr` → `inet`. The current type comes from earlier statements, earlier
+revisions, or Alembic's `existing_type`. When it is unknown, changes to a type that *could* be
+safe are not flagged, and others are reported as "may rewrite".
+
+## Why is this bad
+A rewriting type change copies the whole table and rebuilds every index under ACCESS EXCLUSIVE:
+all reads and writes are blocked for the duration. Narrowing a `varchar` does not rewrite but
+scans every row under the same lock. `USING` always rewrites.
+
+## Example
+```sql
+ALTER TABLE events ALTER COLUMN id TYPE bigint;
+```
+
+## Use instead
+Expand and contract: add a new column, write to both (trigger), backfill in batches, switch
+reads, then drop the old column in a later release.
+```sql
+ALTER TABLE events ADD COLUMN id_new bigint;
+-- trigger copying id → id_new on INSERT/UPDATE, batched backfill, then swap names
+```
+Alembic:
+```python
+op.add_column("events", sa.Column("id_new", sa.BigInteger()))
+op.execute(DUAL_WRITE_TRIGGER_SQL)
+# backfill in batches; a later revision renames and drops the old column
+```
+Safe changes need no recipe, e.g. `op.alter_column("users", "name", type_=sa.Text(),
+existing_type=sa.String(50))`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migcheck.model import Severity
+from migcheck.rules.base import Hit, Rule, qi
+from migcheck.rules.context import Context
+from migcheck.sql.facts import Statement
+from migcheck.sql.types import Change, could_be_free, type_change
+
+
+def check(s: Statement, ctx: Context) -> Iterator[Hit]:
+    """Flag type changes that are not known to be metadata-only."""
+    if not s.table or ctx.is_new(s.table):
+        return
+    table = ctx.schema.tables.get(s.table)
+    for a in s.actions:
+        if a.kind != "alter_type" or a.type is None or not a.column:
+            continue
+        column = table.columns.get(a.column) if table is not None else None
+        old = column.type if column is not None else None
+        change = type_change(old, a.type, a.using)
+        if change is Change.FREE or (change is Change.UNKNOWN and could_be_free(a.type)):
+            continue
+        target = f"{qi(s.table)}.{qi(a.column)}"
+        if change is Change.UNKNOWN:
+            what = f"may rewrite the table (it does unless the current type of {target} is "
+            what += f"binary-compatible with {a.type.display})"
+        elif change is Change.SCAN:
+            what = f"scans every row to check the new limit from {old.display if old else '?'}"
+        else:
+            source = f" from {old.display}" if old else ""
+            what = "rewrites the whole table and its indexes" + (
+                " (USING expression)" if a.using else f"{source}"
+            )
+        yield Hit(
+            f"Changing {target} to {a.type.display} {what} under an ACCESS EXCLUSIVE lock, "
+            "blocking all reads and writes until it finishes",
+            "Add a new column, dual-write with a trigger, backfill in batches and swap in a later "
+            "migration (only widening varchar/numeric or varchar→text is free).",
+        )
+
+
+RULE = Rule(
+    "MC109", "column-type-change-rewrites", Severity.ERROR, __doc__ or "", ("alter_table",), check
+)

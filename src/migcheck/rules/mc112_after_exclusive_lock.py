@@ -1,0 +1,95 @@
+"""Slow work after an ACCESS EXCLUSIVE lock in the same transaction.
+
+## What it does
+Flags a statement that does slow work (a backfill UPDATE/DELETE/INSERT … SELECT, an index build,
+a constraint validation, a table scan or rewrite) or locks another existing table, when an earlier
+statement of the same transaction already holds ACCESS EXCLUSIVE on an existing table.
+
+## Why is this bad
+Locks are held until COMMIT. The ACCESS EXCLUSIVE lock taken by the earlier (perhaps instant)
+statement keeps blocking all reads and writes on that table for as long as the slow statement
+runs, and locking more tables while holding it invites deadlocks.
+
+## Example
+```sql
+BEGIN;
+ALTER TABLE users ADD COLUMN status text;
+UPDATE users SET status = 'active';
+COMMIT;
+```
+
+## Use instead
+Commit the schema change first, then do the slow work in its own (batched) transactions:
+```sql
+BEGIN;
+SET LOCAL lock_timeout = '2s';
+ALTER TABLE users ADD COLUMN status text;
+COMMIT;
+UPDATE users SET status = 'active' WHERE id BETWEEN 1 AND 10000;  -- per batch
+```
+Alembic: put the slow part in a later revision, or inside
+`with op.get_context().autocommit_block():` after the DDL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migcheck.model import Severity
+from migcheck.rules.base import Hit, Rule, qi
+from migcheck.rules.context import Context
+from migcheck.sql.facts import Statement
+
+_SLOW_ACTIONS = frozenset(
+    {"validate_constraint", "alter_type", "set_not_null", "set_tablespace", "set_logged",
+     "set_unlogged"}
+)
+
+
+def _slow(s: Statement, ctx: Context) -> str | None:
+    if s.kind in ("update", "delete") and not ctx.is_new(s.table):
+        return "a backfill " + s.kind.upper()
+    if s.kind == "insert" and s.has_from_select:
+        return "INSERT … SELECT"
+    if s.kind == "create_index" and not ctx.is_new(s.table):
+        return "an index build"
+    if s.kind in ("vacuum", "cluster", "reindex") and s.table and not ctx.is_new(s.table):
+        return s.kind.upper()
+    if s.kind == "alter_table" and not ctx.is_new(s.table):
+        for a in s.actions:
+            if a.kind in _SLOW_ACTIONS:
+                return "ALTER TABLE … " + a.kind.replace("_", " ").upper()
+            con = a.constraint
+            if con is not None and not con.not_valid and con.using_index is None:
+                return "a constraint that scans the table"
+    return None
+
+
+def check(s: Statement, ctx: Context) -> Iterator[Hit]:
+    """Flag slow work while an ACCESS EXCLUSIVE lock is held."""
+    first = ctx.exclusive_by
+    if first is None or not ctx.in_transaction or first is s:
+        return
+    memory = ctx.remember("MC112")
+    if memory.get("tx") == ctx.transaction_number:
+        return
+    held = [t for t, lock in ctx.held.items() if lock.name == "ACCESS_EXCLUSIVE"]
+    held = [t for t in held if not ctx.is_new(t)]
+    if not held:
+        return
+    why = _slow(s, ctx)
+    if why is None:
+        others = [t for t, _ in ctx.existing(s) if t not in ctx.held]
+        if not others:
+            return
+        why = f"a lock on another table ({qi(others[0])})"
+    memory["tx"] = ctx.transaction_number
+    yield Hit(
+        f"Runs {why} while this transaction holds ACCESS EXCLUSIVE on {qi(held[0])} (taken at "
+        f"line {first.line}): all reads and writes on {qi(held[0])} stay blocked until COMMIT",
+        "Commit right after the statement that takes ACCESS EXCLUSIVE and do this work in its "
+        "own transaction (Alembic: a separate revision or an autocommit_block()).",
+    )
+
+
+RULE = Rule("MC112", "work-after-exclusive-lock", Severity.WARNING, __doc__ or "", (), check)

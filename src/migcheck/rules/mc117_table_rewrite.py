@@ -1,0 +1,70 @@
+"""VACUUM FULL, CLUSTER, SET TABLESPACE, SET LOGGED / UNLOGGED (table rewrites).
+
+## What it does
+Flags statements that rewrite an existing table by design: `VACUUM FULL`, `CLUSTER`,
+`ALTER TABLE … SET TABLESPACE`, `ALTER TABLE … SET LOGGED` and `SET UNLOGGED`.
+
+## Why is this bad
+Each copies the whole table (and rebuilds its indexes) while holding ACCESS EXCLUSIVE: all reads
+and writes are blocked for the duration, which grows with the table size.
+
+## Example
+```sql
+VACUUM FULL users;
+```
+
+## Use instead
+Do not rewrite live tables in a migration. Reclaim space online with an extension such as
+`pg_repack` or `pg_squeeze`, run outside the deploy; move tablespaces or change persistence in a
+maintenance window. If it must run, set a lock_timeout and do it when traffic is lowest:
+```sql
+SET lock_timeout = '2s';
+-- maintenance window only
+VACUUM FULL users;
+```
+Alembic: keep such statements out of revisions; run them as an operational task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migcheck.model import Severity
+from migcheck.rules.base import Hit, Rule, qi
+from migcheck.rules.context import Context
+from migcheck.sql.facts import Statement
+
+_ACTIONS = {
+    "set_tablespace": "SET TABLESPACE",
+    "set_logged": "SET LOGGED",
+    "set_unlogged": "SET UNLOGGED",
+}
+
+
+def _hit(what: str, table: str | None) -> Hit:
+    return Hit(
+        f"{what} rewrites {qi(table)} under an ACCESS EXCLUSIVE lock, blocking all reads and "
+        "writes until the copy finishes",
+        "Do not rewrite live tables in a migration: use pg_repack/pg_squeeze or a maintenance "
+        "window.",
+    )
+
+
+def check(s: Statement, ctx: Context) -> Iterator[Hit]:
+    """Flag rewriting statements on existing tables."""
+    if s.kind == "vacuum" and s.full:
+        for table in s.tables or (None,):
+            if not ctx.is_new(table):
+                yield _hit("VACUUM FULL", table or "every table")
+    elif s.kind == "cluster" and not ctx.is_new(s.table):
+        yield _hit("CLUSTER", s.table or "every clustered table")
+    elif s.kind == "alter_table" and s.table and not ctx.is_new(s.table):
+        for a in s.actions:
+            if a.kind in _ACTIONS:
+                yield _hit(f"ALTER TABLE … {_ACTIONS[a.kind]}", s.table)
+
+
+RULE = Rule(
+    "MC117", "table-rewrite", Severity.ERROR, __doc__ or "", ("vacuum", "cluster", "alter_table"),
+    check,
+)

@@ -1,0 +1,61 @@
+"""UPDATE or DELETE of a whole existing table in one statement.
+
+## What it does
+Flags `UPDATE` and `DELETE` on a table that existed before this migration when the WHERE clause
+does not bound a batch (no key range such as `id BETWEEN … AND …` / `id < …`, no LIMITed
+subquery). Tables created earlier in the same file or revision are exempt.
+
+## Why is this bad
+One statement touching every row holds ROW EXCLUSIVE plus row locks on every changed row until it
+commits: concurrent updates of those rows wait, replicas lag, and the table bloats. Inside a
+migration transaction it also extends every other lock the transaction holds.
+
+## Example
+```sql
+UPDATE users SET status = 'active' WHERE status IS NULL;
+```
+
+## Use instead
+Backfill in small batches by key range, each in its own short transaction:
+```sql
+UPDATE users SET status = 'active'
+WHERE id >= 1 AND id < 10001 AND status IS NULL;
+-- next batch: id >= 10001 AND id < 20001, …
+```
+Alembic (outside the revision's transaction):
+```python
+with op.get_context().autocommit_block():
+    for start in range(0, max_id + 1, 10_000):
+        op.execute(sa.text(
+            "UPDATE users SET status = 'active' "
+            "WHERE id >= :lo AND id < :hi AND status IS NULL"
+        ).bindparams(lo=start, hi=start + 10_000))
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migcheck.model import Severity
+from migcheck.rules.base import Hit, Rule, qi
+from migcheck.rules.context import Context
+from migcheck.sql.facts import Statement
+
+
+def check(s: Statement, ctx: Context) -> Iterator[Hit]:
+    """Flag an unbatched UPDATE/DELETE of an existing table."""
+    if not s.table or ctx.is_new(s.table) or s.batched:
+        return
+    scope = "every row" if not s.has_where else "every matching row"
+    yield Hit(
+        f"{s.kind.upper()} of {qi(s.table)} touches {scope} in one transaction, holding row "
+        "locks that block concurrent updates of those rows until it commits",
+        "Backfill in batches by key range (e.g. WHERE id >= :lo AND id < :hi), one short "
+        "transaction per batch, outside the schema-change transaction.",
+    )
+
+
+RULE = Rule(
+    "MC118", "unbatched-backfill", Severity.WARNING, __doc__ or "", ("update", "delete"), check
+)

@@ -1,0 +1,50 @@
+"""Dropping a table.
+
+## What it does
+Flags `DROP TABLE` of a table that was not created earlier in the same file or revision.
+
+## Why is this bad
+The data is gone for good, and code that is still running (the previous release during a deploy)
+fails on its next query. DROP TABLE also takes ACCESS EXCLUSIVE, blocking all reads and writes
+while it waits behind running queries.
+
+## Example
+```sql
+DROP TABLE legacy_sessions;
+```
+
+## Use instead
+Stop using the table in code first (one release), keep a backup, then drop it in a later
+migration, guarded and with a lock timeout:
+```sql
+SET lock_timeout = '2s';
+DROP TABLE IF EXISTS legacy_sessions;
+```
+Alembic: drop in a revision released after the code stops using the table, and suppress with
+`# migcheck: ignore[MC301]` on the `op.drop_table(...)` line once that is true.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migcheck.model import Severity
+from migcheck.rules.base import Hit, Rule, qi
+from migcheck.rules.context import Context
+from migcheck.sql.facts import Statement
+
+
+def check(s: Statement, ctx: Context) -> Iterator[Hit]:
+    """Flag dropping existing tables."""
+    for table in s.tables:
+        if ctx.is_new(table):
+            continue
+        yield Hit(
+            f"DROP TABLE {qi(table)} deletes its data permanently and breaks running code that "
+            "still queries it",
+            "Remove all uses from code in an earlier release, then drop it (and mark the "
+            "intent with a migcheck ignore comment).",
+        )
+
+
+RULE = Rule("MC301", "drop-table", Severity.WARNING, __doc__ or "", ("drop_table",), check)

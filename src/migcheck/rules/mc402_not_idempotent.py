@@ -1,0 +1,81 @@
+"""Non-idempotent statement outside a transaction.
+
+## What it does
+In a migration that manages transactions (an Alembic revision, or a SQL file with BEGIN/COMMIT),
+flags statements that run outside any transaction — in an autocommit block or after COMMIT — and
+fail when run twice: CREATE TABLE/INDEX without IF NOT EXISTS, DROP TABLE/INDEX without
+IF EXISTS, ADD/DROP COLUMN without IF [NOT] EXISTS, ALTER TYPE … ADD VALUE without IF NOT EXISTS.
+
+## Why is this bad
+Outside a transaction each statement commits on its own. If a later step fails, the earlier ones
+stay applied while `alembic_version` is not advanced, so the rerun fails with "already exists" /
+"does not exist" and someone has to repair the database by hand.
+
+## Example
+```python
+with op.get_context().autocommit_block():
+    op.create_index("users_email_idx", "users", ["email"], postgresql_concurrently=True)
+```
+
+## Use instead
+Make each autocommitted step safe to rerun:
+```sql
+CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);
+```
+Alembic:
+```python
+with op.get_context().autocommit_block():
+    op.create_index("users_email_idx", "users", ["email"],
+                    postgresql_concurrently=True, if_not_exists=True)
+```
+A failed concurrent build leaves an INVALID index behind: drop it (`DROP INDEX CONCURRENTLY IF
+EXISTS`) before retrying.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migcheck.model import Severity
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.context import Context
+from migcheck.sql.facts import Statement
+
+
+def _what(s: Statement) -> str | None:
+    if s.kind == "create_table" and not s.if_not_exists:
+        return "CREATE TABLE without IF NOT EXISTS"
+    if s.kind == "create_index" and not s.if_not_exists:
+        return "CREATE INDEX without IF NOT EXISTS"
+    if s.kind in ("drop_table", "drop_index") and not s.if_exists:
+        return f"DROP {'TABLE' if s.kind == 'drop_table' else 'INDEX'} without IF EXISTS"
+    if s.kind == "alter_enum" and not s.if_not_exists:
+        return "ALTER TYPE … ADD VALUE without IF NOT EXISTS"
+    if s.kind == "alter_table":
+        for a in s.actions:
+            if a.kind == "add_column" and not a.if_exists:
+                return "ADD COLUMN without IF NOT EXISTS"
+            if a.kind == "drop_column" and not a.if_exists:
+                return "DROP COLUMN without IF EXISTS"
+    return None
+
+
+def check(s: Statement, ctx: Context) -> Iterator[Hit]:
+    """Flag statements that fail on rerun when they run in autocommit mode."""
+    if ctx.in_transaction or not ctx.transactional_stream:
+        return
+    what = _what(s)
+    if what is None:
+        return
+    yield Hit(
+        f"{what} runs outside a transaction: if a later step fails it stays applied and the "
+        "rerun fails",
+        "Make it idempotent (IF [NOT] EXISTS) so the migration can be rerun after a failure.",
+    )
+
+
+RULE = Rule(
+    "MC402", "non-idempotent-outside-transaction", Severity.WARNING, __doc__ or "",
+    ("create_table", "create_index", "drop_table", "drop_index", "alter_enum", "alter_table"),
+    check,
+)

@@ -1,0 +1,53 @@
+"""BEGIN without a matching COMMIT.
+
+## What it does
+Flags a `BEGIN` / `START TRANSACTION` in a SQL file (or in SQL run by an Alembic revision) that is
+still open at the end of the file or revision.
+
+## Why is this bad
+The open transaction keeps every lock it took until the session ends. Run by psql, the changes are
+rolled back silently when the session closes; run by a tool that keeps the connection, the locks
+(often ACCESS EXCLUSIVE) stay held and the application stalls.
+
+## Example
+```sql
+BEGIN;
+ALTER TABLE users ADD COLUMN nickname text;
+```
+
+## Use instead
+```sql
+BEGIN;
+SET LOCAL lock_timeout = '2s';
+ALTER TABLE users ADD COLUMN nickname text;
+COMMIT;
+```
+Alembic manages transactions itself: do not `op.execute("BEGIN")`; use
+`op.get_context().autocommit_block()` when a statement must run outside the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migcheck.model import Severity
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.context import Context
+
+
+def finish(ctx: Context) -> Iterator[Hit]:
+    """Flag a transaction the file opened and never closed."""
+    begin = ctx.explicit_begin
+    if not ctx.in_transaction or begin is None or begin.internal:
+        return
+    if ctx.path and begin.path != ctx.path:
+        return
+    yield Hit(
+        f"BEGIN at line {begin.line} is never committed: the transaction and every lock it "
+        "takes stay open until the session ends",
+        "Add COMMIT at the end of the transaction.",
+        statement=begin,
+    )
+
+
+RULE = Rule("MC403", "begin-without-commit", Severity.ERROR, __doc__ or "", (), None, finish)

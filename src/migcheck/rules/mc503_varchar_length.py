@@ -1,0 +1,53 @@
+"""varchar(n) instead of text (opt-in convention).
+
+## What it does
+Flags columns declared `varchar(n)` / `character varying(n)`. Off by default; enable with
+`enable = ["MC503"]`.
+
+## Why is this bad
+In PostgreSQL `text` and `varchar` perform the same; the length limit only adds a failure mode.
+Raising the limit is free, but lowering it scans the table under ACCESS EXCLUSIVE, and the limit
+rarely matches a real rule.
+
+## Example
+```sql
+ALTER TABLE users ADD COLUMN nickname varchar(50);
+```
+
+## Use instead
+```sql
+ALTER TABLE users ADD COLUMN nickname text;
+ALTER TABLE users ADD CONSTRAINT users_nickname_len CHECK (length(nickname) <= 50) NOT VALID;
+```
+Alembic:
+```python
+op.add_column("users", sa.Column("nickname", sa.Text()))
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migcheck.model import Severity
+from migcheck.rules.base import Hit, Rule, qi
+from migcheck.rules.context import Context
+from migcheck.rules.mc204_prefer_jsonb import column_types
+from migcheck.sql.facts import Statement
+
+
+def check(s: Statement, ctx: Context) -> Iterator[Hit]:
+    """Flag varchar(n) columns."""
+    for column, type_ in column_types(s):
+        if type_.name == "varchar" and type_.mods:
+            yield Hit(
+                f"Column {qi(s.table)}.{qi(column)} is {type_.display}; text with a CHECK on "
+                "length is as fast and easier to change",
+                "Use text (and a CHECK (length(col) <= n) constraint if the limit is a rule).",
+            )
+
+
+RULE = Rule(
+    "MC503", "prefer-text-to-varchar", Severity.INFO, __doc__ or "",
+    ("create_table", "alter_table"), check, opt_in=True,
+)

@@ -1,0 +1,51 @@
+"""char(n) column (opt-in convention).
+
+## What it does
+Flags columns declared `char(n)` / `character(n)`. Off by default; enable with
+`enable = ["MC504"]`.
+
+## Why is this bad
+`char(n)` pads values with spaces, compares ignoring trailing spaces, and is no faster than
+`text`: surprising results in comparisons, joins and application code.
+
+## Example
+```sql
+CREATE TABLE countries (code char(2) PRIMARY KEY);
+```
+
+## Use instead
+```sql
+CREATE TABLE countries (code text PRIMARY KEY CHECK (length(code) = 2));
+```
+Alembic:
+```python
+op.create_table("countries", sa.Column("code", sa.Text(), primary_key=True))
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migcheck.model import Severity
+from migcheck.rules.base import Hit, Rule, qi
+from migcheck.rules.context import Context
+from migcheck.rules.mc204_prefer_jsonb import column_types
+from migcheck.sql.facts import Statement
+
+
+def check(s: Statement, ctx: Context) -> Iterator[Hit]:
+    """Flag char(n) columns."""
+    for column, type_ in column_types(s):
+        if type_.name == "bpchar":
+            yield Hit(
+                f"Column {qi(s.table)}.{qi(column)} is {type_.display}: blank-padded, compares "
+                "ignoring trailing spaces",
+                "Use text (with a CHECK on length if needed).",
+            )
+
+
+RULE = Rule(
+    "MC504", "no-char-type", Severity.INFO, __doc__ or "", ("create_table", "alter_table"), check,
+    opt_in=True,
+)

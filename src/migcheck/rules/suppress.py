@@ -1,0 +1,93 @@
+"""Suppression comments: ``-- migcheck: ignore MC101`` in SQL, ``# migcheck: ignore[MC101]`` in Python.
+
+A comment silences the listed rules (or every rule when it lists none) for findings on its own
+line or on the line below it (for SQL, anywhere in the statement that starts there). A comment that
+silences nothing is itself reported (MC001), so stale ignores do not pile up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+_MARKER = "migcheck:"
+
+
+@dataclass
+class Ignore:
+    """One suppression comment."""
+
+    path: str
+    line: int
+    column: int
+    rules: frozenset[str]
+    used: set[str] = field(default_factory=set)
+
+    def matches(self, rule: str) -> bool:
+        """True when this comment silences ``rule``."""
+        return not self.rules or rule in self.rules
+
+
+def _ids(text: str) -> frozenset[str] | None:
+    """Rule ids after ``migcheck:``; None when the text is not an ignore directive."""
+    rest = text.strip()
+    if not rest.lower().startswith("ignore"):
+        return None
+    rest = rest[len("ignore") :]
+    for char in "[],;":
+        rest = rest.replace(char, " ")
+    words = rest.split()
+    ids = []
+    for word in words:
+        if word.startswith(("--", "#")):
+            break
+        ids.append(word.upper())
+    return frozenset(ids)
+
+
+def scan(path: str, text: str, comment: str) -> list[Ignore]:
+    """Find ignore comments in ``text``; ``comment`` is ``--`` (SQL) or ``#`` (Python)."""
+    if _MARKER not in text:
+        return []
+    found: list[Ignore] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        start = line.find(comment)
+        while start >= 0:
+            body = line[start + len(comment) :].lstrip()
+            if body.lower().startswith(_MARKER):
+                ids = _ids(body[len(_MARKER) :])
+                if ids is not None:
+                    found.append(Ignore(path, number, start + 1, ids))
+                break
+            start = line.find(comment, start + 1)
+    return found
+
+
+class Suppressions:
+    """All ignore comments of one run, looked up by path and line."""
+
+    def __init__(self) -> None:
+        self.by_place: dict[tuple[str, int], list[Ignore]] = {}
+        self.all: list[Ignore] = []
+
+    def add(self, ignores: list[Ignore]) -> None:
+        """Register comments found by :func:`scan`."""
+        for ignore in ignores:
+            self.all.append(ignore)
+            self.by_place.setdefault((ignore.path, ignore.line), []).append(ignore)
+
+    def silenced(self, rule: str, path: str, first: int, last: int) -> bool:
+        """True (and the comment marked used) when a comment covers ``rule`` at these lines."""
+        if not self.by_place:
+            return False
+        for line in range(first - 1, last + 1):
+            for ignore in self.by_place.get((path, line), ()):
+                if ignore.matches(rule):
+                    ignore.used.add(rule)
+                    return True
+        return False
+
+    def unused(self, paths: set[str] | None = None) -> list[Ignore]:
+        """Comments that silenced nothing (only in ``paths`` when given)."""
+        return [
+            i for i in self.all if not i.used and (paths is None or i.path in paths)
+        ]

@@ -1,0 +1,567 @@
+"""Turn libpg_query parse trees into :mod:`migcheck.sql.facts` dataclasses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from migcheck.sql.facts import Action, ColumnDef, Constraint, Expr, Statement
+from migcheck.sql.locks import Lock
+from migcheck.sql.parser import RawStatement, parse_script
+from migcheck.sql.types import TypeRef
+
+Node = dict[str, Any]
+
+VOLATILE_FUNCTIONS = frozenset(
+    {
+        "random",
+        "random_normal",
+        "gen_random_uuid",
+        "uuidv4",
+        "uuidv7",
+        "uuid_generate_v1",
+        "uuid_generate_v1mc",
+        "uuid_generate_v4",
+        "clock_timestamp",
+        "timeofday",
+        "nextval",
+        "setseed",
+        "txid_current",
+        "pg_current_xact_id",
+    }
+)
+
+#: builtins that are STABLE or IMMUTABLE (a default using them is evaluated once since PG 11)
+STABLE_FUNCTIONS = frozenset(
+    {
+        "now",
+        "transaction_timestamp",
+        "statement_timestamp",
+        "current_setting",
+        "lower",
+        "upper",
+        "coalesce",
+        "length",
+        "abs",
+        "concat",
+        "to_json",
+        "to_jsonb",
+        "json_build_object",
+        "jsonb_build_object",
+        "json_build_array",
+        "jsonb_build_array",
+        "array",
+        "make_interval",
+        "date_trunc",
+        "timezone",
+        "to_timestamp",
+        "to_char",
+        "to_date",
+        "md5",
+        "greatest",
+        "least",
+        "nullif",
+        "trim",
+        "btrim",
+        "replace",
+        "substring",
+        "jsonb_object",
+        "json_object",
+        "array_fill",
+    }
+)
+
+_ALTER_LOCKS = {
+    "AT_AddColumn": Lock.ACCESS_EXCLUSIVE,
+    "AT_ValidateConstraint": Lock.SHARE_UPDATE_EXCLUSIVE,
+    "AT_AttachPartition": Lock.SHARE_UPDATE_EXCLUSIVE,
+    "AT_ClusterOn": Lock.SHARE_UPDATE_EXCLUSIVE,
+    "AT_DropCluster": Lock.SHARE_UPDATE_EXCLUSIVE,
+    "AT_SetStatistics": Lock.SHARE_UPDATE_EXCLUSIVE,
+    "AT_SetOptions": Lock.SHARE_UPDATE_EXCLUSIVE,
+    "AT_ResetOptions": Lock.SHARE_UPDATE_EXCLUSIVE,
+    "AT_SetRelOptions": Lock.SHARE_UPDATE_EXCLUSIVE,
+    "AT_ResetRelOptions": Lock.SHARE_UPDATE_EXCLUSIVE,
+    "AT_EnableTrig": Lock.SHARE_ROW_EXCLUSIVE,
+    "AT_DisableTrig": Lock.SHARE_ROW_EXCLUSIVE,
+    "AT_EnableAlwaysTrig": Lock.SHARE_ROW_EXCLUSIVE,
+    "AT_EnableReplicaTrig": Lock.SHARE_ROW_EXCLUSIVE,
+}
+
+_ACTION_KINDS = {
+    "AT_AddColumn": "add_column",
+    "AT_DropColumn": "drop_column",
+    "AT_AlterColumnType": "alter_type",
+    "AT_SetNotNull": "set_not_null",
+    "AT_DropNotNull": "drop_not_null",
+    "AT_AddConstraint": "add_constraint",
+    "AT_ValidateConstraint": "validate_constraint",
+    "AT_DropConstraint": "drop_constraint",
+    "AT_AttachPartition": "attach_partition",
+    "AT_DetachPartition": "detach_partition",
+    "AT_DetachPartitionFinalize": "detach_finalize",
+    "AT_SetTableSpace": "set_tablespace",
+    "AT_SetLogged": "set_logged",
+    "AT_SetUnLogged": "set_unlogged",
+}
+
+_CONSTRAINT_KINDS = {
+    "CONSTR_CHECK": "check",
+    "CONSTR_FOREIGN": "foreign_key",
+    "CONSTR_UNIQUE": "unique",
+    "CONSTR_PRIMARY": "primary_key",
+    "CONSTR_EXCLUSION": "exclude",
+    "CONSTR_NOTNULL": "not_null",
+}
+
+
+def table_key(schema: str | None, name: str) -> str:
+    """The key a table is known by: ``name``, or ``schema.name`` outside ``public``."""
+    if schema and schema != "public":
+        return f"{schema}.{name}"
+    return name
+
+
+def _rel(node: Node | None) -> str | None:
+    if not node:
+        return None
+    if "RangeVar" in node:
+        node = node["RangeVar"]
+    name = node.get("relname")
+    return table_key(node.get("schemaname"), name) if name else None
+
+
+def _strings(items: Iterable[Node] | None) -> tuple[str, ...]:
+    return tuple(i["String"]["sval"] for i in items or () if "String" in i)
+
+
+def _qualified(items: Iterable[Node] | None) -> str:
+    names = _strings(items)
+    return table_key(names[-2], names[-1]) if len(names) > 1 else (names[-1] if names else "")
+
+
+def type_ref(node: Node | None) -> TypeRef | None:
+    """TypeRef from a TypeName node."""
+    if not node:
+        return None
+    names = _strings(node.get("names"))
+    if not names:
+        return None
+    mods = tuple(
+        m["A_Const"].get("ival", {}).get("ival", 0)
+        for m in node.get("typmods", ())
+        if "A_Const" in m and "ival" in m["A_Const"]
+    )
+    return TypeRef.of(names[-1], mods, bool(node.get("arrayBounds")))
+
+
+def expr(node: Node | None) -> Expr:
+    """Volatility facts about an expression."""
+    if not node:
+        return Expr()
+    if "A_Const" in node and node["A_Const"].get("isnull"):
+        return Expr(is_null=True)
+    volatile = False
+    unknown: list[str] = []
+    stack: list[Any] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            call = item.get("FuncCall")
+            if call is not None:
+                names = _strings(call.get("funcname"))
+                name = names[-1].lower() if names else ""
+                if name in VOLATILE_FUNCTIONS:
+                    volatile = True
+                elif name not in STABLE_FUNCTIONS:
+                    unknown.append(name)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return Expr(volatile=volatile, unknown_calls=tuple(unknown))
+
+
+def _not_null_column(raw: Node | None) -> str | None:
+    test = (raw or {}).get("NullTest")
+    if not test or test.get("nulltesttype") != "IS_NOT_NULL":
+        return None
+    fields = _strings(test.get("arg", {}).get("ColumnRef", {}).get("fields"))
+    return fields[-1] if len(fields) == 1 else None
+
+
+def constraint(node: Node, column: str | None = None) -> Constraint | None:
+    """A Constraint from a Constraint node (``column`` for inline column constraints)."""
+    kind = _CONSTRAINT_KINDS.get(node.get("contype", ""))
+    if kind is None:
+        return None
+    if kind == "foreign_key":
+        columns = _strings(node.get("fk_attrs")) or ((column,) if column else ())
+    elif kind == "exclude":
+        columns = tuple(
+            e["List"]["items"][0].get("IndexElem", {}).get("name") or ""
+            for e in node.get("exclusions", ())
+            if "List" in e
+        )
+    else:
+        columns = _strings(node.get("keys")) or ((column,) if column else ())
+    return Constraint(
+        kind=kind,
+        name=node.get("conname"),
+        columns=columns,
+        not_valid=bool(node.get("skip_validation")),
+        using_index=node.get("indexname"),
+        ref_table=_rel(node.get("pktable")),
+        ref_columns=_strings(node.get("pk_attrs")),
+        not_null_column=_not_null_column(node.get("raw_expr")) if kind == "check" else None,
+    )
+
+
+def column_def(node: Node) -> ColumnDef:
+    """A ColumnDef from a ColumnDef node, folding in its inline constraints."""
+    name = node.get("colname", "")
+    not_null = primary = stored = identity = False
+    default: Expr | None = None
+    constraints: list[Constraint] = []
+    for item in node.get("constraints", ()):
+        con = item.get("Constraint", {})
+        contype = con.get("contype")
+        if contype == "CONSTR_NOTNULL":
+            not_null = True
+        elif contype == "CONSTR_DEFAULT":
+            default = expr(con.get("raw_expr"))
+            if default.is_null:
+                default = None
+        elif contype == "CONSTR_GENERATED":
+            stored = con.get("generated_kind", "s") == "s"
+        elif contype == "CONSTR_IDENTITY":
+            identity = True
+        else:
+            if contype == "CONSTR_PRIMARY":
+                primary = not_null = True
+            found = constraint(con, name)
+            if found is not None:
+                constraints.append(found)
+    return ColumnDef(
+        name=name,
+        type=type_ref(node.get("typeName")),
+        not_null=not_null,
+        primary_key=primary,
+        default=default,
+        generated_stored=stored,
+        identity=identity,
+        constraints=tuple(constraints),
+    )
+
+
+def _action(cmd: Node) -> Action:
+    subtype = cmd.get("subtype", "")
+    kind = _ACTION_KINDS.get(subtype, subtype.removeprefix("AT_").lower())
+    lock = _ALTER_LOCKS.get(subtype, Lock.ACCESS_EXCLUSIVE)
+    definition = cmd.get("def") or {}
+    common: dict[str, Any] = {"column": cmd.get("name"), "if_exists": bool(cmd.get("missing_ok"))}
+    if subtype == "AT_AddColumn":
+        col = column_def(definition.get("ColumnDef", {}))
+        return Action(kind, lock, column=col.name, column_def=col, if_exists=common["if_exists"])
+    if subtype == "AT_AlterColumnType":
+        col = definition.get("ColumnDef", {})
+        return Action(
+            kind, lock, type=type_ref(col.get("typeName")), using="raw_default" in col, **common
+        )
+    if subtype == "AT_ColumnDefault":
+        if not definition:
+            return Action("drop_default", lock, **common)
+        return Action("set_default", lock, default=expr(definition), **common)
+    if subtype == "AT_AddConstraint":
+        con = constraint(definition.get("Constraint", {}))
+        if con is not None and con.kind == "foreign_key":
+            lock = Lock.SHARE_ROW_EXCLUSIVE
+        return Action(kind, lock, constraint=con, name=con.name if con else None)
+    if subtype in ("AT_AttachPartition", "AT_DetachPartition", "AT_DetachPartitionFinalize"):
+        part = definition.get("PartitionCmd", {})
+        concurrent = bool(part.get("concurrent"))
+        if subtype == "AT_DetachPartition":
+            lock = Lock.SHARE_UPDATE_EXCLUSIVE if concurrent else Lock.ACCESS_EXCLUSIVE
+        return Action(kind, lock, name=_rel(part.get("name")), concurrently=concurrent)
+    if subtype in ("AT_ValidateConstraint", "AT_DropConstraint", "AT_SetTableSpace"):
+        return Action(kind, lock, name=cmd.get("name"), if_exists=common["if_exists"])
+    return Action(kind, lock, **common)
+
+
+def _alter_table(n: Node, s: Statement) -> None:
+    s.table = _rel(n.get("relation"))
+    s.if_exists = bool(n.get("missing_ok"))
+    s.object_type = n.get("objtype", "OBJECT_TABLE")
+    s.actions = tuple(_action(c["AlterTableCmd"]) for c in n.get("cmds", ()) if "AlterTableCmd" in c)
+    if s.table is None:
+        return
+    locks: list[tuple[str, Lock]] = []
+    if s.actions:
+        locks.append((s.table, max(a.lock for a in s.actions)))
+    for a in s.actions:
+        if a.constraint is not None and a.constraint.ref_table:
+            locks.append((a.constraint.ref_table, Lock.SHARE_ROW_EXCLUSIVE))
+        if a.kind == "attach_partition" and a.name:
+            locks.append((a.name, Lock.ACCESS_EXCLUSIVE))
+        if a.kind == "detach_partition" and a.name:
+            locks.append((a.name, a.lock))
+        if a.concurrently:
+            s.no_transaction = True
+    s.locks = tuple(locks)
+
+
+def _create_table(n: Node, s: Statement) -> None:
+    s.table = _rel(n.get("relation"))
+    s.if_not_exists = bool(n.get("if_not_exists"))
+    columns: list[ColumnDef] = []
+    constraints: list[Constraint] = []
+    for elt in n.get("tableElts", ()):
+        if "ColumnDef" in elt:
+            columns.append(column_def(elt["ColumnDef"]))
+        elif "Constraint" in elt:
+            con = constraint(elt["Constraint"])
+            if con is not None:
+                constraints.append(con)
+    s.columns = tuple(columns)
+    s.constraints = tuple(constraints)
+    if n.get("partbound") is not None:
+        parents = n.get("inhRelations") or ()
+        s.partition_of = _rel(parents[0]) if parents else None
+    refs = {c.ref_table for c in constraints if c.ref_table}
+    refs |= {c.ref_table for col in columns for c in col.constraints if c.ref_table}
+    locks = [(r, Lock.SHARE_ROW_EXCLUSIVE) for r in sorted(refs) if r != s.table]
+    if s.partition_of:
+        locks.append((s.partition_of, Lock.ACCESS_EXCLUSIVE))
+    s.locks = tuple(locks)
+
+
+def _create_table_as(n: Node, s: Statement) -> None:
+    if n.get("objtype", "OBJECT_TABLE") != "OBJECT_TABLE":
+        s.kind = "other"
+        return
+    s.table = _rel((n.get("into") or {}).get("rel"))
+    s.if_not_exists = bool(n.get("if_not_exists"))
+
+
+def _index(n: Node, s: Statement) -> None:
+    s.table = _rel(n.get("relation"))
+    s.index_name = n.get("idxname")
+    s.unique = bool(n.get("unique") or n.get("primary"))
+    s.concurrently = bool(n.get("concurrent"))
+    s.if_not_exists = bool(n.get("if_not_exists"))
+    s.has_where = "whereClause" in n
+    s.index_columns = tuple(
+        p["IndexElem"].get("name") or "" for p in n.get("indexParams", ()) if "IndexElem" in p
+    )
+    s.no_transaction = s.concurrently
+    if s.table:
+        lock = Lock.SHARE_UPDATE_EXCLUSIVE if s.concurrently else Lock.SHARE
+        s.locks = ((s.table, lock),)
+
+
+def _drop(n: Node, s: Statement) -> None:
+    remove = n.get("removeType", "")
+    s.object_type = remove
+    s.concurrently = bool(n.get("concurrent"))
+    s.if_exists = bool(n.get("missing_ok"))
+    names: list[str] = []
+    for obj in n.get("objects", ()):
+        if "List" in obj:
+            names.append(_qualified(obj["List"].get("items")))
+        elif "String" in obj:
+            names.append(obj["String"]["sval"])
+        elif "TypeName" in obj:
+            names.append(_qualified(obj["TypeName"].get("names")))
+    s.tables = tuple(names)
+    s.table = names[0] if names else None
+    if remove == "OBJECT_INDEX":
+        s.kind = "drop_index"
+        s.no_transaction = s.concurrently
+        lock = Lock.SHARE_UPDATE_EXCLUSIVE if s.concurrently else Lock.ACCESS_EXCLUSIVE
+        s.locks = tuple((name, lock) for name in names)
+    elif remove == "OBJECT_TABLE":
+        s.kind = "drop_table"
+        s.locks = tuple((name, Lock.ACCESS_EXCLUSIVE) for name in names)
+
+
+def _rename(n: Node, s: Statement) -> None:
+    s.object_type = n.get("renameType", "")
+    s.table = _rel(n.get("relation"))
+    s.old_name = n.get("subname") or s.table
+    s.new_name = n.get("newname")
+    s.if_exists = bool(n.get("missing_ok"))
+    if s.table and s.object_type in ("OBJECT_TABLE", "OBJECT_COLUMN", "OBJECT_TABCONSTRAINT"):
+        s.locks = ((s.table, Lock.ACCESS_EXCLUSIVE),)
+
+
+def _reindex(n: Node, s: Statement) -> None:
+    s.object_type = n.get("kind", "")
+    s.table = _rel(n.get("relation")) or n.get("name")
+    s.concurrently = any(
+        p.get("DefElem", {}).get("defname") == "concurrently" for p in n.get("params", ())
+    )
+    s.no_transaction = s.concurrently or s.object_type in (
+        "REINDEX_OBJECT_SCHEMA",
+        "REINDEX_OBJECT_DATABASE",
+        "REINDEX_OBJECT_SYSTEM",
+    )
+    if s.table:
+        lock = Lock.SHARE_UPDATE_EXCLUSIVE if s.concurrently else Lock.ACCESS_EXCLUSIVE
+        s.locks = ((s.table, lock),)
+
+
+def _vacuum(n: Node, s: Statement) -> None:
+    options = {o.get("DefElem", {}).get("defname") for o in n.get("options", ())}
+    s.full = "full" in options
+    s.kind = "vacuum" if n.get("is_vacuumcmd") else "analyze"
+    s.no_transaction = s.kind == "vacuum"
+    names = [_rel(r.get("VacuumRelation", {}).get("relation")) for r in n.get("rels", ())]
+    s.tables = tuple(name for name in names if name)
+    s.table = s.tables[0] if s.tables else None
+    lock = Lock.ACCESS_EXCLUSIVE if s.full else Lock.SHARE_UPDATE_EXCLUSIVE
+    s.locks = tuple((t, lock) for t in s.tables)
+
+
+def _cluster(n: Node, s: Statement) -> None:
+    s.table = _rel(n.get("relation"))
+    s.index_name = n.get("indexname")
+    if s.table:
+        s.locks = ((s.table, Lock.ACCESS_EXCLUSIVE),)
+
+
+def _relations(n: Node, s: Statement, lock: Lock) -> None:
+    s.tables = tuple(t for t in (_rel(r) for r in n.get("relations", ())) if t)
+    s.table = s.tables[0] if s.tables else None
+    s.locks = tuple((t, lock) for t in s.tables)
+
+
+def _lock(n: Node, s: Statement) -> None:
+    s.lock_mode = Lock.from_lock_mode(int(n.get("mode", 8)))
+    _relations(n, s, s.lock_mode)
+
+
+def _truncate(n: Node, s: Statement) -> None:
+    _relations(n, s, Lock.ACCESS_EXCLUSIVE)
+
+
+def _dml(n: Node, s: Statement) -> None:
+    s.table = _rel(n.get("relation"))
+    s.has_where = "whereClause" in n
+    select = (n.get("selectStmt") or {}).get("SelectStmt", {})
+    s.has_from_select = bool(select.get("fromClause"))
+    s.batched = _bounded(n.get("whereClause"))
+    if s.table:
+        s.locks = ((s.table, Lock.ROW_EXCLUSIVE),)
+
+
+_RANGE_OPERATORS = frozenset({"<", ">", "<=", ">="})
+
+
+def _bounded(where: Node | None) -> bool:
+    """True when a WHERE clause limits rows by a range or a LIMITed subquery."""
+    stack: list[Any] = [where] if where else []
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            a_expr = item.get("A_Expr")
+            if a_expr is not None:
+                kind = a_expr.get("kind", "")
+                if kind.startswith("AEXPR_BETWEEN"):
+                    return True
+                if kind == "AEXPR_OP" and set(_strings(a_expr.get("name"))) & _RANGE_OPERATORS:
+                    return True
+            select = item.get("SelectStmt")
+            if select is not None and "limitCount" in select:
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _set(n: Node, s: Statement) -> None:
+    kind = n.get("kind", "")
+    s.setting = (n.get("name") or "").lower()
+    s.setting_local = bool(n.get("is_local"))
+    if kind == "VAR_SET_VALUE":
+        values = []
+        for arg in n.get("args", ()):
+            const = arg.get("A_Const", {})
+            if "sval" in const:
+                values.append(str(const["sval"].get("sval", "")))
+            elif "ival" in const:
+                values.append(str(const["ival"].get("ival", 0)))
+        s.setting_value = " ".join(values)
+    else:
+        s.setting_value = None
+
+
+_TRANSACTION_KINDS = {
+    "TRANS_STMT_BEGIN": "begin",
+    "TRANS_STMT_START": "begin",
+    "TRANS_STMT_COMMIT": "commit",
+    "TRANS_STMT_ROLLBACK": "rollback",
+    "TRANS_STMT_PREPARE": "commit",
+}
+
+
+def _transaction(n: Node, s: Statement) -> None:
+    s.kind = _TRANSACTION_KINDS.get(n.get("kind", ""), "savepoint")
+
+
+def _alter_enum(n: Node, s: Statement) -> None:
+    s.enum_type = _qualified(n.get("typeName"))
+    s.enum_value = n.get("newVal")
+    s.if_not_exists = bool(n.get("skipIfNewValExists"))
+    if n.get("oldVal"):
+        s.kind = "other"
+
+
+def _create_type(n: Node, s: Statement) -> None:
+    s.enum_type = _qualified(n.get("typeName"))
+
+
+def _nothing(n: Node, s: Statement) -> None:
+    return None
+
+
+_HANDLERS: dict[str, tuple[str, Callable[[Node, Statement], None]]] = {
+    "CreateStmt": ("create_table", _create_table),
+    "CreateTableAsStmt": ("create_table", _create_table_as),
+    "AlterTableStmt": ("alter_table", _alter_table),
+    "IndexStmt": ("create_index", _index),
+    "DropStmt": ("drop", _drop),
+    "RenameStmt": ("rename", _rename),
+    "ReindexStmt": ("reindex", _reindex),
+    "VacuumStmt": ("vacuum", _vacuum),
+    "ClusterStmt": ("cluster", _cluster),
+    "LockStmt": ("lock", _lock),
+    "TruncateStmt": ("truncate", _truncate),
+    "UpdateStmt": ("update", _dml),
+    "DeleteStmt": ("delete", _dml),
+    "InsertStmt": ("insert", _dml),
+    "SelectStmt": ("select", _nothing),
+    "VariableSetStmt": ("set", _set),
+    "TransactionStmt": ("begin", _transaction),
+    "AlterEnumStmt": ("alter_enum", _alter_enum),
+    "CreateEnumStmt": ("create_type", _create_type),
+    "CreateFunctionStmt": ("create_function", _nothing),
+    "DoStmt": ("do", _nothing),
+}
+
+
+def facts(raw: RawStatement, path: str = "") -> Statement:
+    """Facts for one parsed statement (kind ``error`` when it did not parse)."""
+    if raw.tree is None:
+        return Statement(
+            "error", raw.text, path, raw.line, raw.column, raw.end_line, error=raw.error
+        )
+    kind_name, node = next(iter(raw.tree.items()))
+    kind, handler = _HANDLERS.get(kind_name, ("other", _nothing))
+    statement = Statement(kind, raw.text, path, raw.line, raw.column, raw.end_line, node=node)
+    handler(node, statement)
+    return statement
+
+
+def statements(text: str, path: str = "") -> list[Statement]:
+    """Parse a script and return the facts of every statement in order."""
+    return [facts(raw, path) for raw in parse_script(text)]

@@ -1,0 +1,157 @@
+"""Typed facts about one SQL statement: what the rules read instead of SQL text or parse trees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from migcheck.sql.locks import Lock
+from migcheck.sql.types import TypeRef
+
+
+@dataclass(frozen=True)
+class Expr:
+    """An expression's volatility as far as it matters for defaults and backfills.
+
+    ``volatile`` is True when it calls a known volatile function (random(), gen_random_uuid(),
+    clock_timestamp(), nextval(), …); ``unknown_calls`` lists functions migcheck cannot classify
+    (user functions are VOLATILE unless declared otherwise).
+    """
+
+    volatile: bool = False
+    unknown_calls: tuple[str, ...] = ()
+    is_null: bool = False
+
+    @property
+    def maybe_volatile(self) -> bool:
+        """True when the expression is, or may be, volatile."""
+        return self.volatile or bool(self.unknown_calls)
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A table constraint (inline on a column or table-level)."""
+
+    kind: str  # check, foreign_key, unique, primary_key, exclude, not_null
+    name: str | None = None
+    columns: tuple[str, ...] = ()
+    not_valid: bool = False
+    using_index: str | None = None
+    ref_table: str | None = None
+    ref_columns: tuple[str, ...] = ()
+    #: for ``CHECK (col IS NOT NULL)``: the column it proves non-null
+    not_null_column: str | None = None
+    line_offset: int = 0
+
+
+@dataclass(frozen=True)
+class ColumnDef:
+    """A column definition in CREATE TABLE or ADD COLUMN."""
+
+    name: str
+    type: TypeRef | None = None
+    not_null: bool = False
+    primary_key: bool = False
+    default: Expr | None = None
+    generated_stored: bool = False
+    identity: bool = False
+    constraints: tuple[Constraint, ...] = ()
+
+    @property
+    def serial(self) -> bool:
+        """True for serial, bigserial and smallserial columns."""
+        return self.type is not None and self.type.name in {"serial", "bigserial", "smallserial"}
+
+
+@dataclass(frozen=True)
+class Action:
+    """One subcommand of ALTER TABLE, with the lock it takes on the table."""
+
+    kind: str
+    lock: Lock
+    column: str | None = None
+    column_def: ColumnDef | None = None
+    constraint: Constraint | None = None
+    type: TypeRef | None = None
+    using: bool = False
+    name: str | None = None
+    concurrently: bool = False
+    default: Expr | None = None
+    if_exists: bool = False
+
+
+@dataclass
+class Statement:
+    """Facts about one statement, with where it came from.
+
+    ``kind`` is one of: create_table, alter_table, create_index, drop_index, drop_table, drop,
+    rename, reindex, vacuum, cluster, lock, truncate, update, delete, insert, select, set,
+    begin, commit, rollback, alter_enum, create_type, create_function, do, error, other.
+    """
+
+    kind: str
+    text: str = ""
+    path: str = ""
+    line: int = 1
+    column: int = 1
+    end_line: int = 1
+    revision: str | None = None
+    #: the target table (``schema.name``; ``public.`` dropped)
+    table: str | None = None
+    #: every table the statement names as its target (DROP/TRUNCATE/LOCK of several)
+    tables: tuple[str, ...] = ()
+    columns: tuple[ColumnDef, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+    actions: tuple[Action, ...] = ()
+    index_name: str | None = None
+    index_columns: tuple[str, ...] = ()
+    unique: bool = False
+    concurrently: bool = False
+    if_exists: bool = False
+    if_not_exists: bool = False
+    object_type: str = ""
+    old_name: str | None = None
+    new_name: str | None = None
+    lock_mode: Lock = Lock.NONE
+    setting: str | None = None
+    setting_value: str | None = None
+    setting_local: bool = False
+    full: bool = False
+    has_where: bool = False
+    #: UPDATE/DELETE whose WHERE bounds a key range or a LIMITed subquery (a batch)
+    batched: bool = False
+    has_from_select: bool = False
+    enum_type: str | None = None
+    enum_value: str | None = None
+    error: str | None = None
+    partition_of: str | None = None
+    #: locks taken: (table, level)
+    locks: tuple[tuple[str, Lock], ...] = ()
+    #: the statement cannot run inside a transaction block
+    no_transaction: bool = False
+    #: emitted by Alembic itself (alembic_version bookkeeping): never reported
+    internal: bool = False
+    #: the raw parse node (for rare, lazily computed questions)
+    node: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def strongest_lock(self) -> Lock:
+        """The strongest table lock the statement takes (NONE when it takes none)."""
+        return max((lock for _, lock in self.locks), default=Lock.NONE)
+
+    def string_constants(self) -> set[str]:
+        """Every string literal in the statement (used to spot a new enum value being used)."""
+        found: set[str] = set()
+        stack: list[Any] = [self.node]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                sval = item.get("sval")
+                if isinstance(sval, dict):
+                    value = sval.get("sval")
+                    if isinstance(value, str):
+                        found.add(value)
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+        return found

@@ -1,0 +1,225 @@
+"""The one place that talks to PostgreSQL's parser (libpg_query, as shipped by ``postgast``).
+
+Everything else in migcheck sees :class:`RawStatement`: the statement's text, its 1-based line and
+column in the script, and either its parse tree (libpg_query's JSON form, decoded to plain dicts)
+or the parser's error message. Swapping the binding means rewriting only this module.
+
+Why the JSON path and not postgast's protobuf objects: importing the generated protobuf module costs
+~40 ms at startup and every field access goes through the protobuf runtime, while libpg_query's JSON
+decodes with the C ``json`` module into dicts that are cheap to walk (numbers in docs/parser.md).
+The shared library is loaded directly with :mod:`ctypes` so that the ``postgast`` package itself
+(and with it protobuf) is never imported on the lint path.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib.util
+import json
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from migcheck.sql.splitter import split_statements
+
+_LIB_NAMES = {"Linux": "libpg_query.so", "Darwin": "libpg_query.dylib", "Windows": "pg_query.dll"}
+
+
+class _Error(ctypes.Structure):
+    _fields_ = [
+        ("message", ctypes.c_char_p),
+        ("funcname", ctypes.c_char_p),
+        ("filename", ctypes.c_char_p),
+        ("lineno", ctypes.c_int),
+        ("cursorpos", ctypes.c_int),
+        ("context", ctypes.c_char_p),
+    ]
+
+
+class _ParseResult(ctypes.Structure):
+    _fields_ = [
+        ("parse_tree", ctypes.c_void_p),
+        ("stderr_buffer", ctypes.c_char_p),
+        ("error", ctypes.POINTER(_Error)),
+    ]
+
+
+_lib: Any = None
+
+
+def _library() -> Any:
+    """Load libpg_query from the installed ``postgast`` wheel without importing the package."""
+    global _lib
+    if _lib is not None:
+        return _lib
+    spec = importlib.util.find_spec("postgast")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    name = _LIB_NAMES.get(platform.system(), "libpg_query.so")
+    candidates = [Path(loc) / name for loc in locations]
+    found = next((c for c in candidates if c.is_file()), None)
+    if found is not None:
+        lib = ctypes.CDLL(str(found))
+    else:  # pragma: no cover - a postgast built against a system libpg_query
+        from postgast.native import lib
+    lib.pg_query_parse.argtypes = [ctypes.c_char_p]
+    lib.pg_query_parse.restype = _ParseResult
+    lib.pg_query_free_parse_result.argtypes = [_ParseResult]
+    lib.pg_query_free_parse_result.restype = None
+    _lib = lib
+    return lib
+
+
+class SqlSyntaxError(Exception):
+    """libpg_query rejected the text; ``position`` is a 0-based byte offset into it, or -1."""
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+
+def _error(err: Any) -> SqlSyntaxError:
+    contents = err.contents
+    message = (contents.message or b"syntax error").decode("utf-8", "replace")
+    return SqlSyntaxError(message, contents.cursorpos - 1 if contents.cursorpos > 0 else -1)
+
+
+def parse_bytes(data: bytes) -> list[dict[str, Any]]:
+    """Parse UTF-8 SQL into libpg_query's list of ``RawStmt`` dicts; raises SqlSyntaxError."""
+    lib = _library()
+    result = lib.pg_query_parse(data)
+    try:
+        if result.error:
+            raise _error(result.error)
+        tree = json.loads(ctypes.string_at(result.parse_tree))
+    finally:
+        lib.pg_query_free_parse_result(result)
+    stmts: list[dict[str, Any]] = tree.get("stmts", [])
+    return stmts
+
+
+@dataclass
+class RawStatement:
+    """One statement of a script: where it is, its text, and its tree or its syntax error."""
+
+    text: str
+    line: int
+    column: int
+    tree: dict[str, Any] | None
+    error: str | None = None
+    #: 1-based line of the end of the statement (for suppression comments spanning it)
+    end_line: int = 0
+
+    @property
+    def kind(self) -> str:
+        """The parse node name (``"AlterTableStmt"``), or ``""`` when it did not parse."""
+        if self.tree is None:
+            return ""
+        return next(iter(self.tree), "")
+
+    @property
+    def node(self) -> dict[str, Any]:
+        """The statement node's fields (empty when it did not parse)."""
+        if self.tree is None:
+            return {}
+        value: dict[str, Any] = next(iter(self.tree.values()), {})
+        return value
+
+
+class _Lines:
+    """Maps increasing byte offsets to 1-based (line, column) in linear total time."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.offset = 0
+        self.line = 1
+        self.line_start = 0
+
+    def at(self, offset: int) -> tuple[int, int]:
+        data = self.data
+        if offset < self.offset:
+            self.offset, self.line, self.line_start = 0, 1, 0
+        self.line += data.count(b"\n", self.offset, offset)
+        self.offset = offset
+        newline = data.rfind(b"\n", 0, offset)
+        self.line_start = newline + 1
+        column = len(data[self.line_start : offset].decode("utf-8", "replace")) + 1
+        return self.line, column
+
+
+def _skip_blank(data: bytes, start: int, end: int) -> int:
+    """First offset in ``data[start:end]`` that is not whitespace or a comment."""
+    pos = start
+    while pos < end:
+        byte = data[pos]
+        if byte in b" \t\r\n\f\v":
+            pos += 1
+        elif data.startswith(b"--", pos):
+            newline = data.find(b"\n", pos, end)
+            pos = end if newline < 0 else newline + 1
+        elif data.startswith(b"/*", pos):
+            close = data.find(b"*/", pos + 2, end)
+            pos = end if close < 0 else close + 2
+        else:
+            break
+    return pos
+
+
+def _encode(text: str) -> bytes:
+    # NUL would end the C string early; libpg_query rejects it anyway, so a space keeps offsets.
+    return text.replace("\x00", " ").encode("utf-8", "replace")
+
+
+def parse_script(text: str) -> list[RawStatement]:
+    """Split and parse a whole script, keeping each statement's 1-based line and column.
+
+    A statement that does not parse becomes a RawStatement with ``error`` set; parsing resumes at
+    the next statement, so one typo never hides the rest of the file.
+    """
+    data = _encode(text)
+    lines = _Lines(data)
+    try:
+        stmts = parse_bytes(data)
+    except SqlSyntaxError:
+        return _parse_tolerant(data, lines)
+    out: list[RawStatement] = []
+    for raw in stmts:
+        offset = raw.get("stmt_location", 0)
+        length = raw.get("stmt_len", 0) or len(data) - offset
+        out.append(_make(data, lines, offset, length, raw.get("stmt"), None))
+    return out
+
+
+def _make(
+    data: bytes,
+    lines: _Lines,
+    offset: int,
+    length: int,
+    tree: dict[str, Any] | None,
+    error: str | None,
+) -> RawStatement:
+    end = offset + length
+    start = _skip_blank(data, offset, end)
+    line, column = lines.at(start)
+    end_line = line + data.count(b"\n", start, end)
+    body = data[start:end].decode("utf-8", "replace").rstrip()
+    return RawStatement(body, line, column, tree, error, end_line)
+
+
+def _parse_tolerant(data: bytes, lines: _Lines) -> list[RawStatement]:
+    out: list[RawStatement] = []
+    for offset, length in split_statements(data):
+        chunk = data[offset : offset + length]
+        if _skip_blank(chunk, 0, len(chunk)) >= len(chunk):
+            continue
+        try:
+            parsed = parse_bytes(chunk)
+        except SqlSyntaxError as error:
+            out.append(_make(data, lines, offset, length, None, error.message))
+            continue
+        for raw in parsed:
+            sub = raw.get("stmt_location", 0)
+            sub_len = raw.get("stmt_len", 0) or length - sub
+            out.append(_make(data, lines, offset + sub, sub_len, raw.get("stmt"), None))
+    return out

@@ -1,0 +1,129 @@
+"""Column types as the rules see them, and which type changes PostgreSQL does without a rewrite."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+#: spellings that name the same internal type
+_ALIASES = {
+    "int": "int4",
+    "integer": "int4",
+    "smallint": "int2",
+    "bigint": "int8",
+    "serial4": "serial",
+    "serial8": "bigserial",
+    "serial2": "smallserial",
+    "character varying": "varchar",
+    "character": "bpchar",
+    "char": "bpchar",
+    "decimal": "numeric",
+    "boolean": "bool",
+    "double precision": "float8",
+    "real": "float4",
+    "timestamp with time zone": "timestamptz",
+    "timestamp without time zone": "timestamp",
+    "time with time zone": "timetz",
+    "bit varying": "varbit",
+}
+
+_DISPLAY = {
+    "int2": "smallint",
+    "int4": "integer",
+    "int8": "bigint",
+    "bpchar": "char",
+    "bool": "boolean",
+    "float8": "double precision",
+    "float4": "real",
+    "timestamptz": "timestamp with time zone",
+    "timestamp": "timestamp without time zone",
+}
+
+SERIAL_TYPES = frozenset({"serial", "bigserial", "smallserial"})
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A column type: canonical internal name, its modifiers (length, precision) and array-ness."""
+
+    name: str
+    mods: tuple[int, ...] = ()
+    array: bool = False
+
+    @classmethod
+    def of(cls, name: str, mods: tuple[int, ...] = (), array: bool = False) -> TypeRef:
+        """Build a TypeRef from any spelling of the type name."""
+        lowered = name.lower()
+        return cls(_ALIASES.get(lowered, lowered), mods, array)
+
+    @property
+    def display(self) -> str:
+        """The type as a person writes it (``varchar(20)``, ``bigint``)."""
+        base = _DISPLAY.get(self.name, self.name)
+        if self.mods:
+            base += "(" + ",".join(str(m) for m in self.mods) + ")"
+        return base + ("[]" if self.array else "")
+
+
+class Change(enum.Enum):
+    """What ``ALTER COLUMN … TYPE`` costs."""
+
+    FREE = "metadata only"
+    SCAN = "a full scan to check existing rows"
+    REWRITE = "a full table and index rewrite"
+    UNKNOWN = "a rewrite unless the current type is binary-compatible"
+
+
+def _widens(old: tuple[int, ...], new: tuple[int, ...]) -> bool:
+    if not new:
+        return True
+    if not old:
+        return False
+    return new[0] >= old[0]
+
+
+def type_change(old: TypeRef | None, new: TypeRef, using: bool) -> Change:
+    """Classify a type change from ``old`` (None when unknown) to ``new``.
+
+    The safe list follows PostgreSQL's binary-coercible casts: varchar widened or made unbounded,
+    varchar ↔ text, numeric precision raised with the same scale, varbit widened, cidr → inet,
+    and the same type with the same or wider modifiers. ``USING`` always means a rewrite.
+    """
+    if using:
+        return Change.REWRITE
+    if old is None:
+        return Change.UNKNOWN
+    if old.array != new.array:
+        return Change.REWRITE
+    text_like = {"text", "varchar"}
+    if old.name in text_like and new.name in text_like:
+        if new.name == "text" or not new.mods:
+            return Change.FREE
+        if old.name == "varchar" and _widens(old.mods, new.mods):
+            return Change.FREE
+        return Change.SCAN
+    if old.name == new.name:
+        if old.mods == new.mods:
+            return Change.FREE
+        if new.name in {"varchar", "varbit"}:
+            return Change.FREE if _widens(old.mods, new.mods) else Change.SCAN
+        if new.name == "numeric":
+            if not new.mods:
+                return Change.FREE
+            same_scale = (old.mods[1:2] or (0,)) == (new.mods[1:2] or (0,))
+            if old.mods and same_scale and new.mods[0] >= old.mods[0]:
+                return Change.FREE
+            return Change.REWRITE
+        if new.name in {"timestamp", "timestamptz", "time", "timetz", "interval"}:
+            return Change.FREE if _widens(old.mods, new.mods) else Change.REWRITE
+        return Change.REWRITE
+    if (old.name, new.name) in {("cidr", "inet"), ("bpchar", "text"), ("bpchar", "varchar")}:
+        return Change.FREE if old.name == "cidr" else Change.REWRITE
+    return Change.REWRITE
+
+
+def could_be_free(new: TypeRef) -> bool:
+    """True when *some* current type could change to ``new`` without a rewrite."""
+    return new.name in {"text", "varchar", "numeric", "varbit", "inet"} or (
+        new.name in {"timestamp", "timestamptz", "time", "timetz", "interval"} and not new.mods
+    )
