@@ -75,7 +75,10 @@ def _condition(operation: BackfillOp) -> sa.ColumnElement[bool]:
 
 
 def _assignments(operation: BackfillOp, table: sa.TableClause) -> dict[Any, Any]:
-    return {table.c[name]: value for name, value in operation.values.items()}
+    return {
+        table.c[name]: value if isinstance(value, sa.ClauseElement) else sa.literal(value)
+        for name, value in operation.values.items()
+    }
 
 
 def _run_online(

@@ -32,7 +32,7 @@ from alembic.operations import Operations
 from sqlalchemy.exc import DBAPIError
 
 from migcheck.autogen import sql
-from migcheck.config import load_settings
+from migcheck.config import Settings, load_settings
 from migcheck.errors import MigcheckError
 
 if TYPE_CHECKING:
@@ -57,7 +57,10 @@ class Limits:
 
 @functools.lru_cache(maxsize=16)
 def _limits_from(start: Path | None) -> Limits:
-    settings = load_settings(start)
+    return _limits(load_settings(start))
+
+
+def _limits(settings: Settings) -> Limits:
     return Limits(
         lock_timeout=settings.lock_timeout,
         statement_timeout=settings.statement_timeout,
@@ -68,7 +71,14 @@ def _limits_from(start: Path | None) -> Limits:
 
 
 def limits_for(context: MigrationContext) -> Limits:
-    """Settings from the pyproject.toml nearest the project's alembic.ini (else the cwd)."""
+    """Settings for the running migration.
+
+    ``context.configure(migcheck_settings=Settings(...))`` wins; else ``[tool.migcheck]`` in the
+    pyproject.toml nearest the project's alembic.ini (or the current directory).
+    """
+    given = context.opts.get("migcheck_settings")
+    if isinstance(given, Settings):
+        return _limits(given)
     config = context.config
     start = None
     if config is not None and config.config_file_name:
