@@ -1,0 +1,154 @@
+"""migcheck's operations run directly against PostgreSQL: retries, leftovers, backfill."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+
+from migcheck.config import Settings
+from migcheck.errors import MigcheckError
+from migcheck.pg import Database
+from tests.autogen.helpers import operations
+
+FAST = Settings(lock_timeout="50ms", retries=2, retry_backoff=0.01)
+
+
+def run(db: Database, query: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(db.conninfo, autocommit=True) as conn:
+        cursor = conn.execute(query)
+        return cursor.fetchall() if cursor.description else []
+
+
+@pytest.fixture
+def orders(fresh_db: Database) -> Database:
+    run(
+        fresh_db,
+        'CREATE TABLE "order" (id bigint PRIMARY KEY, "weird name" text, priority int, total int);'
+        " INSERT INTO \"order\" SELECT g, 'w' || g, NULL, g FROM generate_series(1, 2500) g",
+    )
+    return fresh_db
+
+
+def test_lock_timeout_gives_up_after_bounded_retries(
+    orders: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    with psycopg.connect(orders.conninfo) as holder:
+        holder.execute('LOCK TABLE "order" IN ACCESS SHARE MODE')
+        with operations(orders, FAST) as op, caplog.at_level(logging.WARNING, "alembic.migcheck"):
+            with pytest.raises(MigcheckError, match="lock not granted .* after 3 attempts"):
+                op.add_not_null_constraint("order", "weird name")
+            (lock_timeout,) = op.get_bind().exec_driver_sql("SHOW lock_timeout").one()
+    assert lock_timeout == "0"  # the session setting did not leak
+    assert len([r for r in caplog.records if "retrying" in r.message]) == 2
+    assert run(orders, "SELECT conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype = 'c'") == []
+
+
+def test_retry_succeeds_once_the_lock_is_released(orders: Database) -> None:
+    patient = Settings(lock_timeout="50ms", retries=20, retry_backoff=0.02)
+    holder = psycopg.connect(orders.conninfo)
+    holder.execute('LOCK TABLE "order" IN ACCESS SHARE MODE')
+    release = threading.Timer(0.3, holder.rollback)
+    release.start()
+    try:
+        with operations(orders, patient) as op:
+            op.add_not_null_constraint("order", "weird name")
+    finally:
+        release.join()
+        holder.close()
+    assert run(
+        orders,
+        "SELECT attnotnull FROM pg_attribute WHERE attrelid = '\"order\"'::regclass"
+        " AND attname = 'weird name'",
+    ) == [(True,)]
+    assert run(orders, "SELECT conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype = 'c'") == []
+
+
+def test_concurrent_index_restores_session_lock_timeout(orders: Database) -> None:
+    with operations(orders, FAST) as op:
+        op.get_bind().exec_driver_sql("SET lock_timeout = '7s'")
+        op.get_bind().commit()
+        op.create_index_concurrently("ix_order_total", "order", ["total"])
+        (lock_timeout,) = op.get_bind().exec_driver_sql("SHOW lock_timeout").one()
+    assert lock_timeout == "7s"
+    assert run(
+        orders, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_order_total'::regclass"
+    ) == [(True,)]
+
+
+def test_invalid_leftover_index_is_rebuilt(orders: Database) -> None:
+    run(orders, 'UPDATE "order" SET total = 1 WHERE id <= 2')
+    with operations(orders, FAST) as op:
+        with pytest.raises(sa.exc.IntegrityError):
+            op.create_index_concurrently("ux_order_total", "order", ["total"], unique=True)
+    assert run(
+        orders, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'ux_order_total'::regclass"
+    ) == [(False,)]
+    run(orders, 'UPDATE "order" SET total = -1 WHERE id = 1')
+    with operations(orders, FAST) as op:
+        op.create_index_concurrently("ux_order_total", "order", ["total"], unique=True)
+    assert run(
+        orders, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'ux_order_total'::regclass"
+    ) == [(True,)]
+
+
+def test_rerun_after_partial_not_null_resumes(orders: Database) -> None:
+    run(
+        orders,
+        'ALTER TABLE "order" ADD CONSTRAINT "order_weird name_not_null" CHECK ("weird name" IS NOT NULL) NOT VALID',
+    )
+    with operations(orders, FAST) as op:
+        op.add_not_null_constraint("order", "weird name")
+        op.add_not_null_constraint("order", "weird name")
+    assert run(orders, "SELECT conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype = 'c'") == []
+
+
+def test_not_null_validation_fails_on_nulls(orders: Database) -> None:
+    with operations(orders, FAST) as op, pytest.raises(sa.exc.IntegrityError):
+        op.add_not_null_constraint("order", "priority")
+
+
+def test_backfill_in_batches_and_resumes(
+    orders: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    run(orders, 'UPDATE "order" SET priority = 5 WHERE id > 2000')
+    with operations(orders, FAST) as op, caplog.at_level(logging.INFO, "alembic.migcheck"):
+        op.backfill(
+            "order",
+            values={"priority": sa.text("total * 2")},
+            where="priority IS NULL",
+            batch_size=300,
+        )
+    done = [r.getMessage() for r in caplog.records if "done" in r.getMessage()]
+    assert done and "2000 rows in 7 batches" in done[0]
+    assert run(orders, 'SELECT count(*) FROM "order" WHERE priority = total * 2') == [(2000,)]
+    assert run(orders, 'SELECT count(*) FROM "order" WHERE priority = 5') == [(500,)]
+
+
+def test_backfill_placeholder_fails_loudly(orders: Database) -> None:
+    from migcheck.alembic import FILL_IN
+
+    with operations(orders, FAST) as op, pytest.raises(MigcheckError, match="FILL_IN"):
+        op.backfill("order", values={"priority": FILL_IN}, where="priority IS NULL")
+    assert run(orders, 'SELECT count(*) FROM "order" WHERE priority IS NULL') == [(2500,)]
+
+
+def test_foreign_key_and_unique_constraint(orders: Database) -> None:
+    run(orders, "CREATE TABLE customer (id bigint PRIMARY KEY); INSERT INTO customer VALUES (1)")
+    run(orders, 'ALTER TABLE "order" ADD COLUMN customer_id bigint')
+    run(orders, 'UPDATE "order" SET customer_id = 1')
+    with operations(orders, FAST) as op:
+        op.create_foreign_key_not_valid(
+            "order_customer_id_fkey", "order", "customer", ["customer_id"], ["id"]
+        )
+        op.validate_constraint("order_customer_id_fkey", "order")
+        op.create_unique_constraint_concurrently("order_total_key", "order", ["total"])
+        op.create_unique_constraint_concurrently("order_total_key", "order", ["total"])
+        op.drop_constraint_if_exists("order_total_key", "order")
+        op.drop_constraint_if_exists("order_total_key", "order")
+    assert run(
+        orders, "SELECT conname, convalidated FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype IN ('f', 'u')"
+    ) == [("order_customer_id_fkey", True)]
