@@ -8,11 +8,11 @@ import threading
 import psycopg
 import pytest
 import sqlalchemy as sa
+from tests.autogen.helpers import operations
 
 from migcheck.config import Settings
 from migcheck.errors import MigcheckError
 from migcheck.pg import Database
-from tests.autogen.helpers import operations
 
 FAST = Settings(lock_timeout="50ms", retries=2, retry_backoff=0.01)
 
@@ -21,6 +21,16 @@ def run(db: Database, query: str) -> list[tuple[object, ...]]:
     with psycopg.connect(db.conninfo, autocommit=True) as conn:
         cursor = conn.execute(query)
         return cursor.fetchall() if cursor.description else []
+
+
+def constraints(db: Database, *kinds: str) -> list[tuple[object, ...]]:
+    """(name, validated) of the public schema's constraints of the given contype letters."""
+    letters = ", ".join(f"'{k}'" for k in kinds)
+    return run(
+        db,
+        "SELECT conname, convalidated FROM pg_constraint"
+        f" WHERE connamespace = 'public'::regnamespace AND contype IN ({letters})",
+    )
 
 
 @pytest.fixture
@@ -39,12 +49,12 @@ def test_lock_timeout_gives_up_after_bounded_retries(
     with psycopg.connect(orders.conninfo) as holder:
         holder.execute('LOCK TABLE "order" IN ACCESS SHARE MODE')
         with operations(orders, FAST) as op, caplog.at_level(logging.WARNING, "alembic.migcheck"):
-            with pytest.raises(MigcheckError, match="lock not granted .* after 3 attempts"):
+            with pytest.raises(MigcheckError, match=r"lock not granted .* after 3 attempts"):
                 op.add_not_null_constraint("order", "weird name")
             (lock_timeout,) = op.get_bind().exec_driver_sql("SHOW lock_timeout").one()
     assert lock_timeout == "0"  # the session setting did not leak
     assert len([r for r in caplog.records if "retrying" in r.message]) == 2
-    assert run(orders, "SELECT conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype = 'c'") == []
+    assert constraints(orders, "c") == []
 
 
 def test_retry_succeeds_once_the_lock_is_released(orders: Database) -> None:
@@ -64,7 +74,7 @@ def test_retry_succeeds_once_the_lock_is_released(orders: Database) -> None:
         "SELECT attnotnull FROM pg_attribute WHERE attrelid = '\"order\"'::regclass"
         " AND attname = 'weird name'",
     ) == [(True,)]
-    assert run(orders, "SELECT conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype = 'c'") == []
+    assert constraints(orders, "c") == []
 
 
 def test_concurrent_index_restores_session_lock_timeout(orders: Database) -> None:
@@ -81,9 +91,8 @@ def test_concurrent_index_restores_session_lock_timeout(orders: Database) -> Non
 
 def test_invalid_leftover_index_is_rebuilt(orders: Database) -> None:
     run(orders, 'UPDATE "order" SET total = 1 WHERE id <= 2')
-    with operations(orders, FAST) as op:
-        with pytest.raises(sa.exc.IntegrityError):
-            op.create_index_concurrently("ux_order_total", "order", ["total"], unique=True)
+    with operations(orders, FAST) as op, pytest.raises(sa.exc.IntegrityError):
+        op.create_index_concurrently("ux_order_total", "order", ["total"], unique=True)
     assert run(
         orders, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'ux_order_total'::regclass"
     ) == [(False,)]
@@ -98,12 +107,13 @@ def test_invalid_leftover_index_is_rebuilt(orders: Database) -> None:
 def test_rerun_after_partial_not_null_resumes(orders: Database) -> None:
     run(
         orders,
-        'ALTER TABLE "order" ADD CONSTRAINT "order_weird name_not_null" CHECK ("weird name" IS NOT NULL) NOT VALID',
+        'ALTER TABLE "order" ADD CONSTRAINT "order_weird name_not_null"'
+        ' CHECK ("weird name" IS NOT NULL) NOT VALID',
     )
     with operations(orders, FAST) as op:
         op.add_not_null_constraint("order", "weird name")
         op.add_not_null_constraint("order", "weird name")
-    assert run(orders, "SELECT conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype = 'c'") == []
+    assert constraints(orders, "c") == []
 
 
 def test_not_null_validation_fails_on_nulls(orders: Database) -> None:
@@ -149,6 +159,4 @@ def test_foreign_key_and_unique_constraint(orders: Database) -> None:
         op.create_unique_constraint_concurrently("order_total_key", "order", ["total"])
         op.drop_constraint_if_exists("order_total_key", "order")
         op.drop_constraint_if_exists("order_total_key", "order")
-    assert run(
-        orders, "SELECT conname, convalidated FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype IN ('f', 'u')"
-    ) == [("order_customer_id_fkey", True)]
+    assert constraints(orders, "f", "u") == [("order_customer_id_fkey", True)]
