@@ -1,0 +1,217 @@
+"""The rewriter and the custom operations as data: no database needed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import render_python_code
+from alembic.operations import MigrateOperation, ops
+
+import migcheck.alembic
+from migcheck.autogen import ops as mc
+from migcheck.autogen import plugin
+
+
+def context(dialect: str = "postgresql", metadata: sa.MetaData | None = None) -> Any:
+    return SimpleNamespace(
+        dialect=SimpleNamespace(name=dialect), opts={"target_metadata": metadata}
+    )
+
+
+def script(*upgrade: MigrateOperation, message: str = "change") -> ops.MigrationScript:
+    up = ops.UpgradeOps(ops=list(upgrade))
+    return ops.MigrationScript("aaaa", up, up.reverse(), message=message)
+
+
+def table_ops(*children: MigrateOperation, table: str = "order") -> ops.ModifyTableOps:
+    return ops.ModifyTableOps(table, list(children))
+
+
+def rewritten(*upgrade: MigrateOperation, metadata: sa.MetaData | None = None) -> list[Any]:
+    directives: list[Any] = [script(*upgrade)]
+    migcheck.alembic.process_revision_directives(context(metadata=metadata), (), directives)
+    return directives
+
+
+def rendered(operations: ops.OpContainer) -> str:
+    """The rendered operations, dedented, after checking they compile as a function body."""
+    first, _, rest = render_python_code(operations).partition("\n")
+    code = textwrap.dedent(rest)
+    compile("def f():\n" + textwrap.indent(code, "    "), "<rendered>", "exec")
+    return code
+
+
+EXAMPLES: list[MigrateOperation] = [
+    mc.CreateIndexConcurrentlyOp("ix_a", "order", ["a"]),
+    mc.DropIndexConcurrentlyOp.from_index(ops.CreateIndexOp("ix_a", "order", ["a"]).to_index()),
+    mc.CreateForeignKeyNotValidOp("fk", "order", "customer", ["customer_id"], ["id"]),
+    mc.CreateCheckConstraintNotValidOp("ck", "order", "total >= 0"),
+    mc.CreateUniqueConstraintConcurrentlyOp("uq", "order", ["email"]),
+    mc.ValidateConstraintOp("fk", "order"),
+    mc.AddNotNullConstraintOp("order", "weird name"),
+    mc.DropNotNullConstraintOp("order", "weird name"),
+    mc.BackfillOp("order", {"priority": mc.FILL_IN}, where="priority IS NULL", key="id"),
+    mc.LockTimeoutBlockOp(
+        [ops.DropColumnOp.from_column_and_tablename(None, "order", sa.Column("x", sa.Integer()))]
+    ),
+]
+
+
+@pytest.mark.parametrize("op", EXAMPLES, ids=lambda op: type(op).__name__)
+def test_every_op_reverses_renders_and_diffs(op: MigrateOperation) -> None:
+    reverse = op.reverse()
+    assert isinstance(reverse, MigrateOperation)
+    assert reverse.reverse() is not None
+    if isinstance(op, ops.OpContainer):
+        assert op.as_diffs()
+    else:
+        assert op.to_diff_tuple()
+    rendered(ops.UpgradeOps(ops=[op, reverse]))
+
+
+def test_rendered_block_and_backfill_read_cleanly() -> None:
+    code = rendered(
+        ops.UpgradeOps(
+            ops=[
+                mc.LockTimeoutBlockOp([ops.AddColumnOp("order", sa.Column("note", sa.Text()))]),
+                mc.BackfillOp("order", {"note": sa.text("'x'")}, where="note IS NULL", key="id"),
+            ]
+        )
+    )
+    assert (
+        "for attempt in op.lock_timeout_retries():\n    with attempt:\n        op.add_column("
+        in code
+    )
+    assert "values={'note': sa.text(\"'x'\")}" in code
+
+
+def test_empty_directives_and_other_dialects_are_left_alone() -> None:
+    directives: list[Any] = []
+    migcheck.alembic.process_revision_directives(context(), (), directives)
+    assert directives == []
+    original = script(table_ops(ops.CreateIndexOp("ix_a", "order", ["a"])))
+    directives = [original]
+    migcheck.alembic.process_revision_directives(context("sqlite"), (), directives)
+    assert directives == [original]
+    assert type(original.upgrade_ops.ops[0].ops[0]) is ops.CreateIndexOp  # type: ignore[union-attr]
+
+
+def test_user_hook_runs_first_and_may_empty_the_list() -> None:
+    seen: list[str] = []
+
+    def user_hook(ctx: Any, revision: Any, directives: list[Any]) -> None:
+        seen.append(directives[0].message)
+        directives.clear()
+
+    hook = migcheck.alembic.configure_kwargs(process_revision_directives=user_hook)[
+        "process_revision_directives"
+    ]
+    directives: list[Any] = [script(table_ops(ops.CreateIndexOp("ix_a", "order", ["a"])))]
+    hook(context(), (), directives)
+    assert seen == ["change"]
+    assert directives == []
+
+
+def test_configure_kwargs_defaults() -> None:
+    kwargs = migcheck.alembic.configure_kwargs()
+    assert kwargs["transaction_per_migration"] is True
+    assert (
+        migcheck.alembic.configure_kwargs(transaction_per_migration=False)[
+            "transaction_per_migration"
+        ]
+        is False
+    )
+
+
+def test_unnamed_constraints_get_postgres_style_names() -> None:
+    (result,) = rewritten(
+        table_ops(
+            ops.CreateForeignKeyOp(None, "order", "customer", ["customer_id"], ["id"]),
+            ops.CreateUniqueConstraintOp(None, "order", ["email"]),
+        )
+    )
+    code = rendered(result.upgrade_ops)
+    assert "create_foreign_key_not_valid('order_customer_id_fkey'" in code
+    assert "validate_constraint('order_customer_id_fkey', 'order')" in code
+    assert "create_unique_constraint_concurrently('order_email_key'" in code
+
+
+def test_alter_nullable_keeps_other_changes_under_lock_timeout() -> None:
+    (result,) = rewritten(
+        table_ops(
+            ops.AlterColumnOp(
+                "order",
+                "total",
+                modify_nullable=False,
+                existing_type=sa.Integer(),
+                modify_comment="money",
+            )
+        )
+    )
+    code = rendered(result.upgrade_ops)
+    assert "with attempt:\n        op.alter_column('order', 'total'" in code
+    assert "nullable" not in code.split("add_not_null_constraint")[0].split("alter_column")[1]
+    assert "op.add_not_null_constraint('order', 'total')" in code
+
+
+def test_not_null_column_splits_into_phases_with_primary_key() -> None:
+    md = sa.MetaData()
+    sa.Table("order", md, sa.Column("order_no", sa.Integer, primary_key=True))
+    column = sa.Column("priority", sa.Integer(), nullable=False)
+    result = rewritten(table_ops(ops.AddColumnOp("order", column)), metadata=md)
+    assert [s.message for s in result] == [
+        "change (expand)",
+        "change (backfill)",
+        "change (contract)",
+    ]
+    assert [s.head for s in result[1:]] == [result[0].rev_id, result[1].rev_id]
+    backfill = rendered(result[1].upgrade_ops)
+    assert "key='order_no'" in backfill and "values={'priority': FILL_IN}" in backfill
+    assert column.nullable is False  # the model's column is not modified
+
+
+def test_columns_with_server_default_stay_in_one_revision() -> None:
+    column = sa.Column("priority", sa.Integer(), nullable=False, server_default="0")
+    (result,) = rewritten(table_ops(ops.AddColumnOp("order", column)))
+    assert "server_default='0'" in rendered(result.upgrade_ops)
+
+
+def test_rewriting_twice_changes_nothing() -> None:
+    (once,) = rewritten(
+        table_ops(
+            ops.CreateIndexOp("ix_a", "order", ["a"]),
+            ops.DropColumnOp.from_column_and_tablename(None, "order", sa.Column("b", sa.Integer())),
+        )
+    )
+    first = rendered(once.upgrade_ops)
+    directives: list[Any] = [once]
+    migcheck.alembic.process_revision_directives(context(), (), directives)
+    assert rendered(directives[0].upgrade_ops) == first
+
+
+def test_plugin_registers_on_import_alembic() -> None:
+    code = (
+        "import alembic\n"
+        "from alembic.operations import Operations\n"
+        "from alembic.runtime.plugins import _all_plugins\n"
+        "assert 'migcheck' in _all_plugins\n"
+        "assert hasattr(Operations, 'create_index_concurrently')\n"
+        "assert hasattr(Operations, 'backfill')\n"
+    )
+    subprocess.run([sys.executable, "-W", "error", "-c", code], check=True)
+
+
+def test_plugin_setup_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    import migcheck.autogen
+
+    def broken() -> None:
+        raise ImportError("simulated")
+
+    monkeypatch.setattr(migcheck.autogen, "register", broken)
+    plugin.setup(object())
