@@ -41,7 +41,7 @@ def rewritten(*upgrade: MigrateOperation, metadata: sa.MetaData | None = None) -
 
 def rendered(operations: ops.OpContainer) -> str:
     """The rendered operations, dedented, after checking they compile as a function body."""
-    first, _, rest = render_python_code(operations).partition("\n")
+    _, _, rest = render_python_code(operations).partition("\n")
     code = textwrap.dedent(rest)
     compile("def f():\n" + textwrap.indent(code, "    "), "<rendered>", "exec")
     return code
