@@ -1,0 +1,100 @@
+"""``migcheck verify``: every revision up → down → up on a throwaway PostgreSQL."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+
+import click
+
+from migcheck.cli.options import server_options
+
+FORMATS = ("text", "json", "junit")
+
+
+@click.command()
+@click.argument("path", default=".", type=click.Path())
+@click.option("--name", "-n", default="alembic", show_default=True, help="Section of alembic.ini.")
+@click.option(
+    "-x",
+    "x_args",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Passed to env.py as alembic's -x (repeatable).",
+)
+@click.option(
+    "--url-env",
+    multiple=True,
+    metavar="NAME",
+    help="Environment variable env.py reads the database URL from (repeatable). "
+    "[default: DATABASE_URL]",
+)
+@click.option("--from", "start", metavar="REV", help="Check REV and the revisions after it only.")
+@click.option(
+    "--allow-multiple-heads", is_flag=True, help="Do not fail a history that has several heads."
+)
+@click.option(
+    "--allow-floor",
+    is_flag=True,
+    help="Do not fail a downgrade that raises NotImplementedError/RuntimeError on purpose.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Report format (written to stdout).",
+)
+@server_options
+def verify(
+    path: str,
+    name: str,
+    x_args: tuple[str, ...],
+    url_env: tuple[str, ...],
+    start: str | None,
+    allow_multiple_heads: bool,
+    allow_floor: bool,
+    output_format: str,
+    pg_backend: str,
+    pg_version: int | None,
+    database_url: str | None,
+) -> None:
+    """Upgrade, downgrade and re-upgrade every revision of the Alembic project at PATH.
+
+    Compares a pg_catalog snapshot after each step, compares the models with the database at
+    head, then downgrades to base. Exit status: 0 all pass, 1 a revision failed or the models
+    drifted, 2 bad input (path, env.py, options).
+    """
+    from migcheck.pg import start_server
+    from migcheck.project import load_project
+    from migcheck.report import verify_json, verify_junit, verify_text
+    from migcheck.verify.results import RevisionResult
+    from migcheck.verify.walk import VerifyOptions, verify_project
+
+    project = load_project(path, name=name, x_args=x_args)
+    options = VerifyOptions(
+        start=start,
+        allow_multiple_heads=allow_multiple_heads,
+        allow_floor=allow_floor,
+        url_env=url_env or ("DATABASE_URL",),
+    )
+    show_progress = sys.stderr.isatty()
+
+    def progress(revision: RevisionResult) -> None:
+        if show_progress:
+            click.echo(verify_text.progress_line(revision), err=True)
+
+    # Whatever the migrations print goes to stderr: stdout carries the report only.
+    with (
+        contextlib.redirect_stdout(sys.stderr),
+        start_server(pg_backend, version=pg_version, database_url=database_url) as server,
+    ):
+        result = verify_project(project, server, options, progress)
+    renderers = {
+        "text": verify_text.render,
+        "json": verify_json.render,
+        "junit": verify_junit.render,
+    }
+    click.echo(renderers[output_format](result), nl=False)
+    sys.exit(0 if result.ok else 1)

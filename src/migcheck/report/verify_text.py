@@ -1,0 +1,39 @@
+"""``migcheck verify --format text``: what a person reads in a terminal or a CI log."""
+
+from __future__ import annotations
+
+from migcheck.verify.results import PASS, RevisionResult, VerifyResult
+
+_MARK = {"pass": "ok  ", "fail": "FAIL", "error": "ERR "}
+
+
+def progress_line(revision: RevisionResult) -> str:
+    """One line for one finished revision (printed to stderr while the walk runs)."""
+    title = f" {revision.message}" if revision.message else ""
+    return f"{_MARK.get(revision.status, '?   ')} {revision.revision}{title} ({revision.elapsed_ms:.0f} ms)"
+
+
+def render(result: VerifyResult) -> str:
+    """The whole report: every revision with problems, drift, notes and a summary line."""
+    lines: list[str] = []
+    for revision in result.revisions:
+        if revision.status == PASS and not revision.problems:
+            continue
+        lines.append(f"{revision.path}: {revision.revision} {revision.status}")
+        for problem in revision.problems:
+            lines.append(f"  {problem.step}: {problem.message} [{problem.kind}]")
+    if result.drift:
+        lines.append("models differ from the database at head:")
+        lines.extend(f"  {item.message} [{item.kind}]" for item in result.drift)
+    lines.extend(f"note: {note}" for note in result.notes)
+    counts = {status: 0 for status in ("pass", "fail", "error")}
+    for revision in result.revisions:
+        counts[revision.status] = counts.get(revision.status, 0) + 1
+    drift = f", {len(result.drift)} drift" if result.drift_checked else ""
+    lines.append(
+        f"{'ok' if result.ok else 'FAILED'}: {len(result.revisions)} revisions, "
+        f"{counts['pass']} passed, {counts['fail']} failed, {counts['error']} not checked{drift} "
+        f"in {result.elapsed_s:.1f} s ({result.ms_per_revision:.0f} ms/revision, "
+        f"{result.backend} PostgreSQL {result.server_version})"
+    )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,81 @@
+"""What ``migcheck verify`` found: per revision a status and its problems, plus model drift.
+
+Plain data, rendered by :mod:`migcheck.report.verify_text`, ``verify_json`` and
+``verify_junit``. A revision's status is ``pass`` (every check held), ``fail`` (a check found a
+problem in the revision) or ``error`` (the revision could not be checked, e.g. because an
+ancestor does not upgrade).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PASS = "pass"
+FAIL = "fail"
+ERROR = "error"
+
+#: A found defect (fail) says more than "could not check" (error).
+_RANK = {PASS: 0, ERROR: 1, FAIL: 2}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a revision.
+
+    ``step`` is where it showed (``graph``, ``upgrade``, ``downgrade``, ``re-upgrade``,
+    ``downgrade-to-base``); ``kind`` is a stable kebab-case identifier (see docs/verify.md);
+    ``message`` is one readable line.
+    """
+
+    step: str
+    kind: str
+    message: str
+
+
+@dataclass
+class RevisionResult:
+    """The outcome for one revision."""
+
+    revision: str
+    path: str
+    message: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    status: str = PASS
+    elapsed_ms: float = 0.0
+
+    def add(self, step: str, kind: str, message: str, *, status: str = FAIL) -> None:
+        """Record a problem; the revision's status becomes the worst of its problems' statuses."""
+        self.problems.append(Problem(step, kind, message))
+        if _RANK[status] > _RANK[self.status]:
+            self.status = status
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One difference between the models (``target_metadata``) and the database at head."""
+
+    kind: str
+    message: str
+
+
+@dataclass
+class VerifyResult:
+    """Everything one ``migcheck verify`` run found."""
+
+    revisions: list[RevisionResult] = field(default_factory=list)
+    drift: list[Drift] = field(default_factory=list)
+    drift_checked: bool = False
+    notes: list[str] = field(default_factory=list)
+    elapsed_s: float = 0.0
+    backend: str = ""
+    server_version: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when every revision passed and the models match the database."""
+        return not self.drift and all(r.status == PASS for r in self.revisions)
+
+    @property
+    def ms_per_revision(self) -> float:
+        """Wall-clock milliseconds per checked revision for the whole run."""
+        return 1000.0 * self.elapsed_s / max(1, len(self.revisions))

@@ -1,0 +1,337 @@
+"""Driving a project's own env.py, once, through many migration steps.
+
+``alembic upgrade`` runs env.py, opens a connection and re-plans the revision path on every
+call; doing that three times per revision is what makes naive up/down/up checks slow. An
+:class:`AlembicSession` runs env.py exactly once, in a worker thread, with a migration function
+(``fn``) that hands Alembic one :class:`~alembic.runtime.migration.RevisionStep` at a time as
+the caller asks for it. Between steps the session commits (the way ``autocommit_block`` does,
+keeping Alembic's own transaction bookkeeping intact) and can snapshot the schema on the very
+connection the migrations use. No transaction of migcheck's own ever wraps a migration.
+
+env.py is pointed at the throwaway database three ways at once: the ``sqlalchemy.url`` main
+option, ``config.attributes["connection"]`` (an idle connection that also answers
+``connect()``, for env.py files written for pytest-alembic), and environment variables.
+Before any step runs, the session checks that env.py really connected to that database.
+
+When a step raises, env.py unwinds and the session is over: :meth:`AlembicSession.run` raises
+:class:`StepFailed` and the caller starts a new session (on a rebuilt database) to go on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext, RevisionStep
+from alembic.script import Script
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Connection
+from sqlalchemy.pool import NullPool
+
+from migcheck.errors import MigcheckError
+from migcheck.project import Project
+from migcheck.schema import snapshot as schema_snapshot
+from migcheck.schema.snapshot import Snapshot
+
+#: How long to wait for env.py to reach its migrations or finish, in seconds.
+ENV_TIMEOUT = 300.0
+
+
+class StepFailed(Exception):
+    """A migration step raised; ``original`` is what it raised."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
+class _SharedConnection(Connection):
+    """A connection env.py may also treat as an Engine: ``connect()`` yields itself, open."""
+
+    def connect(self) -> contextlib.nullcontext[Connection]:
+        """Return a context manager yielding this same connection (which it does not close)."""
+        return contextlib.nullcontext(self)
+
+
+@dataclass
+class _Command:
+    action: str  # "step" | "snapshot" | "call" | "stop"
+    step: RevisionStep | None = None
+    call: Callable[[MigrationContext], Any] | None = None
+
+
+@dataclass
+class _Reply:
+    ok: bool
+    value: Any = None
+    finished: bool = False
+
+
+class AlembicSession:
+    """One run of the project's env.py against ``url``, driven one step at a time.
+
+    Use as a context manager: entering runs env.py up to its migrations (raising
+    :class:`MigcheckError` when env.py fails there or uses another database), leaving lets
+    env.py finish and closes every connection.
+    """
+
+    def __init__(
+        self,
+        project: Project,
+        url: str,
+        database_name: str,
+        url_env: Sequence[str] = ("DATABASE_URL",),
+    ) -> None:
+        self.project = project
+        self.url = url
+        self.database_name = database_name
+        self.url_env = tuple(url_env)
+        self.heads: tuple[str, ...] = ()
+        self.version_table: str | None = "alembic_version"
+        self.context: MigrationContext | None = None
+        self.outer_commits = False
+        self._commands: queue.Queue[_Command] = queue.Queue()
+        self._replies: queue.Queue[_Reply] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._alive = False
+        self._connection: Connection | None = None
+        self._saved_env: dict[str, str | None] = {}
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def __enter__(self) -> AlembicSession:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Run env.py until it hands control to migcheck (or fails)."""
+        config = self.project.config
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        for name in self.url_env:
+            self._saved_env[name] = os.environ.get(name)
+            os.environ[name] = self.url
+        engine = create_engine(self.url, poolclass=NullPool)
+        engine._connection_cls = _SharedConnection  # noqa: SLF001 - documented extension seam
+        self._connection = engine.connect()
+        config.attributes["connection"] = self._connection
+        self._thread = threading.Thread(target=self._run_env, name="migcheck-env", daemon=True)
+        self._thread.start()
+        reply = self._wait()
+        if not reply.ok:
+            self._cleanup()
+            raise _env_error(self.project, reply.value)
+        if reply.finished:
+            self._cleanup()
+            raise MigcheckError(
+                f"{self._env_path()}: env.py finished without running migrations "
+                "(is it in offline mode, or does it skip context.run_migrations()?)"
+            )
+        self._alive = True
+
+    def close(self) -> None:
+        """Let env.py finish (committing as it does) and release the connections."""
+        try:
+            if self._alive:
+                self._alive = False
+                self._commands.put(_Command("stop"))
+                reply = self._wait()
+                while reply.ok and not reply.finished:
+                    reply = self._wait()
+                if not reply.ok and not isinstance(reply.value, StepFailed):
+                    raise _env_error(self.project, reply.value)
+        finally:
+            self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout=ENV_TIMEOUT)
+            self._thread = None
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                self._connection.close()
+            with contextlib.suppress(Exception):
+                self._connection.engine.dispose()
+            self._connection = None
+        self.project.config.attributes.pop("connection", None)
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_env.clear()
+
+    @property
+    def alive(self) -> bool:
+        """True while env.py is waiting for the next step."""
+        return self._alive
+
+    # -- the caller's side ------------------------------------------------------------------
+    def run(self, script: Script, upgrade: bool) -> None:
+        """Run one revision's ``upgrade()`` or ``downgrade()`` and commit.
+
+        Raises :class:`StepFailed` when it raises (the session is then over).
+        """
+        if not self._alive:
+            raise RuntimeError("the env.py session is not running")
+        try:
+            step = RevisionStep(self.project.script.revision_map, script, upgrade)
+        except AttributeError as error:
+            raise StepFailed(error) from None
+        self._commands.put(_Command("step", step=step))
+        reply = self._wait()
+        if not reply.ok:
+            self._alive = False
+            self._drain()
+            original = reply.value
+            raise StepFailed(original) from None
+
+    def snapshot(self) -> Snapshot:
+        """The schema as the migrations' connection sees it now."""
+        result = self.call(self._take_snapshot)
+        assert isinstance(result, Snapshot)
+        return result
+
+    def call(self, function: Callable[[MigrationContext], Any]) -> Any:
+        """Run ``function(migration_context)`` in env.py's thread between steps."""
+        if not self._alive:
+            raise RuntimeError("the env.py session is not running")
+        self._commands.put(_Command("call", call=function))
+        reply = self._wait()
+        if not reply.ok:
+            error = reply.value
+            if isinstance(error, BaseException):
+                raise error
+            raise RuntimeError(str(error))
+        return reply.value
+
+    def _wait(self) -> _Reply:
+        try:
+            return self._replies.get(timeout=ENV_TIMEOUT)
+        except queue.Empty:
+            raise MigcheckError(
+                f"{self._env_path()}: env.py did not answer within {ENV_TIMEOUT:.0f} s"
+            ) from None
+
+    def _drain(self) -> None:
+        """After a failed step, wait for env.py to unwind."""
+        if self._thread is not None:
+            self._thread.join(timeout=ENV_TIMEOUT)
+
+    def _env_path(self) -> str:
+        return os.path.join(self.project.script.dir, "env.py")
+
+    # -- env.py's side (worker thread) ------------------------------------------------------
+    def _run_env(self) -> None:
+        script = self.project.script
+        try:
+            with EnvironmentContext(self.project.config, script, fn=self._migrations):
+                script.run_env()
+        except BaseException as error:  # noqa: BLE001 - everything goes back to the caller
+            self._replies.put(_Reply(ok=False, value=error, finished=True))
+            return
+        self._replies.put(_Reply(ok=True, finished=True))
+
+    def _migrations(self, heads: Any, context: MigrationContext) -> Iterator[RevisionStep]:
+        return self._steps(tuple(heads or ()), context)
+
+    def _steps(self, heads: tuple[str, ...], context: MigrationContext) -> Iterator[RevisionStep]:
+        self.context = context
+        self.heads = heads
+        self._prepare(context)
+        self._replies.put(_Reply(ok=True))
+        while True:
+            command = self._commands.get()
+            if command.action == "stop":
+                self._settle(context)
+                return
+            if command.action == "step":
+                assert command.step is not None
+                yield command.step
+                self._settle(context)
+                self._replies.put(_Reply(ok=True))
+                continue
+            assert command.call is not None
+            try:
+                value = command.call(context)
+                self._settle(context)
+            except Exception as error:  # noqa: BLE001 - handed back to the caller
+                self._replies.put(_Reply(ok=False, value=error))
+            else:
+                self._replies.put(_Reply(ok=True, value=value))
+
+    def _prepare(self, context: MigrationContext) -> None:
+        connection = context.connection
+        if connection is None:
+            raise MigcheckError(f"{self._env_path()}: env.py runs in offline (--sql) mode")
+        name = connection.exec_driver_sql("SELECT current_database()").scalar()
+        if name != self.database_name:
+            raise MigcheckError(
+                f"{self._env_path()}: env.py connected to database {name!r}, not migcheck's "
+                "throwaway database; make env.py read sqlalchemy.url, "
+                'config.attributes["connection"] or the variable named by --url-env'
+            )
+        version = context._version  # noqa: SLF001 - the table alembic itself writes
+        self.version_table = ".".join(
+            connection.dialect.identifier_preparer.quote(part)
+            for part in (version.schema, version.name)
+            if part
+        )
+        schema_snapshot.install(_executor(connection))
+        self._settle(context)
+
+    def _take_snapshot(self, context: MigrationContext) -> Snapshot:
+        connection = context.connection
+        assert connection is not None
+        return schema_snapshot.take(_executor(connection), self.version_table)
+
+    def _settle(self, context: MigrationContext) -> None:
+        """Commit what the last step did, the way ``autocommit_block`` does.
+
+        When env.py holds one outer transaction (the default, non per-migration mode), it is
+        committed and a new one begun in its place, so env.py's ``begin_transaction()`` block
+        still ends cleanly; otherwise whatever transaction is open on the connection commits.
+        """
+        connection = context.connection
+        assert connection is not None
+        outer = context._transaction  # noqa: SLF001 - alembic's own bookkeeping
+        if outer is not None and outer.is_active:
+            outer.commit()
+            context._transaction = connection.begin()  # noqa: SLF001
+        else:
+            if outer is not None:
+                self.outer_commits = True
+            if connection.in_transaction():
+                connection.commit()
+
+
+def _executor(connection: Connection) -> schema_snapshot.Executor:
+    def execute(sql: str, params: dict[str, Any] | None = None) -> tuple[Any, ...] | None:
+        if params is None:
+            result = connection.exec_driver_sql(sql.replace("%", "%%"))
+        else:
+            result = connection.exec_driver_sql(sql, params)
+        if not result.returns_rows:
+            return None
+        row = result.fetchone()
+        return None if row is None else tuple(row)
+
+    return execute
+
+
+def _env_error(project: Project, error: object) -> MigcheckError:
+    if isinstance(error, MigcheckError):
+        return error
+    env = os.path.join(project.script.dir, "env.py")
+    if isinstance(error, BaseException):
+        text = f"{type(error).__name__}: {error}".strip().splitlines()[0]
+    else:
+        text = str(error)
+    return MigcheckError(f"{env}: env.py failed: {text}")

@@ -1,0 +1,431 @@
+"""The walk: every revision up → down → up on a throwaway database, compared by snapshot.
+
+For each revision R, in topological order: upgrade to R and snapshot (A); downgrade R and
+compare with the snapshot taken before R; upgrade R again and compare with A. Each comparison
+that fails becomes one problem per difference. When a step raises, or leaves the database in a
+state the next revision should not inherit, the database is rebuilt at the right revision —
+cloned from the latest checkpoint (a template database taken every few revisions) and brought
+forward with plain upgrades — so one run reports every broken revision. At the end the models
+are compared with the database (drift) and everything is downgraded to base.
+
+A downgrade that raises ``NotImplementedError``/``RuntimeError`` itself is a declared floor:
+reported, never a crash; the final downgrade stops there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from alembic.script import Script
+
+from migcheck.errors import MigcheckError
+from migcheck.pg import Database, Server
+from migcheck.project import Project
+from migcheck.schema.diff import describe_all
+from migcheck.schema.snapshot import Snapshot
+from migcheck.verify import revisions as facts
+from migcheck.verify.drift import check_drift
+from migcheck.verify.results import ERROR, FAIL, PASS, Drift, RevisionResult, VerifyResult
+from migcheck.verify.session import AlembicSession, StepFailed
+
+#: Revisions between two checkpoint databases (the most a rebuild ever replays).
+CHECKPOINT_EVERY = 25
+
+
+@dataclass
+class VerifyOptions:
+    """How to walk: where to start, what to tolerate, how env.py finds the database."""
+
+    start: str | None = None
+    allow_multiple_heads: bool = False
+    allow_floor: bool = False
+    url_env: Sequence[str] = ("DATABASE_URL",)
+    checkpoint_every: int = CHECKPOINT_EVERY
+
+
+@dataclass
+class _Checkpoint:
+    database: Database | None  # None: the empty database (rebuild from template0)
+    applied: int  # how many revisions of the walk's applied list it holds
+
+
+@dataclass
+class _Walk:
+    project: Project
+    server: Server
+    options: VerifyOptions
+    progress: Callable[[RevisionResult], None] | None
+    result: VerifyResult = field(default_factory=VerifyResult)
+    work: Database | None = None
+    session: AlembicSession | None = None
+    applied: list[str] = field(default_factory=list)
+    checkpoint: _Checkpoint = field(default_factory=lambda: _Checkpoint(None, 0))
+    state: Snapshot | None = None  # the schema the walk expects the database to have now
+    base: Snapshot | None = None
+    blocked: dict[str, str] = field(default_factory=dict)  # revision -> why it cannot apply
+    floors: set[str] = field(default_factory=set)
+    broken_downgrades: set[str] = field(default_factory=set)
+    results: dict[str, RevisionResult] = field(default_factory=dict)
+
+    # -- databases and sessions ------------------------------------------------------------
+    def open(self) -> AlembicSession:
+        if self.session is not None and self.session.alive:
+            return self.session
+        self.close_session()
+        assert self.work is not None
+        session = AlembicSession(
+            self.project, self.work.url, self.work.name, url_env=self.options.url_env
+        )
+        session.start()
+        self.session = session
+        return session
+
+    def close_session(self) -> None:
+        session, self.session = self.session, None
+        if session is not None:
+            with contextlib.suppress(StepFailed):
+                session.close()
+
+    def new_work(self, template: Database | None) -> None:
+        self.close_session()
+        if self.work is not None:
+            self.server.drop_database(self.work)
+        self.work = self.server.create_database(template=template)
+
+    def take_checkpoint(self) -> None:
+        self.close_session()
+        assert self.work is not None
+        previous = self.checkpoint.database
+        self.checkpoint = _Checkpoint(
+            self.server.create_database(template=self.work), len(self.applied)
+        )
+        if previous is not None:
+            self.server.drop_database(previous)
+
+    def rebuild(self) -> None:
+        """Recreate the work database holding exactly the revisions in ``applied``."""
+        self.new_work(self.checkpoint.database)
+        session = self.open()
+        for revision in self.applied[self.checkpoint.applied :]:
+            try:
+                session.run(self.project.get(revision), upgrade=True)
+            except StepFailed as failure:
+                raise MigcheckError(
+                    f"revision {revision}: upgrade failed while rebuilding the database "
+                    f"({facts.error_text(failure.original)}); is the migration deterministic?"
+                ) from None
+        self.state = session.snapshot()
+
+    def recover(self, expected: Snapshot) -> None:
+        """After a failed or polluting step: keep the database if it is as expected, else rebuild."""
+        session = self.open()
+        current = session.snapshot()
+        if current.same_schema(expected):
+            self.state = current
+            return
+        self.rebuild()
+
+    # -- the walk ----------------------------------------------------------------------------
+    def run(self) -> VerifyResult:
+        revisions = self.project.revisions
+        selected = {s.revision for s in self.project.between(self.options.start)}
+        for script in revisions:
+            if script.revision in selected:
+                self.results[script.revision] = RevisionResult(
+                    revision=script.revision,
+                    path=_relative(script.path, self.project),
+                    message=(script.doc or "").strip().splitlines()[0] if script.doc else "",
+                )
+        self.check_heads()
+        self.new_work(None)
+        session = self.open()
+        self.state = self.base = session.snapshot()
+        for script in revisions:
+            if script.revision in selected:
+                self.check(script)
+                self.report(self.results[script.revision])
+            else:
+                self.apply(script)
+            if len(self.applied) - self.checkpoint.applied >= self.options.checkpoint_every:
+                self.take_checkpoint()
+        self.check_drift(selected)
+        self.downgrade_to_base(selected)
+        self.close_session()
+        self.result.revisions = [self.results[s.revision] for s in revisions if s.revision in self.results]
+        return self.result
+
+    def report(self, result: RevisionResult) -> None:
+        if self.progress is not None:
+            self.progress(result)
+
+    def check_heads(self) -> None:
+        heads = self.project.heads
+        if len(heads) <= 1 or self.options.allow_multiple_heads:
+            return
+        listed = ", ".join(heads)
+        for head in heads:
+            result = self.results.get(head)
+            if result is not None:
+                result.add(
+                    "graph",
+                    "multiple-heads",
+                    f"the history has {len(heads)} heads ({listed}); merge them "
+                    "(alembic merge heads) or pass --allow-multiple-heads",
+                )
+
+    def why_blocked(self, script: Script) -> str | None:
+        for parent in _requirements(script):
+            if parent in self.blocked:
+                return self.blocked[parent]
+        return None
+
+    def apply(self, script: Script) -> None:
+        """Upgrade a revision outside the checked range (before --from)."""
+        reason = self.why_blocked(script)
+        if reason is not None:
+            self.blocked[script.revision] = reason
+            return
+        session = self.open()
+        try:
+            session.run(script, upgrade=True)
+        except StepFailed as failure:
+            self.blocked[script.revision] = (
+                f"revision {script.revision} does not upgrade: "
+                f"{facts.error_text(failure.original)}"
+            )
+            self.result.notes.append(self.blocked[script.revision])
+            assert self.state is not None
+            self.recover(self.state)
+            return
+        self.applied.append(script.revision)
+        self.state = self.open().snapshot()
+
+    def check(self, script: Script) -> None:
+        result = self.results[script.revision]
+        started = time.perf_counter()
+        try:
+            self.check_revision(script, result)
+        finally:
+            result.elapsed_ms = 1000.0 * (time.perf_counter() - started)
+
+    def check_revision(self, script: Script, result: RevisionResult) -> None:
+        rev = script.revision
+        reason = self.why_blocked(script)
+        if reason is not None:
+            self.blocked[rev] = reason
+            result.add("upgrade", "not-checked", f"not checked: {reason}", status=ERROR)
+            return
+        before = self.state
+        assert before is not None
+        parents = ", ".join(self.project.parents(script)) or "base"
+
+        # 1. upgrade
+        session = self.open()
+        try:
+            session.run(script, upgrade=True)
+        except StepFailed as failure:
+            text = facts.error_text(failure.original)
+            result.add("upgrade", "upgrade-failed", f"upgrade() raised {text}{_at(script, failure)}")
+            self.blocked[rev] = f"revision {rev} does not upgrade ({text})"
+            self.recover(before)
+            return
+        after = session.snapshot()
+        self.check_version(result, "upgrade", after, rev, present=True)
+
+        # 2. downgrade
+        if not facts.has_downgrade(script):
+            result.add("downgrade", "downgrade-missing", "the revision has no downgrade() function")
+            self.broken_downgrades.add(rev)
+            self.applied.append(rev)
+            self.state = after
+            return
+        try:
+            session.run(script, upgrade=False)
+        except StepFailed as failure:
+            self.downgrade_raised(script, result, failure)
+            self.applied.append(rev)
+            self.recover(after)
+            return
+        downgraded = session.snapshot()
+        self.check_version(result, "downgrade", downgraded, rev, present=False)
+        if not downgraded.same_schema(before):
+            if facts.downgrade_is_empty(script):
+                result.add(
+                    "downgrade",
+                    "empty-downgrade",
+                    "downgrade() is empty but upgrade() changed the schema",
+                )
+            for line in describe_all(before, downgraded, "before", f"after downgrade to {parents}"):
+                result.add("downgrade", "not-restored", line)
+            self.broken_downgrades.add(rev)
+
+        # 3. upgrade again
+        try:
+            session.run(script, upgrade=True)
+        except StepFailed as failure:
+            text = facts.error_text(failure.original)
+            result.add(
+                "re-upgrade",
+                "reupgrade-failed",
+                f"upgrade() after downgrade() raised {text}{_at(script, failure)}",
+            )
+            self.applied.append(rev)
+            self.rebuild()
+            return
+        again = session.snapshot()
+        self.check_version(result, "re-upgrade", again, rev, present=True)
+        self.applied.append(rev)
+        if not again.same_schema(after):
+            for line in describe_all(
+                after, again, "after the first upgrade", f"after upgrading to {rev} again"
+            ):
+                result.add("re-upgrade", "reupgrade-differs", line)
+            self.rebuild()
+            return
+        self.state = again
+
+    def downgrade_raised(self, script: Script, result: RevisionResult, failure: StepFailed) -> None:
+        error = failure.original
+        text = facts.error_text(error)
+        if facts.is_declared_floor(script, error):
+            self.floors.add(script.revision)
+            result.add(
+                "downgrade",
+                "declared-floor",
+                f"downgrade() raises {text}{_at(script, failure)}: a declared floor, "
+                "nothing below it can be reached by downgrading",
+                status=PASS if self.options.allow_floor else FAIL,
+            )
+            return
+        self.broken_downgrades.add(script.revision)
+        result.add("downgrade", "downgrade-failed", f"downgrade() raised {text}{_at(script, failure)}")
+
+    def check_version(
+        self, result: RevisionResult, step: str, snapshot: Snapshot, rev: str, *, present: bool
+    ) -> None:
+        if (rev in snapshot.versions) == present:
+            return
+        rows = ", ".join(snapshot.versions) or "no rows"
+        expected = "include" if present else "no longer include"
+        result.add(
+            step,
+            "version-not-updated",
+            f"alembic_version should {expected} {rev} after this step but holds {rows}",
+        )
+
+    # -- the end ----------------------------------------------------------------------------
+    def check_drift(self, selected: set[str]) -> None:
+        if self.blocked:
+            self.result.notes.append("models not compared: the history does not upgrade to head")
+            return
+        session = self.open()
+        drift = session.call(check_drift)
+        if drift is None:
+            self.result.notes.append("models not compared: env.py sets no target_metadata")
+            return
+        self.result.drift_checked = True
+        self.result.drift = list(drift) if isinstance(drift, list) else []
+        assert all(isinstance(item, Drift) for item in self.result.drift)
+
+    def downgrade_to_base(self, selected: set[str]) -> None:
+        session = self.open()
+        for rev in reversed(self.applied):
+            if rev not in selected:
+                return
+            if rev in self.floors:
+                self.result.notes.append(f"downgrade to base stopped at declared floor {rev}")
+                return
+            if rev in self.broken_downgrades:
+                self.result.notes.append(
+                    f"downgrade to base stopped at {rev}: its downgrade is broken (see above)"
+                )
+                return
+            script = self.project.get(rev)
+            try:
+                session.run(script, upgrade=False)
+            except StepFailed as failure:
+                if facts.is_declared_floor(script, failure.original):
+                    self.result.notes.append(f"downgrade to base stopped at declared floor {rev}")
+                    return
+                self.results[rev].add(
+                    "downgrade-to-base",
+                    "downgrade-failed",
+                    f"downgrade() raised {facts.error_text(failure.original)}"
+                    f"{_at(script, failure)} while downgrading from head to base",
+                )
+                return
+        if self.blocked or self.base is None:
+            return
+        final = session.snapshot()
+        first = next(iter(self.results.values()), None)
+        if first is None or final.same_schema(self.base):
+            return
+        for line in describe_all(self.base, final, "before any revision", "after downgrading to base"):
+            first.add("downgrade-to-base", "not-restored", line)
+
+
+def _requirements(script: Script) -> tuple[str, ...]:
+    deps = script._resolved_dependencies  # noqa: SLF001 - alembic resolves depends_on here
+    parents = script.down_revision
+    if parents is None:
+        down: tuple[str, ...] = ()
+    elif isinstance(parents, str):
+        down = (parents,)
+    else:
+        down = tuple(parents)
+    return down + tuple(deps or ())
+
+
+def _at(script: Script, failure: StepFailed) -> str:
+    line = facts.raised_in(script, failure.original)
+    if line is None:
+        return ""
+    return f" (at {os.path.basename(script.path)}:{line})"
+
+
+def _relative(path: str, project: Project) -> str:
+    try:
+        return os.path.relpath(path, project.root)
+    except ValueError:
+        return path
+
+
+@contextlib.contextmanager
+def _quiet_logging() -> Iterator[None]:
+    """Silence INFO logging (Alembic's "Running upgrade ..." lines) for the walk."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.INFO)
+    try:
+        yield
+    finally:
+        logging.disable(previous)
+
+
+def verify_project(
+    project: Project,
+    server: Server,
+    options: VerifyOptions | None = None,
+    progress: Callable[[RevisionResult], None] | None = None,
+) -> VerifyResult:
+    """Walk every revision of ``project`` on ``server`` and return what was found."""
+    if not project.revisions:
+        raise MigcheckError(f"{project.script.dir}: the project has no revisions")
+    options = options or VerifyOptions()
+    if options.start is not None:
+        project.get(options.start)
+    walk = _Walk(project, server, options, progress)
+    started = time.perf_counter()
+    with _quiet_logging():
+        try:
+            result = walk.run()
+        finally:
+            walk.close_session()
+    result.elapsed_s = time.perf_counter() - started
+    result.backend = server.backend
+    result.server_version = server.version
+    return result
