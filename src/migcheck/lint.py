@@ -6,9 +6,11 @@ Importing this module is cheap: Alembic and SQLAlchemy are imported only by
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from migcheck.config import Settings
@@ -55,10 +57,29 @@ def _read(path: Path) -> str:
         raise MigcheckError(f"{path}: cannot read: {error.strerror}") from None
 
 
-def lint_paths(
-    paths: Sequence[str], settings: Settings, *, in_transaction: bool = False
-) -> Report:
+@contextlib.contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small objects.
+
+    Parse trees and facts form no reference cycles worth collecting, and repeated collections of
+    a growing heap made a 100k-statement run 2.5 times slower (measured; docs/parser.md).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def lint_paths(paths: Sequence[str], settings: Settings, *, in_transaction: bool = False) -> Report:
     """Lint SQL files and directories; schema learned from one file carries to the next."""
+    with no_gc():
+        return _lint_paths(paths, settings, in_transaction)
+
+
+def _lint_paths(paths: Sequence[str], settings: Settings, in_transaction: bool) -> Report:
     files = sql_files(paths)
     suppressions = Suppressions()
     engine = Engine(settings, suppressions)

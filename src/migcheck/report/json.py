@@ -29,4 +29,4 @@ def render(report: Report) -> str:
         "findings": [finding_dict(f) for f in report.findings],
         "summary": summary(report),
     }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(document, ensure_ascii=False) + "\n"

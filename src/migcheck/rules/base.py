@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from migcheck.model import Severity
 from migcheck.rules.context import Context
@@ -27,7 +27,8 @@ Finish = Callable[[Context], Iterable[Hit]]
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule. ``kinds`` lists the statement kinds ``check`` wants (empty tuple: every kind).
+    """One rule. ``kinds`` lists the statement kinds ``check`` wants (empty tuple: every kind);
+    for ``alter_table``, ``actions`` narrows it to statements with one of those action kinds.
 
     ``doc`` is the user-facing documentation in four sections (*What it does*, *Why is this bad*,
     *Example*, *Use instead*); ``docs/rules/<ID>.md`` is generated from it.
@@ -41,7 +42,8 @@ class Rule:
     check: Check | None = None
     finish: Finish | None = None
     opt_in: bool = False
-    summary: str = field(default="", compare=False)
+    #: for ALTER TABLE: the action kinds the rule looks at (empty: every ALTER TABLE)
+    actions: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:

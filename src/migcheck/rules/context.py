@@ -39,6 +39,8 @@ class TableState:
     columns: dict[str, ColumnState] = field(default_factory=dict)
     constraints: dict[str, ConstraintState] = field(default_factory=dict)
     indexes: list[tuple[str, ...]] = field(default_factory=list)
+    #: column -> names of CHECK (column IS NOT NULL) constraints on it
+    not_null_checks: dict[str, set[str]] = field(default_factory=dict)
     #: the full definition was seen (created in this run), so "no such index" is trustworthy
     complete: bool = False
 
@@ -62,10 +64,8 @@ class Schema:
         state = self.tables.get(table)
         if state is None:
             return False
-        return any(
-            c.kind == "check" and c.validated and c.not_null_column == column
-            for c in state.constraints.values()
-        )
+        names = state.not_null_checks.get(column, ())
+        return any(n in state.constraints and state.constraints[n].validated for n in names)
 
     def has_index_on(self, table: str, columns: tuple[str, ...]) -> bool:
         """True when a known index (or PK/UNIQUE) starts with exactly these columns."""
@@ -214,6 +214,8 @@ def _add_constraint(ctx: Context, table: str, con: Constraint, validated: bool) 
     state.constraints[name] = ConstraintState(
         con.kind, validated and not con.not_valid, con.columns, con.not_null_column
     )
+    if con.not_null_column:
+        state.not_null_checks.setdefault(con.not_null_column, set()).add(name)
     if con.kind in ("primary_key", "unique", "exclude") and con.columns:
         state.indexes.append(_columns_of(con))
     if con.kind == "primary_key":
@@ -280,7 +282,21 @@ def _rename(ctx: Context, s: Statement) -> None:
             table.columns[s.new_name] = table.columns.pop(s.old_name)
 
 
+def _schema_hint(ctx: Context, s: Statement) -> None:
+    """Alembic's ``existing_type``/``existing_nullable``: fill in what is not known yet."""
+    if not s.table:
+        return
+    state = ctx.schema.table(s.table)
+    for col in s.columns:
+        known = state.columns.setdefault(col.name, ColumnState())
+        if known.type is None:
+            known.type = col.type
+        if col.not_null:
+            known.not_null = True
+
+
 _SCHEMA = {
+    "schema_hint": _schema_hint,
     "create_table": _create_table,
     "alter_table": _alter_table,
     "create_index": _create_index,

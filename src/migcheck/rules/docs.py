@@ -45,9 +45,7 @@ def index() -> str:
     ]
     for r in all_rules():
         on = "opt-in" if r.opt_in else "on"
-        lines.append(
-            f"| [{r.id}]({r.id}.md) | {r.name} | {r.severity.label} | {on} | {r.title} |"
-        )
+        lines.append(f"| [{r.id}]({r.id}.md) | {r.name} | {r.severity.label} | {on} | {r.title} |")
     return "\n".join(lines) + "\n"
 
 

@@ -21,6 +21,7 @@ class Selection:
     rules: list[Rule]
     severity: dict[str, Severity]
     by_kind: dict[str, list[Rule]] = field(default_factory=dict)
+    by_action: dict[str, list[Rule]] = field(default_factory=dict)
     every: list[Rule] = field(default_factory=list)
 
     @classmethod
@@ -40,7 +41,11 @@ class Selection:
                 continue
             if rule.kinds:
                 for kind in rule.kinds:
-                    selection.by_kind.setdefault(kind, []).append(rule)
+                    if kind == "alter_table" and rule.actions:
+                        for action in rule.actions:
+                            selection.by_action.setdefault(action, []).append(rule)
+                    else:
+                        selection.by_kind.setdefault(kind, []).append(rule)
             else:
                 selection.every.append(rule)
         return selection
@@ -92,14 +97,27 @@ class Engine:
                 last = s
                 wanted = reported is None or (s.revision or s.path) in reported
                 if wanted:
-                    for rule in by_kind.get(s.kind, ()):
-                        self._emit(rule, s, rule.check(s, ctx) if rule.check else ())
-                    for rule in every:
-                        self._emit(rule, s, rule.check(s, ctx) if rule.check else ())
+                    for rule in self._rules_for(s, by_kind, every):
+                        if rule.check is not None:
+                            self._emit(rule, s, rule.check(s, ctx))
             ctx.apply(s)
         if last is not None:
             self._finish(ctx, last, reported)
         return ctx.schema
+
+    def _rules_for(
+        self, s: Statement, by_kind: dict[str, list[Rule]], every: list[Rule]
+    ) -> list[Rule]:
+        rules = by_kind.get(s.kind, [])
+        if s.kind == "alter_table" and s.actions:
+            by_action = self.selection.by_action
+            extra: list[Rule] = []
+            for action in s.actions:
+                for rule in by_action.get(action.kind, ()):
+                    if rule not in extra:
+                        extra.append(rule)
+            rules = rules + extra
+        return rules + every if every else rules
 
     def _finish(self, ctx: Context, last: Statement, reported: set[str] | None) -> None:
         if reported is not None and (last.revision or last.path) not in reported:
@@ -109,6 +127,8 @@ class Engine:
                 self._emit(rule, last, rule.finish(ctx))
 
     def _emit(self, rule: Rule, s: Statement, hits: Iterable[Hit]) -> None:
+        if not hits:
+            return
         for hit in hits:
             where = hit.statement or s
             line = hit.line or where.line

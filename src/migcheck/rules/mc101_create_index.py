@@ -55,5 +55,10 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC101", "create-index-non-concurrently", Severity.ERROR, __doc__ or "", ("create_index",), check
+    "MC101",
+    "create-index-non-concurrently",
+    Severity.ERROR,
+    __doc__ or "",
+    ("create_index",),
+    check,
 )

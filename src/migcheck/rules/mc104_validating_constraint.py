@@ -83,5 +83,11 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC104", "constraint-validated-on-add", Severity.ERROR, __doc__ or "", ("alter_table",), check
+    "MC104",
+    "constraint-validated-on-add",
+    Severity.ERROR,
+    __doc__ or "",
+    ("alter_table",),
+    check,
+    actions=("add_constraint", "add_column"),
 )

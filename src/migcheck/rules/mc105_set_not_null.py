@@ -70,5 +70,11 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC105", "set-not-null-scans-table", Severity.ERROR, __doc__ or "", ("alter_table",), check
+    "MC105",
+    "set-not-null-scans-table",
+    Severity.ERROR,
+    __doc__ or "",
+    ("alter_table",),
+    check,
+    actions=("set_not_null",),
 )

@@ -71,5 +71,11 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC106", "add-column-volatile-default", Severity.ERROR, __doc__ or "", ("alter_table",), check
+    "MC106",
+    "add-column-volatile-default",
+    Severity.ERROR,
+    __doc__ or "",
+    ("alter_table",),
+    check,
+    actions=("add_column",),
 )

@@ -55,5 +55,11 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC107", "add-column-stored-generated", Severity.ERROR, __doc__ or "", ("alter_table",), check
+    "MC107",
+    "add-column-stored-generated",
+    Severity.ERROR,
+    __doc__ or "",
+    ("alter_table",),
+    check,
+    actions=("add_column",),
 )

@@ -59,4 +59,12 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
         )
 
 
-RULE = Rule("MC108", "add-column-serial", Severity.ERROR, __doc__ or "", ("alter_table",), check)
+RULE = Rule(
+    "MC108",
+    "add-column-serial",
+    Severity.ERROR,
+    __doc__ or "",
+    ("alter_table",),
+    check,
+    actions=("add_column",),
+)

@@ -79,5 +79,11 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC109", "column-type-change-rewrites", Severity.ERROR, __doc__ or "", ("alter_table",), check
+    "MC109",
+    "column-type-change-rewrites",
+    Severity.ERROR,
+    __doc__ or "",
+    ("alter_table",),
+    check,
+    actions=("alter_type",),
 )

@@ -79,6 +79,11 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC110", "constraint-builds-index-under-lock", Severity.ERROR, __doc__ or "", ("alter_table",),
+    "MC110",
+    "constraint-builds-index-under-lock",
+    Severity.ERROR,
+    __doc__ or "",
+    ("alter_table",),
     check,
+    actions=("add_constraint", "add_column"),
 )

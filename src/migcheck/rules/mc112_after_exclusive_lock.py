@@ -41,8 +41,14 @@ from migcheck.rules.context import Context
 from migcheck.sql.facts import Statement
 
 _SLOW_ACTIONS = frozenset(
-    {"validate_constraint", "alter_type", "set_not_null", "set_tablespace", "set_logged",
-     "set_unlogged"}
+    {
+        "validate_constraint",
+        "alter_type",
+        "set_not_null",
+        "set_tablespace",
+        "set_logged",
+        "set_unlogged",
+    }
 )
 
 
@@ -80,12 +86,12 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     why = _slow(s, ctx)
     if why is None:
         others = [t for t, _ in ctx.existing(s) if t not in ctx.held]
-        if not others:
+        if not others or ctx.lock_timeout:
             return
-        why = f"a lock on another table ({qi(others[0])})"
+        why = f"waiting for a lock on {qi(others[0])} with no lock_timeout"
     memory["tx"] = ctx.transaction_number
     yield Hit(
-        f"Runs {why} while this transaction holds ACCESS EXCLUSIVE on {qi(held[0])} (taken at "
+        f"{why[0].upper()}{why[1:]} runs while this transaction holds ACCESS EXCLUSIVE on {qi(held[0])} (taken at "
         f"line {first.line}): all reads and writes on {qi(held[0])} stay blocked until COMMIT",
         "Commit right after the statement that takes ACCESS EXCLUSIVE and do this work in its "
         "own transaction (Alembic: a separate revision or an autocommit_block()).",

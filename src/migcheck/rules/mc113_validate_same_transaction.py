@@ -65,6 +65,11 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC113", "validate-in-same-transaction", Severity.WARNING, __doc__ or "", ("alter_table",),
+    "MC113",
+    "validate-in-same-transaction",
+    Severity.WARNING,
+    __doc__ or "",
+    ("alter_table",),
     check,
+    actions=("validate_constraint",),
 )

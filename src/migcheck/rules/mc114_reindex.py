@@ -36,7 +36,11 @@ from migcheck.sql.facts import Statement
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag REINDEX without CONCURRENTLY."""
-    if s.concurrently or ctx.is_new(s.table) or ctx.is_new(ctx.schema.index_tables.get(s.table or "")):
+    if (
+        s.concurrently
+        or ctx.is_new(s.table)
+        or ctx.is_new(ctx.schema.index_tables.get(s.table or ""))
+    ):
         return
     what = s.object_type.removeprefix("REINDEX_OBJECT_")
     yield Hit(

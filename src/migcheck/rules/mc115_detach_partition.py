@@ -58,6 +58,11 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC115", "detach-partition-non-concurrently", Severity.WARNING, __doc__ or "",
-    ("alter_table",), check,
+    "MC115",
+    "detach-partition-non-concurrently",
+    Severity.WARNING,
+    __doc__ or "",
+    ("alter_table",),
+    check,
+    actions=("detach_partition",),
 )

@@ -66,5 +66,11 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC116", "attach-partition-scans", Severity.WARNING, __doc__ or "", ("alter_table",), check
+    "MC116",
+    "attach-partition-scans",
+    Severity.WARNING,
+    __doc__ or "",
+    ("alter_table",),
+    check,
+    actions=("attach_partition",),
 )

@@ -65,6 +65,11 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC117", "table-rewrite", Severity.ERROR, __doc__ or "", ("vacuum", "cluster", "alter_table"),
+    "MC117",
+    "table-rewrite",
+    Severity.ERROR,
+    __doc__ or "",
+    ("vacuum", "cluster", "alter_table"),
     check,
+    actions=("set_tablespace", "set_logged", "set_unlogged"),
 )

@@ -79,6 +79,11 @@ def finish(ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC120", "foreign-key-without-index", Severity.WARNING, __doc__ or "",
-    ("create_table", "alter_table"), check, finish,
+    "MC120",
+    "foreign-key-without-index",
+    Severity.WARNING,
+    __doc__ or "",
+    ("create_table", "alter_table"),
+    check,
+    finish,
 )

@@ -55,6 +55,11 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC201", "add-column-not-null-without-default", Severity.ERROR, __doc__ or "",
-    ("alter_table",), check,
+    "MC201",
+    "add-column-not-null-without-default",
+    Severity.ERROR,
+    __doc__ or "",
+    ("alter_table",),
+    check,
+    actions=("add_column",),
 )

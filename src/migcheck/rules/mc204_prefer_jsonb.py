@@ -59,6 +59,10 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC204", "prefer-jsonb", Severity.WARNING, __doc__ or "", ("create_table", "alter_table"),
+    "MC204",
+    "prefer-jsonb",
+    Severity.WARNING,
+    __doc__ or "",
+    ("create_table", "alter_table"),
     check,
 )

@@ -49,4 +49,12 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
             )
 
 
-RULE = Rule("MC302", "drop-column", Severity.WARNING, __doc__ or "", ("alter_table",), check)
+RULE = Rule(
+    "MC302",
+    "drop-column",
+    Severity.WARNING,
+    __doc__ or "",
+    ("alter_table",),
+    check,
+    actions=("drop_column",),
+)

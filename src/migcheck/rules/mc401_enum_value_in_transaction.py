@@ -56,6 +56,4 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
         )
 
 
-RULE = Rule(
-    "MC401", "enum-value-used-in-transaction", Severity.ERROR, __doc__ or "", (), check
-)
+RULE = Rule("MC401", "enum-value-used-in-transaction", Severity.ERROR, __doc__ or "", (), check)

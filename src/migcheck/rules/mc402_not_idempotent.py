@@ -75,7 +75,10 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC402", "non-idempotent-outside-transaction", Severity.WARNING, __doc__ or "",
+    "MC402",
+    "non-idempotent-outside-transaction",
+    Severity.WARNING,
+    __doc__ or "",
     ("create_table", "create_index", "drop_table", "drop_index", "alter_enum", "alter_table"),
     check,
 )

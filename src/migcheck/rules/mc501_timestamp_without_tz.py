@@ -47,6 +47,11 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC501", "timestamp-without-time-zone", Severity.WARNING, __doc__ or "",
-    ("create_table", "alter_table"), check, opt_in=True,
+    "MC501",
+    "timestamp-without-time-zone",
+    Severity.WARNING,
+    __doc__ or "",
+    ("create_table", "alter_table"),
+    check,
+    opt_in=True,
 )

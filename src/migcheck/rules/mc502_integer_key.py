@@ -52,6 +52,11 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC502", "integer-primary-key", Severity.WARNING, __doc__ or "",
-    ("create_table", "alter_table"), check, opt_in=True,
+    "MC502",
+    "integer-primary-key",
+    Severity.WARNING,
+    __doc__ or "",
+    ("create_table", "alter_table"),
+    check,
+    opt_in=True,
 )

@@ -48,6 +48,11 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC503", "prefer-text-to-varchar", Severity.INFO, __doc__ or "",
-    ("create_table", "alter_table"), check, opt_in=True,
+    "MC503",
+    "prefer-text-to-varchar",
+    Severity.INFO,
+    __doc__ or "",
+    ("create_table", "alter_table"),
+    check,
+    opt_in=True,
 )

@@ -46,6 +46,11 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC504", "no-char-type", Severity.INFO, __doc__ or "", ("create_table", "alter_table"), check,
+    "MC504",
+    "no-char-type",
+    Severity.INFO,
+    __doc__ or "",
+    ("create_table", "alter_table"),
+    check,
     opt_in=True,
 )

@@ -66,6 +66,11 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC505", "identifier-too-long", Severity.WARNING, __doc__ or "",
-    ("create_table", "alter_table", "create_index", "rename"), check, opt_in=True,
+    "MC505",
+    "identifier-too-long",
+    Severity.WARNING,
+    __doc__ or "",
+    ("create_table", "alter_table", "create_index", "rename"),
+    check,
+    opt_in=True,
 )

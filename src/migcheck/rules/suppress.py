@@ -88,6 +88,4 @@ class Suppressions:
 
     def unused(self, paths: set[str] | None = None) -> list[Ignore]:
         """Comments that silenced nothing (only in ``paths`` when given)."""
-        return [
-            i for i in self.all if not i.used and (paths is None or i.path in paths)
-        ]
+        return [i for i in self.all if not i.used and (paths is None or i.path in paths)]

@@ -1,0 +1,1 @@
+"""Turning Alembic revisions into statements with their transaction context and source lines."""

@@ -1,0 +1,257 @@
+"""Capture what an Alembic project really runs: offline SQL per revision, mapped to ``op.`` lines.
+
+Each revision is rendered the way ``alembic upgrade PARENT:REV --sql`` renders it, through the
+project's own env.py, so the transaction structure is Alembic's: the BEGIN/COMMIT around the
+revision (or the whole run), ``transaction_per_migration`` and the COMMIT/BEGIN pair emitted by
+``autocommit_block()``. While rendering, Alembic's ``static_output`` is wrapped: every chunk of SQL
+is tagged with the revision file and line of the ``op.`` call on the Python stack that produced
+it. ``op.alter_column(..., existing_type=...)`` is wrapped too, so the previous column type is
+known even when the column was created outside the project's history.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging.config
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from migcheck.errors import MigcheckError
+from migcheck.sql.extract import statements as sql_statements
+from migcheck.sql.extract import table_key, type_ref
+from migcheck.sql.facts import ColumnDef, Statement
+from migcheck.sql.parser import parse_script
+
+
+@dataclass
+class CapturedRevision:
+    """One revision file: its id, the path shown in findings, its source and if it is reported."""
+
+    revision: str
+    path: str
+    source: str
+    selected: bool
+
+
+@dataclass
+class Captured:
+    """Every statement of the rendered revisions, in run order, and the revisions themselves."""
+
+    statements: list[Statement] = field(default_factory=list)
+    revisions: list[CapturedRevision] = field(default_factory=list)
+    selected: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Chunk:
+    text: str
+    revision: str | None
+    line: int
+    internal: bool
+    hint: Statement | None = None
+
+
+class _Recorder:
+    """Collects chunks of offline output with the revision file and line that produced them."""
+
+    def __init__(self, files: dict[str, str]) -> None:
+        self.files = files
+        self.chunks: list[_Chunk] = []
+        self._known: dict[str, str | None] = {}
+
+    def revision_frame(self, frame: FrameType | None) -> tuple[str | None, int]:
+        while frame is not None:
+            name = frame.f_code.co_filename
+            revision = self._known.get(name, "")
+            if revision == "":
+                revision = self.files.get(os.path.realpath(name))
+                self._known[name] = revision
+            if revision is not None:
+                return revision, frame.f_lineno
+            frame = frame.f_back
+        return None, 0
+
+    def output(self, text: str, frame: FrameType | None) -> None:
+        caller = frame.f_code.co_name if frame is not None else ""
+        revision, line = self.revision_frame(frame)
+        internal = revision is None or caller in ("emit_begin", "emit_commit")
+        self.chunks.append(_Chunk(text, revision, line, internal))
+
+    def hint(self, table: str, column: str, type_text: str | None, nullable: bool | None) -> None:
+        revision, line = self.revision_frame(sys._getframe(2))
+        parsed = type_ref_of(type_text) if type_text else None
+        col = ColumnDef(column, parsed, not_null=nullable is False)
+        hint = Statement("schema_hint", table=table, columns=(col,), internal=True)
+        self.chunks.append(_Chunk("", revision, line, True, hint))
+
+
+def type_ref_of(type_text: str) -> Any:
+    """Parse a compiled SQL type (``VARCHAR(50)``) into a TypeRef; None if it does not parse."""
+    raws = parse_script(f"SELECT NULL::{type_text}")
+    if not raws or raws[0].tree is None:
+        return None
+    targets = raws[0].node.get("targetList", [])
+    try:
+        cast = targets[0]["ResTarget"]["val"]["TypeCast"]
+    except (IndexError, KeyError):
+        return None
+    return type_ref(cast.get("typeName"))
+
+
+@contextlib.contextmanager
+def _patched(recorder: _Recorder) -> Iterator[None]:
+    from alembic.ddl.impl import DefaultImpl
+    from alembic.ddl.postgresql import PostgresqlImpl
+
+    original_output = DefaultImpl.static_output
+    original_alter = PostgresqlImpl.alter_column
+    original_file_config = logging.config.fileConfig
+
+    def static_output(self: Any, text: str) -> None:
+        recorder.output(text, sys._getframe(1))
+
+    def alter_column(self: Any, table_name: str, column_name: str, **kw: Any) -> None:
+        existing = kw.get("existing_type")
+        type_text = None
+        if existing is not None:
+            with contextlib.suppress(Exception):
+                type_text = str(existing.compile(dialect=self.dialect))
+        if type_text is not None or kw.get("existing_nullable") is not None:
+            table = table_key(kw.get("schema"), table_name)
+            recorder.hint(table, column_name, type_text, kw.get("existing_nullable"))
+        original_alter(self, table_name, column_name, **kw)
+
+    def no_logging_config(*args: Any, **kwargs: Any) -> None:
+        return None
+
+    DefaultImpl.static_output = static_output  # type: ignore[method-assign]
+    PostgresqlImpl.alter_column = alter_column  # type: ignore[method-assign]
+    logging.config.fileConfig = no_logging_config
+    try:
+        yield
+    finally:
+        DefaultImpl.static_output = original_output  # type: ignore[method-assign]
+        PostgresqlImpl.alter_column = original_alter  # type: ignore[method-assign]
+        logging.config.fileConfig = original_file_config
+
+
+def _changed_files(root: Path, ref: str) -> set[str]:
+    try:
+        top = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        diff = subprocess.run(
+            ["git", "diff", "--name-only", ref, "--", "."],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        untracked = subprocess.run(
+            ["git", "ls-files", "--others", "--exclude-standard", "--", "."],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError) as error:
+        detail = getattr(error, "stderr", "") or str(error)
+        raise MigcheckError(
+            f"--changed-since {ref}: git failed: {detail.strip().splitlines()[-1:]}"
+        ) from None
+    changed = {os.path.realpath(os.path.join(top, name)) for name in diff.splitlines() if name}
+    changed |= {os.path.realpath(root / name) for name in untracked.splitlines() if name}
+    return changed
+
+
+def _display(path: str) -> str:
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def capture_project(
+    path: str | os.PathLike[str],
+    *,
+    name: str = "alembic",
+    start: str | None = None,
+    end: str | None = None,
+    changed_since: str | None = None,
+    x_args: Sequence[str] = (),
+) -> Captured:
+    """Render every revision up to ``end`` offline; mark those from ``start`` (or changed) as selected.
+
+    Revisions before the selection are rendered too, so their statements build the prior schema.
+    """
+    from alembic import command
+
+    from migcheck.project import load_project
+
+    project = load_project(path, name=name, x_args=x_args)
+    wanted = {s.revision for s in project.between(start, end)}
+    last = project.get(end).revision if end else None
+    if changed_since is not None:
+        changed = _changed_files(Path(project.script.dir), changed_since)
+        wanted = {s.revision for s in project.revisions if os.path.realpath(s.path) in changed}
+        wanted &= {s.revision for s in project.between(start, end)}
+    files = {os.path.realpath(s.path): s.revision for s in project.revisions}
+    captured = Captured(selected=wanted)
+    keep = project.between(None, last) if last else project.revisions
+    if not project.config.get_main_option("sqlalchemy.url"):
+        project.config.set_main_option("sqlalchemy.url", "postgresql+psycopg://")
+    for script in keep:
+        shown = _display(script.path)
+        source = Path(script.path).read_text(encoding="utf-8", errors="replace")
+        selected = script.revision in wanted
+        captured.revisions.append(CapturedRevision(script.revision, shown, source, selected))
+        parents = project.parents(script)
+        target = f"{parents[0]}:{script.revision}" if parents else script.revision
+        recorder = _Recorder(files)
+        project.config.output_buffer = io.StringIO()
+        try:
+            with _patched(recorder), contextlib.redirect_stdout(io.StringIO()):
+                command.upgrade(project.config, target, sql=True)
+        except Exception as error:  # the user's revision and env.py code may raise anything
+            message = str(error).splitlines()[0] if str(error) else type(error).__name__
+            captured.statements.append(
+                Statement(
+                    "error",
+                    path=shown,
+                    revision=script.revision,
+                    error=f"cannot render revision {script.revision} offline: {message}",
+                )
+            )
+            continue
+        lines = source.splitlines()
+        captured.statements.extend(_statements(recorder.chunks, script.revision, shown, lines))
+    return captured
+
+
+def _statements(
+    chunks: list[_Chunk], revision: str, shown: str, lines: list[str]
+) -> Iterator[Statement]:
+    for chunk in chunks:
+        if chunk.revision is not None and chunk.revision != revision:
+            continue  # another branch's revision rendered on the way to a merge point
+        if chunk.hint is not None:
+            chunk.hint.path, chunk.hint.revision = shown, revision
+            yield chunk.hint
+            continue
+        for s in sql_statements(chunk.text, shown):
+            s.revision = revision
+            s.internal = chunk.internal
+            if chunk.line:
+                s.line = s.end_line = chunk.line
+                text = lines[chunk.line - 1] if chunk.line <= len(lines) else ""
+                s.column = len(text) - len(text.lstrip()) + 1
+            yield s
