@@ -189,7 +189,7 @@ def capture_project(
     changed_since: str | None = None,
     x_args: Sequence[str] = (),
 ) -> Captured:
-    """Render every revision up to ``end`` offline; mark those from ``start`` (or changed) as selected.
+    """Render every revision up to ``end`` offline; select those from ``start`` or changed.
 
     Revisions before the selection are rendered too, so their statements build the prior schema.
     """

@@ -30,14 +30,12 @@ def _settings(
         settings = load_settings(path=Path(config))
     else:
         settings = load_settings(Path(start) if start and start != "-" else None)
-    changes: dict[str, object] = {}
-    if pg_version is not None:
-        changes["pg_version"] = pg_version
-    if enable:
-        changes["enable"] = settings.enable | {e.upper() for e in enable}
-    if disable:
-        changes["disable"] = settings.disable | {d.upper() for d in disable}
-    return dataclasses.replace(settings, **changes) if changes else settings
+    return dataclasses.replace(
+        settings,
+        pg_version=settings.pg_version if pg_version is None else pg_version,
+        enable=settings.enable | {e.upper() for e in enable},
+        disable=settings.disable | {d.upper() for d in disable},
+    )
 
 
 def _use_color(stream: object) -> bool:
@@ -60,9 +58,7 @@ def _use_color(stream: object) -> bool:
 @click.option("--to", "end", help="Last revision to lint (Alembic).")
 @click.option("--changed-since", help="Only revisions whose files changed since this git ref.")
 @click.option("-x", "x_args", multiple=True, help="Alembic -x key=value arguments.")
-@click.option(
-    "--format", "fmt", type=click.Choice(_FORMATS), default="text", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(_FORMATS), default="text", show_default=True)
 @click.option(
     "--fail-on",
     type=click.Choice(["info", "warning", "error", "never"]),

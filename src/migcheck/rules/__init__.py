@@ -1,1 +1,1 @@
-"""Lint rules: one module per rule, a registry, suppression comments and the engine that runs them."""
+"""Lint rules: one module per rule, a registry, suppression comments and the engine."""

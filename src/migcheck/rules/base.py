@@ -27,8 +27,10 @@ Finish = Callable[[Context], Iterable[Hit]]
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule. ``kinds`` lists the statement kinds ``check`` wants (empty tuple: every kind);
-    for ``alter_table``, ``actions`` narrows it to statements with one of those action kinds.
+    """One rule: identity, documentation and the functions that check statements.
+
+    ``kinds`` lists the statement kinds ``check`` wants (empty tuple: every kind); for
+    ``alter_table``, ``actions`` narrows it to statements with one of those action kinds.
 
     ``doc`` is the user-facing documentation in four sections (*What it does*, *Why is this bad*,
     *Example*, *Use instead*); ``docs/rules/<ID>.md`` is generated from it.

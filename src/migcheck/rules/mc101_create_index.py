@@ -49,8 +49,8 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     yield Hit(
         f"CREATE INDEX {name} on {qi(s.table)} takes a SHARE lock for the whole build, "
         "blocking all writes (INSERT, UPDATE, DELETE) on the table until it finishes",
-        f"Use CREATE INDEX CONCURRENTLY outside a transaction (Alembic: "
-        f"postgresql_concurrently=True inside op.get_context().autocommit_block()).",
+        "Use CREATE INDEX CONCURRENTLY outside a transaction (Alembic: "
+        "postgresql_concurrently=True inside op.get_context().autocommit_block()).",
     )
 
 

@@ -6,8 +6,8 @@ and `VACUUM` when they run inside a transaction: an explicit `BEGIN`, or Alembic
 around a revision.
 
 ## Why is this bad
-PostgreSQL refuses them: `ERROR: CREATE INDEX CONCURRENTLY cannot run inside a transaction block`.
-The migration fails at deploy time, after any earlier statements in autocommit mode have been applied.
+PostgreSQL refuses them (`ERROR: CREATE INDEX CONCURRENTLY cannot run inside a transaction
+block`). The migration fails at deploy time, after any earlier autocommitted statements applied.
 
 ## Example
 ```sql

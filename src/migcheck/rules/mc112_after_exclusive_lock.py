@@ -91,8 +91,9 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
         why = f"waiting for a lock on {qi(others[0])} with no lock_timeout"
     memory["tx"] = ctx.transaction_number
     yield Hit(
-        f"{why[0].upper()}{why[1:]} runs while this transaction holds ACCESS EXCLUSIVE on {qi(held[0])} (taken at "
-        f"line {first.line}): all reads and writes on {qi(held[0])} stay blocked until COMMIT",
+        f"{why[0].upper()}{why[1:]} runs while this transaction holds ACCESS EXCLUSIVE on "
+        f"{qi(held[0])} (taken at line {first.line}): all reads and writes on {qi(held[0])} "
+        "stay blocked until COMMIT",
         "Commit right after the statement that takes ACCESS EXCLUSIVE and do this work in its "
         "own transaction (Alembic: a separate revision or an autocommit_block()).",
     )

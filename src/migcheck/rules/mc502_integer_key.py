@@ -42,13 +42,13 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     columns: list[ColumnDef] = list(s.columns)
     columns.extend(a.column_def for a in s.actions if a.column_def is not None)
     for col in columns:
-        if (col.primary_key or col.name in keys) and col.type is not None:
-            if col.type.name in _SMALL and not col.type.array:
-                yield Hit(
-                    f"Primary key {qi(s.table)}.{qi(col.name)} is {col.type.display}: 32-bit keys "
-                    "run out, and widening later rewrites the table",
-                    "Use bigint GENERATED ALWAYS AS IDENTITY.",
-                )
+        key = col.primary_key or col.name in keys
+        if key and col.type is not None and col.type.name in _SMALL and not col.type.array:
+            yield Hit(
+                f"Primary key {qi(s.table)}.{qi(col.name)} is {col.type.display}: 32-bit keys "
+                "run out, and widening later rewrites the table",
+                "Use bigint GENERATED ALWAYS AS IDENTITY.",
+            )
 
 
 RULE = Rule(

@@ -30,8 +30,7 @@ from migcheck.model import Severity
 from migcheck.rules.base import Hit, Rule
 from migcheck.rules.context import Context
 from migcheck.sql.facts import Statement
-
-LIMIT = 63
+from migcheck.sql.identifiers import MAX_BYTES, untruncated
 
 
 def _names(s: Statement) -> Iterator[str]:
@@ -55,13 +54,14 @@ def _names(s: Statement) -> Iterator[str]:
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag names PostgreSQL would truncate."""
-    for name in _names(s):
+    for short in _names(s):
+        name = untruncated(short, s.text)
         size = len(name.encode("utf-8"))
-        if size > LIMIT:
+        if size > MAX_BYTES:
             yield Hit(
                 f"Identifier {name[:40]}… is {size} bytes; PostgreSQL truncates names to "
-                f"{LIMIT} bytes silently",
-                f"Use a name of at most {LIMIT} bytes.",
+                f"{MAX_BYTES} bytes silently (to {short})",
+                f"Use a name of at most {MAX_BYTES} bytes.",
             )
 
 

@@ -1,4 +1,4 @@
-"""Suppression comments: ``-- migcheck: ignore MC101`` in SQL, ``# migcheck: ignore[MC101]`` in Python.
+"""Suppression comments: ``-- migcheck: ignore MC101`` (SQL), ``# migcheck: ignore[MC101]`` (py).
 
 A comment silences the listed rules (or every rule when it lists none) for findings on its own
 line or on the line below it (for SQL, anywhere in the statement that starts there). A comment that

@@ -291,7 +291,9 @@ def _alter_table(n: Node, s: Statement) -> None:
     s.table = _rel(n.get("relation"))
     s.if_exists = bool(n.get("missing_ok"))
     s.object_type = n.get("objtype", "OBJECT_TABLE")
-    s.actions = tuple(_action(c["AlterTableCmd"]) for c in n.get("cmds", ()) if "AlterTableCmd" in c)
+    s.actions = tuple(
+        _action(c["AlterTableCmd"]) for c in n.get("cmds", ()) if "AlterTableCmd" in c
+    )
     if s.table is None:
         return
     locks: list[tuple[str, Lock]] = []
@@ -456,6 +458,17 @@ def _dml(n: Node, s: Statement) -> None:
 _RANGE_OPERATORS = frozenset({"<", ">", "<=", ">="})
 
 
+def _key_equals_constant(a_expr: Node) -> bool:
+    """``id = 42`` / ``user_id = 'x'``: a row picked by key, not a scan of the table."""
+    sides = [a_expr.get("lexpr") or {}, a_expr.get("rexpr") or {}]
+    columns = [_strings(side["ColumnRef"].get("fields")) for side in sides if "ColumnRef" in side]
+    constants = [side for side in sides if "A_Const" in side or "ParamRef" in side]
+    if len(columns) != 1 or len(constants) != 1 or not columns[0]:
+        return False
+    name = columns[0][-1].lower()
+    return name == "id" or name.endswith(("_id", "_uuid", "_key"))
+
+
 def _bounded(where: Node | None) -> bool:
     """True when a WHERE clause limits rows by a range or a LIMITed subquery."""
     stack: list[Any] = [where] if where else []
@@ -467,8 +480,15 @@ def _bounded(where: Node | None) -> bool:
                 kind = a_expr.get("kind", "")
                 if kind.startswith("AEXPR_BETWEEN"):
                     return True
-                if kind == "AEXPR_OP" and set(_strings(a_expr.get("name"))) & _RANGE_OPERATORS:
+                operators = set(_strings(a_expr.get("name")))
+                if kind == "AEXPR_OP" and operators & _RANGE_OPERATORS:
                     return True
+                if kind == "AEXPR_OP" and "=" in operators and _key_equals_constant(a_expr):
+                    return True
+                if kind == "AEXPR_IN" and isinstance(a_expr.get("rexpr"), dict):
+                    items = a_expr["rexpr"].get("List", {}).get("items", [])
+                    if items and all("A_Const" in i for i in items):
+                        return True
             select = item.get("SelectStmt")
             if select is not None and "limitCount" in select:
                 return True

@@ -14,6 +14,7 @@ The shared library is loaded directly with :mod:`ctypes` so that the ``postgast`
 from __future__ import annotations
 
 import ctypes
+import ctypes.util
 import importlib.util
 import json
 import platform
@@ -58,10 +59,13 @@ def _library() -> Any:
     name = _LIB_NAMES.get(platform.system(), "libpg_query.so")
     candidates = [Path(loc) / name for loc in locations]
     found = next((c for c in candidates if c.is_file()), None)
-    if found is not None:
+    if found is None:  # pragma: no cover - a postgast built against a system libpg_query
+        system = ctypes.util.find_library("pg_query")
+        if system is None:
+            raise OSError("libpg_query not found: reinstall postgast (pip install postgast)")
+        lib = ctypes.CDLL(system)
+    else:
         lib = ctypes.CDLL(str(found))
-    else:  # pragma: no cover - a postgast built against a system libpg_query
-        from postgast.native import lib
     lib.pg_query_parse.argtypes = [ctypes.c_char_p]
     lib.pg_query_parse.restype = _ParseResult
     lib.pg_query_free_parse_result.argtypes = [_ParseResult]

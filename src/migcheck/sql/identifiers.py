@@ -1,0 +1,29 @@
+"""Identifier lengths: PostgreSQL's scanner truncates names to 63 bytes before the parser sees them.
+
+The parse tree therefore never holds a name longer than 63 bytes. A name of exactly 63 bytes may
+be a truncated longer one; :func:`untruncated` recovers the name as written from the statement
+text by extending the 63-byte prefix over the identifier characters that follow it.
+"""
+
+from __future__ import annotations
+
+NAMEDATALEN = 64
+MAX_BYTES = NAMEDATALEN - 1
+
+
+def _identifier_char(char: str) -> bool:
+    return char.isalnum() or char in "_$" or ord(char) > 127
+
+
+def untruncated(name: str, text: str) -> str:
+    """The name as written in ``text`` when ``name`` is a 63-byte truncation of it."""
+    if len(name.encode("utf-8")) != MAX_BYTES:
+        return name
+    lowered = text.lower()
+    start = lowered.find(name.lower())
+    if start < 0:
+        return name
+    end = start + len(name)
+    while end < len(text) and _identifier_char(text[end]):
+        end += 1
+    return text[start:end]
