@@ -1,0 +1,421 @@
+"""Workload stalls while a migration runs: naive autogenerate output vs migcheck's rewrite.
+
+On a throwaway PostgreSQL this seeds a table named ``order`` (1,000,000 rows by default), runs a
+concurrent workload of short reads, updates and inserts, and applies each case twice: first the
+migration ``alembic revision --autogenerate`` writes, then the one migcheck's rewriter makes of it.
+It prints, for each, the migration's time and the workload's max and p99 latency while it ran,
+and draws latency over time to a PNG.
+
+    python bench/zero_downtime.py                       # 1,000,000 rows
+    python bench/zero_downtime.py --rows 100000 --chart /tmp/zd.png
+
+Cases: index, foreign key, CHECK, unique, SET NOT NULL, NOT NULL column. For the last one
+autogenerate's own output (``add_column(..., nullable=False)``) fails on a table with rows, so the
+naive migration is what people write instead: add it nullable, one UPDATE, SET NOT NULL, in one
+revision. migcheck's version is its three phases (expand, backfill with the value filled in,
+contract), with the application "deployed" (inserts start writing the column) after expand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+from alembic.operations import MigrateOperation, Operations, ops
+from alembic.runtime.migration import MigrationContext
+
+import migcheck.alembic  # noqa: F401  (registers migcheck's operations)
+from migcheck.autogen.ops import BackfillOp
+from migcheck.autogen.rewriter import Rewriter
+from migcheck.config import Settings
+from migcheck.pg import Database, start_server
+
+CUSTOMERS = 10_000
+
+
+@dataclass
+class Sample:
+    start: float
+    latency: float
+    kind: str
+
+
+@dataclass
+class Workload:
+    """A few threads of short autocommit statements; every statement's latency is recorded."""
+
+    conninfo: str
+    threads: int
+    think: float
+    max_rows: int
+    deadline: float
+    samples: list[Sample] = field(default_factory=list)
+    errors: int = 0
+    last_error: str = ""
+    with_priority: bool = False
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _workers: list[threading.Thread] = field(default_factory=list)
+
+    def start(self) -> None:
+        for index in range(self.threads):
+            worker = threading.Thread(target=self._run, args=(index,), daemon=True)
+            worker.start()
+            self._workers.append(worker)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for worker in self._workers:
+            worker.join()
+
+    def window(self, start: float, end: float) -> list[Sample]:
+        with self._lock:
+            return [s for s in self.samples if start <= s.start <= end]
+
+    def _run(self, index: int) -> None:
+        rng = random.Random(index)
+        code = 10**12 + index * 10**9
+        # no server-side prepared statements: a new column would make cached plans fail
+        with psycopg.connect(self.conninfo, autocommit=True, prepare_threshold=None) as conn:
+            conn.execute("SET statement_timeout = '60s'")
+            while not self._stop.is_set() and time.monotonic() < self.deadline:
+                kind = rng.choice(("read", "read", "update", "insert"))
+                key = rng.randint(1, self.max_rows)
+                started = time.monotonic()
+                try:
+                    if kind == "read":
+                        conn.execute('SELECT * FROM "order" WHERE id = %s', (key,)).fetchall()
+                    elif kind == "update":
+                        conn.execute(
+                            'UPDATE "order" SET total = %s WHERE id = %s',
+                            (rng.randint(0, 999), key),
+                        )
+                    else:
+                        code += 1
+                        self._insert(conn, rng, code)
+                except psycopg.Error as error:
+                    kind = "error"
+                    with self._lock:
+                        self.errors += 1
+                        self.last_error = str(error).splitlines()[0]
+                latency = time.monotonic() - started
+                with self._lock:
+                    self.samples.append(Sample(started, latency, kind))
+                time.sleep(self.think)
+
+    def _insert(self, conn: psycopg.Connection[Any], rng: random.Random, code: int) -> None:
+        customer = rng.randint(1, CUSTOMERS)
+        if self.with_priority:
+            conn.execute(
+                'INSERT INTO "order" (customer_id, "weird name", total, code, priority)'
+                " VALUES (%s, 'new', 1, %s, 0)",
+                (customer, code),
+            )
+        else:
+            conn.execute(
+                'INSERT INTO "order" (customer_id, "weird name", total, code)'
+                " VALUES (%s, 'new', 1, %s)",
+                (customer, code),
+            )
+
+
+def seed(db: Database, rows: int) -> None:
+    with psycopg.connect(db.conninfo, autocommit=True) as conn:
+        conn.execute("CREATE TABLE customer (id bigint PRIMARY KEY, name text NOT NULL)")
+        conn.execute(
+            "INSERT INTO customer SELECT g, 'c' || g FROM generate_series(1, %s) g", (CUSTOMERS,)
+        )
+        conn.execute(
+            'CREATE TABLE "order" (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,'
+            ' customer_id bigint, "weird name" text, total int, code bigint)'
+        )
+        conn.execute(
+            'INSERT INTO "order" (id, customer_id, "weird name", total, code)'
+            " SELECT g, g %% %s + 1, 'w' || g, g %% 1000, g FROM generate_series(1, %s) g",
+            (CUSTOMERS, rows),
+        )
+        conn.execute(f"""SELECT setval(pg_get_serial_sequence('"order"', 'id'), {rows})""")
+        conn.execute('VACUUM ANALYZE "order"')
+        conn.execute("VACUUM ANALYZE customer")
+
+
+@dataclass
+class Case:
+    name: str
+    naive: list[MigrateOperation]
+    undo: str
+    after_expand: Callable[[Workload], None] | None = None
+    fill_in: Any = None
+
+
+def table(*children: MigrateOperation) -> ops.ModifyTableOps:
+    return ops.ModifyTableOps("order", list(children))
+
+
+def cases() -> list[Case]:
+    return [
+        Case(
+            "index",
+            [table(ops.CreateIndexOp("ix_order_customer_id", "order", ["customer_id"]))],
+            "DROP INDEX IF EXISTS ix_order_customer_id",
+        ),
+        Case(
+            "foreign key",
+            [
+                table(
+                    ops.CreateForeignKeyOp(
+                        "order_customer_id_fkey", "order", "customer", ["customer_id"], ["id"]
+                    )
+                )
+            ],
+            'ALTER TABLE "order" DROP CONSTRAINT IF EXISTS order_customer_id_fkey',
+        ),
+        Case(
+            "check",
+            [table(ops.CreateCheckConstraintOp("order_total_check", "order", "total >= 0"))],
+            'ALTER TABLE "order" DROP CONSTRAINT IF EXISTS order_total_check',
+        ),
+        Case(
+            "unique",
+            [table(ops.CreateUniqueConstraintOp("order_code_key", "order", ["code"]))],
+            'ALTER TABLE "order" DROP CONSTRAINT IF EXISTS order_code_key',
+        ),
+        Case(
+            "set not null",
+            [
+                table(
+                    ops.AlterColumnOp(
+                        "order", "weird name", modify_nullable=False, existing_type=sa.Text()
+                    )
+                )
+            ],
+            'ALTER TABLE "order" ALTER COLUMN "weird name" DROP NOT NULL',
+        ),
+        Case(
+            "not null column",
+            [
+                table(
+                    ops.AddColumnOp("order", sa.Column("priority", sa.Integer(), nullable=True)),
+                    ops.ExecuteSQLOp('UPDATE "order" SET priority = 0'),
+                    ops.AlterColumnOp(
+                        "order", "priority", modify_nullable=False, existing_type=sa.Integer()
+                    ),
+                )
+            ],
+            'ALTER TABLE "order" DROP COLUMN IF EXISTS priority',
+            after_expand=lambda workload: setattr(workload, "with_priority", True),
+            fill_in=0,
+        ),
+    ]
+
+
+def autogenerated(case: Case) -> list[MigrateOperation]:
+    """What autogenerate itself writes for the case (the not-null column's real output)."""
+    if case.name != "not null column":
+        return case.naive
+    column = sa.Column("priority", sa.Integer(), nullable=False)
+    return [table(ops.AddColumnOp("order", column))]
+
+
+def migcheck_phases(case: Case) -> list[list[MigrateOperation]]:
+    md = sa.MetaData()
+    sa.Table("order", md, sa.Column("id", sa.BigInteger, primary_key=True))
+    phased = Rewriter(set(), [md]).rewrite(autogenerated(case))
+    phases = [phase for _, phase in phased.phases()]
+    for phase in phases:
+        for op in _walk(phase):
+            if isinstance(op, BackfillOp):
+                op.values = {name: case.fill_in for name in op.values}
+    return phases
+
+
+def _walk(operations: list[MigrateOperation]) -> Iterator[MigrateOperation]:
+    for op in operations:
+        if isinstance(op, ops.ModifyTableOps):
+            yield from _walk(op.ops)
+        else:
+            yield op
+
+
+@contextmanager
+def migration(engine: sa.Engine, settings: Settings) -> Iterator[Operations]:
+    """One revision's run, as env.py with transaction_per_migration would do it."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"transaction_per_migration": True, "migcheck_settings": settings}
+        )
+        connection.commit()
+        with context.begin_transaction(_per_migration=True):
+            yield Operations(context)
+        connection.commit()
+
+
+def apply(operations: Operations, ops_list: list[MigrateOperation]) -> None:
+    for op in ops_list:
+        if isinstance(op, ops.ModifyTableOps):
+            apply(operations, op.ops)
+        else:
+            operations.invoke(op)
+
+
+@dataclass
+class Result:
+    case: str
+    variant: str
+    seconds: float
+    samples: list[Sample]
+    start: float
+
+    @property
+    def max_ms(self) -> float:
+        return max((s.latency for s in self.samples), default=0.0) * 1000
+
+    @property
+    def p99_ms(self) -> float:
+        latencies = sorted(s.latency for s in self.samples)
+        if not latencies:
+            return 0.0
+        return latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
+
+
+def measure(
+    workload: Workload,
+    engine: sa.Engine,
+    settings: Settings,
+    case: Case,
+    variant: str,
+    phases: list[list[MigrateOperation]],
+) -> Result:
+    time.sleep(0.5)
+    started = time.monotonic()
+    for number, phase in enumerate(phases):
+        with migration(engine, settings) as operations:
+            apply(operations, phase)
+        if number == 0 and case.after_expand is not None and variant == "migcheck":
+            case.after_expand(workload)
+    finished = time.monotonic()
+    if case.after_expand is not None and variant == "naive":
+        case.after_expand(workload)
+    time.sleep(0.3)  # let statements that started during the migration finish
+    return Result(
+        case.name, variant, finished - started, workload.window(started, finished), started
+    )
+
+
+def undo(db: Database, case: Case, workload: Workload) -> None:
+    workload.with_priority = False
+    with psycopg.connect(db.conninfo, autocommit=True) as conn:
+        conn.execute(case.undo)
+        if case.name == "not null column":
+            conn.execute('VACUUM "order"')
+
+
+def chart(results: list[Result], baseline: list[Sample], path: Path, rows: int) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(dict.fromkeys(r.case for r in results))
+    figure, axes = plt.subplots(2, 3, figsize=(15, 8), sharey=True)
+    for axis, name in zip(axes.flat, names):
+        for result in (r for r in results if r.case == name):
+            color = "tab:red" if result.variant == "naive" else "tab:blue"
+            xs = [s.start - result.start for s in result.samples]
+            ys = [s.latency * 1000 for s in result.samples]
+            label = f"{result.variant}: max {result.max_ms:.0f} ms, {result.seconds:.1f} s"
+            axis.scatter(xs, ys, s=3, color=color, label=label, alpha=0.6)
+        axis.axhline(100, color="grey", linestyle="--", linewidth=0.8)
+        axis.set_yscale("log")
+        axis.set_title(name)
+        axis.set_xlabel("seconds since the migration started")
+        axis.legend(loc="upper right", fontsize=8, markerscale=3)
+    for axis in axes[:, 0]:
+        axis.set_ylabel("workload statement latency (ms)")
+    quiet = max((s.latency for s in baseline), default=0.0) * 1000
+    figure.suptitle(
+        f"Workload latency during migrations on {rows:,} rows: naive autogenerate vs migcheck"
+        f" (dashed: 100 ms; no migration: max {quiet:.0f} ms)"
+    )
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--think", type=float, default=0.002, help="seconds between statements")
+    parser.add_argument("--lock-timeout", default="2s")
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--cases", default="", help="comma-separated case names (default: all)")
+    parser.add_argument("--max-seconds", type=float, default=900, help="workload time limit")
+    parser.add_argument("--chart", type=Path, default=Path("bench/out/zero_downtime.png"))
+    parser.add_argument("--backend", default="auto")
+    args = parser.parse_args(argv)
+    settings = Settings(lock_timeout=args.lock_timeout, backfill_batch_size=args.batch_size)
+    selected = [c for c in cases() if not args.cases or c.name in args.cases.split(",")]
+
+    with start_server(args.backend) as server:
+        db = server.create_database()
+        print(f"server: {server.backend}, PostgreSQL {server.version_num}")
+        t0 = time.monotonic()
+        seed(db, args.rows)
+        print(f"seeded {args.rows:,} rows in {time.monotonic() - t0:.1f}s")
+        engine = sa.create_engine(db.url, poolclass=sa.pool.NullPool)
+        workload = Workload(
+            db.conninfo, args.threads, args.think, args.rows, time.monotonic() + args.max_seconds
+        )
+        workload.start()
+        try:
+            time.sleep(1.0)
+            quiet_start = time.monotonic()
+            time.sleep(2.0)
+            baseline = workload.window(quiet_start, time.monotonic())
+            results: list[Result] = []
+            for case in selected:
+                for variant, phases in (
+                    ("naive", [case.naive]),
+                    ("migcheck", migcheck_phases(case)),
+                ):
+                    results.append(measure(workload, engine, settings, case, variant, phases))
+                    print(_line(results[-1]), flush=True)
+                    undo(db, case, workload)
+        finally:
+            workload.stop()
+            engine.dispose()
+    quiet = sorted(s.latency for s in baseline)
+    print(
+        f"no migration: max {quiet[-1] * 1000:.1f} ms, median"
+        f" {statistics.median(quiet) * 1000:.2f} ms over {len(quiet)} statements;"
+        f" workload errors: {workload.errors} {workload.last_error}"
+    )
+    chart(results, baseline, args.chart, args.rows)
+    print(f"chart: {args.chart}")
+    worst = max((r.max_ms for r in results if r.variant == "migcheck"), default=0.0)
+    print(f"migcheck worst stall: {worst:.0f} ms (target <= 100 ms)")
+    return 0
+
+
+def _line(result: Result) -> str:
+    return (
+        f"{result.case:16} {result.variant:9} migration {result.seconds:7.2f}s"
+        f"  max {result.max_ms:8.1f} ms  p99 {result.p99_ms:7.1f} ms"
+        f"  ({len(result.samples)} statements)"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
