@@ -329,7 +329,7 @@ def chart(results: list[Result], baseline: list[Sample], path: Path, rows: int) 
 
     names = list(dict.fromkeys(r.case for r in results))
     figure, axes = plt.subplots(2, 3, figsize=(15, 8), sharey=True)
-    for axis, name in zip(axes.flat, names):
+    for axis, name in zip(axes.flat, names, strict=False):
         for result in (r for r in results if r.case == name):
             color = "tab:red" if result.variant == "naive" else "tab:blue"
             xs = [s.start - result.start for s in result.samples]
