@@ -25,13 +25,13 @@ BEGIN
     WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%'
   ),
   ext_member AS MATERIALIZED (
-    SELECT d.classid, d.objid FROM pg_depend d WHERE d.deptype = 'e'
+    SELECT d.classid, d.objid FROM pg_depend d WHERE d.deptype = 'e' AND d.objid >= 16384
   ),
   rel AS MATERIALIZED (
     SELECT c.oid, c.relname, c.relkind, c.relpersistence, c.relispartition, c.relrowsecurity,
            c.relforcerowsecurity, c.reloptions, c.relispopulated, c.relpartbound, ns.nspname
     FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
-    WHERE c.oid IS DISTINCT FROM version_table::oid
+    WHERE c.oid >= 16384 AND c.oid IS DISTINCT FROM version_table::oid
       AND NOT EXISTS (SELECT 1 FROM ext_member e
                       WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid)
   ),
@@ -92,6 +92,7 @@ BEGIN
            ORDER BY r.nspname COLLATE "C", r.relname COLLATE "C", a.attname COLLATE "C") AS j
     FROM rel r
     JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+                        AND a.attrelid >= 16384
     JOIN pg_type t ON t.oid = a.atttypid
     LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
     LEFT JOIN descr ds ON ds.classoid = 'pg_class'::regclass AND ds.objoid = r.oid
@@ -141,9 +142,8 @@ BEGIN
     JOIN rel tr ON tr.oid = i.indrelid
     LEFT JOIN descr ds ON ds.classoid = 'pg_class'::regclass AND ds.objoid = i.indexrelid
                       AND ds.objsubid = 0
-    WHERE NOT EXISTS (SELECT 1 FROM pg_constraint con
-                      WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
-                        AND con.contype IN ('p', 'u', 'x'))
+    WHERE i.indexrelid NOT IN (SELECT con.conindid FROM pg_constraint con
+                               WHERE con.contype IN ('p', 'u', 'x'))
   ),
   seq_owner AS MATERIALIZED (
     SELECT d.objid, d.deptype, format('%I.%I.%I', on_.nspname, oc.relname, oa.attname) AS name
@@ -205,7 +205,7 @@ BEGIN
     JOIN ns ON ns.oid = t.typnamespace
     LEFT JOIN descr ds ON ds.classoid = 'pg_type'::regclass AND ds.objoid = t.oid
                       AND ds.objsubid = 0
-    WHERE (t.typtype IN ('e', 'd', 'r')
+    WHERE t.oid >= 16384 AND (t.typtype IN ('e', 'd', 'r')
            OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c
                                            WHERE c.oid = t.typrelid AND c.relkind = 'c')))
       AND NOT EXISTS (SELECT 1 FROM ext_member e
@@ -242,7 +242,7 @@ BEGIN
                  format('%s(%s)', p.proname, pg_get_function_identity_arguments(p.oid))
                    AS signature
           FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
-          WHERE NOT EXISTS (SELECT 1 FROM ext_member e
+          WHERE p.oid >= 16384 AND NOT EXISTS (SELECT 1 FROM ext_member e
                             WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid)) f
     LEFT JOIN descr ds ON ds.classoid = 'pg_proc'::regclass AND ds.objoid = f.oid
                       AND ds.objsubid = 0
@@ -258,7 +258,7 @@ BEGIN
     JOIN rel r ON r.oid = tg.tgrelid
     LEFT JOIN descr ds ON ds.classoid = 'pg_trigger'::regclass AND ds.objoid = tg.oid
                       AND ds.objsubid = 0
-    WHERE NOT tg.tgisinternal
+    WHERE tg.oid >= 16384 AND NOT tg.tgisinternal
   ),
   event_triggers AS (
     SELECT json_agg(json_build_array(
@@ -304,7 +304,7 @@ BEGIN
            ORDER BY r.nspname COLLATE "C", r.relname COLLATE "C", rw.rulename COLLATE "C") AS j
     FROM pg_rewrite rw
     JOIN rel r ON r.oid = rw.ev_class
-    WHERE rw.rulename <> '_RETURN'
+    WHERE rw.oid >= 16384 AND rw.rulename <> '_RETURN'
   ),
   statistics AS (
     SELECT json_agg(json_build_array(json_build_array(ns.nspname, st.stxname),

@@ -261,7 +261,7 @@ class AlembicSession:
             assert command.call is not None
             try:
                 value = command.call(context)
-                self._settle(context)
+                self._settle(context, after_read=True)
             except Exception as error:  # noqa: BLE001 - handed back to the caller
                 self._replies.put(_Reply(ok=False, value=error))
             else:
@@ -292,16 +292,19 @@ class AlembicSession:
         assert connection is not None
         return schema_snapshot.take(_executor(connection), self.version_table)
 
-    def _settle(self, context: MigrationContext) -> None:
+    def _settle(self, context: MigrationContext, *, after_read: bool = False) -> None:
         """Commit what the last step did, the way ``autocommit_block`` does.
 
         When env.py holds one outer transaction (the default, non per-migration mode), it is
         committed and a new one begun in its place, so env.py's ``begin_transaction()`` block
         still ends cleanly; otherwise whatever transaction is open on the connection commits.
+        After a read (``after_read``) an open outer transaction is simply kept.
         """
         connection = context.connection
         assert connection is not None
         outer = context._transaction  # noqa: SLF001 - alembic's own bookkeeping
+        if after_read and outer is not None and outer.is_active:
+            return
         if outer is not None and outer.is_active:
             outer.commit()
             context._transaction = connection.begin()  # noqa: SLF001

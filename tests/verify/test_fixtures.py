@@ -1,0 +1,161 @@
+"""migcheck verify on the fixture projects in fixtures/verify, against a real PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from migcheck.errors import MigcheckError
+from migcheck.pg import Server
+from migcheck.project import load_project
+from migcheck.verify.results import RevisionResult, VerifyResult
+from migcheck.verify.walk import VerifyOptions, verify_project
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "verify"
+
+
+def run(server: Server, name: str, **options: object) -> VerifyResult:
+    project = load_project(FIXTURES / name)
+    return verify_project(project, server, VerifyOptions(**options))  # type: ignore[arg-type]
+
+
+def revision(result: VerifyResult, rev: str) -> RevisionResult:
+    return next(r for r in result.revisions if r.revision == rev)
+
+
+def kinds(result: VerifyResult, rev: str) -> list[str]:
+    return [p.kind for p in revision(result, rev).problems]
+
+
+def messages(result: VerifyResult, rev: str) -> list[str]:
+    return [p.message for p in revision(result, rev).problems]
+
+
+def test_clean_project_passes_with_no_drift(pg_server: Server) -> None:
+    result = run(pg_server, "clean")
+    assert result.ok, [(r.revision, r.problems) for r in result.revisions] + [result.drift]
+    assert [r.revision for r in result.revisions] == ["a1", "a2", "a3"]
+    assert all(r.status == "pass" and not r.problems for r in result.revisions)
+    assert result.drift_checked and result.drift == []
+
+
+def test_leftover_index_is_named_and_reupgrade_failure_reported(pg_server: Server) -> None:
+    result = run(pg_server, "leftover_index")
+    assert not result.ok
+    assert revision(result, "a1").status == "pass"
+    assert revision(result, "a2").status == "fail"
+    assert (
+        "index ix_users_created_at on users exists after downgrade to a1 but did not before"
+        in messages(result, "a2")
+    )
+    assert kinds(result, "a2") == ["not-restored", "reupgrade-failed"]
+    assert "already exists" in messages(result, "a2")[1]
+
+
+def test_leftover_table_with_env_var_url(pg_server: Server) -> None:
+    result = run(pg_server, "leftover_table")
+    assert messages(result, "a2")[0] == (
+        "table audit_log exists after downgrade to a1 but did not before"
+    )
+    # the run goes on after the broken revision: a3 is still checked, on a rebuilt database
+    assert revision(result, "a3").status == "pass"
+
+
+def test_empty_downgrade(pg_server: Server) -> None:
+    result = run(pg_server, "empty_downgrade")
+    assert kinds(result, "a2") == ["empty-downgrade", "not-restored", "reupgrade-failed"]
+    assert "column users.phone exists after downgrade to a1" in messages(result, "a2")[1]
+
+
+def test_nullability_and_default_not_restored(pg_server: Server) -> None:
+    result = run(pg_server, "not_restored")
+    assert "column users.name: nullable before, NOT NULL after downgrade to a1" in messages(
+        result, "a2"
+    )
+    a3 = messages(result, "a3")
+    assert a3 == [
+        "column users.email: no default before, default 'unknown@example.com'::text "
+        "after downgrade to a2"
+    ]
+
+
+def test_leftover_enum_breaks_reupgrade(pg_server: Server) -> None:
+    result = run(pg_server, "leftover_enum")
+    assert kinds(result, "a2") == ["not-restored", "reupgrade-failed"]
+    assert messages(result, "a2")[0] == (
+        "enum type mood exists after downgrade to a1 but did not before"
+    )
+    assert 'type "mood" already exists' in messages(result, "a2")[1]
+
+
+def test_dropped_constraint_not_restored(pg_server: Server) -> None:
+    result = run(pg_server, "dropped_constraint")
+    assert (
+        "constraint uq_users_email on users existed before but is missing after downgrade to a1"
+        in messages(result, "a2")
+    )
+
+
+def test_drift_is_found(pg_server: Server) -> None:
+    result = run(pg_server, "drift")
+    assert all(r.status == "pass" for r in result.revisions)
+    assert not result.ok
+    found = {d.kind: d.message for d in result.drift}
+    assert found["remove_table"] == "table sessions is in the database but not in the models"
+    assert found["add_column"] == "column users.last_login is in the models but not in the database"
+    assert found["modify_nullable"] == (
+        "column users.name: nullable in the database, NOT NULL in the models"
+    )
+
+
+def test_multiple_heads_fail_unless_allowed(pg_server: Server) -> None:
+    result = run(pg_server, "multiple_heads")
+    assert not result.ok
+    assert kinds(result, "b1") == ["multiple-heads"] and kinds(result, "c1") == ["multiple-heads"]
+    allowed = run(pg_server, "multiple_heads", allow_multiple_heads=True)
+    assert allowed.ok
+    assert {r.revision for r in allowed.revisions} == {"a1", "b1", "c1"}
+
+
+def test_merge_revision_walked_in_topological_order(pg_server: Server) -> None:
+    result = run(pg_server, "merge")
+    order = [r.revision for r in result.revisions]
+    assert result.ok, [(r.revision, r.problems) for r in result.revisions]
+    assert order.index("d1") > max(order.index("b1"), order.index("c1"))
+    assert order[-1] == "e1"
+
+
+def test_autocommit_block_and_transaction_per_migration(pg_server: Server) -> None:
+    result = run(pg_server, "autocommit")
+    assert result.ok, [(r.revision, r.problems) for r in result.revisions]
+
+
+def test_declared_floor_is_reported_not_crashed(pg_server: Server) -> None:
+    result = run(pg_server, "floor")
+    assert kinds(result, "a2") == ["declared-floor"]
+    assert "NotImplementedError: deleted rows cannot be restored" in messages(result, "a2")[0]
+    assert revision(result, "a3").status == "pass"
+    assert any("declared floor a2" in note for note in result.notes)
+    assert not result.ok
+    tolerated = run(pg_server, "floor", allow_floor=True)
+    assert tolerated.ok and kinds(tolerated, "a2") == ["declared-floor"]
+
+
+def test_from_checks_only_later_revisions(pg_server: Server) -> None:
+    result = run(pg_server, "leftover_table", start="a3")
+    assert [r.revision for r in result.revisions] == ["a3"]
+    assert result.ok
+
+
+def test_broken_env_import_is_a_one_line_error(pg_server: Server) -> None:
+    with pytest.raises(MigcheckError) as caught:
+        run(pg_server, "broken_env")
+    text = str(caught.value)
+    assert "\n" not in text
+    assert "env.py" in text and "myapp_models_that_do_not_exist" in text
+
+
+def test_unknown_from_revision_is_a_usage_error(pg_server: Server) -> None:
+    with pytest.raises(MigcheckError, match="zz"):
+        run(pg_server, "clean", start="zz")
