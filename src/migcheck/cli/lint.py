@@ -26,6 +26,8 @@ def _settings(
     enable: tuple[str, ...],
     disable: tuple[str, ...],
 ) -> Settings:
+    from migcheck.rules.registry import get_rule
+
     if config is not None:
         settings = load_settings(path=Path(config))
     else:
@@ -33,8 +35,8 @@ def _settings(
     return dataclasses.replace(
         settings,
         pg_version=settings.pg_version if pg_version is None else pg_version,
-        enable=settings.enable | {e.upper() for e in enable},
-        disable=settings.disable | {d.upper() for d in disable},
+        enable=settings.enable | {get_rule(e).id for e in enable},
+        disable=settings.disable | {get_rule(d).id for d in disable},
     )
 
 
@@ -92,7 +94,6 @@ def lint(
     """Check SQL files, directories or an Alembic project for unsafe migrations."""
     from migcheck.lint import exit_code, lint_alembic, lint_paths, sort_findings
     from migcheck.report.lint_formats import render
-    from migcheck.rules.registry import get_rule
 
     if not paths and alembic_path is None:
         raise MigcheckError("nothing to lint: pass .sql files or directories, or --alembic PATH")
@@ -100,8 +101,6 @@ def lint(
         raise MigcheckError("--alembic lints a project; do not pass SQL paths with it")
     if alembic_path is None and (start or end or changed_since):
         raise MigcheckError("--from/--to/--changed-since need --alembic PATH")
-    for rule_id in (*enable, *disable):
-        get_rule(rule_id)
     settings = _settings(config, alembic_path or paths[0], pg_version, enable, disable)
     if alembic_path is not None:
         report = lint_alembic(

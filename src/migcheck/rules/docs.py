@@ -30,7 +30,7 @@ def markdown(rule: Rule) -> str:
         f"`# migcheck: ignore[{rule.id}]` (Alembic revision)",
         "",
     ]
-    return "\n".join(head) + body + "\n"
+    return "\n".join(head) + "\n" + body + "\n"
 
 
 def index() -> str:

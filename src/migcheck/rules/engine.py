@@ -27,12 +27,14 @@ class Selection:
     @classmethod
     def from_settings(cls, settings: Settings) -> Selection:
         """Enabled rules: defaults plus ``enable``, minus ``disable``; severities overridden."""
+        enable = {name.upper() for name in settings.enable}
+        disable = {name.upper() for name in settings.disable}
         chosen = [
             r
             for r in all_rules()
-            if (not r.opt_in or r.id in settings.enable or r.name in settings.enable)
-            and r.id not in settings.disable
-            and r.name not in settings.disable
+            if (not r.opt_in or r.id in enable or r.name.upper() in enable)
+            and r.id not in disable
+            and r.name.upper() not in disable
         ]
         severity = {r.id: settings.severity.get(r.id, r.severity) for r in all_rules()}
         selection = cls(chosen, severity)

@@ -1,0 +1,40 @@
+"""Shared helpers for the lint tests."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from migcheck.config import Settings
+from migcheck.lint import lint_paths
+from migcheck.model import Finding
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "fixtures"
+
+
+def settings_for(path: Path, enable: str | None = None) -> Settings:
+    """Settings for a fixture: the rule enabled, plus ``-- fixture: pg-version=N`` headers."""
+    settings = Settings()
+    first = path.read_text(encoding="utf-8").splitlines()[:1]
+    if first and first[0].startswith("-- fixture:"):
+        for item in first[0].removeprefix("-- fixture:").split():
+            key, _, value = item.partition("=")
+            if key == "pg-version":
+                settings = dataclasses.replace(settings, pg_version=int(value))
+    if enable:
+        settings = dataclasses.replace(settings, enable=frozenset({enable}))
+    return settings
+
+
+def lint_sql(text: str, tmp_path: Path, **changes: object) -> list[Finding]:
+    """Lint ``text`` written to a temporary file with default settings (plus ``changes``)."""
+    target = tmp_path / "migration.sql"
+    target.write_text(text, encoding="utf-8")
+    settings = dataclasses.replace(Settings(), **changes)  # type: ignore[arg-type]
+    return lint_paths([str(target)], settings).findings
+
+
+def rules_of(findings: list[Finding]) -> list[str]:
+    """Sorted rule ids of the findings."""
+    return sorted(f.rule for f in findings)

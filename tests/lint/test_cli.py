@@ -1,0 +1,133 @@
+"""`migcheck lint` on SQL files: exit codes, usage errors, colour, settings, import cost."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+from tests.lint.helpers import FIXTURES
+
+from migcheck.cli import cli
+
+BAD = FIXTURES / "rules" / "MC101" / "bad.sql"
+GOOD = FIXTURES / "rules" / "MC101" / "good.sql"
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["lint", *args], env=env)
+    return result.exit_code, result.output
+
+
+def test_exit_codes() -> None:
+    assert run(str(GOOD))[0] == 0
+    assert run(str(BAD))[0] == 1
+    assert run("--fail-on", "never", str(BAD))[0] == 0
+    info_only = FIXTURES / "rules" / "MC503" / "bad.sql"
+    assert run("--enable", "MC503", str(info_only))[0] == 0
+    assert run("--enable", "MC503", "--fail-on", "info", str(info_only))[0] == 1
+
+
+def test_usage_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    code, out = run(str(tmp_path / "missing.sql"))
+    assert code == 2 and out.count("\n") == 1 and "missing.sql: no such file" in out
+    code, out = run()
+    assert code == 2 and "nothing to lint" in out
+    code, out = run("--enable", "MC777", str(GOOD))
+    assert code == 2 and "unknown rule 'MC777'" in out
+    code, out = run("--from", "abc", str(GOOD))
+    assert code == 2 and "--alembic" in out
+    code, _ = run("--format", "yaml", str(GOOD))
+    assert code == 2
+
+
+def test_directory_is_searched_for_sql_files(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "2.sql").write_text("SET lock_timeout = '1s';\nDROP INDEX i;\n")
+    (tmp_path / "1.sql").write_text("SELECT 1;\n")
+    (tmp_path / "notes.txt").write_text("DROP TABLE x;\n")
+    code, out = run("--format", "json", str(tmp_path))
+    document = json.loads(out)
+    assert code == 1
+    assert document["summary"]["files"] == 2
+    assert [f["rule"] for f in document["findings"]] == ["MC102"]
+
+
+def test_text_output_no_color_when_piped_or_no_color(tmp_path: Path) -> None:
+    _, out = run(str(BAD))
+    assert "\x1b[" not in out
+    assert f"{BAD}:2:1: error MC101 create-index-non-concurrently" in out.replace(
+        os.path.relpath(BAD), str(BAD)
+    )
+    assert out.rstrip().endswith("1 finding (1 error) in 1 file, 2 statements")
+
+
+def test_color_only_on_a_tty_without_no_color() -> None:
+    from migcheck.cli.lint import _use_color
+
+    class Tty:
+        def isatty(self) -> bool:
+            return True
+
+    os.environ.pop("NO_COLOR", None)
+    assert _use_color(Tty())
+    os.environ["NO_COLOR"] = "1"
+    try:
+        assert not _use_color(Tty())
+    finally:
+        del os.environ["NO_COLOR"]
+    assert not _use_color(object())
+
+
+def test_pyproject_settings_apply(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.migcheck]\ndisable = ["MC101"]\nenable = ["MC502"]\n'
+        '[tool.migcheck.severity]\nMC502 = "error"\n'
+    )
+    sql = tmp_path / "m.sql"
+    sql.write_text(
+        "SET lock_timeout = '1s';\nCREATE INDEX i ON t (a);\nCREATE TABLE x (id int PRIMARY KEY);\n"
+    )
+    code, out = run("--format", "json", str(sql))
+    findings = json.loads(out)["findings"]
+    assert [(f["rule"], f["severity"]) for f in findings] == [("MC502", "error")]
+    assert code == 1
+    code, out = run("--format", "json", "--disable", "integer-primary-key", str(sql))
+    assert json.loads(out)["findings"] == [] and code == 0
+
+
+def test_pg_version_option(tmp_path: Path) -> None:
+    sql = tmp_path / "m.sql"
+    sql.write_text(
+        "SET lock_timeout = '1s';\n"
+        "ALTER TABLE t ADD CONSTRAINT c CHECK (a IS NOT NULL) NOT VALID;\n"
+        "ALTER TABLE t VALIDATE CONSTRAINT c;\nALTER TABLE t ALTER COLUMN a SET NOT NULL;\n"
+    )
+    assert run(str(sql))[0] == 0
+    code, out = run("--pg-version", "11", "--format", "json", str(sql))
+    assert code == 1 and [f["rule"] for f in json.loads(out)["findings"]] == ["MC105"]
+
+
+def test_stdin(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["lint", "--format", "json", "-"], input="DELETE FROM t;\n")
+    findings = json.loads(result.output)["findings"]
+    assert [(f["rule"], f["path"]) for f in findings] == [("MC118", "<stdin>")]
+
+
+def test_lint_of_sql_never_imports_sqlalchemy_alembic_or_psycopg() -> None:
+    code = (
+        "import sys\n"
+        "from migcheck.cli import main\n"
+        "try:\n"
+        f"    main(['lint', '--format', 'json', {str(BAD)!r}])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('sqlalchemy', 'alembic', 'psycopg', 'google.protobuf') "
+        "if m in sys.modules]\n"
+        "sys.stderr.write(repr(heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "[]"

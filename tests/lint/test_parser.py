@@ -1,0 +1,154 @@
+"""The libpg_query wrapper: positions, error recovery, and never crashing on any input."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from migcheck.sql.extract import statements
+from migcheck.sql.parser import parse_script
+from migcheck.sql.splitter import split_statements
+
+
+def test_positions_are_one_based_and_skip_comments() -> None:
+    text = "SELECT 1;\n\n  -- note\n  /* block */ CREATE INDEX i ON t (a);\nSELECT 'é'; SELECT 2"
+    raws = parse_script(text)
+    assert [(r.line, r.column, r.kind) for r in raws] == [
+        (1, 1, "SelectStmt"),
+        (4, 15, "IndexStmt"),
+        (5, 1, "SelectStmt"),
+        (5, 13, "SelectStmt"),
+    ]
+    assert raws[1].text == "CREATE INDEX i ON t (a)"
+
+
+def test_a_bad_statement_does_not_hide_the_rest() -> None:
+    raws = parse_script(
+        "SELECT 1;\nfoo bar;\nCREATE INDEX i ON t (a);\nALTER TABLE t ADD COLUMNN x int;\n"
+    )
+    assert [r.kind for r in raws] == ["SelectStmt", "", "IndexStmt", ""]
+    assert [r.line for r in raws if r.error] == [2, 4]
+    assert "syntax error" in (raws[1].error or "")
+
+
+def test_unterminated_quote_resyncs_at_the_next_line() -> None:
+    raws = parse_script("SELECT 1;\nSELECT 'oops;\nCREATE INDEX i ON t (a);\n")
+    assert [r.line for r in raws] == [1, 2, 3]
+    assert raws[1].error and "unterminated" in raws[1].error
+    assert raws[2].kind == "IndexStmt"
+
+
+def test_bodies_with_semicolons_stay_whole() -> None:
+    text = (
+        "DO $$ BEGIN PERFORM 1; END $$;\n"
+        "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN RETURN NEW; END $fn$;\n"
+        "SELECT E'a\\';b', 'x'';y', \"we;ird\" FROM t;"
+    )
+    assert [r.kind for r in parse_script(text)] == ["DoStmt", "CreateFunctionStmt", "SelectStmt"]
+    assert len(split_statements(text.encode())) == 3
+
+
+def test_statements_the_rules_need_parse_to_facts() -> None:
+    text = """
+    ALTER TABLE measurements DETACH PARTITION m2020 CONCURRENTLY;
+    ALTER TABLE measurements ATTACH PARTITION m2024 FOR VALUES FROM (1) TO (2);
+    ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh' AFTER 'ok';
+    REINDEX (CONCURRENTLY) INDEX i;
+    VACUUM (FULL) t;
+    CLUSTER t USING i;
+    LOCK TABLE a, b IN SHARE MODE;
+    ALTER TABLE t ADD CONSTRAINT u UNIQUE USING INDEX ui;
+    ALTER TABLE t VALIDATE CONSTRAINT c;
+    SET LOCAL lock_timeout = '2s';
+    """
+    facts = statements(text)
+    assert [s.kind for s in facts] == [
+        "alter_table",
+        "alter_table",
+        "alter_enum",
+        "reindex",
+        "vacuum",
+        "cluster",
+        "lock",
+        "alter_table",
+        "alter_table",
+        "set",
+    ]
+    detach, attach, enum, reindex, vacuum, _, lock, unique, validate, timeout = facts
+    assert detach.actions[0].concurrently and detach.no_transaction
+    assert attach.actions[0].kind == "attach_partition" and attach.actions[0].name == "m2024"
+    assert (enum.enum_type, enum.enum_value, enum.if_not_exists) == ("mood", "meh", True)
+    assert reindex.concurrently
+    assert vacuum.full
+    assert lock.tables == ("a", "b") and lock.lock_mode.label == "SHARE"
+    constraint = unique.actions[0].constraint
+    assert constraint is not None and constraint.using_index == "ui"
+    assert validate.actions[0].kind == "validate_constraint"
+    assert (timeout.setting, timeout.setting_value, timeout.setting_local) == (
+        "lock_timeout",
+        "2s",
+        True,
+    )
+
+
+def test_column_facts() -> None:
+    (s,) = statements(
+        "ALTER TABLE public.t ADD COLUMN a uuid DEFAULT gen_random_uuid() NOT NULL, "
+        "ADD COLUMN b int DEFAULT my_func(), ADD COLUMN c timestamptz DEFAULT now(), "
+        "ADD COLUMN d numeric GENERATED ALWAYS AS (x * 2) STORED, ADD COLUMN e bigserial, "
+        "ADD COLUMN f int REFERENCES other (id)"
+    )
+    assert s.table == "t"
+    a, b, c, d, e, f = (action.column_def for action in s.actions)
+    assert a and a.default and a.default.volatile and a.not_null
+    assert b and b.default and b.default.unknown_calls == ("my_func",)
+    assert c and c.default and not c.default.maybe_volatile
+    assert d and d.generated_stored
+    assert e and e.serial
+    assert f and f.constraints[0].kind == "foreign_key" and f.constraints[0].ref_table == "other"
+
+
+def test_quoted_and_schema_qualified_names() -> None:
+    (s,) = statements('CREATE INDEX "Weird Idx" ON "My Schema"."order" ("select")')
+    assert s.table == "My Schema.order"
+    assert s.index_name == "Weird Idx"
+    assert s.index_columns == ("select",)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_arbitrary_text_never_crashes(text: str) -> None:
+    for s in statements(text, "fuzz.sql"):
+        assert s.line >= 1 and s.column >= 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "CREATE INDEX i ON t (a)",
+                "ALTER TABLE t ADD COLUMN",
+                "'",
+                "$$",
+                "/*",
+                "--",
+                "\n",
+                ";",
+                "BEGIN",
+                "COMMIT",
+                "E'\\'",
+                '"',
+                "$x$ ; $x$",
+                "ALTER TABLE t ALTER COLUMN c SET NOT NULL",
+            ]
+        ),
+        max_size=30,
+    )
+)
+def test_sql_like_fragments_never_crash(parts: list[str]) -> None:
+    from migcheck.config import Settings
+    from migcheck.rules.engine import Engine
+
+    stmts = statements(" ".join(parts))
+    Engine(Settings(enable=frozenset({"MC501", "MC502", "MC503", "MC504", "MC505"}))).run(stmts)
