@@ -36,8 +36,9 @@ def run_backfill(steps: Steps, operation: BackfillOp) -> None:
     placeholders = sorted(operation.placeholders())
     if placeholders:
         message = (
-            f"backfill of {relation}: replace FILL_IN with the value existing rows get for "
-            f"{', '.join(placeholders)} (edit the revision file; migcheck never guesses data)"
+            f"migcheck: FILL_IN placeholder: backfill of {relation}: replace FILL_IN with the "
+            f"value existing rows get for {', '.join(placeholders)} (edit the revision file; "
+            "migcheck never guesses data)"
         )
         if steps.offline:
             steps.emit(

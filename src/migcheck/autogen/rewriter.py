@@ -9,7 +9,8 @@ On a table that already exists (one not created in the same revision):
 * a NOT NULL column without a server default -> three revisions: *expand* (add it nullable),
   *backfill* (``op.backfill`` with a FILL_IN placeholder a person must replace) and *contract*
   (``add_not_null_constraint``)
-* every other plain operation -> inside ``for attempt in op.lock_timeout_retries()``
+* every other plain operation, and a new table with a foreign key to an existing one (which
+  locks the referenced table), -> inside ``for attempt in op.lock_timeout_retries()``
 
 Operations on tables created in the same revision stay exactly as Alembic wrote them.
 """
@@ -98,6 +99,8 @@ class Rewriter:
                 _flush(pending, phased.expand)
                 self._table(op, phased)
             elif isinstance(op, _GUARDED) and not isinstance(op, MIGCHECK_OPS):
+                pending.append(op)
+            elif isinstance(op, ops.CreateTableOp) and _references_existing(op, self.created):
                 pending.append(op)
             else:
                 _flush(pending, phased.expand)
@@ -272,6 +275,17 @@ def _without_nullable(op: ops.AlterColumnOp) -> ops.AlterColumnOp | None:
         modify_type=op.modify_type,
         **op.kw,
     )
+
+
+def _references_existing(op: ops.CreateTableOp, created: set[TableKey]) -> bool:
+    """Whether a new table has a foreign key to an existing table (it locks that table)."""
+    for constraint in op.to_table().foreign_key_constraints:
+        for element in constraint.elements:
+            parts = element.target_fullname.split(".")
+            schema = parts[-3] if len(parts) >= 3 else None
+            if (schema, parts[-2]) not in created:
+                return True
+    return False
 
 
 def created_tables(operations: Iterable[MigrateOperation]) -> set[TableKey]:
