@@ -1,11 +1,11 @@
-"""Generated revisions pass `migcheck lint` with zero findings and `migcheck verify` (up/down/up)."""
+"""Generated revisions: zero `migcheck lint` findings, and `migcheck verify` passes (up/down/up)."""
 
 from __future__ import annotations
 
 from click.testing import CliRunner
+from tests.autogen.helpers import Shop
 
 from migcheck.cli import cli
-from tests.autogen.helpers import Shop
 
 
 def lint(shop: Shop) -> tuple[int, str]:

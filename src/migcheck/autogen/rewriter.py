@@ -98,15 +98,19 @@ class Rewriter:
             ):
                 _flush(pending, phased.expand)
                 self._table(op, phased)
-            elif isinstance(op, _GUARDED) and not isinstance(op, MIGCHECK_OPS):
-                pending.append(op)
-            elif isinstance(op, ops.CreateTableOp) and _references_existing(op, self.created):
+            elif self._guarded(op):
                 pending.append(op)
             else:
                 _flush(pending, phased.expand)
                 phased.expand.append(op)
         _flush(pending, phased.expand)
         return phased
+
+    def _guarded(self, op: MigrateOperation) -> bool:
+        """Whether a top-level plain op takes a lock on an existing table."""
+        if isinstance(op, ops.CreateTableOp):
+            return _references_existing(op, self.created)
+        return isinstance(op, _GUARDED) and not isinstance(op, MIGCHECK_OPS)
 
     def _table(self, table_ops: ops.ModifyTableOps, phased: Phased) -> None:
         per_phase: dict[str, list[MigrateOperation]] = {name: [] for name in PHASES}
