@@ -28,7 +28,7 @@ import textwrap
 import time
 from pathlib import Path
 
-ENV_PY = '''
+ENV_PY = """
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
@@ -51,7 +51,7 @@ def run_migrations_online():
 
 
 run_migrations_online()
-'''
+"""
 
 INI = """[alembic]
 script_location = %(here)s/migrations
@@ -182,7 +182,7 @@ class History:
         table = self.pick_table()
         return (
             f"data {table}",
-            f"op.execute(\"UPDATE \\\"{table}\\\" SET name = name WHERE false\")",
+            f'op.execute("UPDATE \\"{table}\\" SET name = name WHERE false")',
             "pass",
         )
 
@@ -251,7 +251,9 @@ def time_pytest_alembic(ini: Path) -> float:
     with start_server() as server:
         database = server.create_database()
         engine = create_engine(database.url, poolclass=pool.NullPool)
-        config = Config(config_options={"file": str(ini), "script_location": str(ini.parent / "migrations")})
+        config = Config(
+            config_options={"file": str(ini), "script_location": str(ini.parent / "migrations")}
+        )
         started = time.perf_counter()
         with runner(config=config, engine=engine) as alembic_runner:
             test_up_down_consistency(alembic_runner)
@@ -277,12 +279,16 @@ def main() -> None:
     statuses: dict[str, int] = {}
     for revision in report["revisions"]:  # type: ignore[union-attr]
         statuses[revision["status"]] = statuses.get(revision["status"], 0) + 1
-    print(f"migcheck verify:                     {ours:7.2f} s  {1000 * ours / n:6.1f} ms/revision"
-          f"  ok={report['ok']} {statuses}")
+    print(
+        f"migcheck verify:                     {ours:7.2f} s  {1000 * ours / n:6.1f} ms/revision"
+        f"  ok={report['ok']} {statuses}"
+    )
     if not args.skip_pytest_alembic:
         theirs = time_pytest_alembic(ini)
-        print(f"pytest-alembic up_down_consistency:  {theirs:7.2f} s  "
-              f"{1000 * theirs / n:6.1f} ms/revision")
+        print(
+            f"pytest-alembic up_down_consistency:  {theirs:7.2f} s  "
+            f"{1000 * theirs / n:6.1f} ms/revision"
+        )
         print(f"ratio migcheck / pytest-alembic:     {ours / theirs:7.2f}  (target <= 0.5)")
     if not args.keep:
         import shutil

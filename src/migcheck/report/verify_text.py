@@ -10,7 +10,8 @@ _MARK = {"pass": "ok  ", "fail": "FAIL", "error": "ERR "}
 def progress_line(revision: RevisionResult) -> str:
     """One line for one finished revision (printed to stderr while the walk runs)."""
     title = f" {revision.message}" if revision.message else ""
-    return f"{_MARK.get(revision.status, '?   ')} {revision.revision}{title} ({revision.elapsed_ms:.0f} ms)"
+    mark = _MARK.get(revision.status, "?   ")
+    return f"{mark} {revision.revision}{title} ({revision.elapsed_ms:.0f} ms)"
 
 
 def render(result: VerifyResult) -> str:

@@ -92,9 +92,13 @@ def _changed_fields(
     category: str, identity: Identity, a: dict[str, Any], b: dict[str, Any]
 ) -> list[Difference]:
     changed = [name for name in a if a.get(name) != b.get(name)]
-    if category == "constraint" and "definition" in changed and "validated" in changed:
-        if _strip_not_valid(a["definition"]) == _strip_not_valid(b["definition"]):
-            changed.remove("definition")
+    if (
+        category == "constraint"
+        and "definition" in changed
+        and "validated" in changed
+        and _strip_not_valid(a["definition"]) == _strip_not_valid(b["definition"])
+    ):
+        changed.remove("definition")
     if "definition" in changed:
         implied = _IMPLIED_BY_DEFINITION.get(category, ())
         changed = [name for name in changed if name not in implied]
@@ -203,6 +207,8 @@ def noun(item: Difference, fields: dict[str, Any] | None = None) -> str:
         return f"{_FUNCTION_NOUNS.get(item.kind or 'f', 'function')} {_qualified(*ident[:2])}"
     if category == "statistics":
         return f"statistics object {_qualified(ident[0], ident[1])}"
+    if len(ident) == 2:
+        return f"{category} {_qualified(ident[0], ident[1])}"
     return f"{category} {'.'.join(show_name(part) for part in ident)}"
 
 
@@ -265,7 +271,9 @@ def _render_value(name: str, value: Any) -> str:
 
 
 def _excerpts(a: str, b: str, width: int = 40) -> tuple[str, str]:
-    """The parts of two long texts around where they first differ."""
+    """Two texts whole when short, else the parts around where they first differ."""
+    if len(a) <= 2 * width and len(b) <= 2 * width:
+        return " ".join(a.split()), " ".join(b.split())
     start = 0
     while start < min(len(a), len(b)) and a[start] == b[start]:
         start += 1
@@ -299,7 +307,8 @@ def describe(
     if isinstance(item.before, str) and isinstance(item.after, str) and name == "definition":
         old, new = _excerpts(item.before, item.after)
         return f"{what}: definition `{old}` {before}, `{new}` {after}"
-    return f"{what}: {_render_value(name, item.before)} {before}, {_render_value(name, item.after)} {after}"
+    old_value, new_value = _render_value(name, item.before), _render_value(name, item.after)
+    return f"{what}: {old_value} {before}, {new_value} {after}"
 
 
 def describe_all(

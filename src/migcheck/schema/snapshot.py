@@ -124,7 +124,9 @@ class Snapshot:
         parsed: Objects = {}
         for category, names in FIELDS.items():
             rows = raw.get(category) or []
-            parsed[category] = {tuple(row[0]): dict(zip(names, row[1:])) for row in rows}
+            parsed[category] = {
+                tuple(row[0]): dict(zip(names, row[1:], strict=True)) for row in rows
+            }
         return parsed
 
     def same_schema(self, other: Snapshot) -> bool:

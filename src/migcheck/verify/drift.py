@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -54,7 +54,7 @@ def _object(obj: Any) -> str:
     return f"{label} {name}"
 
 
-_MODIFY = {
+_MODIFY: dict[str, tuple[str, Callable[[Any], str]]] = {
     "modify_nullable": ("", lambda v: "nullable" if v else "NOT NULL"),
     "modify_type": ("type ", str),
     "modify_default": ("default ", lambda v: "none" if v is None else str(getattr(v, "arg", v))),

@@ -119,7 +119,7 @@ class AlembicSession:
             self._saved_env[name] = os.environ.get(name)
             os.environ[name] = self.url
         engine = create_engine(self.url, poolclass=NullPool)
-        engine._connection_cls = _SharedConnection  # noqa: SLF001 - documented extension seam
+        engine._connection_cls = _SharedConnection
         self._connection = engine.connect()
         config.attributes["connection"] = self._connection
         self._thread = threading.Thread(target=self._run_env, name="migcheck-env", daemon=True)
@@ -234,7 +234,7 @@ class AlembicSession:
         try:
             with EnvironmentContext(self.project.config, script, fn=self._migrations):
                 script.run_env()
-        except BaseException as error:  # noqa: BLE001 - everything goes back to the caller
+        except BaseException as error:
             self._replies.put(_Reply(ok=False, value=error, finished=True))
             return
         self._replies.put(_Reply(ok=True, finished=True))
@@ -262,7 +262,7 @@ class AlembicSession:
             try:
                 value = command.call(context)
                 self._settle(context, after_read=True)
-            except Exception as error:  # noqa: BLE001 - handed back to the caller
+            except Exception as error:
                 self._replies.put(_Reply(ok=False, value=error))
             else:
                 self._replies.put(_Reply(ok=True, value=value))
@@ -278,11 +278,20 @@ class AlembicSession:
                 "throwaway database; make env.py read sqlalchemy.url, "
                 'config.attributes["connection"] or the variable named by --url-env'
             )
-        version = context._version  # noqa: SLF001 - the table alembic itself writes
-        self.version_table = ".".join(
+        version = context._version
+        name = ".".join(
             connection.dialect.identifier_preparer.quote(part)
             for part in (version.schema, version.name)
             if part
+        )
+        # Pin the schema now: a migration may change search_path later.
+        self.version_table = (
+            connection.exec_driver_sql(
+                "SELECT format('%%I.%%I', n.nspname, c.relname) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(%(t)s)",
+                {"t": name},
+            ).scalar()
+            or name
         )
         schema_snapshot.install(_executor(connection))
         self._settle(context)
@@ -302,12 +311,12 @@ class AlembicSession:
         """
         connection = context.connection
         assert connection is not None
-        outer = context._transaction  # noqa: SLF001 - alembic's own bookkeeping
+        outer = context._transaction
         if after_read and outer is not None and outer.is_active:
             return
         if outer is not None and outer.is_active:
             outer.commit()
-            context._transaction = connection.begin()  # noqa: SLF001
+            context._transaction = connection.begin()
         else:
             if outer is not None:
                 self.outer_commits = True

@@ -122,7 +122,7 @@ class _Walk:
         self.state = session.snapshot()
 
     def recover(self, expected: Snapshot) -> None:
-        """After a failed or polluting step: keep the database if it is as expected, else rebuild."""
+        """After a failed step: keep the database when it is as expected, else rebuild it."""
         session = self.open()
         current = session.snapshot()
         if current.same_schema(expected):
@@ -156,7 +156,9 @@ class _Walk:
         self.check_drift(selected)
         self.downgrade_to_base(selected)
         self.close_session()
-        self.result.revisions = [self.results[s.revision] for s in revisions if s.revision in self.results]
+        self.result.revisions = [
+            self.results[s.revision] for s in revisions if s.revision in self.results
+        ]
         return self.result
 
     def report(self, result: RevisionResult) -> None:
@@ -195,8 +197,7 @@ class _Walk:
             session.run(script, upgrade=True)
         except StepFailed as failure:
             self.blocked[script.revision] = (
-                f"revision {script.revision} does not upgrade: "
-                f"{facts.error_text(failure.original)}"
+                f"revision {script.revision} does not upgrade: {facts.error_text(failure.original)}"
             )
             self.result.notes.append(self.blocked[script.revision])
             assert self.state is not None
@@ -230,7 +231,9 @@ class _Walk:
             session.run(script, upgrade=True)
         except StepFailed as failure:
             text = facts.error_text(failure.original)
-            result.add("upgrade", "upgrade-failed", f"upgrade() raised {text}{_at(script, failure)}")
+            result.add(
+                "upgrade", "upgrade-failed", f"upgrade() raised {text}{_at(script, failure)}"
+            )
             self.blocked[rev] = f"revision {rev} does not upgrade ({text})"
             self.recover(before)
             return
@@ -303,7 +306,9 @@ class _Walk:
             )
             return
         self.broken_downgrades.add(script.revision)
-        result.add("downgrade", "downgrade-failed", f"downgrade() raised {text}{_at(script, failure)}")
+        result.add(
+            "downgrade", "downgrade-failed", f"downgrade() raised {text}{_at(script, failure)}"
+        )
 
     def check_version(
         self, result: RevisionResult, step: str, snapshot: Snapshot, rev: str, *, present: bool
@@ -365,12 +370,14 @@ class _Walk:
         first = next(iter(self.results.values()), None)
         if first is None or final.same_schema(self.base):
             return
-        for line in describe_all(self.base, final, "before any revision", "after downgrading to base"):
+        for line in describe_all(
+            self.base, final, "before any revision", "after downgrading to base"
+        ):
             first.add("downgrade-to-base", "not-restored", line)
 
 
 def _requirements(script: Script) -> tuple[str, ...]:
-    deps = script._resolved_dependencies  # noqa: SLF001 - alembic resolves depends_on here
+    deps = script._resolved_dependencies
     parents = script.down_revision
     if parents is None:
         down: tuple[str, ...] = ()

@@ -1,0 +1,96 @@
+"""`migcheck verify` from the command line: exit codes, formats, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+from click.testing import CliRunner
+
+from migcheck.cli import cli
+from migcheck.pg import Server
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "verify"
+
+Invoke = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def invoke(pg_server: Server, monkeypatch: pytest.MonkeyPatch) -> Invoke:
+    """Run the CLI against the session's server (url backend) to avoid a second server start."""
+    admin = pg_server.endpoint
+    url = admin.url(pg_server.maintenance_db)
+    monkeypatch.setenv("MIGCHECK_DATABASE_URL", url)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        result = CliRunner().invoke(cli, ["verify", *args])
+        return result.exit_code, result.stdout, result.stderr
+
+    return run
+
+
+def test_clean_project_exits_0_with_json_shape(invoke: Invoke) -> None:
+    code, out, _ = invoke(str(FIXTURES / "clean"), "--format", "json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert set(data) == {"ok", "revisions", "drift"}
+    assert data["ok"] is True and data["drift"] == []
+    assert [r["revision"] for r in data["revisions"]] == ["a1", "a2", "a3"]
+    first = data["revisions"][0]
+    assert set(first) == {"revision", "path", "status", "problems"}
+    assert first["status"] == "pass" and first["path"].endswith("a1_create_users.py")
+
+
+def test_failures_exit_1_with_problems_in_json(invoke: Invoke) -> None:
+    code, out, _ = invoke(str(FIXTURES / "leftover_enum" / "alembic.ini"), "--format", "json")
+    assert code == 1
+    data = json.loads(out)
+    a2 = data["revisions"][1]
+    assert data["ok"] is False and a2["status"] == "fail"
+    assert a2["problems"][0] == {
+        "step": "downgrade",
+        "kind": "not-restored",
+        "message": "enum type mood exists after downgrade to a1 but did not before",
+    }
+
+
+def test_junit_and_text_formats(invoke: Invoke) -> None:
+    code, out, _ = invoke(str(FIXTURES / "drift"), "--format", "junit")
+    assert code == 1
+    suite = ET.fromstring(out).find("testsuite")
+    assert suite is not None and suite.get("failures") == "1"
+    code, out, _ = invoke(str(FIXTURES / "leftover_index"))
+    assert code == 1
+    assert "index ix_users_created_at on users exists after downgrade to a1" in out
+    assert out.splitlines()[-1].startswith("FAILED: 2 revisions, 1 passed, 1 failed")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["/nonexistent/project"], "no alembic.ini"),
+        ([str(FIXTURES / "broken_env")], "myapp_models_that_do_not_exist"),
+        ([str(FIXTURES / "clean"), "--name", "other"], "no [other] section"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(invoke: Invoke, args: list[str], expected: str) -> None:
+    code, out, err = invoke(*args)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("migcheck: error:")
+    assert expected in lines[0]
+
+
+def test_no_revisions_exits_2(invoke: Invoke, tmp_path: Path) -> None:
+    project = tmp_path / "empty"
+    shutil.copytree(FIXTURES / "clean", project)
+    for path in (project / "migrations" / "versions").glob("*.py"):
+        path.unlink()
+    code, _, err = invoke(str(project))
+    assert code == 2
+    assert "no revisions" in err

@@ -1,0 +1,68 @@
+"""Readable differences between two snapshots (built from JSON, no database needed)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from migcheck.schema.diff import describe_all
+from migcheck.schema.snapshot import FIELDS, Snapshot
+
+
+def snap(**categories: dict[tuple[str, ...], dict[str, Any]]) -> Snapshot:
+    raw = {
+        category.replace("_", " "): [
+            [list(identity), *(fields.get(name) for name in FIELDS[category.replace("_", " ")])]
+            for identity, fields in sorted(objects.items())
+        ]
+        for category, objects in categories.items()
+    }
+    return Snapshot(text=json.dumps(raw, sort_keys=True))
+
+
+def test_enum_labels_and_index_definition_changes() -> None:
+    before = snap(
+        type={("public", "mood"): {"kind": "e", "labels": ["sad", "ok"]}},
+        index={
+            ("public", "ix_a"): {
+                "table": "public.t",
+                "definition": "CREATE INDEX ix_a ON public.t USING btree (a)",
+                "valid": True,
+            }
+        },
+    )
+    after = snap(
+        type={("public", "mood"): {"kind": "e", "labels": ["sad", "ok", "happy"]}},
+        index={
+            ("public", "ix_a"): {
+                "table": "public.t",
+                "definition": "CREATE INDEX ix_a ON public.t USING btree (a, b)",
+                "valid": False,
+            }
+        },
+    )
+    assert describe_all(before, after, "before", "after downgrade to a1") == [
+        "enum type mood: labels ('sad', 'ok') before, labels ('sad', 'ok', 'happy') "
+        "after downgrade to a1",
+        "index ix_a on t: definition `CREATE INDEX ix_a ON public.t USING btree (a)` before, "
+        "`CREATE INDEX ix_a ON public.t USING btree (a, b)` after downgrade to a1",
+        "index ix_a on t: valid before, INVALID after downgrade to a1",
+    ]
+
+
+def test_quoted_names_and_other_schemas() -> None:
+    before = snap(table={})
+    after = snap(
+        table={("app", "Weird Name"): {"kind": "r"}},
+        column={("app", "Weird Name", "x"): {"type": "integer"}},
+        sequence={("public", "s"): {"owned_by": None}},
+    )
+    assert describe_all(before, after, "before", "after downgrade to base") == [
+        "sequence s exists after downgrade to base but did not before",
+        'table app."Weird Name" exists after downgrade to base but did not before',
+    ]
+
+
+def test_equal_snapshots_have_no_differences() -> None:
+    one = snap(table={("public", "t"): {"kind": "r"}})
+    assert describe_all(one, Snapshot(text=one.text)) == []
