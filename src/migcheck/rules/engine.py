@@ -65,6 +65,7 @@ class Engine:
         self.selection = Selection.from_settings(settings)
         self.suppressions = suppressions or Suppressions()
         self.findings: list[Finding] = []
+        self._cache: dict[tuple[str, ...], list[Rule]] = {}
 
     def run(
         self,
@@ -110,16 +111,19 @@ class Engine:
     def _rules_for(
         self, s: Statement, by_kind: dict[str, list[Rule]], every: list[Rule]
     ) -> list[Rule]:
-        rules = by_kind.get(s.kind, [])
-        if s.kind == "alter_table" and s.actions:
+        """The rules to run on ``s``, cached per statement kind and ALTER TABLE action kinds."""
+        key: tuple[str, ...] = (s.kind, *(a.kind for a in s.actions))
+        rules = self._cache.get(key)
+        if rules is None:
+            rules = list(by_kind.get(s.kind, ()))
             by_action = self.selection.by_action
-            extra: list[Rule] = []
             for action in s.actions:
                 for rule in by_action.get(action.kind, ()):
-                    if rule not in extra:
-                        extra.append(rule)
-            rules = rules + extra
-        return rules + every if every else rules
+                    if rule not in rules:
+                        rules.append(rule)
+            rules.extend(every)
+            self._cache[key] = rules
+        return rules
 
     def _finish(self, ctx: Context, last: Statement, reported: set[str] | None) -> None:
         if reported is not None and (last.revision or last.path) not in reported:

@@ -58,4 +58,19 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     )
 
 
-RULE = Rule("MC111", "missing-lock-timeout", Severity.WARNING, __doc__ or "", (), check)
+#: statement kinds that can take a table lock (the others never need lock_timeout)
+LOCKING_KINDS = (
+    "create_table",
+    "alter_table",
+    "create_index",
+    "drop_index",
+    "drop_table",
+    "rename",
+    "reindex",
+    "vacuum",
+    "cluster",
+    "lock",
+    "truncate",
+)
+
+RULE = Rule("MC111", "missing-lock-timeout", Severity.WARNING, __doc__ or "", LOCKING_KINDS, check)

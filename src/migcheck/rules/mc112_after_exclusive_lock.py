@@ -38,6 +38,7 @@ from collections.abc import Iterator
 from migcheck.model import Severity
 from migcheck.rules.base import Hit, Rule, qi
 from migcheck.rules.context import Context
+from migcheck.rules.mc111_lock_timeout import LOCKING_KINDS
 from migcheck.sql.facts import Statement
 
 _SLOW_ACTIONS = frozenset(
@@ -99,4 +100,11 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     )
 
 
-RULE = Rule("MC112", "work-after-exclusive-lock", Severity.WARNING, __doc__ or "", (), check)
+RULE = Rule(
+    "MC112",
+    "work-after-exclusive-lock",
+    Severity.WARNING,
+    __doc__ or "",
+    (*LOCKING_KINDS, "update", "delete", "insert"),
+    check,
+)

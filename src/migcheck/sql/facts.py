@@ -9,7 +9,7 @@ from migcheck.sql.locks import Lock
 from migcheck.sql.types import TypeRef
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Expr:
     """An expression's volatility as far as it matters for defaults and backfills.
 
@@ -28,7 +28,7 @@ class Expr:
         return self.volatile or bool(self.unknown_calls)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Constraint:
     """A table constraint (inline on a column or table-level)."""
 
@@ -44,7 +44,7 @@ class Constraint:
     line_offset: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ColumnDef:
     """A column definition in CREATE TABLE or ADD COLUMN."""
 
@@ -63,7 +63,7 @@ class ColumnDef:
         return self.type is not None and self.type.name in {"serial", "bigserial", "smallserial"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Action:
     """One subcommand of ALTER TABLE, with the lock it takes on the table."""
 
@@ -80,7 +80,7 @@ class Action:
     if_exists: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Statement:
     """Facts about one statement, with where it came from.
 

@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import importlib.util
 import json
-import platform
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from migcheck.sql.splitter import split_statements
 
-_LIB_NAMES = {"Linux": "libpg_query.so", "Darwin": "libpg_query.dylib", "Windows": "pg_query.dll"}
+_LIB_NAMES = {"linux": "libpg_query.so", "darwin": "libpg_query.dylib", "win32": "pg_query.dll"}
 
 
 class _Error(ctypes.Structure):
@@ -54,10 +53,8 @@ def _library() -> Any:
     global _lib
     if _lib is not None:
         return _lib
-    spec = importlib.util.find_spec("postgast")
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    name = _LIB_NAMES.get(platform.system(), "libpg_query.so")
-    candidates = [Path(loc) / name for loc in locations]
+    name = _LIB_NAMES.get(sys.platform, "libpg_query.so")
+    candidates = [Path(entry or ".") / "postgast" / name for entry in sys.path]
     found = next((c for c in candidates if c.is_file()), None)
     if found is None:  # pragma: no cover - a postgast built against a system libpg_query
         system = ctypes.util.find_library("pg_query")
@@ -103,7 +100,7 @@ def parse_bytes(data: bytes) -> list[dict[str, Any]]:
     return stmts
 
 
-@dataclass
+@dataclass(slots=True)
 class RawStatement:
     """One statement of a script: where it is, its text, and its tree or its syntax error."""
 

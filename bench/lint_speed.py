@@ -1,0 +1,104 @@
+"""Time `migcheck lint` against squawk on generated 10k and 100k statement files.
+
+Usage: python bench/lint_speed.py [--sizes 10000,100000] [--runs 3]
+
+Both tools lint the same file in the same run; the median of ``--runs`` wall times is reported
+with the ratio migcheck/squawk and statements per second. migcheck is also timed with text
+output (to a pipe) on every size, to check that output stays linear.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TEMPLATES = [
+    "CREATE TABLE t{i} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+    "name text NOT NULL, created_at timestamptz DEFAULT now());",
+    "CREATE INDEX idx_{i} ON users (email);",
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_c{i} ON users (name);",
+    "ALTER TABLE users ADD COLUMN c{i} integer;",
+    "ALTER TABLE orders ADD CONSTRAINT fk_{i} FOREIGN KEY (user_id) REFERENCES users (id) "
+    "NOT VALID;",
+    "ALTER TABLE orders VALIDATE CONSTRAINT fk_{i};",
+    "ALTER TABLE users ALTER COLUMN c{i} SET NOT NULL;",
+    "ALTER TABLE users ALTER COLUMN c{i} TYPE bigint;",
+    "UPDATE users SET c{i} = 0 WHERE id >= {i} AND id < {i} + 1000;",
+    "DROP INDEX IF EXISTS idx_{i};",
+    "SET lock_timeout = '2s';",
+    "-- step {i}\nALTER TABLE users ADD COLUMN d{i} text DEFAULT 'x' NOT NULL;",
+    "INSERT INTO audit (event) VALUES ('step {i}');",
+    "DO $$ BEGIN RAISE NOTICE 'step {i}; done'; END $$;",
+    "ALTER TABLE users RENAME COLUMN e{i} TO f{i};",
+    "COMMENT ON TABLE users IS 'version {i}';",
+]
+
+
+def generate(path: Path, count: int) -> None:
+    """Write ``count`` mixed DDL/DML statements, one per line."""
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(count):
+            out.write(TEMPLATES[i % len(TEMPLATES)].format(i=i))
+            out.write("\n")
+
+
+def median_time(command: list[str], runs: int) -> float:
+    """Median wall time of ``runs`` executions, output discarded (through a pipe)."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def migcheck_command() -> list[str]:
+    """The installed console script next to this interpreter, else ``python -m migcheck``."""
+    script = Path(sys.executable).with_name("migcheck")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "migcheck"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    squawk = shutil.which("squawk") or str(Path(sys.executable).with_name("squawk"))
+    have_squawk = Path(squawk).exists()
+    migcheck = migcheck_command()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(
+        f"{'statements':>10} {'migcheck json':>14} {'migcheck text':>14} {'squawk json':>12} "
+        f"{'ratio':>6} {'migcheck st/s':>14} {'squawk st/s':>12}"
+    )
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            path = Path(tmp) / f"mixed_{size}.sql"
+            generate(path, size)
+            ours = median_time([*migcheck, "lint", "--format", "json", str(path)], args.runs)
+            text = median_time([*migcheck, "lint", "--format", "text", str(path)], args.runs)
+            theirs = (
+                median_time([squawk, "--reporter", "json", str(path)], args.runs)
+                if have_squawk
+                else float("nan")
+            )
+            results[size] = ours
+            print(
+                f"{size:>10} {ours:>13.3f}s {text:>13.3f}s {theirs:>11.3f}s "
+                f"{ours / theirs:>6.2f} {size / ours:>14,.0f} {size / theirs:>12,.0f}"
+            )
+    if len(sizes) > 1:
+        small, large = sizes[0], sizes[-1]
+        growth = results[large] / results[small]
+        print(f"migcheck {large} / {small} time: {growth:.1f}x for {large / small:.0f}x statements")
+
+
+if __name__ == "__main__":
+    main()
