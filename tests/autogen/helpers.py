@@ -51,8 +51,8 @@ class Shop:
             " FROM generate_series(1, 50) g"
         )
         self.sql(
-            'INSERT INTO "order" (id, customer_id, "weird name", total)'
-            " SELECT g, g % 50 + 1, 'w' || g, g FROM generate_series(1, 2500) g"
+            'INSERT INTO "order" (id, customer_id, "weird name", total, code)'
+            " SELECT g, g % 50 + 1, 'w' || g, g, g FROM generate_series(1, 2500) g"
         )
 
     def generated(self) -> list[Path]:

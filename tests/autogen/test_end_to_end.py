@@ -43,6 +43,15 @@ def assert_after_schema(shop: Shop) -> None:
     )
     assert not_null == {"weird name": True, "priority": True}
     assert shop.sql('SELECT count(*) FROM "order" WHERE priority = 0') == [(2500,)]
+    assert shop.sql(
+        "SELECT format_type(atttypid, atttypmod), attnotnull FROM pg_attribute"
+        " WHERE attrelid = '\"order\"'::regclass AND attname = 'code'"
+    ) == [("bigint", True)]
+    assert shop.sql('SELECT count(*) FROM "order" WHERE code = id') == [(2500,)]
+    assert shop.sql("SELECT pg_get_indexdef('ix_order_code'::regclass)") == [
+        ('CREATE INDEX ix_order_code ON public."order" USING btree (code)',)
+    ]
+    assert shop.sql("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal") == []
 
 
 def assert_base_schema(shop: Shop) -> None:
@@ -53,7 +62,16 @@ def assert_base_schema(shop: Shop) -> None:
             " AND NOT attisdropped ORDER BY attnum"
         )
     ]
-    assert columns == ["id", "customer_id", "weird name", "total"]
+    assert columns == ["id", "customer_id", "weird name", "total", "code"]
+    assert shop.sql(
+        "SELECT format_type(atttypid, atttypmod), attnotnull FROM pg_attribute"
+        " WHERE attrelid = '\"order\"'::regclass AND attname = 'code'"
+    ) == [("integer", True)]
+    assert shop.sql('SELECT count(*) FROM "order" WHERE code = id') == [(2500,)]
+    assert shop.sql("SELECT pg_get_indexdef('ix_order_code'::regclass)") == [
+        ('CREATE INDEX ix_order_code ON public."order" USING btree (code)',)
+    ]
+    assert shop.sql("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal") == []
     assert (
         shop.sql(
             "SELECT conname FROM pg_constraint WHERE contype IN ('c', 'f', 'u')"
@@ -93,6 +111,11 @@ def test_autogenerate_writes_chained_phase_revisions(shop: Shop) -> None:
     assert "from migcheck.alembic import FILL_IN" in backfill
     assert "op.add_not_null_constraint('order', 'priority')" in contract
     assert "op.drop_not_null_constraint('order', 'priority')" in contract
+    assert "op.add_column_sync('order', 'code', 'code_new', using='code::BIGINT')" in expand
+    assert "op.create_index_concurrently('ix_order_code_new', 'order', ['code_new']" in expand
+    assert "values={'code_new': sa.text('code::BIGINT')}" in backfill
+    assert "op.replace_column(\n        'order',\n        'code',\n        'code_new'," in contract
+    assert "op.restore_column(" in contract
 
 
 def test_new_tables_keep_plain_operations(shop: Shop) -> None:

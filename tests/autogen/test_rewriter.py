@@ -215,3 +215,53 @@ def test_plugin_setup_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(migcheck.autogen, "register", broken)
     plugin.setup(object())
+
+
+def type_change_model(*extra: Any) -> sa.MetaData:
+    md = sa.MetaData()
+    sa.Table(
+        "order",
+        md,
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        sa.Column("code", sa.BigInteger, index=True),
+        sa.Column("label", sa.String(100)),
+        *extra,
+    )
+    return md
+
+
+def alter(column: str, old: Any, new: Any, **kw: Any) -> ops.AlterColumnOp:
+    return ops.AlterColumnOp("order", column, existing_type=old, modify_type=new, **kw)
+
+
+def test_rewriting_type_change_splits_into_phases() -> None:
+    result = rewritten(
+        table_ops(alter("code", sa.Integer(), sa.BigInteger())), metadata=type_change_model()
+    )
+    assert [s.message for s in result] == [
+        "change (expand)",
+        "change (backfill)",
+        "change (contract)",
+    ]
+    expand, backfill, contract = (rendered(s.upgrade_ops) for s in result)
+    assert "op.add_column('order', sa.Column('code_new', sa.BigInteger(), nullable=True))" in expand
+    assert "op.create_index_concurrently('ix_order_code_new', 'order', ['code_new']" in expand
+    assert "where='code_new IS NULL AND code IS NOT NULL'" in backfill
+    assert "# migcheck: ignore[MC302, MC203]\nop.replace_column(" in contract
+
+
+@pytest.mark.parametrize(
+    ("change", "extra"),
+    [
+        (alter("label", sa.String(50), sa.String(100)), ()),
+        (alter("label", sa.String(50), sa.Text()), ()),
+        (alter("code", sa.Integer(), sa.BigInteger()), (sa.UniqueConstraint("code"),)),
+        (alter("code", sa.Integer(), sa.BigInteger(), existing_server_default="0"), ()),
+        (alter("code", sa.Integer(), sa.BigInteger(), existing_comment="note"), ()),
+    ],
+    ids=["varchar-longer", "varchar-to-text", "in-constraint", "server-default", "comment"],
+)
+def test_type_changes_kept_as_one_guarded_alter(change: ops.AlterColumnOp, extra: Any) -> None:
+    (result,) = rewritten(table_ops(change), metadata=type_change_model(*extra))
+    code = rendered(result.upgrade_ops)
+    assert "with attempt:\n        op.alter_column('order'" in code

@@ -160,3 +160,35 @@ def test_foreign_key_and_unique_constraint(orders: Database) -> None:
         op.drop_constraint_if_exists("order_total_key", "order")
         op.drop_constraint_if_exists("order_total_key", "order")
     assert constraints(orders, "f", "u") == [("order_customer_id_fkey", True)]
+
+
+def test_column_sync_follows_writes_and_swap_round_trips(orders: Database) -> None:
+    run(orders, 'ALTER TABLE "order" ADD COLUMN "weird new" text')
+    with operations(orders, FAST) as op:
+        op.add_column_sync("order", "weird name", "weird new", using='upper("weird name")')
+        run(orders, """UPDATE "order" SET "weird name" = 'x' WHERE id = 1""")
+        run(orders, """INSERT INTO "order" (id, "weird name") VALUES (9999, 'y')""")
+        assert run(orders, 'SELECT "weird new" FROM "order" WHERE id IN (1, 9999) ORDER BY id') == [
+            ("X",),
+            ("Y",),
+        ]
+        op.backfill(
+            "order",
+            values={"weird new": sa.text('upper("weird name")')},
+            where='"weird new" IS NULL',
+        )
+        swap = {
+            "existing_type": sa.Text(),
+            "using": 'upper("weird name")',
+            "using_back": 'lower("weird name")',
+            "key": "id",
+        }
+        op.replace_column("order", "weird name", "weird new", **swap)
+        assert run(orders, 'SELECT "weird name" FROM "order" WHERE id = 2') == [("W2",)]
+        op.restore_column("order", "weird name", "weird new", **swap)
+    assert run(orders, 'SELECT "weird name", "weird new" FROM "order" WHERE id = 2') == [
+        ("w2", "W2")
+    ]
+    assert [r[0] for r in run(orders, "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")] == [
+        "order_weird new_sync"
+    ]

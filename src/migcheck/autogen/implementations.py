@@ -176,31 +176,37 @@ def create_unique_constraint_concurrently(
 def add_not_null_constraint(operations: Operations, operation: ops.AddNotNullConstraintOp) -> None:
     """CHECK NOT VALID -> VALIDATE -> SET NOT NULL -> drop the CHECK, each step its own tx."""
     steps = Steps(operations)
-    table, column, schema = operation.table_name, operation.column_name, operation.schema
-    check = operation.check_name
-    what = f"not null {table}.{column}"
     with steps.outside_transaction():
-        if not steps.offline:
-            rows = steps.query(_NOT_NULL, column=column, table=table, schema=schema)
-            if rows and rows[0][0]:
-                steps.transaction([sql.drop_constraint(table, check, schema)], what=what)
-                return
-            state = _constraint_state(steps, check, table, schema)
-        else:
-            state = None
-        if state is None:
-            steps.transaction([sql.add_not_null_check(table, column, check, schema)], what=what)
-        if not state:
-            steps.transaction(
-                [sql.validate_constraint(table, check, schema)], what=what, brief=False
-            )
-        steps.transaction(
-            [
-                sql.set_not_null(table, column, schema, not_null=True),
-                sql.drop_constraint(table, check, schema),
-            ],
-            what=what,
+        not_null_steps(
+            steps,
+            operation.table_name,
+            operation.column_name,
+            operation.schema,
+            operation.check_name,
         )
+
+
+def not_null_steps(steps: Steps, table: str, column: str, schema: str | None, check: str) -> None:
+    """The steps of ``add_not_null_constraint``; resumes a partial earlier run."""
+    what = f"not null {table}.{column}"
+    state: bool | None = None
+    if not steps.offline:
+        rows = steps.query(_NOT_NULL, column=column, table=table, schema=schema)
+        if rows and rows[0][0]:
+            steps.transaction([sql.drop_constraint(table, check, schema)], what=what)
+            return
+        state = _constraint_state(steps, check, table, schema)
+    if state is None:
+        steps.transaction([sql.add_not_null_check(table, column, check, schema)], what=what)
+    if not state:
+        steps.transaction([sql.validate_constraint(table, check, schema)], what=what, brief=False)
+    steps.transaction(
+        [
+            sql.set_not_null(table, column, schema, not_null=True),
+            sql.drop_constraint(table, check, schema),
+        ],
+        what=what,
+    )
 
 
 @Operations.implementation_for(ops.DropNotNullConstraintOp)

@@ -413,6 +413,231 @@ class LockTimeoutBlockOp(ops.OpContainer):
         return operations.invoke(cls())
 
 
+class _ColumnSync(MigrateOperation):
+    """Shared data of the column-sync trigger operations."""
+
+    def __init__(
+        self,
+        table_name: str,
+        source: str,
+        target: str,
+        using: str,
+        *,
+        schema: str | None = None,
+    ) -> None:
+        self.table_name = table_name
+        self.source = source
+        self.target = target
+        self.using = using
+        self.schema = schema
+
+    @property
+    def trigger_name(self) -> str:
+        """The trigger's name (its function is named alike)."""
+        return sql.identifier_name(self.table_name, self.target, suffix="sync")
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """A diff entry for ``alembic check``."""
+        return (type(self).__name__, self.schema, self.table_name, self.target)
+
+
+@Operations.register_operation("add_column_sync")
+class AddColumnSyncOp(_ColumnSync):
+    """A trigger that sets ``target`` to ``using`` (SQL over the row) on every insert and update.
+
+    The dual write of a column type change: the application keeps writing ``source`` while the
+    new column follows it.
+    """
+
+    def reverse(self) -> DropColumnSyncOp:
+        """Drop the trigger."""
+        return DropColumnSyncOp(
+            self.table_name, self.source, self.target, self.using, schema=self.schema
+        )
+
+    @classmethod
+    def add_column_sync(
+        cls,
+        operations: Operations,
+        table_name: str,
+        source: str,
+        target: str,
+        using: str,
+        *,
+        schema: str | None = None,
+    ) -> None:
+        """Keep ``target`` in step with ``source`` through a trigger."""
+        operations.invoke(cls(table_name, source, target, using, schema=schema))
+
+
+@Operations.register_operation("drop_column_sync")
+class DropColumnSyncOp(_ColumnSync):
+    """Drop the trigger (and its function) that ``add_column_sync`` created."""
+
+    def reverse(self) -> AddColumnSyncOp:
+        """Create the trigger again."""
+        return AddColumnSyncOp(
+            self.table_name, self.source, self.target, self.using, schema=self.schema
+        )
+
+    @classmethod
+    def drop_column_sync(
+        cls,
+        operations: Operations,
+        table_name: str,
+        source: str,
+        target: str,
+        using: str,
+        *,
+        schema: str | None = None,
+    ) -> None:
+        """Stop keeping ``target`` in step with ``source``."""
+        operations.invoke(cls(table_name, source, target, using, schema=schema))
+
+
+class _ColumnSwap(MigrateOperation):
+    """Shared data of ``replace_column`` and its reverse, ``restore_column``.
+
+    ``indexes`` lists the indexes of the column as dicts with ``name`` (the final name),
+    ``temporary`` (the name of the copy on the replacement), ``columns`` and ``unique``.
+    ``using`` computes the new type from ``column`` (old type); ``using_back`` the old type from
+    ``column`` (new type).
+    """
+
+    def __init__(
+        self,
+        table_name: str,
+        column_name: str,
+        replacement: str,
+        *,
+        existing_type: Any,
+        using: str,
+        using_back: str,
+        indexes: Sequence[Mapping[str, Any]] = (),
+        key: str | None = None,
+        nullable: bool = True,
+        schema: str | None = None,
+    ) -> None:
+        self.table_name = table_name
+        self.column_name = column_name
+        self.nullable = nullable
+        self.replacement = replacement
+        self.existing_type = existing_type
+        self.using = using
+        self.using_back = using_back
+        self.indexes = [dict(index) for index in indexes]
+        self.key = key
+        self.schema = schema
+
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "existing_type": self.existing_type,
+            "using": self.using,
+            "using_back": self.using_back,
+            "indexes": self.indexes,
+            "key": self.key,
+            "nullable": self.nullable,
+            "schema": self.schema,
+        }
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """A diff entry for ``alembic check``."""
+        return (type(self).__name__, self.schema, self.table_name, self.column_name)
+
+
+@Operations.register_operation("replace_column")
+class ReplaceColumnOp(_ColumnSwap):
+    """The contract of a type change, in one short transaction under lock_timeout.
+
+    Drops the sync trigger and the old column, renames the replacement to the column's name and
+    its index copies to the original index names.
+    """
+
+    def reverse(self) -> RestoreColumnOp:
+        """Bring the old column back, filled from the new one."""
+        return RestoreColumnOp(
+            self.table_name, self.column_name, self.replacement, **self._fields()
+        )
+
+    @classmethod
+    def replace_column(
+        cls,
+        operations: Operations,
+        table_name: str,
+        column_name: str,
+        replacement: str,
+        *,
+        existing_type: Any,
+        using: str,
+        using_back: str,
+        indexes: Sequence[Mapping[str, Any]] = (),
+        key: str | None = None,
+        nullable: bool = True,
+        schema: str | None = None,
+    ) -> None:
+        """Swap in the replacement column built by the expand and backfill revisions.
+
+        ``nullable`` is whether the old column allowed NULL (``restore_column`` brings that back).
+        """
+        operations.invoke(
+            cls(
+                table_name,
+                column_name,
+                replacement,
+                existing_type=existing_type,
+                using=using,
+                using_back=using_back,
+                indexes=indexes,
+                key=key,
+                nullable=nullable,
+                schema=schema,
+            )
+        )
+
+
+@Operations.register_operation("restore_column")
+class RestoreColumnOp(_ColumnSwap):
+    """The downgrade of ``replace_column``: the old-typed column back, filled, synced, indexed."""
+
+    def reverse(self) -> ReplaceColumnOp:
+        """Swap the replacement in again."""
+        return ReplaceColumnOp(
+            self.table_name, self.column_name, self.replacement, **self._fields()
+        )
+
+    @classmethod
+    def restore_column(
+        cls,
+        operations: Operations,
+        table_name: str,
+        column_name: str,
+        replacement: str,
+        *,
+        existing_type: Any,
+        using: str,
+        using_back: str,
+        indexes: Sequence[Mapping[str, Any]] = (),
+        key: str | None = None,
+        nullable: bool = True,
+        schema: str | None = None,
+    ) -> None:
+        """Undo ``replace_column`` without losing the values written since."""
+        operations.invoke(
+            cls(
+                table_name,
+                column_name,
+                replacement,
+                existing_type=existing_type,
+                using=using,
+                using_back=using_back,
+                indexes=indexes,
+                key=key,
+                nullable=nullable,
+                schema=schema,
+            )
+        )
+
+
 #: every migcheck operation (already safe: the rewriter leaves them as they are)
 MIGCHECK_OPS: tuple[type[MigrateOperation], ...] = (
     NothingToUndoOp,
@@ -426,6 +651,10 @@ MIGCHECK_OPS: tuple[type[MigrateOperation], ...] = (
     AddNotNullConstraintOp,
     DropNotNullConstraintOp,
     BackfillOp,
+    AddColumnSyncOp,
+    DropColumnSyncOp,
+    ReplaceColumnOp,
+    RestoreColumnOp,
 )
 
 SAFE_CONSTRAINT_OPS = (

@@ -151,3 +151,46 @@ def _lock_timeout_block(
 @renderers.dispatch_for(ops.NothingToUndoOp)
 def _nothing_to_undo(autogen_context: AutogenContext, op: ops.NothingToUndoOp) -> list[str]:
     return []
+
+
+def _column_sync(autogen_context: AutogenContext, op: ops.AddColumnSyncOp) -> str:
+    name = "add_column_sync" if isinstance(op, ops.AddColumnSyncOp) else "drop_column_sync"
+    args = [repr(op.table_name), repr(op.source), repr(op.target), f"using={op.using!r}"]
+    return _call(autogen_context, name, [*args, *_schema(op.schema)])
+
+
+renderers.dispatch_for(ops.AddColumnSyncOp)(_column_sync)
+renderers.dispatch_for(ops.DropColumnSyncOp)(_column_sync)
+
+#: the contract of a type change drops and renames a column on purpose
+SWAP_IGNORE = [
+    "# the old column's values live on, converted, in its replacement:",
+    "# migcheck: ignore[MC302, MC203]",
+]
+
+
+def _column_swap(autogen_context: AutogenContext, op: ops.ReplaceColumnOp) -> list[str]:
+    name = "replace_column" if isinstance(op, ops.ReplaceColumnOp) else "restore_column"
+    args = [
+        repr(op.table_name),
+        repr(op.column_name),
+        repr(op.replacement),
+        f"existing_type={render._repr_type(op.existing_type, autogen_context)}",
+        f"using={op.using!r}",
+        f"using_back={op.using_back!r}",
+    ]
+    if op.indexes:
+        args.append(f"indexes={op.indexes!r}")
+    if op.key:
+        args.append(f"key={op.key!r}")
+    if not op.nullable:
+        args.append("nullable=False")
+    args.extend(_schema(op.schema))
+    prefix = render._alembic_autogenerate_prefix(autogen_context)
+    body = "".join(f"    {arg},\n" for arg in args)
+    call = f"{prefix}{name}(\n{body})"
+    return [*SWAP_IGNORE, call] if isinstance(op, ops.ReplaceColumnOp) else [call]
+
+
+renderers.dispatch_for(ops.ReplaceColumnOp)(_column_swap)
+renderers.dispatch_for(ops.RestoreColumnOp)(_column_swap)

@@ -9,6 +9,9 @@ On a table that already exists (one not created in the same revision):
 * a NOT NULL column without a server default -> three revisions: *expand* (add it nullable),
   *backfill* (``op.backfill`` with a FILL_IN placeholder a person must replace) and *contract*
   (``add_not_null_constraint``)
+* a column type change that rewrites the table -> *expand* (a new column kept in step by a
+  trigger, its indexes built concurrently), *backfill* (batched copy) and *contract*
+  (``replace_column``: drop the old column, rename the new one and its indexes)
 * every other plain operation, and a new table with a foreign key to an existing one (which
   locks the referenced table), -> inside ``for attempt in op.lock_timeout_retries()``
 
@@ -23,12 +26,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alembic.operations import MigrateOperation, ops
-from sqlalchemy import Column, MetaData
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Enum,
+    Float,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    text,
+)
+from sqlalchemy.sql.schema import ColumnCollectionConstraint
 
 from migcheck.autogen import sql
 from migcheck.autogen.ops import (
     FILL_IN,
     MIGCHECK_OPS,
+    AddColumnSyncOp,
     AddNotNullConstraintOp,
     BackfillOp,
     CreateCheckConstraintNotValidOp,
@@ -37,6 +52,7 @@ from migcheck.autogen.ops import (
     CreateUniqueConstraintConcurrentlyOp,
     DropIndexConcurrentlyOp,
     LockTimeoutBlockOp,
+    ReplaceColumnOp,
     ValidateConstraintOp,
 )
 
@@ -123,6 +139,15 @@ class Rewriter:
                     AddNotNullConstraintOp(op.table_name, str(op.column.name), schema=op.schema)
                 )
                 continue
+            if isinstance(op, ops.AlterColumnOp) and op.modify_type is not None and self.split:
+                change = self._type_change(op)
+                if change is not None:
+                    pending.append(change.add)
+                    _flush(pending, per_phase["expand"])
+                    per_phase["expand"].extend(change.expand)
+                    per_phase["backfill"].append(change.backfill)
+                    per_phase["contract"].extend(change.contract)
+                    continue
             if isinstance(op, ops.AlterColumnOp) and op.modify_nullable is False:
                 remaining = _without_nullable(op)
                 if remaining is not None:
@@ -157,14 +182,156 @@ class Rewriter:
             schema=op.schema,
         )
 
-    def _primary_key(self, schema: str | None, table_name: str) -> str | None:
+    def _model(self, schema: str | None, table_name: str) -> Table | None:
         name = f"{schema}.{table_name}" if schema else table_name
         for metadata in self.metadata:
             table = metadata.tables.get(name)
             if table is not None:
-                keys = list(table.primary_key.columns)
-                return str(keys[0].name) if len(keys) == 1 else None
+                return table
         return None
+
+    def _primary_key(self, schema: str | None, table_name: str) -> str | None:
+        table = self._model(schema, table_name)
+        if table is None:
+            return None
+        keys = list(table.primary_key.columns)
+        return str(keys[0].name) if len(keys) == 1 else None
+
+    def _type_change(self, op: ops.AlterColumnOp) -> TypeChange | None:
+        """Expand/contract for a type change that rewrites the table; None to keep it plain.
+
+        Kept plain (one ``alter_column`` under lock_timeout, which lint flags): changes that need
+        no rewrite, and columns this does not move safely (in a constraint, with a server
+        default or comment, in an expression or partial index, no single-column primary key).
+        """
+        old, new = op.existing_type, op.modify_type
+        table = self._model(op.schema, op.table_name)
+        key = self._primary_key(op.schema, op.table_name)
+        column = op.column_name
+        if (
+            old is None
+            or table is None
+            or key is None
+            or key == column
+            or _rewrite_free(old, new)
+            or op.modify_name is not None
+            or op.modify_comment is not False
+            or op.existing_comment
+            or op.modify_server_default not in (False, None)
+            or op.existing_server_default not in (False, None)
+            or _in_constraint(table, column)
+        ):
+            return None
+        indexes = _indexes(table, column)
+        if indexes is None:
+            return None
+        replacement = sql.identifier_name(column, suffix="new")
+        using = f"{sql.quote(column)}::{sql.type_sql(new)}"
+        using_back = f"{sql.quote(column)}::{sql.type_sql(old)}"
+        schema, name = op.schema, op.table_name
+        expand: list[MigrateOperation] = [
+            AddColumnSyncOp(name, column, replacement, using, schema=schema)
+        ]
+        for index in indexes:
+            columns = [replacement if c == column else c for c in index["columns"]]
+            expand.append(
+                CreateIndexConcurrentlyOp(
+                    index["temporary"], name, columns, schema=schema, unique=index["unique"]
+                )
+            )
+        was_nullable = op.existing_nullable is not False
+        nullable = op.modify_nullable if op.modify_nullable is not None else was_nullable
+        contract: list[MigrateOperation] = []
+        if not nullable:
+            contract.append(AddNotNullConstraintOp(name, replacement, schema=schema))
+        contract.append(
+            ReplaceColumnOp(
+                name,
+                column,
+                replacement,
+                existing_type=old,
+                using=using,
+                using_back=using_back,
+                indexes=indexes,
+                key=key,
+                nullable=was_nullable,
+                schema=schema,
+            )
+        )
+        return TypeChange(
+            add=ops.AddColumnOp(name, Column(replacement, new, nullable=True), schema=schema),
+            expand=expand,
+            backfill=BackfillOp(
+                name,
+                {replacement: text(using)},
+                where=f"{sql.quote(replacement)} IS NULL AND {sql.quote(column)} IS NOT NULL",
+                key=key,
+                schema=schema,
+            ),
+            contract=contract,
+        )
+
+
+@dataclass
+class TypeChange:
+    """The operations of one column type change, by phase."""
+
+    add: ops.AddColumnOp
+    expand: list[MigrateOperation]
+    backfill: BackfillOp
+    contract: list[MigrateOperation]
+
+
+def _rewrite_free(old: Any, new: Any) -> bool:
+    """Type changes PostgreSQL makes without rewriting or scanning the table."""
+    if isinstance(old, Enum) or isinstance(new, Enum):
+        return False
+    if isinstance(old, String) and isinstance(new, String):
+        return new.length is None or (old.length is not None and new.length >= old.length)
+    if (
+        isinstance(old, Numeric)
+        and isinstance(new, Numeric)
+        and not isinstance(old, Float)
+        and not isinstance(new, Float)
+    ):
+        if new.precision is None:
+            return True
+        return (
+            old.precision is not None and old.scale == new.scale and new.precision >= old.precision
+        )
+    return False
+
+
+def _in_constraint(table: Table, column: str) -> bool:
+    """Whether a model constraint (primary key, unique, foreign key, check) involves the column."""
+    for constraint in table.constraints:
+        if isinstance(constraint, CheckConstraint):
+            if column in str(constraint.sqltext):
+                return True
+        elif isinstance(constraint, ColumnCollectionConstraint) and column in constraint.columns:
+            return True
+    return any(fk.parent.name == column for fk in table.foreign_keys)
+
+
+def _indexes(table: Table, column: str) -> list[dict[str, Any]] | None:
+    """The plain indexes on ``column``; None when one of them cannot be copied as such."""
+    found = []
+    for index in table.indexes:
+        names = [getattr(e, "name", None) for e in index.expressions]
+        plain = all(isinstance(e, Column) for e in index.expressions)
+        if column not in names and (plain or column not in str(index.expressions)):
+            continue
+        if not plain or index.dialect_kwargs or not isinstance(index.name, str):
+            return None
+        found.append(
+            {
+                "name": index.name,
+                "temporary": sql.identifier_name(index.name, suffix="new"),
+                "columns": names,
+                "unique": bool(index.unique),
+            }
+        )
+    return found
 
 
 def _flush(pending: list[MigrateOperation], into: list[MigrateOperation]) -> None:

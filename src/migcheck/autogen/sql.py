@@ -99,3 +99,58 @@ def add_unique_using_index(table: str, name: str, schema: str | None) -> str:
 def column_list(columns: Sequence[str]) -> str:
     """A comma-separated list of quoted column names."""
     return ", ".join(quote(c) for c in columns)
+
+
+def sync_function(table: str, name: str, schema: str | None) -> str:
+    """The qualified name of a column-sync trigger's function."""
+    return qualified(identifier_name(table, name, suffix="fn"), schema)
+
+
+def create_sync(table: str, target: str, using: str, name: str, schema: str | None) -> list[str]:
+    """A trigger keeping ``target`` equal to ``using`` (an expression over the row's columns)."""
+    relation = qualified(table, schema)
+    function = sync_function(table, name, schema)
+    return [
+        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $migcheck$\n"
+        f"BEGIN\n"
+        f"    NEW.{quote(target)} := (SELECT {using} FROM (SELECT NEW.*) AS migcheck_row);\n"
+        f"    RETURN NEW;\n"
+        f"END\n$migcheck$",
+        f"DROP TRIGGER IF EXISTS {quote(name)} ON {relation}",
+        f"CREATE TRIGGER {quote(name)} BEFORE INSERT OR UPDATE ON {relation}"
+        f" FOR EACH ROW EXECUTE FUNCTION {function}()",
+    ]
+
+
+def drop_sync(table: str, name: str, schema: str | None) -> list[str]:
+    """Drop a column-sync trigger and its function."""
+    return [
+        f"DROP TRIGGER IF EXISTS {quote(name)} ON {qualified(table, schema)}",
+        f"DROP FUNCTION IF EXISTS {sync_function(table, name, schema)}()",
+    ]
+
+
+def add_column(table: str, column: str, type_sql: str, schema: str | None) -> str:
+    """``ALTER TABLE ... ADD COLUMN IF NOT EXISTS`` (nullable, no default: metadata only)."""
+    relation = qualified(table, schema)
+    return f"ALTER TABLE {relation} ADD COLUMN IF NOT EXISTS {quote(column)} {type_sql}"
+
+
+def drop_column(table: str, column: str, schema: str | None) -> str:
+    """``ALTER TABLE ... DROP COLUMN IF EXISTS``."""
+    return f"ALTER TABLE {qualified(table, schema)} DROP COLUMN IF EXISTS {quote(column)}"
+
+
+def rename_column(table: str, old: str, new: str, schema: str | None) -> str:
+    """``ALTER TABLE ... RENAME COLUMN``."""
+    return f"ALTER TABLE {qualified(table, schema)} RENAME COLUMN {quote(old)} TO {quote(new)}"
+
+
+def rename_index(old: str, new: str, schema: str | None) -> str:
+    """``ALTER INDEX ... RENAME TO``."""
+    return f"ALTER INDEX {qualified(old, schema)} RENAME TO {quote(new)}"
+
+
+def type_sql(type_: object) -> str:
+    """A SQLAlchemy type as PostgreSQL DDL (``BIGINT``, ``VARCHAR(20)``)."""
+    return str(type_.compile(dialect=DIALECT))  # type: ignore[attr-defined]
