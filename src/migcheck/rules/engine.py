@@ -101,8 +101,10 @@ class Engine:
                 wanted = reported is None or (s.revision or s.path) in reported
                 if wanted:
                     for rule in self._rules_for(s, by_kind, every):
-                        if rule.check is not None:
-                            self._emit(rule, s, rule.check(s, ctx))
+                        check = rule.check
+                        if check is not None:
+                            for hit in check(s, ctx):
+                                self._add(rule, s, hit)
             ctx.apply(s)
         if last is not None:
             self._finish(ctx, last, reported)
@@ -133,21 +135,23 @@ class Engine:
                 self._emit(rule, last, rule.finish(ctx))
 
     def _emit(self, rule: Rule, s: Statement, hits: Iterable[Hit]) -> None:
-        if not hits:
-            return
         for hit in hits:
-            where = hit.statement or s
-            line = hit.line or where.line
-            if self.suppressions.silenced(rule.id, where.path, line, max(line, where.end_line)):
-                continue
-            self.findings.append(
-                Finding(
-                    rule=rule.id,
-                    name=rule.name,
-                    severity=self.selection.severity[rule.id],
-                    location=Location(where.path, line, hit.column or where.column, where.revision),
-                    message=hit.message,
-                    fix=hit.fix,
-                    statement=where.text,
-                )
+            self._add(rule, s, hit)
+
+    def _add(self, rule: Rule, s: Statement, hit: Hit) -> None:
+        """Record one hit as a finding unless a suppression comment covers it."""
+        where = hit.statement or s
+        line = hit.line or where.line
+        if self.suppressions.silenced(rule.id, where.path, line, max(line, where.end_line)):
+            return
+        self.findings.append(
+            Finding(
+                rule=rule.id,
+                name=rule.name,
+                severity=self.selection.severity[rule.id],
+                location=Location(where.path, line, hit.column or where.column, where.revision),
+                message=hit.message,
+                fix=hit.fix,
+                statement=where.text,
             )
+        )
