@@ -265,3 +265,18 @@ def test_type_changes_kept_as_one_guarded_alter(change: ops.AlterColumnOp, extra
     (result,) = rewritten(table_ops(change), metadata=type_change_model(*extra))
     code = rendered(result.upgrade_ops)
     assert "with attempt:\n        op.alter_column('order'" in code
+
+
+def test_volatile_default_column_is_backfilled_with_its_default() -> None:
+    column = sa.Column(
+        "token", sa.Uuid(), nullable=False, server_default=sa.text("gen_random_uuid()")
+    )
+    md = sa.MetaData()
+    sa.Table("order", md, sa.Column("id", sa.BigInteger, primary_key=True))
+    result = rewritten(table_ops(ops.AddColumnOp("order", column)), metadata=md)
+    expand, backfill, contract = (rendered(s.upgrade_ops) for s in result)
+    assert "op.add_column('order', sa.Column('token', sa.Uuid(), nullable=True))" in expand
+    assert "server_default=sa.text('gen_random_uuid()')" in expand
+    assert "values={'token': sa.text('gen_random_uuid()')}" in backfill
+    assert "FILL_IN" not in backfill
+    assert "op.add_not_null_constraint('order', 'token')" in contract

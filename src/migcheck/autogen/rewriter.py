@@ -6,6 +6,9 @@ On a table that already exists (one not created in the same revision):
 * a foreign key or CHECK -> ``..._not_valid`` then ``validate_constraint``
 * a unique constraint -> ``create_unique_constraint_concurrently`` (via a unique index)
 * ``alter_column(nullable=False)`` -> ``add_not_null_constraint``
+* a column whose server default is volatile (``gen_random_uuid()``: a table rewrite) -> add it
+  without the default, set the default (new rows), ``backfill`` existing rows with the same
+  expression, then ``add_not_null_constraint`` if it is NOT NULL
 * a NOT NULL column without a server default -> three revisions: *expand* (add it nullable),
   *backfill* (``op.backfill`` with a FILL_IN placeholder a person must replace) and *contract*
   (``add_not_null_constraint``)
@@ -132,6 +135,35 @@ class Rewriter:
         per_phase: dict[str, list[MigrateOperation]] = {name: [] for name in PHASES}
         pending: list[MigrateOperation] = []
         for op in _unwrapped(table_ops.ops):
+            if isinstance(op, ops.AddColumnOp) and self.split and _volatile_default(op.column):
+                column = op.column
+                name = str(column.name)
+                default = column.server_default
+                pending.append(_nullable_copy(op, keep_default=False))
+                pending.append(
+                    ops.AlterColumnOp(
+                        op.table_name,
+                        name,
+                        schema=op.schema,
+                        existing_type=column.type,
+                        existing_nullable=True,
+                        modify_server_default=default,
+                    )
+                )
+                per_phase["backfill"].append(
+                    BackfillOp(
+                        op.table_name,
+                        {name: text(_default_sql(column))},
+                        where=f"{sql.quote(name)} IS NULL",
+                        key=self._primary_key(op.schema, op.table_name),
+                        schema=op.schema,
+                    )
+                )
+                if not column.nullable:
+                    per_phase["contract"].append(
+                        AddNotNullConstraintOp(op.table_name, name, schema=op.schema)
+                    )
+                continue
             if isinstance(op, ops.AddColumnOp) and self.split and _needs_backfill(op.column):
                 pending.append(_nullable_copy(op))
                 per_phase["backfill"].append(self._backfill(op))
@@ -417,9 +449,38 @@ def _needs_backfill(column: Column[Any]) -> bool:
     )
 
 
-def _nullable_copy(op: ops.AddColumnOp) -> ops.AddColumnOp:
+#: functions whose value differs per row: a DEFAULT calling one makes ADD COLUMN rewrite the table
+VOLATILE_FUNCTIONS = (
+    "random(",
+    "gen_random_uuid(",
+    "uuid_generate_v",
+    "gen_random_bytes(",
+    "clock_timestamp(",
+    "timeofday(",
+    "nextval(",
+    "txid_current(",
+)
+
+
+def _default_sql(column: Column[Any]) -> str:
+    default = column.server_default
+    arg = getattr(default, "arg", "")
+    return str(getattr(arg, "text", arg))
+
+
+def _volatile_default(column: Column[Any]) -> bool:
+    """A server default PostgreSQL must evaluate per existing row (a full table rewrite)."""
+    if column.server_default is None or column.computed is not None:
+        return False
+    sql_text = _default_sql(column).lower().replace(" ", "")
+    return any(name in sql_text for name in VOLATILE_FUNCTIONS)
+
+
+def _nullable_copy(op: ops.AddColumnOp, *, keep_default: bool = True) -> ops.AddColumnOp:
     column = op.column._copy()
     column.nullable = True
+    if not keep_default:
+        column.server_default = None
     return ops.AddColumnOp(op.table_name, column, schema=op.schema, **op.kw)
 
 
