@@ -17,6 +17,7 @@ ALTER TABLE users ADD COLUMNN email text;
 ## Use instead
 Fix the statement so that PostgreSQL accepts it:
 ```sql
+SET lock_timeout = '2s';
 ALTER TABLE users ADD COLUMN email text;
 ```
 In Alembic, check the text passed to `op.execute(...)`:

@@ -19,6 +19,7 @@ ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();
 Add the column without a default (or with a constant one), set the default for new rows, and
 backfill existing rows in batches:
 ```sql
+SET lock_timeout = '2s';
 ALTER TABLE users ADD COLUMN token uuid;
 ALTER TABLE users ALTER COLUMN token SET DEFAULT gen_random_uuid();
 UPDATE users SET token = gen_random_uuid() WHERE id BETWEEN 1 AND 10000 AND token IS NULL;

@@ -16,6 +16,7 @@ ALTER TABLE orders ADD COLUMN total numeric GENERATED ALWAYS AS (price * quantit
 Add a plain nullable column, keep it up to date with a trigger (or application code), backfill in
 batches, then add the NOT NULL / CHECK constraints with the safe recipe:
 ```sql
+SET lock_timeout = '2s';
 ALTER TABLE orders ADD COLUMN total numeric;
 CREATE FUNCTION orders_total() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN NEW.total := NEW.price * NEW.quantity; RETURN NEW; END $$;

@@ -17,6 +17,7 @@ ALTER TABLE events ADD COLUMN seq bigserial;
 ## Use instead
 Add a nullable `bigint`, create the sequence and the default for new rows, backfill in batches:
 ```sql
+SET lock_timeout = '2s';
 CREATE SEQUENCE IF NOT EXISTS events_seq_seq;
 ALTER TABLE events ADD COLUMN seq bigint;
 ALTER TABLE events ALTER COLUMN seq SET DEFAULT nextval('events_seq_seq');

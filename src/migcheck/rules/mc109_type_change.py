@@ -22,6 +22,7 @@ ALTER TABLE events ALTER COLUMN id TYPE bigint;
 Expand and contract: add a new column, write to both (trigger), backfill in batches, switch
 reads, then drop the old column in a later release.
 ```sql
+SET lock_timeout = '2s';
 ALTER TABLE events ADD COLUMN id_new bigint;
 -- trigger copying id → id_new on INSERT/UPDATE, batched backfill, then swap names
 ```

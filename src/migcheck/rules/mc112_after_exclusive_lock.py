@@ -1,9 +1,10 @@
 """Slow work after an ACCESS EXCLUSIVE lock in the same transaction.
 
 ## What it does
-Flags a statement that does slow work (a backfill UPDATE/DELETE/INSERT … SELECT, an index build,
-a constraint validation, a table scan or rewrite) or locks another existing table, when an earlier
-statement of the same transaction already holds ACCESS EXCLUSIVE on an existing table.
+Flags a statement that does slow work (a backfill UPDATE/DELETE/INSERT … SELECT, a query reading
+tables, a DO block, an index build, a constraint validation, a table scan or rewrite) or waits for
+a lock on another existing table without lock_timeout, when an earlier statement of the same
+transaction already holds ACCESS EXCLUSIVE on an existing table. Reported once per transaction.
 
 ## Why is this bad
 Locks are held until COMMIT. The ACCESS EXCLUSIVE lock taken by the earlier (perhaps instant)
@@ -58,6 +59,10 @@ def _slow(s: Statement, ctx: Context) -> str | None:
         return "a backfill " + s.kind.upper()
     if s.kind == "insert" and s.has_from_select:
         return "INSERT … SELECT"
+    if s.kind == "select" and s.node.get("fromClause"):
+        return "a query reading tables"
+    if s.kind == "do":
+        return "a DO block"
     if s.kind == "create_index" and not ctx.is_new(s.table):
         return "an index build"
     if s.kind in ("vacuum", "cluster", "reindex") and s.table and not ctx.is_new(s.table):
@@ -105,6 +110,6 @@ RULE = Rule(
     "work-after-exclusive-lock",
     Severity.WARNING,
     __doc__ or "",
-    (*LOCKING_KINDS, "update", "delete", "insert"),
+    (*LOCKING_KINDS, "update", "delete", "insert", "select", "do"),
     check,
 )

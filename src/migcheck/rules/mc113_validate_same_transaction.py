@@ -20,6 +20,7 @@ COMMIT;
 
 ## Use instead
 ```sql
+SET lock_timeout = '2s';
 BEGIN;
 ALTER TABLE orders ADD CONSTRAINT orders_user_fk
     FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;

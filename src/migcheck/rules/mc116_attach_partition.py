@@ -17,6 +17,7 @@ ALTER TABLE measurements ATTACH PARTITION measurements_2024
 
 ## Use instead
 ```sql
+SET lock_timeout = '2s';
 ALTER TABLE measurements_2024 ADD CONSTRAINT measurements_2024_bound
     CHECK (ts >= '2024-01-01' AND ts < '2025-01-01') NOT VALID;
 ALTER TABLE measurements_2024 VALIDATE CONSTRAINT measurements_2024_bound;

@@ -21,6 +21,7 @@ CREATE TABLE orders (
 
 ## Use instead
 ```sql
+SET lock_timeout = '2s';
 CREATE TABLE orders (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     user_id bigint REFERENCES users (id)

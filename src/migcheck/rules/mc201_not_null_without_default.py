@@ -18,6 +18,7 @@ ALTER TABLE users ADD COLUMN plan text NOT NULL;
 Add it with a constant default (metadata-only since PostgreSQL 11), or nullable and tighten later
 with the CHECK-then-SET-NOT-NULL recipe:
 ```sql
+SET lock_timeout = '2s';
 ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free';
 ```
 Alembic:

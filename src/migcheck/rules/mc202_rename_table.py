@@ -17,6 +17,7 @@ ALTER TABLE users RENAME TO accounts;
 Expand and contract: create the new name as an updatable view (or the reverse), deploy code that
 uses the new name, then rename and drop the view in a later migration:
 ```sql
+SET lock_timeout = '2s';
 ALTER TABLE users RENAME TO accounts;
 CREATE VIEW users AS SELECT * FROM accounts;  -- same transaction: old code keeps working
 -- later migration, after all code uses "accounts":

@@ -17,6 +17,7 @@ ALTER TABLE users RENAME COLUMN name TO full_name;
 Expand and contract across releases: add the new column, dual-write (trigger or code), backfill in
 batches, switch reads, and drop the old column in a later migration.
 ```sql
+SET lock_timeout = '2s';
 ALTER TABLE users ADD COLUMN full_name text;
 -- trigger copying name → full_name, batched backfill, deploy code reading full_name
 -- later migration: ALTER TABLE users DROP COLUMN name;

@@ -17,6 +17,7 @@ ALTER TABLE users ADD COLUMN last_seen timestamp;
 
 ## Use instead
 ```sql
+SET lock_timeout = '2s';
 ALTER TABLE users ADD COLUMN last_seen timestamptz;
 ```
 Alembic:

@@ -16,6 +16,7 @@ ALTER TABLE users ADD COLUMN nickname varchar(50);
 
 ## Use instead
 ```sql
+SET lock_timeout = '2s';
 ALTER TABLE users ADD COLUMN nickname text;
 ALTER TABLE users ADD CONSTRAINT users_nickname_len CHECK (length(nickname) <= 50) NOT VALID;
 ```

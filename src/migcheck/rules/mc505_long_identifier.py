@@ -17,7 +17,8 @@ CREATE INDEX index_on_the_orders_table_for_customer_id_and_created_at_and_status
 
 ## Use instead
 ```sql
-CREATE INDEX orders_customer_created_status_idx ON orders (customer_id, created_at, status);
+CREATE INDEX CONCURRENTLY orders_customer_created_status_idx
+    ON orders (customer_id, created_at, status);
 ```
 Alembic: pass a short explicit `name=` (or set a naming convention that stays under 63 bytes).
 """
