@@ -53,6 +53,20 @@ class Rule:
         return self.doc.strip().splitlines()[0].strip() if self.doc.strip() else self.name
 
 
+#: SQL reserved words that must be quoted when used as identifiers
+RESERVED = frozenset(
+    "all analyse analyze and any array as asc asymmetric authorization between binary both case "
+    "cast check collate column concurrently constraint create cross current_catalog "
+    "current_date current_role current_schema current_time current_timestamp current_user "
+    "default deferrable desc distinct do else end except false fetch for foreign freeze from "
+    "full grant group having ilike in initially inner intersect into is isnull join lateral "
+    "leading left like limit localtime localtimestamp natural not notnull null offset on only "
+    "or order outer overlaps placing primary references returning right select session_user "
+    "similar some symmetric system_user table tablesample then to trailing true union unique "
+    "user using variadic verbose when where window with".split()
+)
+
+
 def qi(name: str | None) -> str:
     """Quote an identifier for messages and suggested SQL when it needs quoting."""
     if not name:
@@ -61,5 +75,6 @@ def qi(name: str | None) -> str:
     out = []
     for part in parts:
         simple = part.replace("_", "a").isalnum() and part == part.lower() and not part[0].isdigit()
-        out.append(part if simple and part.isascii() else '"' + part.replace('"', '""') + '"')
+        plain = simple and part.isascii() and part not in RESERVED
+        out.append(part if plain else '"' + part.replace('"', '""') + '"')
     return ".".join(out)

@@ -1,7 +1,8 @@
 """Suppression comments: ``-- migcheck: ignore MC101`` (SQL), ``# migcheck: ignore[MC101]`` (py).
 
 A comment silences the listed rules (or every rule when it lists none) for findings on its own
-line or on the line below it (for SQL, anywhere in the statement that starts there). A comment that
+line (for SQL, anywhere in the statement on that line) and, when the comment stands alone on its
+line, for the statement that starts on the next line. A comment that
 silences nothing is itself reported (MC001), so stale ignores do not pile up.
 """
 
@@ -20,6 +21,8 @@ class Ignore:
     line: int
     column: int
     rules: frozenset[str]
+    #: the comment is alone on its line, so it also covers the next line
+    standalone: bool = True
     used: set[str] = field(default_factory=set)
 
     def matches(self, rule: str) -> bool:
@@ -56,7 +59,8 @@ def scan(path: str, text: str, comment: str) -> list[Ignore]:
             if body.lower().startswith(_MARKER):
                 ids = _ids(body[len(_MARKER) :])
                 if ids is not None:
-                    found.append(Ignore(path, number, start + 1, ids))
+                    alone = not line[:start].strip()
+                    found.append(Ignore(path, number, start + 1, ids, alone))
                 break
             start = line.find(comment, start + 1)
     return found
@@ -81,6 +85,8 @@ class Suppressions:
             return False
         for line in range(first - 1, last + 1):
             for ignore in self.by_place.get((path, line), ()):
+                if line == first - 1 and not ignore.standalone:
+                    continue
                 if ignore.matches(rule):
                     ignore.used.add(rule)
                     return True
