@@ -29,7 +29,8 @@ from migcheck.sql.types import Change, TypeRef, type_change
             ["MC111", "MC402"],
         ),
         (
-            "SET lock_timeout = '1s';\nBEGIN;\nCOMMIT;\nALTER TABLE t ADD COLUMN IF NOT EXISTS a int;",
+            "SET lock_timeout = '1s';\nBEGIN;\nCOMMIT;\n"
+            "ALTER TABLE t ADD COLUMN IF NOT EXISTS a int;",
             [],
         ),
     ],
