@@ -52,9 +52,9 @@ def assert_after_schema(shop: Shop) -> None:
         ('CREATE INDEX ix_order_code ON public."order" USING btree (code)',)
     ]
     assert shop.sql("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal") == []
-    assert shop.sql(
-        "SELECT count(DISTINCT token), bool_and(token IS NOT NULL) FROM customer"
-    ) == [(50, True)]
+    assert shop.sql("SELECT count(DISTINCT token), bool_and(token IS NOT NULL) FROM customer") == [
+        (50, True)
+    ]
 
 
 def assert_base_schema(shop: Shop) -> None:

@@ -1,9 +1,10 @@
 """The batched, resumable backfill behind ``op.backfill``.
 
 Rows are updated in batches of consecutive key values (the primary key by default): each batch
-picks the next ``batch_size`` keys above the last one done that still match ``where``, updates
-them and commits, under lock_timeout with retries. A rerun after an interruption only touches
-rows that still match ``where``, so it resumes. Offline (``--sql``) the same loop is written as
+picks the next keys above the last one done that still match ``where`` (at most ``batch_size``,
+fewer while batches take longer than 50 ms, so row locks are held briefly on a busy server),
+updates them and commits, under lock_timeout with retries. A rerun after an interruption only
+touches rows that still match ``where``, so it resumes. Offline (``--sql``) the same loop is written as
 one ``DO`` block that commits after every batch (PostgreSQL 11+, outside a transaction block).
 """
 
@@ -21,6 +22,11 @@ from migcheck.errors import MigcheckError
 
 #: seconds between two progress lines
 PROGRESS_EVERY = 2.0
+#: a batch that holds its row locks longer than this halves the next batch (and a quick one
+#: doubles it again, up to batch_size), so a busy server gets shorter lock holds
+BATCH_TARGET_SECONDS = 0.05
+#: the smallest batch the adaptive sizing goes down to
+MIN_BATCH = 10
 
 _PRIMARY_KEY = """
 SELECT a.attname
@@ -90,11 +96,12 @@ def _run_online(
     condition = _condition(operation)
     last: Any = None
     done = batches = 0
+    size = batch_size
     started = reported = time.monotonic()
     what = f"backfill {relation}"
     while True:
         window = condition if last is None else sa.and_(condition, key_column > last)
-        keys = sa.select(key_column).where(window).order_by(key_column).limit(batch_size)
+        keys = sa.select(key_column).where(window).order_by(key_column).limit(size)
         high_query = sa.select(sa.func.max(keys.subquery().c[key]))
         outcome: dict[str, Any] = {}
 
@@ -116,9 +123,11 @@ def _run_online(
             steps.emit("COMMIT")
             outcome.update(high=high, count=count)
 
+        began = time.monotonic()
         steps.retrying(what, attempt, cleanup=steps.rollback)
         if outcome["high"] is None:
             break
+        size = _next_size(size, batch_size, time.monotonic() - began)
         last = outcome["high"]
         done += outcome["count"]
         batches += 1
@@ -133,6 +142,15 @@ def _run_online(
     log.info(
         "%s: done, %d rows in %d batches, %.1fs", what, done, batches, time.monotonic() - started
     )
+
+
+def _next_size(size: int, largest: int, seconds: float) -> int:
+    """The next batch size: halved after a slow batch, doubled after a quick one."""
+    if seconds > BATCH_TARGET_SECONDS:
+        return max(MIN_BATCH, size // 2)
+    if seconds < BATCH_TARGET_SECONDS / 2:
+        return min(largest, size * 2)
+    return size
 
 
 def _do_block(operation: BackfillOp, relation: str, batch_size: int, lock_timeout: str) -> str:
