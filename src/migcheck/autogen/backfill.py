@@ -4,8 +4,9 @@ Rows are updated in batches of consecutive key values (the primary key by defaul
 picks the next keys above the last one done that still match ``where`` (at most ``batch_size``,
 fewer while batches take longer than 50 ms, so row locks are held briefly on a busy server),
 updates them and commits, under lock_timeout with retries. A rerun after an interruption only
-touches rows that still match ``where``, so it resumes. Offline (``--sql``) the same loop is written as
-one ``DO`` block that commits after every batch (PostgreSQL 11+, outside a transaction block).
+touches rows that still match ``where``, so it resumes. Offline (``--sql``) the same loop is
+written as one ``DO`` block that commits after every batch (PostgreSQL 11+, outside a
+transaction block; without the adaptive sizing).
 """
 
 from __future__ import annotations
