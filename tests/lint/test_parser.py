@@ -152,3 +152,25 @@ def test_sql_like_fragments_never_crash(parts: list[str]) -> None:
 
     stmts = statements(" ".join(parts))
     Engine(Settings(enable=frozenset({"MC501", "MC502", "MC503", "MC504", "MC505"}))).run(stmts)
+
+
+def test_do_block_statements_are_checked_on_their_lines() -> None:
+    text = (
+        "DO $$\n"
+        "BEGIN\n"
+        "  UPDATE t SET a = 1;\n"
+        "  EXECUTE 'DROP INDEX i';\n"
+        "  EXECUTE format('DROP INDEX %I', 'j');\n"
+        "END\n"
+        "$$;\n"
+        "DO LANGUAGE plpgsql $$ BEGIN RAISE NOTICE 'x'; END $$;\n"
+        "DO $$ this is not plpgsql $$;\n"
+    )
+    facts = statements(text)
+    assert [(s.kind, s.line, s.nested) for s in facts] == [
+        ("do", 1, False),
+        ("update", 3, True),
+        ("drop_index", 4, True),
+        ("do", 8, False),
+        ("do", 9, False),
+    ]

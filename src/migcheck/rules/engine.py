@@ -87,7 +87,14 @@ class Engine:
         every = self.selection.every
         unit: tuple[str, str | None] | None = None
         last: Statement | None = None
+        block = False  # inside the implicit transaction of a DO block
         for s in statements:
+            if block and not s.nested:
+                ctx.end()
+                block = False
+            elif s.nested and not ctx.in_transaction:
+                ctx.begin(None)
+                block = True
             key = (s.path, s.revision)
             if key != unit:
                 if unit is not None and last is not None:

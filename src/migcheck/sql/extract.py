@@ -7,7 +7,13 @@ from typing import Any
 
 from migcheck.sql.facts import Action, ColumnDef, Constraint, Expr, Statement
 from migcheck.sql.locks import Lock
-from migcheck.sql.parser import RawStatement, parse_script
+from migcheck.sql.parser import (
+    RawStatement,
+    SqlSyntaxError,
+    parse_bytes,
+    parse_script,
+    plpgsql_queries,
+)
 from migcheck.sql.types import TypeRef
 
 Node = dict[str, Any]
@@ -583,5 +589,44 @@ def facts(raw: RawStatement, path: str = "") -> Statement:
 
 
 def statements(text: str, path: str = "") -> list[Statement]:
-    """Parse a script and return the facts of every statement in order."""
-    return [facts(raw, path) for raw in parse_script(text)]
+    """Parse a script and return the facts of every statement in order.
+
+    The SQL inside a PL/pgSQL ``DO`` block follows the DO statement, marked ``nested``.
+    """
+    out: list[Statement] = []
+    for raw in parse_script(text):
+        statement = facts(raw, path)
+        out.append(statement)
+        if statement.kind == "do":
+            out.extend(do_body(statement))
+    return out
+
+
+def do_body(do: Statement) -> list[Statement]:
+    """Facts for the SQL statements a PL/pgSQL DO block runs, placed on their own lines."""
+    language = "plpgsql"
+    body = ""
+    for arg in do.node.get("args", ()):
+        elem = arg.get("DefElem", {})
+        value = elem.get("arg", {}).get("String", {}).get("sval", "")
+        if elem.get("defname") == "language":
+            language = value.lower()
+        elif elem.get("defname") == "as":
+            body = value
+    if language != "plpgsql" or not body:
+        return []
+    start = do.text.find(body)
+    body_line = do.line + (do.text.count("\n", 0, start) if start >= 0 else 0)
+    inner: list[Statement] = []
+    for lineno, query in plpgsql_queries(body):
+        try:
+            parsed = parse_bytes(query.encode("utf-8", "replace"))
+        except SqlSyntaxError:  # PostgreSQL reports it when the block runs
+            continue
+        for raw in parsed:
+            line = body_line + lineno - 1
+            node = raw.get("stmt") or {}
+            statement = facts(RawStatement(query, line, do.column, node, None, line), do.path)
+            statement.nested = True
+            inner.append(statement)
+    return inner

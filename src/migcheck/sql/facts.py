@@ -131,6 +131,8 @@ class Statement:
     no_transaction: bool = False
     #: emitted by Alembic itself (alembic_version bookkeeping): never reported
     internal: bool = False
+    #: run from inside a DO block (atomic, like a transaction of its own)
+    nested: bool = False
     #: the raw parse node (for rare, lazily computed questions)
     node: dict[str, Any] = field(default_factory=dict, repr=False)
 

@@ -45,6 +45,10 @@ class _ParseResult(ctypes.Structure):
     ]
 
 
+class _PlpgsqlResult(ctypes.Structure):
+    _fields_ = [("plpgsql_funcs", ctypes.c_void_p), ("error", ctypes.POINTER(_Error))]
+
+
 _lib: Any = None
 
 
@@ -67,6 +71,10 @@ def _library() -> Any:
     lib.pg_query_parse.restype = _ParseResult
     lib.pg_query_free_parse_result.argtypes = [_ParseResult]
     lib.pg_query_free_parse_result.restype = None
+    lib.pg_query_parse_plpgsql.argtypes = [ctypes.c_char_p]
+    lib.pg_query_parse_plpgsql.restype = _PlpgsqlResult
+    lib.pg_query_free_plpgsql_parse_result.argtypes = [_PlpgsqlResult]
+    lib.pg_query_free_plpgsql_parse_result.restype = None
     _lib = lib
     return lib
 
@@ -98,6 +106,59 @@ def parse_bytes(data: bytes) -> list[dict[str, Any]]:
         lib.pg_query_free_parse_result(result)
     stmts: list[dict[str, Any]] = tree.get("stmts", [])
     return stmts
+
+
+def plpgsql_queries(body: str) -> list[tuple[int, str]]:
+    """SQL run by a PL/pgSQL body: ``(line within the body, query)`` for each statement.
+
+    Covers plain SQL statements and ``EXECUTE 'literal'``; returns ``[]`` when the body does not
+    parse as PL/pgSQL (PostgreSQL would report that when the block runs).
+    """
+    tag = "$migcheck_body$"
+    if tag in body:
+        return []
+    source = f"CREATE FUNCTION migcheck_do() RETURNS void LANGUAGE plpgsql AS {tag}{body}{tag}"
+    lib = _library()
+    result = lib.pg_query_parse_plpgsql(_encode(source))
+    try:
+        if result.error or not result.plpgsql_funcs:
+            return []
+        functions = json.loads(ctypes.string_at(result.plpgsql_funcs))
+    finally:
+        lib.pg_query_free_plpgsql_parse_result(result)
+    found: list[tuple[int, str]] = []
+    stack: list[Any] = [functions]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+            continue
+        if not isinstance(item, dict):
+            continue
+        execsql = item.get("PLpgSQL_stmt_execsql")
+        dynamic = item.get("PLpgSQL_stmt_dynexecute")
+        if execsql is not None:
+            query = execsql.get("sqlstmt", {}).get("PLpgSQL_expr", {}).get("query")
+            if query:
+                found.append((int(execsql.get("lineno", 1)), query))
+        elif dynamic is not None:
+            query = dynamic.get("query", {}).get("PLpgSQL_expr", {}).get("query", "")
+            literal = _string_literal(query)
+            if literal:
+                found.append((int(dynamic.get("lineno", 1)), literal))
+        stack.extend(reversed(list(item.values())))
+    return found
+
+
+def _string_literal(expr: str) -> str | None:
+    """The value of a plain ``'...'`` literal expression, else None."""
+    text = expr.strip()
+    if len(text) < 2 or text[0] != "'" or text[-1] != "'":
+        return None
+    inner = text[1:-1]
+    if "'" in inner.replace("''", ""):
+        return None
+    return inner.replace("''", "'")
 
 
 @dataclass(slots=True)
