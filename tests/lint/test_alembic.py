@@ -128,3 +128,15 @@ def test_suppression_on_the_op_line(revision: str) -> None:
     assert "MC118" not in {f.rule for f in report.findings}
     unused = [f for f in report.findings if f.rule == "MC001"]
     assert [(f.location.line, "MC999" in f.message) for f in unused] == [(21, True)]
+
+
+def test_branches_and_merge_points_are_each_linted_once() -> None:
+    project = FIXTURES / "lint" / "alembic_branches"
+    assert found(project) == [
+        ("MC101", "b2_right.py", 15),
+        ("MC111", "b2_left.py", 16),
+        ("MC111", "b2_right.py", 15),
+        ("MC111", "b3_merge.py", 15),
+        ("MC201", "b2_left.py", 16),
+        ("MC202", "b3_merge.py", 15),
+    ]
