@@ -61,6 +61,7 @@ class Workload:
     think: float
     max_rows: int
     deadline: float
+    max_statements: int = 5_000_000
     samples: list[Sample] = field(default_factory=list)
     errors: int = 0
     last_error: str = ""
@@ -90,7 +91,9 @@ class Workload:
         # no server-side prepared statements: a new column would make cached plans fail
         with psycopg.connect(self.conninfo, autocommit=True, prepare_threshold=None) as conn:
             conn.execute("SET statement_timeout = '60s'")
-            while not self._stop.is_set() and time.monotonic() < self.deadline:
+            for _ in range(self.max_statements):
+                if self._stop.is_set() or time.monotonic() >= self.deadline:
+                    break
                 kind = rng.choice(("read", "read", "update", "insert"))
                 key = rng.randint(1, self.max_rows)
                 started = time.monotonic()
@@ -427,7 +430,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"no migration: max {quiet[-1] * 1000:.1f} ms, median"
         f" {statistics.median(quiet) * 1000:.2f} ms over {len(quiet)} statements;"
-        f" workload errors: {workload.errors} {workload.last_error}"
+        f" workload errors: {workload.errors} (last: {workload.last_error or 'none'};"
+        " inserts that do not set priority fail once a NOT NULL priority lands)"
     )
     chart(results, baseline, args.chart, args.rows)
     print(f"chart: {args.chart}")
