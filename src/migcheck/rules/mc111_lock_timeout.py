@@ -65,6 +65,8 @@ LOCKING_KINDS = (
     "create_index",
     "drop_index",
     "drop_table",
+    "drop",
+    "create_trigger",
     "rename",
     "reindex",
     "vacuum",

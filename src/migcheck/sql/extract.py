@@ -372,6 +372,15 @@ def _drop(n: Node, s: Statement) -> None:
     s.concurrently = bool(n.get("concurrent"))
     s.if_exists = bool(n.get("missing_ok"))
     names: list[str] = []
+    if remove in ("OBJECT_TRIGGER", "OBJECT_POLICY", "OBJECT_RULE"):
+        # objects are [schema.]table.name: the lock is on the table
+        tables = [
+            _qualified(o["List"].get("items", [])[:-1]) for o in n.get("objects", ()) if "List" in o
+        ]
+        s.tables = tuple(t for t in tables if t)
+        s.table = s.tables[0] if s.tables else None
+        s.locks = tuple((t, Lock.ACCESS_EXCLUSIVE) for t in s.tables)
+        return
     for obj in n.get("objects", ()):
         if "List" in obj:
             names.append(_qualified(obj["List"].get("items")))
@@ -546,6 +555,12 @@ def _create_type(n: Node, s: Statement) -> None:
     s.enum_type = _qualified(n.get("typeName"))
 
 
+def _create_trigger(n: Node, s: Statement) -> None:
+    s.table = _rel(n.get("relation"))
+    if s.table:
+        s.locks = ((s.table, Lock.SHARE_ROW_EXCLUSIVE),)
+
+
 def _nothing(n: Node, s: Statement) -> None:
     return None
 
@@ -572,6 +587,7 @@ _HANDLERS: dict[str, tuple[str, Callable[[Node, Statement], None]]] = {
     "CreateEnumStmt": ("create_type", _create_type),
     "CreateFunctionStmt": ("create_function", _nothing),
     "DoStmt": ("do", _nothing),
+    "CreateTrigStmt": ("create_trigger", _create_trigger),
 }
 
 

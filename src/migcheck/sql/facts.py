@@ -86,7 +86,8 @@ class Statement:
 
     ``kind`` is one of: create_table, alter_table, create_index, drop_index, drop_table, drop,
     rename, reindex, vacuum, cluster, lock, truncate, update, delete, insert, select, set,
-    begin, commit, rollback, alter_enum, create_type, create_function, do, error, other.
+    begin, commit, rollback, alter_enum, create_type, create_function, create_trigger, do,
+    error, other (and schema_hint, Alembic's existing_type).
     """
 
     kind: str
