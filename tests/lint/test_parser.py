@@ -102,7 +102,7 @@ def test_column_facts() -> None:
     a, b, c, d, e, f = (action.column_def for action in s.actions)
     assert a and a.default and a.default.volatile and a.not_null
     assert b and b.default and b.default.unknown_calls == ("my_func",)
-    assert c and c.default and not c.default.maybe_volatile
+    assert c and c.default and not c.default.volatile and not c.default.unknown_calls
     assert d and d.generated_stored
     assert e and e.serial
     assert f and f.constraints[0].kind == "foreign_key" and f.constraints[0].ref_table == "other"

@@ -102,10 +102,6 @@ class Context:
     not_valid_in_tx: dict[tuple[str, str], Statement] = field(default_factory=dict)
     #: (type, value) added by ALTER TYPE … ADD VALUE in the current transaction
     enum_values_in_tx: dict[str, Statement] = field(default_factory=dict)
-    #: how many statements that change a table have been seen in this unit
-    statements: int = 0
-    #: the enclosing runner wraps everything in one transaction (Alembic, psql -1)
-    implicit_transaction: bool = False
     #: a transaction statement (BEGIN/COMMIT) was seen in this stream
     transactional_stream: bool = False
     #: increments at every BEGIN, so rules can remember things per transaction
@@ -162,7 +158,6 @@ class Context:
         if kind == "set":
             self._apply_set(s)
             return
-        self.statements += 1
         if self.in_transaction:
             for table, lock in s.locks:
                 if lock > self.held.get(table, Lock.NONE):
@@ -191,10 +186,6 @@ class Context:
             self.statement_timeout = on
 
 
-def _columns_of(con: Constraint) -> tuple[str, ...]:
-    return con.columns
-
-
 def _create_table(ctx: Context, s: Statement) -> None:
     if not s.table:
         return
@@ -217,7 +208,7 @@ def _add_constraint(ctx: Context, table: str, con: Constraint, validated: bool) 
     if con.not_null_column:
         state.not_null_checks.setdefault(con.not_null_column, set()).add(name)
     if con.kind in ("primary_key", "unique", "exclude") and con.columns:
-        state.indexes.append(_columns_of(con))
+        state.indexes.append(con.columns)
     if con.kind == "primary_key":
         for column in con.columns:
             state.columns.setdefault(column, ColumnState()).not_null = True

@@ -82,7 +82,6 @@ class Engine:
         ctx = Context(pg_version=self.settings.pg_version, schema=schema or Schema())
         if in_transaction:
             ctx.begin(None)
-            ctx.implicit_transaction = True
         by_kind = self.selection.by_kind
         every = self.selection.every
         unit: tuple[str, str | None] | None = None

@@ -22,11 +22,6 @@ class Expr:
     unknown_calls: tuple[str, ...] = ()
     is_null: bool = False
 
-    @property
-    def maybe_volatile(self) -> bool:
-        """True when the expression is, or may be, volatile."""
-        return self.volatile or bool(self.unknown_calls)
-
 
 @dataclass(frozen=True, slots=True)
 class Constraint:
@@ -41,7 +36,6 @@ class Constraint:
     ref_columns: tuple[str, ...] = ()
     #: for ``CHECK (col IS NOT NULL)``: the column it proves non-null
     not_null_column: str | None = None
-    line_offset: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,11 +130,6 @@ class Statement:
     nested: bool = False
     #: the raw parse node (for rare, lazily computed questions)
     node: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def strongest_lock(self) -> Lock:
-        """The strongest table lock the statement takes (NONE when it takes none)."""
-        return max((lock for _, lock in self.locks), default=Lock.NONE)
 
     def string_constants(self) -> set[str]:
         """Every string literal in the statement (used to spot a new enum value being used)."""
