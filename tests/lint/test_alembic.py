@@ -140,3 +140,14 @@ def test_branches_and_merge_points_are_each_linted_once() -> None:
         ("MC201", "b2_left.py", 16),
         ("MC202", "b3_merge.py", 15),
     ]
+
+
+def test_env_py_that_cannot_run_offline_is_a_usage_error(tmp_path: Path) -> None:
+    project = tmp_path / "online_only"
+    shutil.copytree(BASIC, project)
+    env = project / "migrations" / "env.py"
+    env.write_text(env.read_text().replace("if context.is_offline_mode():", "if False:"))
+    result = CliRunner().invoke(cli, ["lint", "--alembic", str(project)])
+    assert result.exit_code == 2
+    assert "env.py cannot render revision 0001 offline" in result.output
+    assert result.output.count("\n") == 1

@@ -223,6 +223,11 @@ def capture_project(
                 command.upgrade(project.config, target, sql=True)
         except Exception as error:  # the user's revision and env.py code may raise anything
             message = str(error).splitlines()[0] if str(error) else type(error).__name__
+            if not _raised_in(error, files):
+                raise MigcheckError(
+                    f"{project.ini_path}: env.py cannot render revision {script.revision} "
+                    f"offline (alembic upgrade --sql): {message}"
+                ) from None
             captured.statements.append(
                 Statement(
                     "error",
@@ -235,6 +240,16 @@ def capture_project(
         lines = source.splitlines()
         captured.statements.extend(_statements(recorder.chunks, script.revision, shown, lines))
     return captured
+
+
+def _raised_in(error: BaseException, files: dict[str, str]) -> bool:
+    """True when the traceback passes through a revision file (not only env.py or Alembic)."""
+    trace = error.__traceback__
+    while trace is not None:
+        if os.path.realpath(trace.tb_frame.f_code.co_filename) in files:
+            return True
+        trace = trace.tb_next
+    return False
 
 
 def _statements(
