@@ -181,3 +181,25 @@ def test_offline_sql_shows_transaction_breaks_and_quotes(shop: Shop) -> None:
     assert "RESET lock_timeout" in text
     assert "DO $migcheck$" in text and "COMMIT;\n    END LOOP" in text
     assert 'UPDATE "order" SET priority=0 WHERE (priority IS NULL)' in text
+    assert "%%" not in text
+
+
+def run_script(shop: Shop, script: str) -> None:
+    """Run offline SQL the way psql would: statement by statement, outside a transaction."""
+    for statement in script.split(";\n\n"):
+        lines = [line for line in statement.splitlines() if not line.startswith("--")]
+        if "".join(lines).strip():
+            shop.sql("\n".join(lines))
+
+
+def test_offline_sql_runs_up_and_down(shop: Shop) -> None:
+    shop.revision()
+    shop.fill_in("0")
+    up = io.StringIO()
+    command.upgrade(shop.config(output=up), "0001:head", sql=True)
+    run_script(shop, up.getvalue())
+    assert_after_schema(shop)
+    down = io.StringIO()
+    command.downgrade(shop.config(output=down), "head:0001", sql=True)
+    run_script(shop, down.getvalue())
+    assert_base_schema(shop)

@@ -167,21 +167,24 @@ def _do_block(operation: BackfillOp, relation: str, batch_size: int, lock_timeou
         .compile(dialect=sql.DIALECT, compile_kwargs={"literal_binds": True})
     )
     where = f"({operation.where})" if operation.where else "true"
-    window = f"{where} AND (last_key IS NULL OR {key} > last_key)"
+    window = f"{where} AND (done.high IS NULL OR {key} > done.high)"
     pause = f"\n        PERFORM pg_sleep({float(operation.pause)});" if operation.pause else ""
+    # record variables take the key's type from the queries (no %TYPE: offline output may
+    # double percent signs)
     return f"""DO $migcheck$
 DECLARE
-    last_key {relation}.{key}%TYPE;
-    high_key {relation}.{key}%TYPE;
+    done record;
+    batch record;
 BEGIN
+    SELECT max({key}) AS high INTO done FROM {relation} WHERE false;
     LOOP
         PERFORM set_config('lock_timeout', {sql.literal(lock_timeout)}, true);
-        SELECT max(batch.k) INTO high_key FROM (
+        SELECT max(keys.k) AS high INTO batch FROM (
             SELECT {key} AS k FROM {relation} WHERE {window} ORDER BY {key} LIMIT {batch_size}
-        ) AS batch;
-        EXIT WHEN high_key IS NULL;
-        {set_clause} WHERE {window} AND {key} <= high_key;
-        last_key := high_key;
+        ) AS keys;
+        EXIT WHEN batch.high IS NULL;
+        {set_clause} WHERE {window} AND {key} <= batch.high;
+        done := batch;
         COMMIT;{pause}
     END LOOP;
 END

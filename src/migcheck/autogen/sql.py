@@ -101,15 +101,15 @@ def column_list(columns: Sequence[str]) -> str:
     return ", ".join(quote(c) for c in columns)
 
 
-def sync_function(table: str, name: str, schema: str | None) -> str:
-    """The qualified name of a column-sync trigger's function."""
-    return qualified(identifier_name(table, name, suffix="fn"), schema)
+def sync_function(name: str, schema: str | None) -> str:
+    """The qualified name of a column-sync trigger's function (named after the trigger)."""
+    return qualified(identifier_name(name, suffix="fn"), schema)
 
 
 def create_sync(table: str, target: str, using: str, name: str, schema: str | None) -> list[str]:
     """A trigger keeping ``target`` equal to ``using`` (an expression over the row's columns)."""
     relation = qualified(table, schema)
-    function = sync_function(table, name, schema)
+    function = sync_function(name, schema)
     return [
         f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $migcheck$\n"
         f"BEGIN\n"
@@ -126,7 +126,7 @@ def drop_sync(table: str, name: str, schema: str | None) -> list[str]:
     """Drop a column-sync trigger and its function."""
     return [
         f"DROP TRIGGER IF EXISTS {quote(name)} ON {qualified(table, schema)}",
-        f"DROP FUNCTION IF EXISTS {sync_function(table, name, schema)}()",
+        f"DROP FUNCTION IF EXISTS {sync_function(name, schema)}()",
     ]
 
 
