@@ -123,7 +123,10 @@ def plpgsql_queries(body: str) -> list[tuple[int, str]]:
     try:
         if result.error or not result.plpgsql_funcs:
             return []
-        functions = json.loads(ctypes.string_at(result.plpgsql_funcs))
+        raw = ctypes.string_at(result.plpgsql_funcs)
+        if b'"PLpgSQL_stmt_execsql"' not in raw and b'"PLpgSQL_stmt_dynexecute"' not in raw:
+            return []
+        functions = json.loads(raw)
     finally:
         lib.pg_query_free_plpgsql_parse_result(result)
     found: list[tuple[int, str]] = []
