@@ -196,3 +196,40 @@ def test_column_sync_follows_writes_and_swap_round_trips(orders: Database) -> No
     assert [r[0] for r in run(orders, "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")] == [
         "order_weird new_sync"
     ]
+
+
+def test_operations_in_a_schema_with_a_space(fresh_db: Database) -> None:
+    run(
+        fresh_db,
+        'CREATE SCHEMA "app space"; CREATE TABLE "app space".customer (id bigint PRIMARY KEY);'
+        ' INSERT INTO "app space".customer VALUES (1);'
+        ' CREATE TABLE "app space"."order" (id bigint PRIMARY KEY, customer_id bigint, n int);'
+        ' INSERT INTO "app space"."order" SELECT g, 1, NULL FROM generate_series(1, 500) g',
+    )
+    schema = "app space"
+    with operations(fresh_db, FAST) as op:
+        op.create_index_concurrently("ix_n", "order", ["n"], schema=schema)
+        op.create_foreign_key_not_valid(
+            "fk",
+            "order",
+            "customer",
+            ["customer_id"],
+            ["id"],
+            source_schema=schema,
+            referent_schema=schema,
+        )
+        op.validate_constraint("fk", "order", schema=schema)
+        op.backfill("order", values={"n": 1}, where="n IS NULL", batch_size=100, schema=schema)
+        op.add_not_null_constraint("order", "n", schema=schema)
+        op.create_unique_constraint_concurrently("uq_id_n", "order", ["id", "n"], schema=schema)
+    assert run(
+        fresh_db,
+        "SELECT conname, convalidated FROM pg_constraint"
+        " WHERE connamespace = '\"app space\"'::regnamespace AND contype IN ('f', 'u') ORDER BY 1",
+    ) == [("fk", True), ("uq_id_n", True)]
+    assert run(
+        fresh_db,
+        "SELECT attnotnull FROM pg_attribute"
+        " WHERE attrelid = '\"app space\".\"order\"'::regclass AND attname = 'n'",
+    ) == [(True,)]
+    assert run(fresh_db, """SELECT count(*) FROM "app space"."order" WHERE n = 1""") == [(500,)]
