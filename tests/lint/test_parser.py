@@ -118,8 +118,18 @@ def test_quoted_and_schema_qualified_names() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.text())
 def test_arbitrary_text_never_crashes(text: str) -> None:
-    for s in statements(text, "fuzz.sql"):
+    from migcheck.config import Settings
+    from migcheck.model import Report
+    from migcheck.report.lint_formats import render
+    from migcheck.rules.engine import Engine
+
+    stmts = statements(text, "fuzz.sql")
+    for s in stmts:
         assert s.line >= 1 and s.column >= 1
+    engine = Engine(Settings())
+    engine.run(stmts)
+    for fmt in ("text", "json", "sarif", "github", "gitlab", "junit"):
+        render(Report(findings=engine.findings), fmt)
 
 
 @settings(max_examples=200, deadline=None)
