@@ -143,7 +143,7 @@ def lint_alembic(
             suppressions.add(scan(revision.path, revision.source, "#"))
             shown.add(revision.path)
     engine = Engine(settings, suppressions)
-    engine.run(captured.statements, reported=captured.selected)
+    engine.run(captured.statements, reported=captured.selected, managed=True)
     report = Report(files=len(shown))
     report.statements = sum(
         1 for s in captured.statements if not s.internal and s.revision in captured.selected

@@ -1,7 +1,8 @@
 """Non-idempotent statement outside a transaction.
 
 ## What it does
-In a migration that manages transactions (an Alembic revision, or a SQL file with BEGIN/COMMIT),
+In a migration whose transactions are managed (every Alembic revision, or a SQL file that uses
+BEGIN/COMMIT),
 flags statements that run outside any transaction — in an autocommit block or after COMMIT — and
 fail when run twice: CREATE TABLE/INDEX without IF NOT EXISTS, DROP TABLE/INDEX without
 IF EXISTS, ADD/DROP COLUMN without IF [NOT] EXISTS, ALTER TYPE … ADD VALUE without IF NOT EXISTS.
