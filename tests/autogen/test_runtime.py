@@ -233,3 +233,46 @@ def test_operations_in_a_schema_with_a_space(fresh_db: Database) -> None:
         " WHERE attrelid = '\"app space\".\"order\"'::regclass AND attname = 'n'",
     ) == [(True,)]
     assert run(fresh_db, """SELECT count(*) FROM "app space"."order" WHERE n = 1""") == [(500,)]
+
+
+def test_plain_operations_block_retries_until_the_lock_is_free(orders: Database) -> None:
+    patient = Settings(lock_timeout="50ms", retries=20, retry_backoff=0.02)
+    holder = psycopg.connect(orders.conninfo)
+    holder.execute('LOCK TABLE "order" IN ACCESS SHARE MODE')
+    release = threading.Timer(0.3, holder.rollback)
+    release.start()
+    try:
+        with operations(orders, patient) as op:
+            for attempt in op.lock_timeout_retries():
+                with attempt:
+                    op.add_column("order", sa.Column("note", sa.Text()))
+    finally:
+        release.join()
+        holder.close()
+    assert run(orders, "SELECT count(*) FROM pg_attribute WHERE attname = 'note'") == [(1,)]
+
+
+def test_plain_operations_block_gives_up(orders: Database) -> None:
+    with psycopg.connect(orders.conninfo) as holder:
+        holder.execute('LOCK TABLE "order" IN ACCESS SHARE MODE')
+        with operations(orders, FAST) as op, pytest.raises(MigcheckError, match="3 attempts"):
+            for attempt in op.lock_timeout_retries():
+                with attempt:
+                    op.add_column("order", sa.Column("note", sa.Text()))
+    assert run(orders, "SELECT count(*) FROM pg_attribute WHERE attname = 'note'") == [(0,)]
+
+
+def test_concurrent_index_behind_a_long_transaction(orders: Database) -> None:
+    with psycopg.connect(orders.conninfo) as holder:
+        # an open writing transaction: CREATE INDEX CONCURRENTLY waits for it to finish
+        holder.execute('UPDATE "order" SET total = total WHERE id = 1')
+        with operations(orders, FAST) as op, pytest.raises(MigcheckError, match="lock not granted"):
+            op.create_index_concurrently("ix_order_total", "order", ["total"])
+    assert run(
+        orders, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_order_total'::regclass"
+    ) == [(False,)]  # the failed build's leftover
+    with operations(orders, FAST) as op:
+        op.create_index_concurrently("ix_order_total", "order", ["total"])
+    assert run(
+        orders, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_order_total'::regclass"
+    ) == [(True,)]
