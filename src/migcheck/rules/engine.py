@@ -128,7 +128,7 @@ class Engine:
         rules = self._cache.get(key)
         if rules is None:
             rules = list(by_kind.get(s.kind, ()))
-            by_action = self.selection.by_action
+            by_action = self.selection.by_action if s.kind == "alter_table" else {}
             for action in s.actions:
                 for rule in by_action.get(action.kind, ()):
                     if rule not in rules:

@@ -2,7 +2,8 @@
 
 ## What it does
 Flags `CREATE [UNIQUE] INDEX` without `CONCURRENTLY` on a table that was not created earlier in
-the same file or revision.
+the same file or revision. `CREATE INDEX … ON ONLY parent` (an index on a partitioned table that
+covers no partition yet) is not flagged: it is the first step of the partitioned-table recipe.
 
 ## Why is this bad
 A plain `CREATE INDEX` takes a SHARE lock on the table for the whole index build. SHARE blocks
@@ -29,6 +30,13 @@ with op.get_context().autocommit_block():
         postgresql_concurrently=True, if_not_exists=True,
     )
 ```
+A partitioned table cannot be indexed concurrently as a whole: create the index `ON ONLY` the
+parent, build each partition's index concurrently, then attach them:
+```sql
+CREATE INDEX IF NOT EXISTS events_ts_idx ON ONLY events (ts);
+CREATE INDEX CONCURRENTLY IF NOT EXISTS events_2024_ts_idx ON events_2024 (ts);
+ALTER INDEX events_ts_idx ATTACH PARTITION events_2024_ts_idx;
+```
 """
 
 from __future__ import annotations
@@ -43,7 +51,7 @@ from migcheck.sql.facts import Statement
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag a non-concurrent index build on an existing table."""
-    if s.concurrently or not s.table or ctx.is_new(s.table):
+    if s.concurrently or s.only or not s.table or ctx.is_new(s.table):
         return
     name = qi(s.index_name) if s.index_name else "the index"
     yield Hit(

@@ -302,12 +302,24 @@ def _alter_table(n: Node, s: Statement) -> None:
     )
     if s.table is None:
         return
+    if s.object_type == "OBJECT_INDEX":
+        # ALTER INDEX: ATTACH PARTITION and renames are catalog-only; SET TABLESPACE copies it
+        s.kind = "alter_index"
+        if any(a.kind == "set_tablespace" for a in s.actions):
+            s.locks = ((s.table, Lock.ACCESS_EXCLUSIVE),)
+        return
     locks: list[tuple[str, Lock]] = []
     if s.actions:
         locks.append((s.table, max(a.lock for a in s.actions)))
     for a in s.actions:
         if a.constraint is not None and a.constraint.ref_table:
             locks.append((a.constraint.ref_table, Lock.SHARE_ROW_EXCLUSIVE))
+        if a.column_def is not None:
+            locks.extend(
+                (c.ref_table, Lock.SHARE_ROW_EXCLUSIVE)
+                for c in a.column_def.constraints
+                if c.ref_table and c.ref_table != s.table
+            )
         if a.kind == "attach_partition" and a.name:
             locks.append((a.name, Lock.ACCESS_EXCLUSIVE))
         if a.kind == "detach_partition" and a.name:
@@ -352,6 +364,7 @@ def _create_table_as(n: Node, s: Statement) -> None:
 
 def _index(n: Node, s: Statement) -> None:
     s.table = _rel(n.get("relation"))
+    s.only = not (n.get("relation") or {}).get("inh", False)
     s.index_name = n.get("idxname")
     s.unique = bool(n.get("unique") or n.get("primary"))
     s.concurrently = bool(n.get("concurrent"))

@@ -102,6 +102,8 @@ class Statement:
     index_columns: tuple[str, ...] = ()
     unique: bool = False
     concurrently: bool = False
+    #: ``ON ONLY`` a partitioned table: no rows are indexed (the partitioned-table recipe)
+    only: bool = False
     if_exists: bool = False
     if_not_exists: bool = False
     object_type: str = ""
