@@ -197,6 +197,7 @@ class _Lines:
 
     def __init__(self, data: bytes) -> None:
         self.data = data
+        self.ascii = data.isascii()
         self.offset = 0
         self.line = 1
         self.line_start = 0
@@ -209,6 +210,8 @@ class _Lines:
         self.offset = offset
         newline = data.rfind(b"\n", 0, offset)
         self.line_start = newline + 1
+        if self.ascii:
+            return self.line, offset - self.line_start + 1
         column = len(data[self.line_start : offset].decode("utf-8", "replace")) + 1
         return self.line, column
 
