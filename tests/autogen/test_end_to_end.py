@@ -203,3 +203,22 @@ def test_offline_sql_runs_up_and_down(shop: Shop) -> None:
     command.downgrade(shop.config(output=down), "head:0001", sql=True)
     run_script(shop, down.getvalue())
     assert_base_schema(shop)
+
+
+def test_everyday_changes_round_trip(shop: Shop) -> None:
+    (path,) = shop.revision(message="everyday", stage="extra")
+    text = path.read_text()
+    assert "op.drop_index_concurrently('ix_order_code', table_name='order')" in text
+    assert "op.create_index_concurrently('ix_order_code', 'order', ['code'], unique=True)" in text
+    assert "postgresql_where=sa.text('total > 100')" in text
+    assert "op.create_foreign_key_not_valid('order_coupon_id_fkey'" in text
+    assert "op.add_column('order', sa.Column('status', sa.Text(), server_default='new'" in text
+    command.upgrade(shop.config(), "head")
+    command.downgrade(shop.config(), "0001")
+    command.upgrade(shop.config(), "head")
+    assert shop.sql(
+        "SELECT indisunique, indisvalid FROM pg_index WHERE indexrelid = 'ix_order_code'::regclass"
+    ) == [(True, True)]
+    assert shop.sql("SELECT count(*) FROM \"order\" WHERE status = 'new'") == [(2500,)]
+    config = shop.config("extra")
+    command.check(config)

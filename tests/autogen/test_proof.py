@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 from tests.autogen.helpers import Shop
 
 from migcheck.cli import cli
+
+STAGES = ["after", "extra"]
 
 
 def lint(shop: Shop) -> tuple[int, str]:
@@ -13,31 +16,33 @@ def lint(shop: Shop) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def verify(shop: Shop) -> tuple[int, str]:
+def verify(shop: Shop, stage: str) -> tuple[int, str]:
     result = CliRunner().invoke(
-        cli, ["verify", str(shop.root), "-x", "stage=after", "--database-url", shop.db.url]
+        cli, ["verify", str(shop.root), "-x", f"stage={stage}", "--database-url", shop.db.url]
     )
     return result.exit_code, result.output
 
 
-def test_generated_revisions_lint_clean(shop: Shop) -> None:
-    shop.revision()
+@pytest.mark.parametrize("stage", STAGES)
+def test_generated_revisions_lint_clean(shop: Shop, stage: str) -> None:
+    shop.revision(stage=stage)
     shop.fill_in("0")
     code, output = lint(shop)
     assert code == 0, output
     assert "0 findings" in output
 
 
-def test_generated_revisions_pass_verify(shop: Shop) -> None:
-    shop.revision()
+@pytest.mark.parametrize("stage", STAGES)
+def test_generated_revisions_pass_verify(shop: Shop, stage: str) -> None:
+    revisions = len(shop.revision(stage=stage)) + 1
     shop.fill_in("0")
-    code, output = verify(shop)
+    code, output = verify(shop, stage)
     assert code == 0, output
-    assert "4 passed, 0 failed" in output and "0 drift" in output
+    assert f"{revisions} passed, 0 failed" in output and "0 drift" in output
 
 
 def test_unfilled_placeholder_fails_verify(shop: Shop) -> None:
     shop.revision()
-    code, output = verify(shop)
+    code, output = verify(shop, "after")
     assert code == 1, output
     assert "FILL_IN" in output
