@@ -132,86 +132,78 @@ class Rewriter:
         return isinstance(op, _GUARDED) and not isinstance(op, MIGCHECK_OPS)
 
     def _table(self, table_ops: ops.ModifyTableOps, phased: Phased) -> None:
-        per_phase: dict[str, list[MigrateOperation]] = {name: [] for name in PHASES}
+        per_phase = Split()
         pending: list[MigrateOperation] = []
         for op in _unwrapped(table_ops.ops):
-            if isinstance(op, ops.AddColumnOp) and self.split and _volatile_default(op.column):
-                column = op.column
-                name = str(column.name)
-                default = column.server_default
-                pending.append(_nullable_copy(op, keep_default=False))
-                pending.append(
-                    ops.AlterColumnOp(
-                        op.table_name,
-                        name,
-                        schema=op.schema,
-                        existing_type=column.type,
-                        existing_nullable=True,
-                        modify_server_default=default,
-                    )
-                )
-                per_phase["backfill"].append(
-                    BackfillOp(
-                        op.table_name,
-                        {name: text(_default_sql(column))},
-                        where=f"{sql.quote(name)} IS NULL",
-                        key=self._primary_key(op.schema, op.table_name),
-                        schema=op.schema,
-                    )
-                )
-                if not column.nullable:
-                    per_phase["contract"].append(
-                        AddNotNullConstraintOp(op.table_name, name, schema=op.schema)
-                    )
-                continue
-            if isinstance(op, ops.AddColumnOp) and self.split and _needs_backfill(op.column):
-                pending.append(_nullable_copy(op))
-                per_phase["backfill"].append(self._backfill(op))
-                per_phase["contract"].append(
-                    AddNotNullConstraintOp(op.table_name, str(op.column.name), schema=op.schema)
-                )
-                continue
-            if isinstance(op, ops.AlterColumnOp) and op.modify_type is not None and self.split:
-                change = self._type_change(op)
-                if change is not None:
-                    pending.append(change.add)
-                    _flush(pending, per_phase["expand"])
-                    per_phase["expand"].extend(change.expand)
-                    per_phase["backfill"].append(change.backfill)
-                    per_phase["contract"].extend(change.contract)
-                    continue
-            if isinstance(op, ops.AlterColumnOp) and op.modify_nullable is False:
-                remaining = _without_nullable(op)
-                if remaining is not None:
-                    pending.append(remaining)
-                _flush(pending, per_phase["expand"])
-                per_phase["expand"].append(
-                    AddNotNullConstraintOp(op.table_name, op.column_name, schema=op.schema)
-                )
-                continue
-            safe = _safe(op)
-            if safe is None:
-                pending.append(op)
-                continue
-            _flush(pending, per_phase["expand"])
-            per_phase["expand"].extend(safe)
-        _flush(pending, per_phase["expand"])
+            split = self._split(op) if self.split else None
+            if split is None:
+                split = _in_one_revision(op)
+            pending.extend(split.plain)
+            if split.expand:
+                _flush(pending, per_phase.expand)
+                per_phase.expand.extend(split.expand)
+            per_phase.backfill.extend(split.backfill)
+            per_phase.contract.extend(split.contract)
+        _flush(pending, per_phase.expand)
         for name in PHASES:
-            if per_phase[name]:
+            phase_ops = getattr(per_phase, name)
+            if phase_ops:
                 getattr(phased, name).append(
-                    ops.ModifyTableOps(
-                        table_ops.table_name, per_phase[name], schema=table_ops.schema
-                    )
+                    ops.ModifyTableOps(table_ops.table_name, phase_ops, schema=table_ops.schema)
                 )
 
-    def _backfill(self, op: ops.AddColumnOp) -> BackfillOp:
-        column = str(op.column.name)
-        return BackfillOp(
+    def _split(self, op: MigrateOperation) -> Split | None:
+        """The phases of a change that needs a backfill; None for the others."""
+        if isinstance(op, ops.AddColumnOp) and _volatile_default(op.column):
+            return self._volatile_column(op)
+        if isinstance(op, ops.AddColumnOp) and _needs_backfill(op.column):
+            return self._unfilled_column(op)
+        if isinstance(op, ops.AlterColumnOp) and op.modify_type is not None:
+            return self._type_change(op)
+        return None
+
+    def _volatile_column(self, op: ops.AddColumnOp) -> Split:
+        """Add without the default, set the default, backfill with it, then NOT NULL."""
+        column = op.column
+        name = str(column.name)
+        set_default = ops.AlterColumnOp(
             op.table_name,
-            {column: FILL_IN},
-            where=f"{sql.quote(column)} IS NULL",
+            name,
+            schema=op.schema,
+            existing_type=column.type,
+            existing_nullable=True,
+            modify_server_default=column.server_default,
+        )
+        backfill = BackfillOp(
+            op.table_name,
+            {name: text(_default_sql(column))},
+            where=f"{sql.quote(name)} IS NULL",
             key=self._primary_key(op.schema, op.table_name),
             schema=op.schema,
+        )
+        contract: list[MigrateOperation] = []
+        if not column.nullable:
+            contract.append(AddNotNullConstraintOp(op.table_name, name, schema=op.schema))
+        return Split(
+            plain=[_nullable_copy(op, keep_default=False), set_default],
+            backfill=[backfill],
+            contract=contract,
+        )
+
+    def _unfilled_column(self, op: ops.AddColumnOp) -> Split:
+        """Add it nullable, backfill a value a person fills in, then NOT NULL."""
+        name = str(op.column.name)
+        backfill = BackfillOp(
+            op.table_name,
+            {name: FILL_IN},
+            where=f"{sql.quote(name)} IS NULL",
+            key=self._primary_key(op.schema, op.table_name),
+            schema=op.schema,
+        )
+        return Split(
+            plain=[_nullable_copy(op)],
+            backfill=[backfill],
+            contract=[AddNotNullConstraintOp(op.table_name, name, schema=op.schema)],
         )
 
     def _model(self, schema: str | None, table_name: str) -> Table | None:
@@ -229,7 +221,7 @@ class Rewriter:
         keys = list(table.primary_key.columns)
         return str(keys[0].name) if len(keys) == 1 else None
 
-    def _type_change(self, op: ops.AlterColumnOp) -> TypeChange | None:
+    def _type_change(self, op: ops.AlterColumnOp) -> Split | None:
         """Expand/contract for a type change that rewrites the table; None to keep it plain.
 
         Kept plain (one ``alter_column`` under lock_timeout, which lint flags): changes that need
@@ -290,28 +282,45 @@ class Rewriter:
                 schema=schema,
             )
         )
-        return TypeChange(
-            add=ops.AddColumnOp(name, Column(replacement, new, nullable=True), schema=schema),
+        backfill = BackfillOp(
+            name,
+            {replacement: text(using)},
+            where=f"{sql.quote(replacement)} IS NULL AND {sql.quote(column)} IS NOT NULL",
+            key=key,
+            schema=schema,
+        )
+        return Split(
+            plain=[ops.AddColumnOp(name, Column(replacement, new, nullable=True), schema=schema)],
             expand=expand,
-            backfill=BackfillOp(
-                name,
-                {replacement: text(using)},
-                where=f"{sql.quote(replacement)} IS NULL AND {sql.quote(column)} IS NOT NULL",
-                key=key,
-                schema=schema,
-            ),
+            backfill=[backfill],
             contract=contract,
         )
 
 
 @dataclass
-class TypeChange:
-    """The operations of one column type change, by phase."""
+class Split:
+    """What one operation becomes, by phase.
 
-    add: ops.AddColumnOp
-    expand: list[MigrateOperation]
-    backfill: BackfillOp
-    contract: list[MigrateOperation]
+    ``plain`` are Alembic operations that run first in the expand phase, grouped with their
+    neighbours inside ``op.lock_timeout_retries()``; ``expand`` are migcheck operations after them.
+    """
+
+    plain: list[MigrateOperation] = field(default_factory=list)
+    expand: list[MigrateOperation] = field(default_factory=list)
+    backfill: list[MigrateOperation] = field(default_factory=list)
+    contract: list[MigrateOperation] = field(default_factory=list)
+
+
+def _in_one_revision(op: MigrateOperation) -> Split:
+    """The safe form of an operation that needs no later phase."""
+    if isinstance(op, ops.AlterColumnOp) and op.modify_nullable is False:
+        remaining = _without_nullable(op)
+        return Split(
+            plain=[remaining] if remaining is not None else [],
+            expand=[AddNotNullConstraintOp(op.table_name, op.column_name, schema=op.schema)],
+        )
+    safe = _safe(op)
+    return Split(plain=[op]) if safe is None else Split(expand=safe)
 
 
 def _rewrite_free(old: Any, new: Any) -> bool:
