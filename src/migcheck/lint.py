@@ -129,12 +129,22 @@ def lint_alembic(
     end: str | None = None,
     changed_since: str | None = None,
     x_args: Sequence[str] = (),
+    notes: list[str] | None = None,
 ) -> Report:
-    """Lint the revisions of an Alembic project as Alembic renders them offline."""
+    """Lint the revisions of an Alembic project as Alembic renders them offline.
+
+    Remarks for the user (e.g. env.py could not run offline) are appended to ``notes``.
+    """
     from migcheck.capture.alembic import capture_project
 
     captured = capture_project(
-        path, name=name, start=start, end=end, changed_since=changed_since, x_args=x_args
+        path,
+        name=name,
+        start=start,
+        end=end,
+        changed_since=changed_since,
+        x_args=x_args,
+        notes=notes,
     )
     suppressions = Suppressions()
     shown: set[str] = set()

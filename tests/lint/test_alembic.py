@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -142,12 +143,41 @@ def test_branches_and_merge_points_are_each_linted_once() -> None:
     ]
 
 
-def test_env_py_that_cannot_run_offline_is_a_usage_error(tmp_path: Path) -> None:
+def test_env_py_that_cannot_run_offline_falls_back_to_alembics_environment(
+    tmp_path: Path,
+) -> None:
     project = tmp_path / "online_only"
     shutil.copytree(BASIC, project)
     env = project / "migrations" / "env.py"
     env.write_text(env.read_text().replace("if context.is_offline_mode():", "if False:"))
-    result = CliRunner().invoke(cli, ["lint", "--alembic", str(project)])
-    assert result.exit_code == 2
-    assert "env.py cannot render revision 0001 offline" in result.output
-    assert result.output.count("\n") == 1
+    notes: list[str] = []
+    report = lint_alembic(str(project), Settings(), notes=notes)
+    assert len(notes) == 1 and "env.py cannot run offline" in notes[0]
+    rules = sorted((f.rule, f.location.line) for f in report.findings)
+    assert rules == sorted((rule, line) for rule, _, line in found(BASIC))
+    result = CliRunner().invoke(cli, ["lint", "--alembic", str(project), "--format", "json"])
+    assert result.exit_code == 1
+    assert "migcheck: note: " in result.stderr
+    assert json.loads(result.stdout)["summary"]["findings"] == len(rules)
+
+
+def test_relative_script_location_and_sys_path_work_from_any_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "relative"
+    shutil.copytree(BASIC, project)
+    ini = project / "alembic.ini"
+    ini.write_text(
+        ini.read_text().replace("%(here)s/migrations", "migrations") + "\n[alembic:extra]\n"
+    )
+    ini.write_text(ini.read_text().replace("[alembic]\n", "[alembic]\nprepend_sys_path = .\n"))
+    (project / "helpers_for_env.py").write_text("VALUE = 1\n")
+    env = project / "migrations" / "env.py"
+    env.write_text("import helpers_for_env  # noqa: F401\n" + env.read_text())
+    monkeypatch.chdir(tmp_path)
+    notes: list[str] = []
+    report = lint_alembic("relative", Settings(), notes=notes)
+    assert notes == []
+    assert {f.location.path for f in report.findings} == {
+        os.path.join("relative", "migrations", "versions", "0002_unsafe.py")
+    }

@@ -175,9 +175,52 @@ def _changed_files(root: Path, ref: str) -> set[str]:
     return changed
 
 
-def _display(path: str) -> str:
-    relative = os.path.relpath(path)
+def _display(path: str, origin: str) -> str:
+    relative = os.path.relpath(path, origin)
     return path if relative.startswith("..") else relative
+
+
+@contextlib.contextmanager
+def _working_directory(directory: Path) -> Iterator[None]:
+    """Run in the project directory, as ``alembic`` is (relative script_location, sys.path)."""
+    previous = os.getcwd()
+    os.chdir(directory)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def _render_with_env_py(config: Any, target: str) -> None:
+    from alembic import command
+
+    command.upgrade(config, target, sql=True)
+
+
+def _render_builtin(config: Any, target: str) -> None:
+    """Render like ``upgrade --sql`` with Alembic's stock PostgreSQL environment, not env.py."""
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(config)
+    start, _, destination = target.rpartition(":")
+
+    def upgrade(revision: Any, context: Any) -> Any:
+        return script._upgrade_revs(destination, revision)
+
+    with EnvironmentContext(
+        config,
+        script,
+        fn=upgrade,
+        as_sql=True,
+        starting_rev=start or None,
+        destination_rev=destination,
+    ) as environment:
+        environment.configure(
+            dialect_name="postgresql", literal_binds=True, output_buffer=io.StringIO()
+        )
+        with environment.begin_transaction():
+            environment.run_migrations()
 
 
 def capture_project(
@@ -188,16 +231,32 @@ def capture_project(
     end: str | None = None,
     changed_since: str | None = None,
     x_args: Sequence[str] = (),
+    notes: list[str] | None = None,
 ) -> Captured:
     """Render every revision up to ``end`` offline; select those from ``start`` or changed.
 
     Revisions before the selection are rendered too, so their statements build the prior schema.
+    When the project's env.py cannot run offline (it always connects, or needs environment
+    variables), the revisions are rendered with Alembic's stock PostgreSQL environment instead
+    and a line saying so is appended to ``notes``.
     """
-    from alembic import command
+    from migcheck.project import find_ini, load_project
 
-    from migcheck.project import load_project
+    origin = os.getcwd()
+    ini = find_ini(path)
+    with _working_directory(ini.parent):
+        project = load_project(ini, name=name, x_args=x_args)
+        return _capture(project, origin, start, end, changed_since, notes)
 
-    project = load_project(path, name=name, x_args=x_args)
+
+def _capture(
+    project: Any,
+    origin: str,
+    start: str | None,
+    end: str | None,
+    changed_since: str | None,
+    notes: list[str] | None,
+) -> Captured:
     wanted = {s.revision for s in project.between(start, end)}
     last = project.get(end).revision if end else None
     if changed_since is not None:
@@ -209,25 +268,39 @@ def capture_project(
     keep = project.between(None, last) if last else project.revisions
     if not project.config.get_main_option("sqlalchemy.url"):
         project.config.set_main_option("sqlalchemy.url", "postgresql+psycopg://")
+    render = _render_with_env_py
     for script in keep:
-        shown = _display(script.path)
+        shown = _display(os.path.abspath(script.path), origin)
         source = Path(script.path).read_text(encoding="utf-8", errors="replace")
         selected = script.revision in wanted
         captured.revisions.append(CapturedRevision(script.revision, shown, source, selected))
         parents = project.parents(script)
         target = f"{parents[0]}:{script.revision}" if parents else script.revision
-        recorder = _Recorder(files)
-        project.config.output_buffer = io.StringIO()
-        try:
-            with _patched(recorder), contextlib.redirect_stdout(io.StringIO()):
-                command.upgrade(project.config, target, sql=True)
-        except Exception as error:  # the user's revision and env.py code may raise anything
-            message = str(error).splitlines()[0] if str(error) else type(error).__name__
-            if not _raised_in(error, files):
+        while True:
+            recorder = _Recorder(files)
+            project.config.output_buffer = io.StringIO()
+            try:
+                with _patched(recorder), contextlib.redirect_stdout(io.StringIO()):
+                    render(project.config, target)
+                failure = None
+            except Exception as error:  # the user's revision and env.py code may raise anything
+                failure = error
+            if failure is None or _raised_in(failure, files) or render is _render_builtin:
+                break
+            message = _first_line(failure)
+            if notes is not None:
+                notes.append(
+                    f"{project.ini_path}: env.py cannot run offline ({message}); rendering "
+                    "revisions with Alembic's default PostgreSQL environment instead"
+                )
+            render = _render_builtin
+        if failure is not None:
+            message = _first_line(failure)
+            if not _raised_in(failure, files):
                 raise MigcheckError(
-                    f"{project.ini_path}: env.py cannot render revision {script.revision} "
-                    f"offline (alembic upgrade --sql): {message}"
-                ) from None
+                    f"{project.ini_path}: cannot render revision {script.revision} offline "
+                    f"(alembic upgrade --sql): {message}"
+                )
             captured.statements.append(
                 Statement(
                     "error",
@@ -240,6 +313,11 @@ def capture_project(
         lines = source.splitlines()
         captured.statements.extend(_statements(recorder.chunks, script.revision, shown, lines))
     return captured
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error)
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _raised_in(error: BaseException, files: dict[str, str]) -> bool:

@@ -103,6 +103,7 @@ def lint(
         raise MigcheckError("--from/--to/--changed-since need --alembic PATH")
     settings = _settings(config, alembic_path or paths[0], pg_version, enable, disable)
     if alembic_path is not None:
+        notes: list[str] = []
         report = lint_alembic(
             alembic_path,
             settings,
@@ -111,7 +112,10 @@ def lint(
             end=end,
             changed_since=changed_since,
             x_args=x_args,
+            notes=notes,
         )
+        for note in notes:
+            click.echo(f"migcheck: note: {note}", err=True)
     else:
         report = lint_paths(paths, settings, in_transaction=assume_in_transaction)
     report.findings = sort_findings(report.findings)
