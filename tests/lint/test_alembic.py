@@ -168,9 +168,10 @@ def test_relative_script_location_and_sys_path_work_from_any_directory(
     shutil.copytree(BASIC, project)
     ini = project / "alembic.ini"
     ini.write_text(
-        ini.read_text().replace("%(here)s/migrations", "migrations") + "\n[alembic:extra]\n"
+        ini.read_text()
+        .replace("%(here)s/migrations", "migrations")
+        .replace("[alembic]\n", "[alembic]\nprepend_sys_path = .\npath_separator = os\n")
     )
-    ini.write_text(ini.read_text().replace("[alembic]\n", "[alembic]\nprepend_sys_path = .\n"))
     (project / "helpers_for_env.py").write_text("VALUE = 1\n")
     env = project / "migrations" / "env.py"
     env.write_text("import helpers_for_env  # noqa: F401\n" + env.read_text())

@@ -244,9 +244,13 @@ def capture_project(
 
     origin = os.getcwd()
     ini = find_ini(path)
-    with _working_directory(ini.parent):
-        project = load_project(ini, name=name, x_args=x_args)
-        return _capture(project, origin, start, end, changed_since, notes)
+    saved_path = list(sys.path)
+    try:
+        with _working_directory(ini.parent):
+            project = load_project(ini, name=name, x_args=x_args)
+            return _capture(project, origin, start, end, changed_since, notes)
+    finally:
+        sys.path[:] = saved_path  # Alembic prepends prepend_sys_path entries for env.py
 
 
 def _capture(
