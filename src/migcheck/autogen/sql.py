@@ -96,11 +96,6 @@ def add_unique_using_index(table: str, name: str, schema: str | None) -> str:
     )
 
 
-def column_list(columns: Sequence[str]) -> str:
-    """A comma-separated list of quoted column names."""
-    return ", ".join(quote(c) for c in columns)
-
-
 def sync_function(name: str, schema: str | None) -> str:
     """The qualified name of a column-sync trigger's function (named after the trigger)."""
     return qualified(identifier_name(name, suffix="fn"), schema)
