@@ -7,7 +7,6 @@ transaction each one runs.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import AddConstraint, Constraint, CreateIndex, Index
