@@ -90,7 +90,13 @@ Identity = tuple[str, ...]
 #: category -> identity -> field -> value
 Objects = dict[str, dict[Identity, dict[str, Any]]]
 
-SNAPSHOT_CALL = "SELECT versions, snapshot FROM pg_temp.migcheck_snapshot(to_regclass(%(vt)s))"
+#: Between the parts of a snapshot's text (never found unescaped in JSON).
+SEPARATOR = "\x1e"
+
+SNAPSHOT_CALL = (
+    "SELECT versions, other, tables "
+    "FROM pg_temp.migcheck_snapshot(to_regclass(%(vt)s), %(touched)s::oid[])"
+)
 
 
 class Executor(Protocol):
@@ -110,8 +116,9 @@ def function_sql() -> str:
 class Snapshot:
     """One database's schema at one moment, and the rows of its alembic version table.
 
-    ``text`` is the canonical JSON the server produced; equality compares it (and
-    ``versions``), which is exact because the server orders everything.
+    ``text`` is the canonical text the server produced (the categories outside tables, then one
+    JSON fragment per table in name order, joined by :data:`SEPARATOR`); equality compares it
+    and ``versions``, which is exact because the server orders everything.
     """
 
     text: str
@@ -120,18 +127,74 @@ class Snapshot:
     @cached_property
     def objects(self) -> Objects:
         """The parsed schema: category -> identity -> field -> value."""
-        raw: dict[str, list[list[Any]] | None] = json.loads(self.text)
-        parsed: Objects = {}
-        for category, names in FIELDS.items():
-            rows = raw.get(category) or []
-            parsed[category] = {
-                tuple(row[0]): dict(zip(names, row[1:], strict=True)) for row in rows
-            }
+        parsed: Objects = {category: {} for category in FIELDS}
+        for part in self.text.split(SEPARATOR):
+            raw: dict[str, list[list[Any]] | None] = json.loads(part)
+            for category, rows in raw.items():
+                names = FIELDS[category]
+                target = parsed[category]
+                for row in rows or ():
+                    target[tuple(row[0])] = dict(zip(names, row[1:], strict=True))
         return parsed
 
     def same_schema(self, other: Snapshot) -> bool:
         """True when both snapshots describe the same schema (version rows aside)."""
         return self.text == other.text
+
+
+class SnapshotTaker:
+    """Takes snapshots in one session, rendering again only the tables a step touched.
+
+    ``touched`` (the OIDs the session held locks on since the previous snapshot) limits the
+    tables the server renders; every other table keeps its previous fragment. Without it, on
+    the first call, or when anything outside the tables changed (a type renamed does not lock
+    the tables that use it), every table is rendered.
+    """
+
+    def __init__(self) -> None:
+        self._fragments: dict[int, str] = {}
+        self._other: str | None = None
+
+    def take(
+        self,
+        execute: Executor,
+        version_table: str | None = "alembic_version",
+        touched: set[int] | None = None,
+    ) -> Snapshot:
+        """Snapshot the schema through ``execute`` (after :func:`install` in that session).
+
+        ``version_table`` is the (optionally schema-qualified, quoted where needed) name of the
+        alembic version table: it is left out of the schema and its rows become
+        :attr:`Snapshot.versions`.
+        """
+        partial = touched is not None and self._other is not None
+        row = self._call(execute, version_table, sorted(touched or ()) if partial else None)
+        if partial and row[1] != self._other:
+            row = self._call(execute, version_table, None)
+        versions_text, other, tables_text = row
+        fragments: dict[int, str] = {}
+        parts = [str(other)]
+        for oid, _identity, fragment in json.loads(tables_text) if tables_text else ():
+            if fragment is None:
+                fragment = self._fragments.get(oid)
+                if fragment is None:  # not held: render everything rather than guess
+                    self._other = None
+                    return self.take(execute, version_table, None)
+            fragments[oid] = fragment
+            parts.append(fragment)
+        self._fragments = fragments
+        self._other = str(other)
+        versions = tuple(json.loads(versions_text)) if versions_text else ()
+        return Snapshot(text=SEPARATOR.join(parts), versions=versions)
+
+    @staticmethod
+    def _call(
+        execute: Executor, version_table: str | None, touched: list[int] | None
+    ) -> tuple[Any, ...]:
+        row = execute(SNAPSHOT_CALL, {"vt": version_table, "touched": touched})
+        if row is None:
+            raise RuntimeError("the snapshot function returned no row")
+        return row
 
 
 def install(execute: Executor) -> None:
@@ -140,15 +203,5 @@ def install(execute: Executor) -> None:
 
 
 def take(execute: Executor, version_table: str | None = "alembic_version") -> Snapshot:
-    """Snapshot the schema through ``execute`` (after :func:`install` in the same session).
-
-    ``version_table`` is the (optionally schema-qualified, already quoted where needed) name of
-    the alembic version table: it is left out of the schema and its rows are returned as
-    :attr:`Snapshot.versions`.
-    """
-    row = execute(SNAPSHOT_CALL, {"vt": version_table})
-    if row is None:
-        raise RuntimeError("the snapshot function returned no row")
-    versions_text, text = row
-    versions = tuple(json.loads(versions_text)) if versions_text else ()
-    return Snapshot(text=str(text), versions=versions)
+    """One full snapshot (see :class:`SnapshotTaker` for a series of them)."""
+    return SnapshotTaker().take(execute, version_table)

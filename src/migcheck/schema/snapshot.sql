@@ -3,16 +3,30 @@
 -- Installed per session as a temporary function. Its SET clause pins search_path to pg_catalog
 -- for the duration of the call only, so every pg_get_*def() and format_type() result is fully
 -- schema-qualified whatever search_path the migrations left behind, and the caller's session is
--- untouched. The result is one JSON object with a key per category; each category is an array
--- of rows [identity, field, field, ...] ordered by identity (an array of names, never an OID),
--- so two snapshots of the same schema are the same text. The field order of each category is
--- FIELDS in snapshot.py: change both together.
+-- untouched. Rows are arrays [identity, field, ...] ordered by identity (an array of names, never
+-- an OID), so two snapshots of the same schema are the same text. The field order of each
+-- category is FIELDS in snapshot.py: change both together.
+--
+-- Tables are the bulk of a schema, and one migration step touches few of them. Each table (with
+-- its columns, constraints, indexes, owned sequences, triggers, policies and rules) is one
+-- fragment. When the caller passes the OIDs a step touched (the relations and objects its
+-- session held locks on, see verify/session.py), only the tables among them, the tables of
+-- touched indexes, sequences, constraints and triggers, and the tables depending on a touched
+-- object (a foreign key to it, a default using it, a column of that type) are rendered; the
+-- others come back as NULL and the caller reuses their previous fragment. touched NULL renders
+-- every table.
+--
+-- OUT versions: the alembic version table's rows (JSON array);
+-- OUT other: every category outside the table fragments (JSON object);
+-- OUT tables: [[oid, identity, fragment or null], ...] in identity order; a fragment is the
+--             JSON text of an object holding the table's own categories.
 --
 -- Left out: objects that belong to an extension, the alembic version table (and its key),
 -- ownership and grants, and NOT NULL constraints (pg_constraint rows of type 'n' since
 -- PostgreSQL 18; the columns' notnull field covers them).
-CREATE OR REPLACE FUNCTION pg_temp.migcheck_snapshot(version_table regclass,
-                                                     OUT versions text, OUT snapshot text)
+CREATE OR REPLACE FUNCTION pg_temp.migcheck_snapshot(version_table regclass, touched oid[],
+                                                     OUT versions text, OUT other text,
+                                                     OUT tables text)
 LANGUAGE plpgsql SET search_path = pg_catalog AS $migcheck$
 BEGIN
   IF version_table IS NOT NULL THEN
@@ -25,26 +39,224 @@ BEGIN
     WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%'
   ),
   ext_member AS MATERIALIZED (
-    SELECT d.classid, d.objid FROM pg_depend d WHERE d.deptype = 'e' AND d.objid >= 16384
+    SELECT d.classid, d.objid FROM pg_depend d
+    WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
   ),
   rel AS MATERIALIZED (
     SELECT c.oid, c.relname, c.relkind, c.relpersistence, c.relispartition, c.relrowsecurity,
            c.relforcerowsecurity, c.reloptions, c.relispopulated, c.relpartbound, ns.nspname
     FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
-    WHERE c.oid >= 16384 AND c.oid IS DISTINCT FROM version_table::oid
+    WHERE c.oid IS DISTINCT FROM version_table::oid
       AND NOT EXISTS (SELECT 1 FROM ext_member e
                       WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid)
   ),
   descr AS MATERIALIZED (
     SELECT d.classoid, d.objoid, d.objsubid, d.description FROM pg_description d
-    WHERE d.objoid >= 16384 OR d.classoid = 'pg_namespace'::regclass
+    WHERE d.objoid >= 16384
+    UNION ALL
+    SELECT d.classoid, d.objoid, d.objsubid, d.description
+    FROM pg_description d JOIN ns ON d.objoid = ns.oid
+    WHERE d.classoid = 'pg_namespace'::regclass AND d.objoid < 16384
   ),
-  parent AS MATERIALIZED (
-    SELECT i.inhrelid, i.inhseqno, format('%I.%I', pn.nspname, pc.relname) AS name
-    FROM pg_inherits i
-    JOIN pg_class pc ON pc.oid = i.inhparent
-    JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+  tabs AS MATERIALIZED (
+    SELECT r.oid, r.nspname, r.relname FROM rel r WHERE r.relkind IN ('r', 'p', 'f')
   ),
+  owned_seq AS MATERIALIZED (
+    SELECT d.refobjid AS rel, d.objid AS seq, d.xmin AS dxmin,
+           format('%I.%I.%I', t.nspname, t.relname, a.attname) AS owner,
+           d.deptype
+    FROM pg_depend d
+    JOIN tabs t ON t.oid = d.refobjid
+    JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+    WHERE d.classid = 'pg_class'::regclass AND d.objid >= 16384
+      AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
+  ),
+
+  -- the tables to render -------------------------------------------------------------------
+  todo AS MATERIALIZED (
+    SELECT r.* FROM rel r
+    WHERE r.relkind IN ('r', 'p', 'f')
+      AND (touched IS NULL
+           OR r.oid = ANY (touched)
+           OR r.oid IN (
+             -- what a touched object belongs to: an index's or sequence's table, ...
+             SELECT d.refobjid FROM pg_depend d
+             WHERE d.classid IN ('pg_class'::regclass, 'pg_constraint'::regclass,
+                                 'pg_trigger'::regclass, 'pg_policy'::regclass,
+                                 'pg_rewrite'::regclass, 'pg_attrdef'::regclass)
+               AND d.objid = ANY (touched) AND d.refclassid = 'pg_class'::regclass
+             UNION ALL
+             -- ... and what depends on a touched object: foreign keys, defaults, columns
+             SELECT coalesce(ix.indrelid, con.conrelid, ad.adrelid, tg.tgrelid, pol.polrelid,
+                             CASE WHEN d.classid = 'pg_class'::regclass THEN d.objid END)
+             FROM pg_depend d
+             LEFT JOIN pg_index ix ON d.classid = 'pg_class'::regclass AND ix.indexrelid = d.objid
+             LEFT JOIN pg_constraint con ON d.classid = 'pg_constraint'::regclass
+                                        AND con.oid = d.objid
+             LEFT JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND ad.oid = d.objid
+             LEFT JOIN pg_trigger tg ON d.classid = 'pg_trigger'::regclass AND tg.oid = d.objid
+             LEFT JOIN pg_policy pol ON d.classid = 'pg_policy'::regclass AND pol.oid = d.objid
+             WHERE d.refclassid IN ('pg_class'::regclass, 'pg_type'::regclass,
+                                    'pg_proc'::regclass)
+               AND d.refobjid = ANY (touched)))
+  ),
+
+  -- table fragments (only for the tables to render; per-table subqueries use the catalogs'
+  -- indexes, which beats scanning them when one step touched one or two tables) --------------
+  fragments AS MATERIALIZED (
+    SELECT r.oid AS rel, json_build_object(
+      'table', json_build_array(json_build_array(
+         json_build_array(r.nspname, r.relname),
+         r.relkind,
+         r.relpersistence,
+         CASE WHEN r.relkind = 'p' THEN pg_get_partkeydef(r.oid) END,
+         CASE WHEN r.relispartition THEN
+           (SELECT format('%I.%I', pn.nspname, pc.relname)
+            FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
+            JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+            WHERE i.inhrelid = r.oid) END,
+         CASE WHEN r.relispartition THEN pg_get_expr(r.relpartbound, r.oid) END,
+         CASE WHEN NOT r.relispartition THEN
+           (SELECT json_agg(format('%I.%I', pn.nspname, pc.relname) ORDER BY i.inhseqno)
+            FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
+            JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+            WHERE i.inhrelid = r.oid) END,
+         r.relrowsecurity,
+         r.relforcerowsecurity,
+         array_to_json(r.reloptions),
+         (SELECT ds.description FROM pg_description ds
+          WHERE ds.objoid = r.oid AND ds.classoid = 'pg_class'::regclass
+            AND ds.objsubid = 0))),
+      'column', (
+        SELECT json_agg(json_build_array(
+                 json_build_array(r.nspname, r.relname, a.attname),
+                 format_type(a.atttypid, a.atttypmod),
+                 a.attnotnull,
+                 CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid) END,
+                 CASE WHEN a.attgenerated <> '' THEN pg_get_expr(ad.adbin, ad.adrelid) END,
+                 NULLIF(a.attidentity, ''),
+                 CASE WHEN a.attcollation <> 0 AND a.attcollation <>
+                           (SELECT t.typcollation FROM pg_type t WHERE t.oid = a.atttypid) THEN
+                   (SELECT format('%I.%I', cn.nspname, co.collname)
+                    FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
+                    WHERE co.oid = a.attcollation) END,
+                 ds.description)
+               ORDER BY a.attname COLLATE "C")
+        FROM pg_attribute a
+        LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+        LEFT JOIN pg_description ds ON ds.objoid = r.oid AND ds.classoid = 'pg_class'::regclass
+                                   AND ds.objsubid = a.attnum
+        WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped),
+      'constraint', (
+        SELECT json_agg(json_build_array(
+                 json_build_array(r.nspname, r.relname, con.conname),
+                 'table', con.contype, pg_get_constraintdef(con.oid),
+                 con.convalidated, con.condeferrable, con.condeferred,
+                 ds.description)
+               ORDER BY con.conname COLLATE "C")
+        FROM pg_constraint con
+        LEFT JOIN pg_description ds ON ds.objoid = con.oid
+                                   AND ds.classoid = 'pg_constraint'::regclass
+                                   AND ds.objsubid = 0
+        WHERE con.conrelid = r.oid AND con.contype <> 'n'),
+      'index', (
+        SELECT json_agg(json_build_array(
+                 json_build_array(ir.nspname, ir.relname),
+                 format('%I.%I', r.nspname, r.relname),
+                 pg_get_indexdef(i.indexrelid),
+                 i.indisvalid,
+                 i.indisunique,
+                 i.indpred IS NOT NULL,
+                 i.indexprs IS NOT NULL,
+                 ds.description)
+               ORDER BY ir.nspname COLLATE "C", ir.relname COLLATE "C")
+        FROM pg_index i
+        JOIN (SELECT c.oid, c.relname, n.nspname FROM pg_class c
+              JOIN pg_namespace n ON n.oid = c.relnamespace) ir ON ir.oid = i.indexrelid
+        LEFT JOIN pg_description ds ON ds.objoid = i.indexrelid
+                                   AND ds.classoid = 'pg_class'::regclass AND ds.objsubid = 0
+        WHERE i.indrelid = r.oid
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint con
+                          WHERE con.conrelid = r.oid AND con.conindid = i.indexrelid
+                            AND con.contype IN ('p', 'u', 'x'))),
+      'sequence', (
+        SELECT json_agg(json_build_array(
+                 json_build_array(sq.nspname, sq.relname),
+                 format_type(sq.seqtypid, NULL),
+                 sq.seqstart::text,
+                 sq.seqincrement::text,
+                 sq.seqmin::text,
+                 sq.seqmax::text,
+                 sq.seqcache::text,
+                 sq.seqcycle,
+                 sq.relpersistence,
+                 format('%I.%I.%I', r.nspname, r.relname, sq.attname),
+                 (SELECT ds.description FROM pg_description ds
+                  WHERE ds.objoid = sq.seq AND ds.classoid = 'pg_class'::regclass
+                    AND ds.objsubid = 0))
+               ORDER BY sq.nspname COLLATE "C", sq.relname COLLATE "C")
+        FROM (SELECT d.objid AS seq, sc.relname, sc.relpersistence,
+                     (SELECT n.nspname FROM pg_namespace n WHERE n.oid = sc.relnamespace)
+                       AS nspname,
+                     (SELECT a.attname FROM pg_attribute a
+                      WHERE a.attrelid = r.oid AND a.attnum = d.refobjsubid) AS attname,
+                     (SELECT s FROM pg_sequence s WHERE s.seqrelid = d.objid) AS s
+              FROM pg_depend d
+              JOIN pg_class sc ON sc.oid = d.objid AND sc.relkind = 'S'
+              WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = r.oid
+                AND d.classid = 'pg_class'::regclass AND d.deptype = 'a'
+                AND d.refobjsubid > 0) sq0
+        CROSS JOIN LATERAL (SELECT sq0.seq, sq0.relname, sq0.relpersistence, sq0.nspname,
+                                   sq0.attname, (sq0.s).seqtypid, (sq0.s).seqstart,
+                                   (sq0.s).seqincrement, (sq0.s).seqmin, (sq0.s).seqmax,
+                                   (sq0.s).seqcache, (sq0.s).seqcycle) sq),
+      'trigger', (
+        SELECT json_agg(json_build_array(
+                 json_build_array(r.nspname, r.relname, tg.tgname),
+                 pg_get_triggerdef(tg.oid),
+                 tg.tgenabled,
+                 ds.description)
+               ORDER BY tg.tgname COLLATE "C")
+        FROM pg_trigger tg
+        LEFT JOIN pg_description ds ON ds.objoid = tg.oid
+                                   AND ds.classoid = 'pg_trigger'::regclass AND ds.objsubid = 0
+        WHERE tg.tgrelid = r.oid AND NOT tg.tgisinternal),
+      'policy', (
+        SELECT json_agg(json_build_array(
+                 json_build_array(r.nspname, r.relname, pol.polname),
+                 pol.polcmd,
+                 pol.polpermissive,
+                 (SELECT json_agg(rn.name ORDER BY rn.name COLLATE "C")
+                  FROM (SELECT CASE WHEN ro.oid = 0 THEN 'public'
+                                    ELSE (SELECT rolname FROM pg_roles WHERE oid = ro.oid) END
+                          AS name
+                        FROM unnest(pol.polroles) AS ro(oid)) rn),
+                 pg_get_expr(pol.polqual, pol.polrelid),
+                 pg_get_expr(pol.polwithcheck, pol.polrelid),
+                 ds.description)
+               ORDER BY pol.polname COLLATE "C")
+        FROM pg_policy pol
+        LEFT JOIN pg_description ds ON ds.objoid = pol.oid
+                                   AND ds.classoid = 'pg_policy'::regclass AND ds.objsubid = 0
+        WHERE pol.polrelid = r.oid),
+      'rule', (
+        SELECT json_agg(json_build_array(
+                 json_build_array(r.nspname, r.relname, rw.rulename),
+                 pg_get_ruledef(rw.oid))
+               ORDER BY rw.rulename COLLATE "C")
+        FROM pg_rewrite rw
+        WHERE rw.ev_class = r.oid AND rw.rulename <> '_RETURN')
+    )::text AS fragment
+    FROM todo r
+  ),
+  table_list AS (
+    SELECT json_agg(json_build_array(t.oid, json_build_array(t.nspname, t.relname), f.fragment)
+                    ORDER BY t.nspname COLLATE "C", t.relname COLLATE "C") AS j
+    FROM tabs t
+    LEFT JOIN fragments f ON f.rel = t.oid
+  ),
+
+  -- everything else, rendered on every call (usually few objects) ---------------------------
   schemas AS (
     SELECT json_agg(json_build_array(json_build_array(ns.nspname), ds.description)
                     ORDER BY ns.nspname COLLATE "C") AS j
@@ -54,105 +266,19 @@ BEGIN
     WHERE NOT EXISTS (SELECT 1 FROM ext_member e
                       WHERE e.classid = 'pg_namespace'::regclass AND e.objid = ns.oid)
   ),
-  tables AS (
+  domain_constraints AS (
     SELECT json_agg(json_build_array(
-             json_build_array(r.nspname, r.relname),
-             r.relkind,
-             r.relpersistence,
-             CASE WHEN r.relkind = 'p' THEN pg_get_partkeydef(r.oid) END,
-             CASE WHEN r.relispartition THEN
-               (SELECT p.name FROM parent p WHERE p.inhrelid = r.oid) END,
-             CASE WHEN r.relispartition THEN pg_get_expr(r.relpartbound, r.oid) END,
-             CASE WHEN NOT r.relispartition THEN
-               (SELECT json_agg(p.name ORDER BY p.inhseqno) FROM parent p
-                WHERE p.inhrelid = r.oid) END,
-             r.relrowsecurity,
-             r.relforcerowsecurity,
-             array_to_json(r.reloptions),
+             json_build_array(ns.nspname, t.typname, con.conname),
+             'domain', con.contype, pg_get_constraintdef(con.oid),
+             con.convalidated, con.condeferrable, con.condeferred,
              ds.description)
-           ORDER BY r.nspname COLLATE "C", r.relname COLLATE "C") AS j
-    FROM rel r
-    LEFT JOIN descr ds ON ds.classoid = 'pg_class'::regclass AND ds.objoid = r.oid
+           ORDER BY ns.nspname COLLATE "C", t.typname COLLATE "C", con.conname COLLATE "C") AS j
+    FROM pg_constraint con
+    JOIN pg_type t ON t.oid = con.contypid
+    JOIN ns ON ns.oid = t.typnamespace
+    LEFT JOIN descr ds ON ds.classoid = 'pg_constraint'::regclass AND ds.objoid = con.oid
                       AND ds.objsubid = 0
-    WHERE r.relkind IN ('r', 'p', 'f')
-  ),
-  columns AS (
-    SELECT json_agg(json_build_array(
-             json_build_array(r.nspname, r.relname, a.attname),
-             format_type(a.atttypid, a.atttypmod),
-             a.attnotnull,
-             CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid) END,
-             CASE WHEN a.attgenerated <> '' THEN pg_get_expr(ad.adbin, ad.adrelid) END,
-             NULLIF(a.attidentity, ''),
-             CASE WHEN a.attcollation <> t.typcollation THEN
-               (SELECT format('%I.%I', cn.nspname, co.collname)
-                FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
-                WHERE co.oid = a.attcollation) END,
-             ds.description)
-           ORDER BY r.nspname COLLATE "C", r.relname COLLATE "C", a.attname COLLATE "C") AS j
-    FROM rel r
-    JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
-                        AND a.attrelid >= 16384
-    JOIN pg_type t ON t.oid = a.atttypid
-    LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-    LEFT JOIN descr ds ON ds.classoid = 'pg_class'::regclass AND ds.objoid = r.oid
-                      AND ds.objsubid = a.attnum
-    WHERE r.relkind IN ('r', 'p', 'f')
-  ),
-  constraints AS (
-    SELECT json_agg(k.row ORDER BY k.s COLLATE "C", k.o COLLATE "C", k.n COLLATE "C") AS j
-    FROM (
-      SELECT r.nspname AS s, r.relname AS o, con.conname AS n,
-             json_build_array(json_build_array(r.nspname, r.relname, con.conname),
-                              'table', con.contype, pg_get_constraintdef(con.oid),
-                              con.convalidated, con.condeferrable, con.condeferred,
-                              ds.description) AS row
-      FROM pg_constraint con
-      JOIN rel r ON r.oid = con.conrelid AND r.relkind IN ('r', 'p', 'f')
-      LEFT JOIN descr ds ON ds.classoid = 'pg_constraint'::regclass AND ds.objoid = con.oid
-                        AND ds.objsubid = 0
-      WHERE con.contype <> 'n'
-      UNION ALL
-      SELECT ns.nspname, t.typname, con.conname,
-             json_build_array(json_build_array(ns.nspname, t.typname, con.conname),
-                              'domain', con.contype, pg_get_constraintdef(con.oid),
-                              con.convalidated, con.condeferrable, con.condeferred,
-                              ds.description)
-      FROM pg_constraint con
-      JOIN pg_type t ON t.oid = con.contypid
-      JOIN ns ON ns.oid = t.typnamespace
-      LEFT JOIN descr ds ON ds.classoid = 'pg_constraint'::regclass AND ds.objoid = con.oid
-                        AND ds.objsubid = 0
-      WHERE con.contypid <> 0 AND con.contype <> 'n'
-    ) k
-  ),
-  indexes AS (
-    SELECT json_agg(json_build_array(
-             json_build_array(ir.nspname, ir.relname),
-             format('%I.%I', tr.nspname, tr.relname),
-             pg_get_indexdef(i.indexrelid),
-             i.indisvalid,
-             i.indisunique,
-             i.indpred IS NOT NULL,
-             i.indexprs IS NOT NULL,
-             ds.description)
-           ORDER BY ir.nspname COLLATE "C", ir.relname COLLATE "C") AS j
-    FROM pg_index i
-    JOIN rel ir ON ir.oid = i.indexrelid
-    JOIN rel tr ON tr.oid = i.indrelid
-    LEFT JOIN descr ds ON ds.classoid = 'pg_class'::regclass AND ds.objoid = i.indexrelid
-                      AND ds.objsubid = 0
-    WHERE i.indexrelid NOT IN (SELECT con.conindid FROM pg_constraint con
-                               WHERE con.contype IN ('p', 'u', 'x'))
-  ),
-  seq_owner AS MATERIALIZED (
-    SELECT d.objid, d.deptype, format('%I.%I.%I', on_.nspname, oc.relname, oa.attname) AS name
-    FROM pg_depend d
-    JOIN pg_class oc ON oc.oid = d.refobjid
-    JOIN pg_namespace on_ ON on_.oid = oc.relnamespace
-    JOIN pg_attribute oa ON oa.attrelid = d.refobjid AND oa.attnum = d.refobjsubid
-    WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
-      AND d.deptype IN ('a', 'i') AND d.objid >= 16384 AND d.refobjsubid > 0
+    WHERE con.contypid <> 0 AND con.contype <> 'n'
   ),
   sequences AS (
     SELECT json_agg(json_build_array(
@@ -165,15 +291,14 @@ BEGIN
              s.seqcache::text,
              s.seqcycle,
              r.relpersistence,
-             so.name,
+             NULL::text,
              ds.description)
            ORDER BY r.nspname COLLATE "C", r.relname COLLATE "C") AS j
     FROM rel r
     JOIN pg_sequence s ON s.seqrelid = r.oid
-    LEFT JOIN seq_owner so ON so.objid = r.oid
     LEFT JOIN descr ds ON ds.classoid = 'pg_class'::regclass AND ds.objoid = r.oid
                       AND ds.objsubid = 0
-    WHERE so.deptype IS DISTINCT FROM 'i'
+    WHERE NOT EXISTS (SELECT 1 FROM owned_seq os WHERE os.seq = r.oid)
   ),
   types AS (
     SELECT json_agg(json_build_array(
@@ -225,6 +350,24 @@ BEGIN
                       AND ds.objsubid = 0
     WHERE r.relkind IN ('v', 'm')
   ),
+  view_indexes AS (
+    SELECT json_agg(json_build_array(
+             json_build_array(ir.nspname, ir.relname),
+             format('%I.%I', r.nspname, r.relname),
+             pg_get_indexdef(i.indexrelid),
+             i.indisvalid,
+             i.indisunique,
+             i.indpred IS NOT NULL,
+             i.indexprs IS NOT NULL,
+             ds.description)
+           ORDER BY ir.nspname COLLATE "C", ir.relname COLLATE "C") AS j
+    FROM rel r
+    JOIN pg_index i ON i.indrelid = r.oid
+    JOIN rel ir ON ir.oid = i.indexrelid
+    LEFT JOIN descr ds ON ds.classoid = 'pg_class'::regclass AND ds.objoid = i.indexrelid
+                      AND ds.objsubid = 0
+    WHERE r.relkind = 'm'
+  ),
   functions AS (
     SELECT json_agg(json_build_array(
              json_build_array(f.nspname, f.signature),
@@ -247,7 +390,7 @@ BEGIN
     LEFT JOIN descr ds ON ds.classoid = 'pg_proc'::regclass AND ds.objoid = f.oid
                       AND ds.objsubid = 0
   ),
-  triggers AS (
+  view_triggers AS (
     SELECT json_agg(json_build_array(
              json_build_array(r.nspname, r.relname, tg.tgname),
              pg_get_triggerdef(tg.oid),
@@ -255,10 +398,10 @@ BEGIN
              ds.description)
            ORDER BY r.nspname COLLATE "C", r.relname COLLATE "C", tg.tgname COLLATE "C") AS j
     FROM pg_trigger tg
-    JOIN rel r ON r.oid = tg.tgrelid
+    JOIN rel r ON r.oid = tg.tgrelid AND r.relkind IN ('v', 'm')
     LEFT JOIN descr ds ON ds.classoid = 'pg_trigger'::regclass AND ds.objoid = tg.oid
                       AND ds.objsubid = 0
-    WHERE tg.oid >= 16384 AND NOT tg.tgisinternal
+    WHERE NOT tg.tgisinternal
   ),
   event_triggers AS (
     SELECT json_agg(json_build_array(
@@ -279,32 +422,13 @@ BEGIN
     JOIN pg_namespace xn ON xn.oid = x.extnamespace
     WHERE x.extname <> 'plpgsql'
   ),
-  policies AS (
-    SELECT json_agg(json_build_array(
-             json_build_array(r.nspname, r.relname, pol.polname),
-             pol.polcmd,
-             pol.polpermissive,
-             (SELECT json_agg(rn.name ORDER BY rn.name COLLATE "C")
-              FROM (SELECT CASE WHEN ro.oid = 0 THEN 'public'
-                                ELSE (SELECT rolname FROM pg_roles WHERE oid = ro.oid) END
-                      AS name
-                    FROM unnest(pol.polroles) AS ro(oid)) rn),
-             pg_get_expr(pol.polqual, pol.polrelid),
-             pg_get_expr(pol.polwithcheck, pol.polrelid),
-             ds.description)
-           ORDER BY r.nspname COLLATE "C", r.relname COLLATE "C", pol.polname COLLATE "C") AS j
-    FROM pg_policy pol
-    JOIN rel r ON r.oid = pol.polrelid
-    LEFT JOIN descr ds ON ds.classoid = 'pg_policy'::regclass AND ds.objoid = pol.oid
-                      AND ds.objsubid = 0
-  ),
-  rules AS (
+  view_rules AS (
     SELECT json_agg(json_build_array(json_build_array(r.nspname, r.relname, rw.rulename),
                                      pg_get_ruledef(rw.oid))
            ORDER BY r.nspname COLLATE "C", r.relname COLLATE "C", rw.rulename COLLATE "C") AS j
     FROM pg_rewrite rw
-    JOIN rel r ON r.oid = rw.ev_class
-    WHERE rw.oid >= 16384 AND rw.rulename <> '_RETURN'
+    JOIN rel r ON r.oid = rw.ev_class AND r.relkind IN ('v', 'm')
+    WHERE rw.rulename <> '_RETURN'
   ),
   statistics AS (
     SELECT json_agg(json_build_array(json_build_array(ns.nspname, st.stxname),
@@ -314,21 +438,20 @@ BEGIN
     JOIN ns ON ns.oid = st.stxnamespace
   )
   SELECT json_build_object(
-    'schema', (SELECT j FROM schemas),
-    'table', (SELECT j FROM tables),
-    'column', (SELECT j FROM columns),
-    'constraint', (SELECT j FROM constraints),
-    'index', (SELECT j FROM indexes),
-    'sequence', (SELECT j FROM sequences),
-    'type', (SELECT j FROM types),
-    'view', (SELECT j FROM views),
-    'function', (SELECT j FROM functions),
-    'trigger', (SELECT j FROM triggers),
-    'event trigger', (SELECT j FROM event_triggers),
-    'extension', (SELECT j FROM extensions),
-    'policy', (SELECT j FROM policies),
-    'rule', (SELECT j FROM rules),
-    'statistics', (SELECT j FROM statistics)
-  )::text INTO snapshot;
+           'schema', (SELECT j FROM schemas),
+           'constraint', (SELECT j FROM domain_constraints),
+           'index', (SELECT j FROM view_indexes),
+           'sequence', (SELECT j FROM sequences),
+           'type', (SELECT j FROM types),
+           'view', (SELECT j FROM views),
+           'function', (SELECT j FROM functions),
+           'trigger', (SELECT j FROM view_triggers),
+           'event trigger', (SELECT j FROM event_triggers),
+           'extension', (SELECT j FROM extensions),
+           'rule', (SELECT j FROM view_rules),
+           'statistics', (SELECT j FROM statistics)
+         )::text,
+         (SELECT j FROM table_list)::text
+    INTO other, tables;
 END
 $migcheck$;

@@ -30,8 +30,8 @@ from typing import Any
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext, RevisionStep
 from alembic.script import Script
-from sqlalchemy import create_engine
-from sqlalchemy.engine import Connection
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
 from migcheck.errors import MigcheckError
@@ -49,6 +49,72 @@ class StepFailed(Exception):
     def __init__(self, original: BaseException) -> None:
         super().__init__(str(original))
         self.original = original
+
+
+#: The user objects this session holds locks on: what the current transaction touched.
+LOCKS_SQL = (
+    "SELECT DISTINCT coalesce(relation, objid) FROM pg_locks "
+    "WHERE pid = pg_backend_pid() AND locktype IN ('relation', 'object') "
+    "AND coalesce(relation, objid) >= 16384"
+)
+
+
+class Footprint:
+    """What the migrations changed since the last snapshot, read from their locks.
+
+    Every DDL statement locks what it changes until its transaction ends, so just before each
+    commit on the migration connection the locks it holds name the touched relations, types,
+    functions and constraints. The footprint is only ``complete`` when every change went
+    through that connection inside a transaction: a statement in autocommit mode
+    (``autocommit_block``) or on another SQLAlchemy connection leaves no lock to read, and the
+    next snapshot then renders every table.
+    """
+
+    def __init__(self, dbapi_connection: Any) -> None:
+        self.oids: set[int] = set()
+        self.complete = True
+        self._dbapi = dbapi_connection
+
+    def reset(self) -> None:
+        """Start a new footprint (after a snapshot)."""
+        self.oids = set()
+        self.complete = True
+
+    def before_execute(self, conn: Connection, *args: Any) -> None:
+        """Any statement: another connection or autocommit mode makes the footprint partial."""
+        dbapi = conn.connection.dbapi_connection
+        if dbapi is not self._dbapi or getattr(dbapi, "autocommit", False):
+            self.complete = False
+
+    def before_commit(self, conn: Connection) -> None:
+        """Read the locks of the transaction about to commit."""
+        dbapi = conn.connection.dbapi_connection
+        if dbapi is not self._dbapi:
+            self.complete = False
+            return
+        try:
+            cursor = dbapi.cursor()
+            try:
+                cursor.execute(LOCKS_SQL)
+                self.oids.update(int(row[0]) for row in cursor.fetchall())
+            finally:
+                cursor.close()
+        except Exception:
+            self.complete = False
+
+    def listen(self) -> None:
+        """Watch every SQLAlchemy connection in this process."""
+        event.listen(Engine, "before_cursor_execute", self.before_execute)
+        event.listen(Engine, "commit", self.before_commit)
+
+    def stop(self) -> None:
+        """Stop watching."""
+        for name, handler in (
+            ("before_cursor_execute", self.before_execute),
+            ("commit", self.before_commit),
+        ):
+            if event.contains(Engine, name, handler):
+                event.remove(Engine, name, handler)
 
 
 class _SharedConnection(Connection):
@@ -87,6 +153,8 @@ class AlembicSession:
         url: str,
         database_name: str,
         url_env: Sequence[str] = ("DATABASE_URL",),
+        *,
+        incremental: bool = True,
     ) -> None:
         self.project = project
         self.url = url
@@ -102,6 +170,9 @@ class AlembicSession:
         self._alive = False
         self._connection: Connection | None = None
         self._saved_env: dict[str, str | None] = {}
+        self._snapshots = schema_snapshot.SnapshotTaker()
+        self._footprint: Footprint | None = None
+        self.incremental = incremental
 
     # -- lifecycle --------------------------------------------------------------------------
     def __enter__(self) -> AlembicSession:
@@ -151,6 +222,9 @@ class AlembicSession:
             self._cleanup()
 
     def _cleanup(self) -> None:
+        if self._footprint is not None:
+            self._footprint.stop()
+            self._footprint = None
         if self._thread is not None:
             self._thread.join(timeout=ENV_TIMEOUT)
             self._thread = None
@@ -295,11 +369,20 @@ class AlembicSession:
         )
         schema_snapshot.install(_executor(connection))
         self._settle(context)
+        if self.incremental:
+            self._footprint = Footprint(connection.connection.dbapi_connection)
+            self._footprint.listen()
 
     def _take_snapshot(self, context: MigrationContext) -> Snapshot:
         connection = context.connection
         assert connection is not None
-        return schema_snapshot.take(_executor(connection), self.version_table)
+        footprint = self._footprint
+        touched = footprint.oids if footprint is not None and footprint.complete else None
+        snapshot = self._snapshots.take(_executor(connection), self.version_table, touched)
+        self._settle(context, after_read=True)
+        if footprint is not None:
+            footprint.reset()
+        return snapshot
 
     def _settle(self, context: MigrationContext, *, after_read: bool = False) -> None:
         """Commit what the last step did, the way ``autocommit_block`` does.

@@ -4,8 +4,9 @@ For each revision R, in topological order: upgrade to R and snapshot (A); downgr
 compare with the snapshot taken before R; upgrade R again and compare with A. Each comparison
 that fails becomes one problem per difference. When a step raises, or leaves the database in a
 state the next revision should not inherit, the database is rebuilt at the right revision —
-cloned from the latest checkpoint (a template database taken every few revisions) and brought
-forward with plain upgrades — so one run reports every broken revision. At the end the models
+cloned from the latest checkpoint (a template database taken every few revisions once a first
+rebuild was needed; an empty database before that) and brought forward with plain upgrades — so
+one run reports every broken revision. At the end the models
 are compared with the database (drift) and everything is downgraded to base.
 
 A downgrade that raises ``NotImplementedError``/``RuntimeError`` itself is a declared floor:
@@ -46,6 +47,7 @@ class VerifyOptions:
     allow_floor: bool = False
     url_env: Sequence[str] = ("DATABASE_URL",)
     checkpoint_every: int = CHECKPOINT_EVERY
+    full_snapshots: bool = False  # render every table in every snapshot (no lock footprints)
 
 
 @dataclass
@@ -71,6 +73,7 @@ class _Walk:
     floors: set[str] = field(default_factory=set)
     broken_downgrades: set[str] = field(default_factory=set)
     results: dict[str, RevisionResult] = field(default_factory=dict)
+    rebuilt: bool = False  # checkpoints are only worth their cost once a rebuild happened
 
     # -- databases and sessions ------------------------------------------------------------
     def open(self) -> AlembicSession:
@@ -79,7 +82,11 @@ class _Walk:
         self.close_session()
         assert self.work is not None
         session = AlembicSession(
-            self.project, self.work.url, self.work.name, url_env=self.options.url_env
+            self.project,
+            self.work.url,
+            self.work.name,
+            url_env=self.options.url_env,
+            incremental=not self.options.full_snapshots,
         )
         session.start()
         self.session = session
@@ -109,6 +116,7 @@ class _Walk:
 
     def rebuild(self) -> None:
         """Recreate the work database holding exactly the revisions in ``applied``."""
+        self.rebuilt = True
         self.new_work(self.checkpoint.database)
         session = self.open()
         for revision in self.applied[self.checkpoint.applied :]:
@@ -151,7 +159,8 @@ class _Walk:
                 self.report(self.results[script.revision])
             else:
                 self.apply(script)
-            if len(self.applied) - self.checkpoint.applied >= self.options.checkpoint_every:
+            since = len(self.applied) - self.checkpoint.applied
+            if self.rebuilt and since >= self.options.checkpoint_every:
                 self.take_checkpoint()
         self.check_drift(selected)
         self.downgrade_to_base(selected)
