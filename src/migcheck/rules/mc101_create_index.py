@@ -53,9 +53,9 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag a non-concurrent index build on an existing table."""
     if s.concurrently or s.only or not s.table or ctx.is_new(s.table):
         return
-    name = qi(s.index_name) if s.index_name else "the index"
+    name = f"{qi(s.index_name)} " if s.index_name else ""
     yield Hit(
-        f"CREATE INDEX {name} on {qi(s.table)} takes a SHARE lock for the whole build, "
+        f"CREATE INDEX {name}on {qi(s.table)} takes a SHARE lock for the whole build, "
         "blocking all writes (INSERT, UPDATE, DELETE) on the table until it finishes",
         "Use CREATE INDEX CONCURRENTLY outside a transaction (Alembic: "
         "postgresql_concurrently=True inside op.get_context().autocommit_block()).",

@@ -41,9 +41,10 @@ _ACTIONS = {
 }
 
 
-def _hit(what: str, table: str | None) -> Hit:
+def _hit(what: str, table: str | None, everything: str = "") -> Hit:
+    target = qi(table) if table else everything
     return Hit(
-        f"{what} rewrites {qi(table)} under an ACCESS EXCLUSIVE lock, blocking all reads and "
+        f"{what} rewrites {target} under an ACCESS EXCLUSIVE lock, blocking all reads and "
         "writes until the copy finishes",
         "Do not rewrite live tables in a migration: use pg_repack/pg_squeeze or a maintenance "
         "window.",
@@ -55,9 +56,9 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     if s.kind == "vacuum" and s.full:
         for table in s.tables or (None,):
             if not ctx.is_new(table):
-                yield _hit("VACUUM FULL", table or "every table")
+                yield _hit("VACUUM FULL", table, "every table")
     elif s.kind == "cluster" and not ctx.is_new(s.table):
-        yield _hit("CLUSTER", s.table or "every clustered table")
+        yield _hit("CLUSTER", s.table, "every clustered table")
     elif s.kind == "alter_table" and s.table and not ctx.is_new(s.table):
         for a in s.actions:
             if a.kind in _ACTIONS:
