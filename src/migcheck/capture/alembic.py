@@ -191,18 +191,15 @@ def _working_directory(directory: Path) -> Iterator[None]:
         os.chdir(previous)
 
 
-def _render_with_env_py(config: Any, target: str) -> None:
-    from alembic import command
+@contextlib.contextmanager
+def _offline_upgrade(config: Any, script: Any, target: str) -> Iterator[Any]:
+    """What ``alembic upgrade TARGET --sql`` sets up, reusing the loaded ScriptDirectory.
 
-    command.upgrade(config, target, sql=True)
-
-
-def _render_builtin(config: Any, target: str) -> None:
-    """Render like ``upgrade --sql`` with Alembic's stock PostgreSQL environment, not env.py."""
+    ``command.upgrade`` would build a new ScriptDirectory (re-reading every revision file) on
+    each call, which made rendering N revisions one by one quadratic.
+    """
     from alembic.runtime.environment import EnvironmentContext
-    from alembic.script import ScriptDirectory
 
-    script = ScriptDirectory.from_config(config)
     start, _, destination = target.rpartition(":")
 
     def upgrade(revision: Any, context: Any) -> Any:
@@ -216,6 +213,17 @@ def _render_builtin(config: Any, target: str) -> None:
         starting_rev=start or None,
         destination_rev=destination,
     ) as environment:
+        yield environment
+
+
+def _render_with_env_py(config: Any, script: Any, target: str) -> None:
+    with _offline_upgrade(config, script, target):
+        script.run_env()
+
+
+def _render_builtin(config: Any, script: Any, target: str) -> None:
+    """Render like ``upgrade --sql`` with Alembic's stock PostgreSQL environment, not env.py."""
+    with _offline_upgrade(config, script, target) as environment:
         environment.configure(
             dialect_name="postgresql", literal_binds=True, output_buffer=io.StringIO()
         )
@@ -285,7 +293,7 @@ def _capture(
             project.config.output_buffer = io.StringIO()
             try:
                 with _patched(recorder), contextlib.redirect_stdout(io.StringIO()):
-                    render(project.config, target)
+                    render(project.config, project.script, target)
                 failure = None
             except Exception as error:  # the user's revision and env.py code may raise anything
                 failure = error
