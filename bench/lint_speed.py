@@ -1,10 +1,11 @@
 """Time `migcheck lint` against squawk on generated 10k and 100k statement files.
 
-Usage: python bench/lint_speed.py [--sizes 10000,100000] [--runs 3]
+Usage: python bench/lint_speed.py [--sizes 10000,100000] [--runs 3] [--revisions 150]
 
 Both tools lint the same file in the same run; the median of ``--runs`` wall times is reported
 with the ratio migcheck/squawk and statements per second. migcheck is also timed with text
-output (to a pipe) on every size, to check that output stays linear.
+output (to a pipe) on every size, to check that output stays linear. Finally a generated Alembic
+project with ``--revisions`` linear revisions is linted (no squawk equivalent).
 """
 
 from __future__ import annotations
@@ -48,6 +49,47 @@ def generate(path: Path, count: int) -> None:
             out.write("\n")
 
 
+ROOT = Path(__file__).resolve().parents[1]
+REVISION = '''"""revision {i}"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "r{i:05d}"
+down_revision = {down}
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+{body}
+
+def downgrade() -> None:
+    pass
+'''
+
+
+def generate_project(directory: Path, count: int) -> None:
+    """An Alembic project (copied env.py) with ``count`` revisions alternating table/index ops."""
+    source = ROOT / "fixtures" / "lint" / "alembic_basic"
+    versions = directory / "migrations" / "versions"
+    versions.mkdir(parents=True)
+    shutil.copy(source / "alembic.ini", directory / "alembic.ini")
+    shutil.copy(source / "migrations" / "env.py", directory / "migrations" / "env.py")
+    for i in range(1, count + 1):
+        if i % 2:
+            body = (
+                f'    op.create_table("t{i}", sa.Column("id", sa.BigInteger(), primary_key=True))'
+            )
+        else:
+            body = (
+                f'    op.add_column("t{i - 1}", sa.Column("c", sa.Integer()))\n'
+                f'    op.create_index("ix{i}", "t{i - 1}", ["c"])'
+            )
+        down = repr(f"r{i - 1:05d}") if i > 1 else "None"
+        text = REVISION.format(i=i, down=down, body=body)
+        (versions / f"r{i:05d}.py").write_text(text, encoding="utf-8")
+
+
 def median_time(command: list[str], runs: int) -> float:
     """Median wall time of ``runs`` executions, output discarded (through a pipe)."""
     times = []
@@ -68,6 +110,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--revisions", type=int, default=150)
     args = parser.parse_args()
     squawk = shutil.which("squawk") or str(Path(sys.executable).with_name("squawk"))
     have_squawk = Path(squawk).exists()
@@ -94,10 +137,20 @@ def main() -> None:
                 f"{size:>10} {ours:>13.3f}s {text:>13.3f}s {theirs:>11.3f}s "
                 f"{ours / theirs:>6.2f} {size / ours:>14,.0f} {size / theirs:>12,.0f}"
             )
-    if len(sizes) > 1:
-        small, large = sizes[0], sizes[-1]
-        growth = results[large] / results[small]
-        print(f"migcheck {large} / {small} time: {growth:.1f}x for {large / small:.0f}x statements")
+        if len(sizes) > 1:
+            small, large = sizes[0], sizes[-1]
+            growth = results[large] / results[small]
+            print(
+                f"migcheck {large} / {small} time: {growth:.1f}x for {large / small:.0f}x statements"
+            )
+        if args.revisions:
+            project = Path(tmp) / "project"
+            generate_project(project, args.revisions)
+            seconds = median_time([*migcheck, "lint", "--alembic", str(project)], args.runs)
+            print(
+                f"migcheck lint --alembic, {args.revisions} revisions: {seconds:.3f}s "
+                f"({seconds / args.revisions * 1000:.1f} ms per revision)"
+            )
 
 
 if __name__ == "__main__":
