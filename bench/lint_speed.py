@@ -140,9 +140,8 @@ def main() -> None:
         if len(sizes) > 1:
             small, large = sizes[0], sizes[-1]
             growth = results[large] / results[small]
-            print(
-                f"migcheck {large} / {small} time: {growth:.1f}x for {large / small:.0f}x statements"
-            )
+            ratio = large / small
+            print(f"migcheck {large} / {small} time: {growth:.1f}x for {ratio:.0f}x statements")
         if args.revisions:
             project = Path(tmp) / "project"
             generate_project(project, args.revisions)
