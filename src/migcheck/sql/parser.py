@@ -14,7 +14,6 @@ The shared library is loaded directly with :mod:`ctypes` so that the ``postgast`
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import json
 import sys
 from dataclasses import dataclass
@@ -61,6 +60,8 @@ def _library() -> Any:
     candidates = [Path(entry or ".") / "postgast" / name for entry in sys.path]
     found = next((c for c in candidates if c.is_file()), None)
     if found is None:  # pragma: no cover - a postgast built against a system libpg_query
+        import ctypes.util  # imports subprocess and more: only on this rare path
+
         system = ctypes.util.find_library("pg_query")
         if system is None:
             raise OSError("libpg_query not found: reinstall postgast (pip install postgast)")
