@@ -60,9 +60,9 @@ def _library() -> Any:
     candidates = [Path(entry or ".") / "postgast" / name for entry in sys.path]
     found = next((c for c in candidates if c.is_file()), None)
     if found is None:  # pragma: no cover - a postgast built against a system libpg_query
-        import ctypes.util  # imports subprocess and more: only on this rare path
+        from ctypes.util import find_library  # imports subprocess and more: rare path only
 
-        system = ctypes.util.find_library("pg_query")
+        system = find_library("pg_query")
         if system is None:
             raise OSError("libpg_query not found: reinstall postgast (pip install postgast)")
         lib = ctypes.CDLL(system)
