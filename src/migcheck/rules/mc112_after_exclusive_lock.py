@@ -40,22 +40,34 @@ from migcheck.model import Severity
 from migcheck.rules.base import Hit, Rule, qi
 from migcheck.rules.context import Context
 from migcheck.rules.mc111_lock_timeout import LOCKING_KINDS
-from migcheck.sql.facts import Statement
+from migcheck.sql.facts import Action, Statement
+from migcheck.sql.types import Change, could_be_free, type_change
 
-_SLOW_ACTIONS = frozenset(
-    {
-        "validate_constraint",
-        "alter_type",
-        "set_not_null",
-        "set_tablespace",
-        "set_logged",
-        "set_unlogged",
-    }
-)
+_SLOW_ACTIONS = frozenset({"validate_constraint", "set_tablespace", "set_logged", "set_unlogged"})
+
+
+def _slow_action(s: Statement, a: Action, ctx: Context) -> bool:
+    """True when the ALTER TABLE action scans or rewrites the table."""
+    if a.kind in _SLOW_ACTIONS:
+        return True
+    table = ctx.schema.tables.get(s.table or "")
+    column = table.columns.get(a.column or "") if table is not None else None
+    if a.kind == "alter_type" and a.type is not None:
+        old = column.type if column is not None else None
+        change = type_change(old, a.type, a.using)
+        return change is not Change.FREE and not (
+            change is Change.UNKNOWN and could_be_free(a.type)
+        )
+    if a.kind == "set_not_null" and a.column:
+        if column is not None and column.not_null:
+            return False
+        proven = ctx.schema.validated_not_null_check(s.table or "", a.column)
+        return not (proven and ctx.pg_version >= 12)
+    return False
 
 
 def _slow(s: Statement, ctx: Context) -> str | None:
-    if s.kind in ("update", "delete") and not ctx.is_new(s.table):
+    if s.kind in ("update", "delete") and not ctx.is_new(s.table) and not s.by_key:
         return "a backfill " + s.kind.upper()
     if s.kind == "insert" and s.has_from_select:
         return "INSERT … SELECT"
@@ -69,7 +81,7 @@ def _slow(s: Statement, ctx: Context) -> str | None:
         return s.kind.upper()
     if s.kind == "alter_table" and not ctx.is_new(s.table):
         for a in s.actions:
-            if a.kind in _SLOW_ACTIONS:
+            if _slow_action(s, a, ctx):
                 return "ALTER TABLE … " + a.kind.replace("_", " ").upper()
             con = a.constraint
             if con is not None and not con.not_valid and con.using_index is None:

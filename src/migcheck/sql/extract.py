@@ -478,7 +478,9 @@ def _dml(n: Node, s: Statement) -> None:
     s.has_where = "whereClause" in n
     select = (n.get("selectStmt") or {}).get("SelectStmt", {})
     s.has_from_select = bool(select.get("fromClause"))
-    s.batched = _bounded(n.get("whereClause"))
+    bound = _bound(n.get("whereClause"))
+    s.batched = bound is not None
+    s.by_key = bound == "key"
     if s.table:
         s.locks = ((s.table, Lock.ROW_EXCLUSIVE),)
 
@@ -497,8 +499,13 @@ def _key_equals_constant(a_expr: Node) -> bool:
     return name == "id" or name.endswith(("_id", "_uuid", "_key"))
 
 
-def _bounded(where: Node | None) -> bool:
-    """True when a WHERE clause limits rows by a range or a LIMITed subquery."""
+def _bound(where: Node | None) -> str | None:
+    """How a WHERE clause limits the rows it touches.
+
+    ``"key"`` for rows picked by key (``id = 1``, ``id IN (1, 2)``), ``"range"`` for a batch
+    (``id BETWEEN …``, ``id < …``, a LIMITed subquery), None when it does not bound them.
+    """
+    found: str | None = None
     stack: list[Any] = [where] if where else []
     while stack:
         item = stack.pop()
@@ -507,23 +514,23 @@ def _bounded(where: Node | None) -> bool:
             if a_expr is not None:
                 kind = a_expr.get("kind", "")
                 if kind.startswith("AEXPR_BETWEEN"):
-                    return True
+                    found = "range"
                 operators = set(_strings(a_expr.get("name")))
                 if kind == "AEXPR_OP" and operators & _RANGE_OPERATORS:
-                    return True
+                    found = "range"
                 if kind == "AEXPR_OP" and "=" in operators and _key_equals_constant(a_expr):
-                    return True
+                    return "key"
                 if kind == "AEXPR_IN" and isinstance(a_expr.get("rexpr"), dict):
                     items = a_expr["rexpr"].get("List", {}).get("items", [])
                     if items and all("A_Const" in i for i in items):
-                        return True
+                        return "key"
             select = item.get("SelectStmt")
             if select is not None and "limitCount" in select:
-                return True
+                found = "range"
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-    return False
+    return found
 
 
 def _set(n: Node, s: Statement) -> None:

@@ -117,6 +117,8 @@ class Statement:
     has_where: bool = False
     #: UPDATE/DELETE whose WHERE bounds a key range or a LIMITed subquery (a batch)
     batched: bool = False
+    #: UPDATE/DELETE of rows picked by key (``id = 1``, ``id IN (1, 2)``)
+    by_key: bool = False
     has_from_select: bool = False
     enum_type: str | None = None
     enum_value: str | None = None
