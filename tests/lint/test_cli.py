@@ -131,3 +131,18 @@ def test_lint_of_sql_never_imports_sqlalchemy_alembic_or_psycopg() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_the_program_exits_with_the_right_code_and_complete_output() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "migcheck", "lint", "--format", "json", str(BAD)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert [f["rule"] for f in json.loads(done.stdout)["findings"]] == ["MC101"]
+    clean = subprocess.run(
+        [sys.executable, "-m", "migcheck", "lint", str(GOOD)], capture_output=True, check=False
+    )
+    assert clean.returncode == 0
