@@ -12,6 +12,7 @@ known even when the column was created outside the project's history.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import logging.config
 import os
@@ -185,6 +186,8 @@ def _working_directory(directory: Path) -> Iterator[None]:
     """Run in the project directory, as ``alembic`` is (relative script_location, sys.path)."""
     previous = os.getcwd()
     os.chdir(directory)
+    # a finder cached for a relative sys.path entry (".") may still list the old directory
+    importlib.invalidate_caches()
     try:
         yield
     finally:
