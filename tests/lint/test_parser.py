@@ -184,3 +184,20 @@ def test_do_block_statements_are_checked_on_their_lines() -> None:
         ("do", 8, False),
         ("do", 9, False),
     ]
+
+
+def test_where_clause_bounds() -> None:
+    cases = {
+        "UPDATE t SET a = 1 WHERE id = 5": (True, True),
+        "UPDATE t SET a = 1 WHERE user_id IN (1, 2, 3) AND a IS NULL": (True, True),
+        "UPDATE t SET a = 1 WHERE id BETWEEN 1 AND 1000": (True, False),
+        "UPDATE t SET a = 1 WHERE id >= 1 AND id < 1000 AND a IS NULL": (True, False),
+        "DELETE FROM t WHERE id IN (SELECT id FROM t WHERE old LIMIT 500)": (True, False),
+        "UPDATE t SET a = 1 WHERE a IS NULL": (False, False),
+        "UPDATE t SET a = 1 WHERE id < 10 OR a IS NULL": (False, False),
+        "UPDATE t SET a = 1 WHERE status = 'x'": (False, False),
+        "DELETE FROM t": (False, False),
+    }
+    for sql, expected in cases.items():
+        (s,) = statements(sql)
+        assert (s.batched, s.by_key) == expected, sql

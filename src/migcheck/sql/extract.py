@@ -504,33 +504,41 @@ def _bound(where: Node | None) -> str | None:
 
     ``"key"`` for rows picked by key (``id = 1``, ``id IN (1, 2)``), ``"range"`` for a batch
     (``id BETWEEN …``, ``id < …``, a LIMITed subquery), None when it does not bound them.
+    Only the conjuncts are looked at: one bounded term of an AND bounds the statement.
     """
-    found: str | None = None
-    stack: list[Any] = [where] if where else []
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            a_expr = item.get("A_Expr")
-            if a_expr is not None:
-                kind = a_expr.get("kind", "")
-                if kind.startswith("AEXPR_BETWEEN"):
-                    found = "range"
-                operators = set(_strings(a_expr.get("name")))
-                if kind == "AEXPR_OP" and operators & _RANGE_OPERATORS:
-                    found = "range"
-                if kind == "AEXPR_OP" and "=" in operators and _key_equals_constant(a_expr):
-                    return "key"
-                if kind == "AEXPR_IN" and isinstance(a_expr.get("rexpr"), dict):
-                    items = a_expr["rexpr"].get("List", {}).get("items", [])
-                    if items and all("A_Const" in i for i in items):
-                        return "key"
-            select = item.get("SelectStmt")
-            if select is not None and "limitCount" in select:
-                found = "range"
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
+    if not where:
+        return None
+    boolean = where.get("BoolExpr")
+    if boolean is not None:
+        if boolean.get("boolop") != "AND_EXPR":
+            return None
+        found: str | None = None
+        for arg in boolean.get("args", ()):
+            bound = _bound(arg)
+            if bound == "key":
+                return bound
+            found = found or bound
+        return found
+    a_expr = where.get("A_Expr")
+    if a_expr is not None:
+        kind = a_expr.get("kind", "")
+        if kind.startswith("AEXPR_BETWEEN"):
+            return "range"
+        operators = set(_strings(a_expr.get("name")))
+        if kind == "AEXPR_OP" and operators & _RANGE_OPERATORS:
+            return "range"
+        if kind == "AEXPR_OP" and "=" in operators and _key_equals_constant(a_expr):
+            return "key"
+        if kind == "AEXPR_IN" and isinstance(a_expr.get("rexpr"), dict):
+            items = a_expr["rexpr"].get("List", {}).get("items", [])
+            if items and all("A_Const" in i for i in items):
+                return "key"
+        return None
+    sublink = where.get("SubLink")
+    if sublink is not None:
+        select = (sublink.get("subselect") or {}).get("SelectStmt", {})
+        return "range" if "limitCount" in select else None
+    return None
 
 
 def _set(n: Node, s: Statement) -> None:
