@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from migcheck.model import Severity
 from migcheck.rules.context import Context
@@ -161,6 +162,7 @@ RESERVED = frozenset(
 )
 
 
+@lru_cache(maxsize=4096)
 def qi(name: str | None) -> str:
     """Quote an identifier for messages and suggested SQL when it needs quoting."""
     if not name:

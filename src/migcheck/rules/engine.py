@@ -124,7 +124,7 @@ class Engine:
         self, s: Statement, by_kind: dict[str, list[Rule]], every: list[Rule]
     ) -> list[Rule]:
         """The rules to run on ``s``, cached per statement kind and ALTER TABLE action kinds."""
-        key: tuple[str, ...] = (s.kind, *(a.kind for a in s.actions))
+        key: tuple[str, ...] = (s.kind, *(a.kind for a in s.actions)) if s.actions else (s.kind,)
         rules = self._cache.get(key)
         if rules is None:
             rules = list(by_kind.get(s.kind, ()))
