@@ -153,7 +153,14 @@ def lint_alembic(
             suppressions.add(scan(revision.path, revision.source, "#"))
             shown.add(revision.path)
     engine = Engine(settings, suppressions)
-    engine.run(captured.statements, reported=captured.selected, managed=True)
+    engine.run(
+        captured.statements,
+        reported=captured.selected,
+        managed=True,
+        lock_timeout=captured.session_lock_timeout,
+    )
+    if captured.session_lock_timeout and notes is not None:
+        notes.append("env.py sets lock_timeout for its session: every revision runs with it")
     report = Report(files=len(shown))
     report.statements = sum(
         1 for s in captured.statements if not s.internal and s.revision in captured.selected

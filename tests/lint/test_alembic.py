@@ -182,3 +182,21 @@ def test_relative_script_location_and_sys_path_work_from_any_directory(
     assert {f.location.path for f in report.findings} == {
         os.path.join("relative", "migrations", "versions", "0002_unsafe.py")
     }
+
+
+def test_lock_timeout_set_by_env_py_online_counts(tmp_path: Path) -> None:
+    project = tmp_path / "with_timeout"
+    shutil.copytree(BASIC, project)
+    env = project / "migrations" / "env.py"
+    env.write_text(
+        env.read_text().replace(
+            "    with connectable.connect() as connection:\n",
+            "    with connectable.connect() as connection:\n"
+            "        connection.exec_driver_sql(\"SET lock_timeout = '2s'\")\n",
+        )
+    )
+    notes: list[str] = []
+    report = lint_alembic(str(project), Settings(), notes=notes)
+    assert "MC111" not in {f.rule for f in report.findings}
+    assert "MC101" in {f.rule for f in report.findings}
+    assert notes == ["env.py sets lock_timeout for its session: every revision runs with it"]

@@ -11,6 +11,7 @@ known even when the column was created outside the project's history.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import importlib
 import io
@@ -48,6 +49,8 @@ class Captured:
     statements: list[Statement] = field(default_factory=list)
     revisions: list[CapturedRevision] = field(default_factory=list)
     selected: set[str] = field(default_factory=set)
+    #: env.py (or the database URL) sets lock_timeout for the session when it runs online
+    session_lock_timeout: bool = False
 
 
 @dataclass
@@ -280,6 +283,7 @@ def _capture(
         wanted &= {s.revision for s in project.between(start, end)}
     files = {os.path.realpath(s.path): s.revision for s in project.revisions}
     captured = Captured(selected=wanted)
+    captured.session_lock_timeout = _sets_lock_timeout(project)
     keep = project.between(None, last) if last else project.revisions
     if not project.config.get_main_option("sqlalchemy.url"):
         project.config.set_main_option("sqlalchemy.url", "postgresql+psycopg://")
@@ -328,6 +332,29 @@ def _capture(
         lines = source.splitlines()
         captured.statements.extend(_statements(recorder.chunks, script.revision, shown, lines))
     return captured
+
+
+def _sets_lock_timeout(project: Any) -> bool:
+    """True when env.py or the URL set ``lock_timeout`` for every migration's session.
+
+    Many projects do it only for online runs (``SET lock_timeout`` on the connection in env.py,
+    or ``options=-c lock_timeout=…`` in the URL), which an offline render does not show. A string
+    literal in env.py that mentions ``lock_timeout`` is taken as that.
+    """
+    url = project.config.get_main_option("sqlalchemy.url") or ""
+    if "lock_timeout" in url:
+        return True
+    env = Path(project.script.dir) / "env.py"
+    try:
+        tree = ast.parse(env.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError):
+        return False
+    return any(
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and "lock_timeout" in node.value.lower()
+        for node in ast.walk(tree)
+    )
 
 
 def _first_line(error: BaseException) -> str:

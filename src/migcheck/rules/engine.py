@@ -75,15 +75,18 @@ class Engine:
         reported: set[str] | None = None,
         in_transaction: bool = False,
         managed: bool = False,
+        lock_timeout: bool = False,
     ) -> Schema:
         """Check one stream; return the schema it leaves behind (for the next stream).
 
         ``reported`` limits findings to statements whose ``revision`` (or path, for SQL) is in it.
         ``managed`` says a migration runner decides the transactions (Alembic), so statements
-        outside a transaction are there on purpose and must be safe to rerun.
+        outside a transaction are there on purpose and must be safe to rerun. ``lock_timeout``
+        says the session starts with lock_timeout set (by the runner, e.g. Alembic's env.py).
         """
         ctx = Context(pg_version=self.settings.pg_version, schema=schema or Schema())
         ctx.transactional_stream = managed
+        ctx.lock_timeout = lock_timeout
         if in_transaction:
             ctx.begin(None)
         by_kind = self.selection.by_kind
