@@ -2,7 +2,9 @@
 
 ## What it does
 Flags a `BEGIN` / `START TRANSACTION` in a SQL file (or in SQL run by an Alembic revision) that is
-still open at the end of the file or revision.
+still open at the end of the file or revision, and a `BEGIN` issued while a transaction is already
+open (PostgreSQL ignores it with a warning, so the first COMMIT ends both "transactions" and what
+follows runs in autocommit mode).
 
 ## Why is this bad
 The open transaction keeps every lock it took until the session ends. Run by psql, the changes are
@@ -22,7 +24,8 @@ SET LOCAL lock_timeout = '2s';
 ALTER TABLE users ADD COLUMN nickname text;
 COMMIT;
 ```
-Alembic manages transactions itself: do not `op.execute("BEGIN")`; use
+Alembic manages transactions itself: do not `op.execute("BEGIN")` (it would be a BEGIN inside
+Alembic's transaction); use
 `op.get_context().autocommit_block()` when a statement must run outside the transaction.
 """
 
@@ -33,6 +36,19 @@ from collections.abc import Iterator
 from migcheck.model import Severity
 from migcheck.rules.base import Hit, Rule
 from migcheck.rules.context import Context
+from migcheck.sql.facts import Statement
+
+
+def check(s: Statement, ctx: Context) -> Iterator[Hit]:
+    """Flag BEGIN inside an open transaction (the SQL's own, or Alembic's)."""
+    outer = ctx.explicit_begin
+    if not ctx.in_transaction or outer is None or s.internal:
+        return
+    yield Hit(
+        f"BEGIN inside the transaction opened at line {outer.line}: PostgreSQL ignores it, so "
+        "the first COMMIT ends the outer transaction and the rest runs without one",
+        "Remove the inner BEGIN, or COMMIT the first transaction before starting the next.",
+    )
 
 
 def finish(ctx: Context) -> Iterator[Hit]:
@@ -50,4 +66,6 @@ def finish(ctx: Context) -> Iterator[Hit]:
     )
 
 
-RULE = Rule("MC403", "begin-without-commit", Severity.ERROR, __doc__ or "", (), None, finish)
+RULE = Rule(
+    "MC403", "begin-without-commit", Severity.ERROR, __doc__ or "", ("begin",), check, finish
+)
