@@ -44,9 +44,14 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     outer = ctx.explicit_begin
     if not ctx.in_transaction or outer is None or s.internal:
         return
+    where = (
+        "Alembic's transaction"
+        if outer.internal
+        else f"the transaction opened at line {outer.line}"
+    )
     yield Hit(
-        f"BEGIN inside the transaction opened at line {outer.line}: PostgreSQL ignores it, so "
-        "the first COMMIT ends the outer transaction and the rest runs without one",
+        f"BEGIN inside {where}: PostgreSQL ignores it, so the first COMMIT ends the outer "
+        "transaction and the rest runs without one",
         "Remove the inner BEGIN, or COMMIT the first transaction before starting the next.",
     )
 
