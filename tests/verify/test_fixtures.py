@@ -159,3 +159,28 @@ def test_broken_env_import_is_a_one_line_error(pg_server: Server) -> None:
 def test_unknown_from_revision_is_a_usage_error(pg_server: Server) -> None:
     with pytest.raises(MigcheckError, match="zz"):
         run(pg_server, "clean", start="zz")
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["incremental", "full-snapshots"])
+def test_changes_that_take_no_lock_are_still_seen(pg_server: Server, full: bool) -> None:
+    """A type renamed, an index made on another connection or in autocommit mode."""
+    result = run(pg_server, "sneaky", full_snapshots=full)
+    assert messages(result, "a2")[0] == (
+        "enum type mood_old exists after downgrade to a1 but did not before"
+    )
+    assert messages(result, "a3")[0] == (
+        "index ix_orders_id on orders exists after downgrade to a2 but did not before"
+    )
+    assert revision(result, "a4").status == "pass"  # renamed and renamed back: no difference
+    assert messages(result, "a5") == [
+        "index ix_orders_user on orders exists after downgrade to a4 but did not before"
+    ]
+
+
+def test_incremental_and_full_snapshots_agree_on_every_fixture(pg_server: Server) -> None:
+    for name in ("leftover_index", "not_restored", "merge", "autocommit", "floor"):
+        fast = run(pg_server, name)
+        full = run(pg_server, name, full_snapshots=True)
+        assert [(r.revision, r.status, r.problems) for r in fast.revisions] == [
+            (r.revision, r.status, r.problems) for r in full.revisions
+        ], name

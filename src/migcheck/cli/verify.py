@@ -39,6 +39,11 @@ FORMATS = ("text", "json", "junit")
     help="Do not fail a downgrade that raises NotImplementedError/RuntimeError on purpose.",
 )
 @click.option(
+    "--full-snapshots",
+    is_flag=True,
+    help="Render every table in every snapshot instead of only those a step locked (slower).",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(FORMATS),
@@ -55,6 +60,7 @@ def verify(
     start: str | None,
     allow_multiple_heads: bool,
     allow_floor: bool,
+    full_snapshots: bool,
     output_format: str,
     pg_backend: str,
     pg_version: int | None,
@@ -78,6 +84,7 @@ def verify(
         allow_multiple_heads=allow_multiple_heads,
         allow_floor=allow_floor,
         url_env=url_env or ("DATABASE_URL",),
+        full_snapshots=full_snapshots,
     )
     show_progress = sys.stderr.isatty()
 

@@ -94,7 +94,7 @@ Objects = dict[str, dict[Identity, dict[str, Any]]]
 SEPARATOR = "\x1e"
 
 SNAPSHOT_CALL = (
-    "SELECT versions, other, tables "
+    "SELECT versions, other, tables, names "
     "FROM pg_temp.migcheck_snapshot(to_regclass(%(vt)s), %(touched)s::oid[])"
 )
 
@@ -147,13 +147,14 @@ class SnapshotTaker:
 
     ``touched`` (the OIDs the session held locks on since the previous snapshot) limits the
     tables the server renders; every other table keeps its previous fragment. Without it, on
-    the first call, or when anything outside the tables changed (a type renamed does not lock
-    the tables that use it), every table is rendered.
+    the first call, or when a schema, type, function or sequence was renamed (which locks no
+    table that names it), every table is rendered.
     """
 
     def __init__(self) -> None:
         self._fragments: dict[int, str] = {}
         self._other: str | None = None
+        self._names: dict[int, str] = {}
 
     def take(
         self,
@@ -169,9 +170,10 @@ class SnapshotTaker:
         """
         partial = touched is not None and self._other is not None
         row = self._call(execute, version_table, sorted(touched or ()) if partial else None)
-        if partial and row[1] != self._other:
+        names = {int(oid): str(name) for oid, name in json.loads(row[3] or "[]")}
+        if partial and row[1] != self._other and _renamed(self._names, names):
             row = self._call(execute, version_table, None)
-        versions_text, other, tables_text = row
+        versions_text, other, tables_text, _ = row
         fragments: dict[int, str] = {}
         parts = [str(other)]
         for oid, _identity, fragment in json.loads(tables_text) if tables_text else ():
@@ -184,6 +186,7 @@ class SnapshotTaker:
             parts.append(fragment)
         self._fragments = fragments
         self._other = str(other)
+        self._names = names
         versions = tuple(json.loads(versions_text)) if versions_text else ()
         return Snapshot(text=SEPARATOR.join(parts), versions=versions)
 
@@ -195,6 +198,10 @@ class SnapshotTaker:
         if row is None:
             raise RuntimeError("the snapshot function returned no row")
         return row
+
+
+def _renamed(before: dict[int, str], after: dict[int, str]) -> bool:
+    return any(after.get(oid, name) != name for oid, name in before.items())
 
 
 def install(execute: Executor) -> None:

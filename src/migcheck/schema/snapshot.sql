@@ -19,14 +19,17 @@
 -- OUT versions: the alembic version table's rows (JSON array);
 -- OUT other: every category outside the table fragments (JSON object);
 -- OUT tables: [[oid, identity, fragment or null], ...] in identity order; a fragment is the
---             JSON text of an object holding the table's own categories.
+--             JSON text of an object holding the table's own categories;
+-- OUT names: [[oid, name], ...] of the schemas, types, functions and sequences that table text
+--            can name: renaming one of them takes no lock on the tables that use it, so the
+--            caller renders every table again when a name changed.
 --
 -- Left out: objects that belong to an extension, the alembic version table (and its key),
 -- ownership and grants, and NOT NULL constraints (pg_constraint rows of type 'n' since
 -- PostgreSQL 18; the columns' notnull field covers them).
 CREATE OR REPLACE FUNCTION pg_temp.migcheck_snapshot(version_table regclass, touched oid[],
                                                      OUT versions text, OUT other text,
-                                                     OUT tables text)
+                                                     OUT tables text, OUT names text)
 LANGUAGE plpgsql SET search_path = pg_catalog AS $migcheck$
 BEGIN
   IF version_table IS NOT NULL THEN
@@ -60,16 +63,6 @@ BEGIN
   ),
   tabs AS MATERIALIZED (
     SELECT r.oid, r.nspname, r.relname FROM rel r WHERE r.relkind IN ('r', 'p', 'f')
-  ),
-  owned_seq AS MATERIALIZED (
-    SELECT d.refobjid AS rel, d.objid AS seq, d.xmin AS dxmin,
-           format('%I.%I.%I', t.nspname, t.relname, a.attname) AS owner,
-           d.deptype
-    FROM pg_depend d
-    JOIN tabs t ON t.oid = d.refobjid
-    JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-    WHERE d.classid = 'pg_class'::regclass AND d.objid >= 16384
-      AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
   ),
 
   -- the tables to render -------------------------------------------------------------------
@@ -298,7 +291,10 @@ BEGIN
     JOIN pg_sequence s ON s.seqrelid = r.oid
     LEFT JOIN descr ds ON ds.classoid = 'pg_class'::regclass AND ds.objoid = r.oid
                       AND ds.objsubid = 0
-    WHERE NOT EXISTS (SELECT 1 FROM owned_seq os WHERE os.seq = r.oid)
+    WHERE NOT EXISTS (SELECT 1 FROM pg_depend d
+                      WHERE d.classid = 'pg_class'::regclass AND d.objid = r.oid
+                        AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+                        AND d.refobjsubid > 0)
   ),
   types AS (
     SELECT json_agg(json_build_array(
@@ -451,7 +447,18 @@ BEGIN
            'rule', (SELECT j FROM view_rules),
            'statistics', (SELECT j FROM statistics)
          )::text,
-         (SELECT j FROM table_list)::text
-    INTO other, tables;
+         (SELECT j FROM table_list)::text,
+         (SELECT json_agg(json_build_array(n.oid, n.name) ORDER BY n.oid)::text
+          FROM (SELECT ns.oid, ns.nspname::text AS name FROM ns
+                UNION ALL
+                SELECT t.oid, t.typnamespace || '.' || t.typname FROM pg_type t
+                WHERE t.oid >= 16384 AND t.typtype IN ('e', 'd', 'r', 'c', 'm')
+                UNION ALL
+                SELECT p.oid, p.pronamespace || '.' || p.proname FROM pg_proc p
+                WHERE p.oid >= 16384
+                UNION ALL
+                SELECT r.oid, r.nspname || '.' || r.relname FROM rel r
+                WHERE r.relkind = 'S') n)
+    INTO other, tables, names;
 END
 $migcheck$;
