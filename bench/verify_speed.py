@@ -5,11 +5,12 @@ added columns, indexes, unique and check constraints, enum types, NOT NULL/defau
 data-only revisions) in a temporary directory, then in the same run:
 
 1. times the `migcheck verify` CLI on it (a subprocess: start-up, server, walk, report);
-2. times pytest-alembic's `test_up_down_consistency` on a fresh database of a throwaway server
-   from migcheck.pg (its collector crashes on pytest 9, so the test function is imported and
-   called with its runner directly; server start is not counted against it).
+2. times pytest-alembic's `test_up_down_consistency` on the same history (its collector crashes
+   on pytest 9, so the test function is imported and called with its runner directly).
 
-Prints both times, the ratio and ms per revision.
+Both are timed twice: in this process against one running throwaway server from migcheck.pg
+(the same work on both sides: walk versus test, no start-up), and each in a fresh process
+(imports, server start and stop included). Prints times, ratios and ms per revision.
 
     python bench/verify_speed.py            # N=200
     python bench/verify_speed.py -n 300
@@ -223,7 +224,8 @@ def generate(root: Path, count: int, seed: int = 7) -> Path:
     return root / "alembic.ini"
 
 
-def time_migcheck(ini: Path) -> tuple[float, dict[str, object]]:
+def time_migcheck_cli(ini: Path) -> tuple[float, dict[str, object]]:
+    """Wall time of the `migcheck verify` CLI in a fresh process (imports, server, walk)."""
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "migcheck", "verify", str(ini), "--format", "json"],
@@ -237,7 +239,15 @@ def time_migcheck(ini: Path) -> tuple[float, dict[str, object]]:
     return elapsed, json.loads(done.stdout)
 
 
-def time_pytest_alembic(ini: Path) -> float:
+def time_pytest_alembic_cli(ini: Path) -> float:
+    """Wall time of pytest-alembic in a fresh process (imports, server, the test)."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, __file__, "--only-pytest-alembic", str(ini)], check=True)
+    return time.perf_counter() - started
+
+
+def run_pytest_alembic(ini: Path, server: object) -> float:
+    """Run test_up_down_consistency on a fresh database of ``server``; return its time."""
     import logging
 
     from pytest_alembic import runner
@@ -245,21 +255,33 @@ def time_pytest_alembic(ini: Path) -> float:
     from pytest_alembic.tests.default import test_up_down_consistency
     from sqlalchemy import create_engine, pool
 
-    from migcheck.pg import start_server
-
     logging.disable(logging.INFO)
-    with start_server() as server:
-        database = server.create_database()
-        engine = create_engine(database.url, poolclass=pool.NullPool)
-        config = Config(
-            config_options={"file": str(ini), "script_location": str(ini.parent / "migrations")}
-        )
-        started = time.perf_counter()
-        with runner(config=config, engine=engine) as alembic_runner:
-            test_up_down_consistency(alembic_runner)
-        elapsed = time.perf_counter() - started
-        engine.dispose()
+    database = server.create_database()  # type: ignore[attr-defined]
+    engine = create_engine(database.url, poolclass=pool.NullPool)
+    config = Config(
+        config_options={"file": str(ini), "script_location": str(ini.parent / "migrations")}
+    )
+    started = time.perf_counter()
+    with runner(config=config, engine=engine) as alembic_runner:
+        test_up_down_consistency(alembic_runner)
+    elapsed = time.perf_counter() - started
+    engine.dispose()
     return elapsed
+
+
+def run_migcheck(ini: Path, server: object) -> tuple[float, object]:
+    """Run the verify walk in this process on ``server``; return its time and result."""
+    from migcheck.project import load_project
+    from migcheck.verify.walk import verify_project
+
+    project = load_project(ini)
+    started = time.perf_counter()
+    result = verify_project(project, server)  # type: ignore[arg-type]
+    return time.perf_counter() - started, result
+
+
+def line(label: str, seconds: float, revisions: int) -> str:
+    return f"  {label:36s} {seconds:7.2f} s  {1000 * seconds / revisions:6.1f} ms/revision"
 
 
 def main() -> None:
@@ -268,28 +290,42 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-pytest-alembic", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the generated project")
+    parser.add_argument("--only-pytest-alembic", metavar="INI", help=argparse.SUPPRESS)
     args = parser.parse_args()
+
+    from migcheck.pg import start_server
+
+    if args.only_pytest_alembic:
+        with start_server() as server:
+            run_pytest_alembic(Path(args.only_pytest_alembic), server)
+        return
 
     root = Path(tempfile.mkdtemp(prefix="migcheck-bench-"))
     ini = generate(root, args.revisions, args.seed)
     n = args.revisions
     print(f"history: {n} revisions in {root}")
 
-    ours, report = time_migcheck(ini)
+    with start_server() as server:
+        ours, result = run_migcheck(ini, server)
+        theirs = None if args.skip_pytest_alembic else run_pytest_alembic(ini, server)
     statuses: dict[str, int] = {}
-    for revision in report["revisions"]:  # type: ignore[union-attr]
-        statuses[revision["status"]] = statuses.get(revision["status"], 0) + 1
-    print(
-        f"migcheck verify:                     {ours:7.2f} s  {1000 * ours / n:6.1f} ms/revision"
-        f"  ok={report['ok']} {statuses}"
-    )
+    for revision in result.revisions:  # type: ignore[attr-defined]
+        statuses[revision.status] = statuses.get(revision.status, 0) + 1
+    print(f"ok={result.ok} {statuses}")  # type: ignore[attr-defined]
+    print("in-process, server already running (the same work on both sides):")
+    print(line("migcheck verify walk", ours, n))
+    if theirs is not None:
+        print(line("pytest-alembic up_down_consistency", theirs, n))
+        print(f"  {'ratio migcheck / pytest-alembic':36s} {ours / theirs:7.2f}  (target <= 0.5)")
+
+    cli, report = time_migcheck_cli(ini)
+    assert report["ok"] is True, "the generated history should pass"
+    print("fresh process each (imports, server start and stop included):")
+    print(line("migcheck verify CLI", cli, n))
     if not args.skip_pytest_alembic:
-        theirs = time_pytest_alembic(ini)
-        print(
-            f"pytest-alembic up_down_consistency:  {theirs:7.2f} s  "
-            f"{1000 * theirs / n:6.1f} ms/revision"
-        )
-        print(f"ratio migcheck / pytest-alembic:     {ours / theirs:7.2f}  (target <= 0.5)")
+        cold = time_pytest_alembic_cli(ini)
+        print(line("pytest-alembic in a fresh process", cold, n))
+        print(f"  {'ratio migcheck / pytest-alembic':36s} {cli / cold:7.2f}")
     if not args.keep:
         import shutil
 

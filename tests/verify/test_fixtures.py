@@ -175,6 +175,10 @@ def test_changes_that_take_no_lock_are_still_seen(pg_server: Server, full: bool)
     assert messages(result, "a5") == [
         "index ix_orders_user on orders exists after downgrade to a4 but did not before"
     ]
+    assert revision(result, "a6").status == "pass"
+    a7 = messages(result, "a7")
+    assert "schema reports exists after downgrade to a6 but did not before" in a7
+    assert any(m.startswith("function score(): definition `") and "SELECT 1" in m for m in a7)
 
 
 def test_incremental_and_full_snapshots_agree_on_every_fixture(pg_server: Server) -> None:

@@ -204,7 +204,8 @@ def noun(item: Difference, fields: dict[str, Any] | None = None) -> str:
         view = "materialized view" if item.kind == "m" else "view"
         return f"{view} {_qualified(ident[0], ident[1])}"
     if category == "function":
-        return f"{_FUNCTION_NOUNS.get(item.kind or 'f', 'function')} {_qualified(*ident[:2])}"
+        where = "" if ident[0] == "public" else f"{show_name(ident[0])}."
+        return f"{_FUNCTION_NOUNS.get(item.kind or 'f', 'function')} {where}{ident[1]}"
     if category == "statistics":
         return f"statistics object {_qualified(ident[0], ident[1])}"
     if len(ident) == 2:

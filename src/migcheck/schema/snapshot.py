@@ -94,8 +94,8 @@ Objects = dict[str, dict[Identity, dict[str, Any]]]
 SEPARATOR = "\x1e"
 
 SNAPSHOT_CALL = (
-    "SELECT versions, other, tables, names "
-    "FROM pg_temp.migcheck_snapshot(to_regclass(%(vt)s), %(touched)s::oid[])"
+    "SELECT versions, other, tables, names, signature FROM pg_temp.migcheck_snapshot("
+    "to_regclass(%(vt)s), %(touched)s::oid[], %(signature)s::text)"
 )
 
 
@@ -155,6 +155,7 @@ class SnapshotTaker:
         self._fragments: dict[int, str] = {}
         self._other: str | None = None
         self._names: dict[int, str] = {}
+        self._signature: str | None = None
 
     def take(
         self,
@@ -169,11 +170,19 @@ class SnapshotTaker:
         :attr:`Snapshot.versions`.
         """
         partial = touched is not None and self._other is not None
-        row = self._call(execute, version_table, sorted(touched or ()) if partial else None)
-        names = {int(oid): str(name) for oid, name in json.loads(row[3] or "[]")}
-        if partial and row[1] != self._other and _renamed(self._names, names):
-            row = self._call(execute, version_table, None)
-        versions_text, other, tables_text, _ = row
+        if partial:
+            row = self._call(execute, version_table, sorted(touched or ()), self._signature)
+            if row[1] is None:  # nothing outside the tables changed
+                row = (row[0], self._other, row[2], None, row[4])
+                names = self._names
+            else:
+                names = _names(row[3])
+                if row[1] != self._other and _renamed(self._names, names):
+                    row = self._call(execute, version_table, None, None)
+        else:
+            row = self._call(execute, version_table, None, None)
+            names = _names(row[3])
+        versions_text, other, tables_text, _, signature = row
         fragments: dict[int, str] = {}
         parts = [str(other)]
         for oid, _identity, fragment in json.loads(tables_text) if tables_text else ():
@@ -187,17 +196,26 @@ class SnapshotTaker:
         self._fragments = fragments
         self._other = str(other)
         self._names = names
+        self._signature = str(signature)
         versions = tuple(json.loads(versions_text)) if versions_text else ()
         return Snapshot(text=SEPARATOR.join(parts), versions=versions)
 
     @staticmethod
     def _call(
-        execute: Executor, version_table: str | None, touched: list[int] | None
+        execute: Executor,
+        version_table: str | None,
+        touched: list[int] | None,
+        signature: str | None,
     ) -> tuple[Any, ...]:
-        row = execute(SNAPSHOT_CALL, {"vt": version_table, "touched": touched})
+        params = {"vt": version_table, "touched": touched, "signature": signature}
+        row = execute(SNAPSHOT_CALL, params)
         if row is None:
             raise RuntimeError("the snapshot function returned no row")
         return row
+
+
+def _names(text: str | None) -> dict[int, str]:
+    return {int(oid): str(name) for oid, name in json.loads(text or "[]")}
 
 
 def _renamed(before: dict[int, str], after: dict[int, str]) -> bool:

@@ -22,20 +22,65 @@
 --             JSON text of an object holding the table's own categories;
 -- OUT names: [[oid, name], ...] of the schemas, types, functions and sequences that table text
 --            can name: renaming one of them takes no lock on the tables that use it, so the
---            caller renders every table again when a name changed.
+--            caller renders every table again when a name changed;
+-- OUT signature: a fingerprint of the rows behind "other" (see below). When the caller passes
+--            touched and the signature it got last time, and nothing there changed, "other"
+--            and "names" come back NULL: the caller's copies still hold.
 --
 -- Left out: objects that belong to an extension, the alembic version table (and its key),
 -- ownership and grants, and NOT NULL constraints (pg_constraint rows of type 'n' since
 -- PostgreSQL 18; the columns' notnull field covers them).
 CREATE OR REPLACE FUNCTION pg_temp.migcheck_snapshot(version_table regclass, touched oid[],
+                                                     previous_signature text,
                                                      OUT versions text, OUT other text,
-                                                     OUT tables text, OUT names text)
+                                                     OUT tables text, OUT names text,
+                                                     OUT signature text)
 LANGUAGE plpgsql SET search_path = pg_catalog AS $migcheck$
 BEGIN
   IF version_table IS NOT NULL THEN
     EXECUTE format('SELECT json_agg(version_num::text ORDER BY version_num::text)::text FROM %s',
                    version_table) INTO versions;
   END IF;
+  -- The count and sum of the xmin of every row the categories outside tables are rendered from.
+  -- Within one run only migcheck's session writes, so a row that appears later has a larger
+  -- xmin than any row it replaces: any change there changes the signature.
+  SELECT count(*) || ':' || coalesce(sum(s.x), 0) INTO signature
+  FROM (
+    SELECT n.xmin::text::int8 AS x FROM pg_namespace n
+    WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%'
+    UNION ALL
+    SELECT t.xmin::text::int8 FROM pg_type t
+    WHERE t.oid >= 16384 AND t.typtype IN ('e', 'd', 'r', 'm')
+    UNION ALL
+    SELECT e.xmin::text::int8 FROM pg_enum e WHERE e.oid >= 16384
+    UNION ALL
+    SELECT p.xmin::text::int8 FROM pg_proc p WHERE p.oid >= 16384
+    UNION ALL
+    SELECT c.xmin::text::int8 FROM pg_class c
+    WHERE c.oid >= 16384 AND c.relkind IN ('v', 'm', 'S', 'c')
+    UNION ALL
+    SELECT a.xmin::text::int8 FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+    WHERE c.oid >= 16384 AND c.relkind = 'c'
+    UNION ALL
+    SELECT q.xmin::text::int8 FROM pg_sequence q WHERE q.seqrelid >= 16384
+    UNION ALL
+    SELECT con.xmin::text::int8 FROM pg_constraint con WHERE con.oid >= 16384 AND con.contypid <> 0
+    UNION ALL
+    SELECT rw.xmin::text::int8 FROM pg_rewrite rw WHERE rw.oid >= 16384
+    UNION ALL
+    SELECT i.xmin::text::int8 FROM pg_class c JOIN pg_index i ON i.indrelid = c.oid
+    WHERE c.oid >= 16384 AND c.relkind = 'm'
+    UNION ALL
+    SELECT tg.xmin::text::int8 FROM pg_trigger tg WHERE tg.oid >= 16384
+    UNION ALL
+    SELECT d.xmin::text::int8 FROM pg_description d WHERE d.objoid >= 16384
+    UNION ALL
+    SELECT x.xmin::text::int8 FROM pg_extension x
+    UNION ALL
+    SELECT et.xmin::text::int8 FROM pg_event_trigger et
+    UNION ALL
+    SELECT st.xmin::text::int8 FROM pg_statistic_ext st
+  ) s;
   WITH
   ns AS (
     SELECT n.oid, n.nspname FROM pg_namespace n
@@ -433,7 +478,8 @@ BEGIN
     FROM pg_statistic_ext st
     JOIN ns ON ns.oid = st.stxnamespace
   )
-  SELECT json_build_object(
+  SELECT CASE WHEN touched IS NULL OR signature IS DISTINCT FROM previous_signature THEN
+         json_build_object(
            'schema', (SELECT j FROM schemas),
            'constraint', (SELECT j FROM domain_constraints),
            'index', (SELECT j FROM view_indexes),
@@ -446,8 +492,9 @@ BEGIN
            'extension', (SELECT j FROM extensions),
            'rule', (SELECT j FROM view_rules),
            'statistics', (SELECT j FROM statistics)
-         )::text,
+         )::text END,
          (SELECT j FROM table_list)::text,
+         CASE WHEN touched IS NULL OR signature IS DISTINCT FROM previous_signature THEN
          (SELECT json_agg(json_build_array(n.oid, n.name) ORDER BY n.oid)::text
           FROM (SELECT ns.oid, ns.nspname::text AS name FROM ns
                 UNION ALL
@@ -458,7 +505,7 @@ BEGIN
                 WHERE p.oid >= 16384
                 UNION ALL
                 SELECT r.oid, r.nspname || '.' || r.relname FROM rel r
-                WHERE r.relkind = 'S') n)
+                WHERE r.relkind = 'S') n) END
     INTO other, tables, names;
 END
 $migcheck$;
