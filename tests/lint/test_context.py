@@ -164,6 +164,46 @@ def test_suppression_comment_forms(tmp_path: Path) -> None:
     assert [(f.rule, f.location.line) for f in findings] == [("MC101", 5), ("MC001", 6)]
 
 
+def test_suppression_reasons_are_not_rule_ids(tmp_path: Path) -> None:
+    sql = (
+        "SET lock_timeout = '1s';\n"
+        "-- migcheck: ignore MC101 -- built before launch, table is empty\n"
+        "CREATE INDEX a ON t (x);\n"
+        "CREATE INDEX b ON t (x); -- migcheck: ignore MC101: tiny table\n"
+        "-- migcheck: ignore[MC101] (reviewed by the DBA, ticket 1234)\n"
+        "CREATE INDEX c ON t (x);\n"
+        "-- migcheck: ignore MC101 because the table has 10 rows\n"
+        "CREATE INDEX d ON t (x);\n"
+        "-- migcheck: ignore MC302 -- stale, nothing to silence\n"
+        "SELECT 1;\n"
+    )
+    findings = lint_sql(sql, tmp_path)
+    assert [(f.rule, f.location.line, f.message) for f in findings] == [
+        ("MC001", 9, "migcheck ignore comment (MC302) does not silence any finding")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("comment", "rules"),
+    [
+        ("# migcheck: ignore[MC302] (column unused since v2.3)", {"MC302"}),
+        ("# migcheck: ignore[MC302, MC111] reason with words, commas and MC5", {"MC302", "MC111"}),
+        ("# migcheck: ignore MC302 -- reason", {"MC302"}),
+        ("# migcheck: ignore MC302: reason", {"MC302"}),
+        ("# migcheck: ignore MC302 (reason)", {"MC302"}),
+        ("# migcheck: ignore: every rule, with a reason", set()),
+        ("# migcheck: ignore MC3O2", {"MC3O2"}),
+    ],
+)
+def test_scan_reason_forms(comment: str, rules: set[str]) -> None:
+    (ignore,) = scan("rev.py", f'op.drop_column("t", "c")  {comment}\n', "#")
+    assert ignore.rules == frozenset(rules)
+
+
+def test_prose_mentioning_migcheck_ignored_is_no_directive() -> None:
+    assert scan("rev.py", "x = 1  # migcheck: ignored for now\n", "#") == []
+
+
 def test_scan_python_comments() -> None:
     source = 'op.drop_table("x")  # migcheck: ignore[MC301, MC111]\n# not: migcheck ignore\n'
     (ignore,) = scan("rev.py", source, "#")

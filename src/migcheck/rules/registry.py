@@ -42,6 +42,7 @@ MODULES = (
     "mc401_enum_value_in_transaction",
     "mc402_not_idempotent",
     "mc403_begin_without_commit",
+    "mc404_fill_in_placeholder",
     "mc501_timestamp_without_tz",
     "mc502_integer_key",
     "mc503_varchar_length",

@@ -1,5 +1,8 @@
 """Suppression comments: ``-- migcheck: ignore MC101`` (SQL), ``# migcheck: ignore[MC101]`` (py).
 
+Either form may carry a free-text reason: after the closing bracket (``ignore[MC101] why``) or,
+in the bare form, after ``--``, ``:``, ``(`` or ``#`` (``ignore MC101 -- why``).
+
 A comment silences the listed rules (or every rule when it lists none) for findings on its own
 line (for SQL, anywhere in the statement on that line) and, when the comment stands alone on its
 line, for the statement that starts on the next line. A comment that
@@ -30,18 +33,36 @@ class Ignore:
         return not self.rules or rule in self.rules
 
 
+#: characters that end a bare id list and start the reason (``ignore MC101 -- why``)
+_REASON_START = ("--", "#", ":", "(", "\u2014")
+
+
 def _ids(text: str) -> frozenset[str] | None:
-    """Rule ids after ``migcheck:``; None when the text is not an ignore directive."""
+    """Rule ids after ``migcheck:``; None when the text is not an ignore directive.
+
+    ``ignore[MC101, MC102] any reason``: the ids are what the brackets hold, the rest is a
+    free-text reason. ``ignore MC101 MC102 -- reason`` (or ``: reason``, ``(reason)``): the ids
+    are the words up to the reason, which starts at ``--``, ``#``, ``:``, ``(`` or an em dash, or
+    at the first word without a digit (rule ids always have one). No id: every rule.
+    """
     rest = text.strip()
     if not rest.lower().startswith("ignore"):
         return None
     rest = rest[len("ignore") :]
-    for char in "[],;":
-        rest = rest.replace(char, " ")
-    words = rest.split()
+    if rest[:1] not in ("", " ", "\t", "[", ":", ","):
+        return None  # "ignored", "ignores": prose, not a directive
+    stripped = rest.lstrip()
+    if stripped.startswith("["):
+        inside, closed, _reason = stripped[1:].partition("]")
+        if closed:
+            return frozenset(w.upper() for w in inside.replace(",", " ").split())
     ids = []
-    for word in words:
-        if word.startswith(("--", "#")):
+    for word in rest.replace(",", " ").replace("[", " ").replace("]", " ").split():
+        if word.startswith(_REASON_START) or not any(c.isdigit() for c in word):
+            break
+        cut = min((i for i in (word.find(m) for m in _REASON_START) if i > 0), default=-1)
+        if cut > 0:
+            ids.append(word[:cut].upper())
             break
         ids.append(word.upper())
     return frozenset(ids)

@@ -12,7 +12,7 @@ from migcheck.sql.parser import (
     SqlSyntaxError,
     parse_bytes,
     parse_script,
-    plpgsql_queries,
+    plpgsql_body,
 )
 from migcheck.sql.types import TypeRef
 
@@ -647,7 +647,10 @@ def statements(text: str, path: str = "") -> list[Statement]:
 
 
 def do_body(do: Statement) -> list[Statement]:
-    """Facts for the SQL statements a PL/pgSQL DO block runs, placed on their own lines."""
+    """Facts for the SQL statements a PL/pgSQL DO block runs, placed on their own lines.
+
+    Also records on ``do`` the messages of the exceptions the block raises (``do.raises``).
+    """
     language = "plpgsql"
     body = ""
     for arg in do.node.get("args", ()):
@@ -661,8 +664,10 @@ def do_body(do: Statement) -> list[Statement]:
         return []
     start = do.text.find(body)
     body_line = do.line + (do.text.count("\n", 0, start) if start >= 0 else 0)
+    found = plpgsql_body(body)
+    do.raises = tuple((body_line + lineno - 1, message) for lineno, message in found.raises)
     inner: list[Statement] = []
-    for lineno, query in plpgsql_queries(body):
+    for lineno, query in found.queries:
         try:
             parsed = parse_bytes(query.encode("utf-8", "replace"))
         except SqlSyntaxError:  # PostgreSQL reports it when the block runs

@@ -132,6 +132,8 @@ class Statement:
     internal: bool = False
     #: run from inside a DO block (atomic, like a transaction of its own)
     nested: bool = False
+    #: DO block: ``(line, message)`` of each ``RAISE EXCEPTION`` with a literal message
+    raises: tuple[tuple[int, str], ...] = ()
     #: the raw parse node (for rare, lazily computed questions)
     node: dict[str, Any] = field(default_factory=dict, repr=False)
 

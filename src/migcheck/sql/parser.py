@@ -109,28 +109,44 @@ def parse_bytes(data: bytes) -> list[dict[str, Any]]:
     return stmts
 
 
-def plpgsql_queries(body: str) -> list[tuple[int, str]]:
-    """SQL run by a PL/pgSQL body: ``(line within the body, query)`` for each statement.
+@dataclass(slots=True)
+class PlpgsqlBody:
+    """What a PL/pgSQL body does that the rules care about (lines are within the body)."""
 
-    Covers plain SQL statements and ``EXECUTE 'literal'``; returns ``[]`` when the body does not
-    parse as PL/pgSQL (PostgreSQL would report that when the block runs).
+    #: SQL it runs: plain statements and ``EXECUTE 'literal'``, as ``(line, query)``
+    queries: list[tuple[int, str]]
+    #: ERROR-level ``RAISE`` with a literal message, as ``(line, message)``
+    raises: list[tuple[int, str]]
+
+
+#: elog level of ``RAISE EXCEPTION`` (PostgreSQL's ERROR)
+_ELOG_ERROR = 21
+#: ``RAISE … USING MESSAGE = …`` option type
+_RAISE_OPTION_MESSAGE = 1
+
+
+def plpgsql_body(body: str) -> PlpgsqlBody:
+    """The SQL a PL/pgSQL body runs and the exceptions it raises, read from its parse tree.
+
+    Empty when the body does not parse as PL/pgSQL (PostgreSQL would report that when the block
+    runs).
     """
+    found = PlpgsqlBody([], [])
     tag = "$migcheck_body$"
     if tag in body:
-        return []
+        return found
     source = f"CREATE FUNCTION migcheck_do() RETURNS void LANGUAGE plpgsql AS {tag}{body}{tag}"
     lib = _library()
     result = lib.pg_query_parse_plpgsql(_encode(source))
     try:
         if result.error or not result.plpgsql_funcs:
-            return []
+            return found
         raw = ctypes.string_at(result.plpgsql_funcs)
-        if b'"PLpgSQL_stmt_execsql"' not in raw and b'"PLpgSQL_stmt_dynexecute"' not in raw:
-            return []
+        if not any(marker in raw for marker in _PLPGSQL_MARKERS):
+            return found
         functions = json.loads(raw)
     finally:
         lib.pg_query_free_plpgsql_parse_result(result)
-    found: list[tuple[int, str]] = []
     stack: list[Any] = [functions]
     while stack:
         item = stack.pop()
@@ -141,17 +157,42 @@ def plpgsql_queries(body: str) -> list[tuple[int, str]]:
             continue
         execsql = item.get("PLpgSQL_stmt_execsql")
         dynamic = item.get("PLpgSQL_stmt_dynexecute")
+        raise_ = item.get("PLpgSQL_stmt_raise")
         if execsql is not None:
             query = execsql.get("sqlstmt", {}).get("PLpgSQL_expr", {}).get("query")
             if query:
-                found.append((int(execsql.get("lineno", 1)), query))
+                found.queries.append((int(execsql.get("lineno", 1)), query))
         elif dynamic is not None:
             query = dynamic.get("query", {}).get("PLpgSQL_expr", {}).get("query", "")
             literal = _string_literal(query)
             if literal:
-                found.append((int(dynamic.get("lineno", 1)), literal))
+                found.queries.append((int(dynamic.get("lineno", 1)), literal))
+        elif raise_ is not None and raise_.get("elog_level", _ELOG_ERROR) >= _ELOG_ERROR:
+            message = _raise_message(raise_)
+            if message is not None:
+                found.raises.append((int(raise_.get("lineno", 1)), message))
         stack.extend(reversed(list(item.values())))
     return found
+
+
+_PLPGSQL_MARKERS = (
+    b'"PLpgSQL_stmt_execsql"',
+    b'"PLpgSQL_stmt_dynexecute"',
+    b'"PLpgSQL_stmt_raise"',
+)
+
+
+def _raise_message(node: dict[str, Any]) -> str | None:
+    """The literal message of a RAISE: ``RAISE EXCEPTION 'text'`` or ``USING MESSAGE = 'text'``."""
+    message = node.get("message")
+    if isinstance(message, str):
+        return message
+    for option in node.get("options", ()):
+        opt = option.get("PLpgSQL_raise_option", {})
+        if opt.get("opt_type", 0) == _RAISE_OPTION_MESSAGE:
+            query = opt.get("expr", {}).get("PLpgSQL_expr", {}).get("query", "")
+            return _string_literal(query)
+    return None
 
 
 def _string_literal(expr: str) -> str | None:
