@@ -162,7 +162,7 @@ class _Walk:
             since = len(self.applied) - self.checkpoint.applied
             if self.rebuilt and since >= self.options.checkpoint_every:
                 self.take_checkpoint()
-        self.check_drift(selected)
+        self.check_drift()
         self.downgrade_to_base(selected)
         self.close_session()
         self.result.revisions = [
@@ -333,18 +333,17 @@ class _Walk:
         )
 
     # -- the end ----------------------------------------------------------------------------
-    def check_drift(self, selected: set[str]) -> None:
+    def check_drift(self) -> None:
         if self.blocked:
             self.result.notes.append("models not compared: the history does not upgrade to head")
             return
         session = self.open()
-        drift = session.call(check_drift)
+        drift: list[Drift] | None = session.call(check_drift)
         if drift is None:
             self.result.notes.append("models not compared: env.py sets no target_metadata")
             return
         self.result.drift_checked = True
-        self.result.drift = list(drift) if isinstance(drift, list) else []
-        assert all(isinstance(item, Drift) for item in self.result.drift)
+        self.result.drift = drift
 
     def downgrade_to_base(self, selected: set[str]) -> None:
         session = self.open()
@@ -377,7 +376,15 @@ class _Walk:
             return
         final = session.snapshot()
         first = next(iter(self.results.values()), None)
-        if first is None or final.same_schema(self.base):
+        if first is None:
+            return
+        if final.versions:
+            first.add(
+                "downgrade-to-base",
+                "version-not-updated",
+                f"alembic_version should be empty at base but holds {', '.join(final.versions)}",
+            )
+        if final.same_schema(self.base):
             return
         for line in describe_all(
             self.base, final, "before any revision", "after downgrading to base"
