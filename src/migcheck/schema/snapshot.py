@@ -95,7 +95,7 @@ SEPARATOR = "\x1e"
 
 SNAPSHOT_CALL = (
     "SELECT versions, other, tables, names, signature FROM pg_temp.migcheck_snapshot("
-    "to_regclass(%(vt)s), %(touched)s::oid[], %(signature)s::text)"
+    "to_regclass(%(vt)s), %(touched)s::oid[], %(signature)s::text, %(own_locks)s)"
 )
 
 
@@ -162,25 +162,30 @@ class SnapshotTaker:
         execute: Executor,
         version_table: str | None = "alembic_version",
         touched: set[int] | None = None,
+        *,
+        own_locks: bool = False,
     ) -> Snapshot:
         """Snapshot the schema through ``execute`` (after :func:`install` in that session).
 
         ``version_table`` is the (optionally schema-qualified, quoted where needed) name of the
         alembic version table: it is left out of the schema and its rows become
-        :attr:`Snapshot.versions`.
+        :attr:`Snapshot.versions`. ``own_locks`` adds the locks the session holds now (the
+        uncommitted step being snapshot) to ``touched``.
         """
         partial = touched is not None and self._other is not None
         if partial:
-            row = self._call(execute, version_table, sorted(touched or ()), self._signature)
+            row = self._call(
+                execute, version_table, sorted(touched or ()), self._signature, own_locks
+            )
             if row[1] is None:  # nothing outside the tables changed
                 row = (row[0], self._other, row[2], None, row[4])
                 names = self._names
             else:
                 names = _names(row[3])
                 if row[1] != self._other and _renamed(self._names, names):
-                    row = self._call(execute, version_table, None, None)
+                    row = self._call(execute, version_table, None, None, False)
         else:
-            row = self._call(execute, version_table, None, None)
+            row = self._call(execute, version_table, None, None, False)
             names = _names(row[3])
         versions_text, other, tables_text, _, signature = row
         fragments: dict[int, str] = {}
@@ -206,8 +211,14 @@ class SnapshotTaker:
         version_table: str | None,
         touched: list[int] | None,
         signature: str | None,
+        own_locks: bool,
     ) -> tuple[Any, ...]:
-        params = {"vt": version_table, "touched": touched, "signature": signature}
+        params = {
+            "vt": version_table,
+            "touched": touched,
+            "signature": signature,
+            "own_locks": own_locks,
+        }
         row = execute(SNAPSHOT_CALL, params)
         if row is None:
             raise RuntimeError("the snapshot function returned no row")

@@ -14,7 +14,8 @@
 -- touched indexes, sequences, constraints and triggers, and the tables depending on a touched
 -- object (a foreign key to it, a default using it, a column of that type) are rendered; the
 -- others come back as NULL and the caller reuses their previous fragment. touched NULL renders
--- every table.
+-- every table. With own_locks, the locks this session holds now (a step not yet committed) are
+-- added to touched.
 --
 -- OUT versions: the alembic version table's rows (JSON array);
 -- OUT other: every category outside the table fragments (JSON object);
@@ -32,6 +33,7 @@
 -- PostgreSQL 18; the columns' notnull field covers them).
 CREATE OR REPLACE FUNCTION pg_temp.migcheck_snapshot(version_table regclass, touched oid[],
                                                      previous_signature text,
+                                                     own_locks boolean,
                                                      OUT versions text, OUT other text,
                                                      OUT tables text, OUT names text,
                                                      OUT signature text)
@@ -40,6 +42,12 @@ BEGIN
   IF version_table IS NOT NULL THEN
     EXECUTE format('SELECT json_agg(version_num::text ORDER BY version_num::text)::text FROM %s',
                    version_table) INTO versions;
+  END IF;
+  IF own_locks AND touched IS NOT NULL THEN  -- the uncommitted step's locks are part of it
+    touched := touched || ARRAY(
+      SELECT DISTINCT coalesce(l.relation, l.objid) FROM pg_locks l
+      WHERE l.pid = pg_backend_pid() AND l.locktype IN ('relation', 'object')
+        AND coalesce(l.relation, l.objid) >= 16384);
   END IF;
   -- The count and sum of the xmin of every row the categories outside tables are rendered from.
   -- Within one run only migcheck's session writes, so a row that appears later has a larger

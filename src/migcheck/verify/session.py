@@ -73,6 +73,7 @@ class Footprint:
     def __init__(self, dbapi_connection: Any) -> None:
         self.oids: set[int] = set()
         self.complete = True
+        self.capture = True
         self._dbapi = dbapi_connection
 
     def reset(self) -> None:
@@ -91,6 +92,8 @@ class Footprint:
         dbapi = conn.connection.dbapi_connection
         if dbapi is not self._dbapi:
             self.complete = False
+            return
+        if not self.capture:
             return
         try:
             cursor = dbapi.cursor()
@@ -172,6 +175,7 @@ class AlembicSession:
         self._saved_env: dict[str, str | None] = {}
         self._snapshots = schema_snapshot.SnapshotTaker()
         self._footprint: Footprint | None = None
+        self._pending = False  # a step's outer transaction is still open
         self.incremental = incremental
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -269,9 +273,14 @@ class AlembicSession:
 
     def snapshot(self) -> Snapshot:
         """The schema as the migrations' connection sees it now."""
-        result = self.call(self._take_snapshot)
-        assert isinstance(result, Snapshot)
-        return result
+        if not self._alive:
+            raise RuntimeError("the env.py session is not running")
+        self._commands.put(_Command("snapshot"))
+        reply = self._wait()
+        if not reply.ok:
+            raise reply.value
+        assert isinstance(reply.value, Snapshot)
+        return reply.value
 
     def call(self, function: Callable[[MigrationContext], Any]) -> Any:
         """Run ``function(migration_context)`` in env.py's thread between steps."""
@@ -323,19 +332,25 @@ class AlembicSession:
         self._replies.put(_Reply(ok=True))
         while True:
             command = self._commands.get()
+            snapshot = command.action == "snapshot"
+            if self._pending and not snapshot:
+                self._settle(context)
             if command.action == "stop":
                 self._settle(context)
                 return
             if command.action == "step":
                 assert command.step is not None
                 yield command.step
-                self._settle(context)
+                self._after_step(context)
                 self._replies.put(_Reply(ok=True))
                 continue
-            assert command.call is not None
             try:
-                value = command.call(context)
-                self._settle(context, after_read=True)
+                if snapshot:
+                    value = self._take_snapshot(context)
+                else:
+                    assert command.call is not None
+                    value = command.call(context)
+                    self._settle(context, after_read=True)
             except Exception as error:
                 self._replies.put(_Reply(ok=False, value=error))
             else:
@@ -378,11 +393,35 @@ class AlembicSession:
         assert connection is not None
         footprint = self._footprint
         touched = footprint.oids if footprint is not None and footprint.complete else None
-        snapshot = self._snapshots.take(_executor(connection), self.version_table, touched)
-        self._settle(context, after_read=True)
+        pending, self._pending = self._pending, False
+        snapshot = self._snapshots.take(
+            _executor(connection), self.version_table, touched, own_locks=pending
+        )
+        if pending:  # the step's own transaction: its locks were just read, commit it now
+            if footprint is not None:
+                footprint.capture = False
+            try:
+                self._settle(context)
+            finally:
+                if footprint is not None:
+                    footprint.capture = True
+        else:
+            self._settle(context, after_read=True)
         if footprint is not None:
             footprint.reset()
         return snapshot
+
+    def _after_step(self, context: MigrationContext) -> None:
+        """After a step: keep env.py's outer transaction open for the snapshot that follows.
+
+        The snapshot then reads the step's locks itself, in the same round trip, and commits.
+        Without an outer transaction (per-migration mode) Alembic has already committed.
+        """
+        outer = context._transaction
+        if outer is not None and outer.is_active:
+            self._pending = True
+        else:
+            self._settle(context)
 
     def _settle(self, context: MigrationContext, *, after_read: bool = False) -> None:
         """Commit what the last step did, the way ``autocommit_block`` does.
