@@ -8,6 +8,12 @@ the caller asks for it. Between steps the session commits (the way ``autocommit_
 keeping Alembic's own transaction bookkeeping intact) and can snapshot the schema on the very
 connection the migrations use. No transaction of migcheck's own ever wraps a migration.
 
+Snapshots are incremental: a :class:`Footprint` reads the locks the migration connection holds
+before each commit (every DDL statement locks what it changes), and the next snapshot renders
+again only the tables those locks lead to. When env.py keeps one outer transaction, the
+snapshot after a step runs inside that step's transaction, reads its locks in the same round
+trip, and then commits it.
+
 env.py is pointed at the throwaway database three ways at once: the ``sqlalchemy.url`` main
 option, ``config.attributes["connection"]`` (an idle connection that also answers
 ``connect()``, for env.py files written for pytest-alembic), and environment variables.
@@ -166,7 +172,6 @@ class AlembicSession:
         self.heads: tuple[str, ...] = ()
         self.version_table: str | None = "alembic_version"
         self.context: MigrationContext | None = None
-        self.outer_commits = False
         self._commands: queue.Queue[_Command] = queue.Queue()
         self._replies: queue.Queue[_Reply] = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -439,11 +444,8 @@ class AlembicSession:
         if outer is not None and outer.is_active:
             outer.commit()
             context._transaction = connection.begin()
-        else:
-            if outer is not None:
-                self.outer_commits = True
-            if connection.in_transaction():
-                connection.commit()
+        elif connection.in_transaction():
+            connection.commit()
 
 
 def _executor(connection: Connection) -> schema_snapshot.Executor:
