@@ -188,3 +188,13 @@ def test_incremental_and_full_snapshots_agree_on_every_fixture(pg_server: Server
         assert [(r.revision, r.status, r.problems) for r in fast.revisions] == [
             (r.revision, r.status, r.problems) for r in full.revisions
         ], name
+
+
+def test_ini_section_x_arguments_depends_on_and_version_table_schema(pg_server: Server) -> None:
+    project = load_project(FIXTURES / "options", name="tenant", x_args=["prefix=acme"])
+    result = verify_project(project, pg_server, VerifyOptions(allow_multiple_heads=True))
+    assert result.ok, [(r.revision, r.problems) for r in result.revisions]
+    order = [r.revision for r in result.revisions]
+    assert order.index("a2") > max(order.index("a1"), order.index("b1"))  # depends_on
+    with pytest.raises(MigcheckError, match="KeyError: 'prefix'"):
+        verify_project(load_project(FIXTURES / "options", name="tenant"), pg_server)
