@@ -89,19 +89,22 @@ class Footprint:
 
     def before_execute(self, conn: Connection, *args: Any) -> None:
         """Any statement: another connection or autocommit mode makes the footprint partial."""
-        dbapi = conn.connection.dbapi_connection
-        if dbapi is not self._dbapi or getattr(dbapi, "autocommit", False):
+        try:
+            dbapi = conn.connection.dbapi_connection
+            if dbapi is not self._dbapi or getattr(dbapi, "autocommit", False):
+                self.complete = False
+        except Exception:  # never let bookkeeping break the user's statement
             self.complete = False
 
     def before_commit(self, conn: Connection) -> None:
         """Read the locks of the transaction about to commit."""
-        dbapi = conn.connection.dbapi_connection
-        if dbapi is not self._dbapi:
-            self.complete = False
-            return
-        if not self.capture:
-            return
         try:
+            dbapi = conn.connection.dbapi_connection
+            if dbapi is not self._dbapi:
+                self.complete = False
+                return
+            if not self.capture:
+                return
             cursor = dbapi.cursor()
             try:
                 cursor.execute(LOCKS_SQL)
