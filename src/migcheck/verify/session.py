@@ -233,6 +233,15 @@ class AlembicSession:
         finally:
             self._cleanup()
 
+    def abandon(self) -> None:
+        """Give up on env.py without waiting for it (Ctrl-C, an error in migcheck itself).
+
+        The worker thread is a daemon; dropping the database ends whatever it was doing.
+        """
+        self._alive = False
+        self._thread = None
+        self._cleanup()
+
     def _cleanup(self) -> None:
         if self._footprint is not None:
             self._footprint.stop()

@@ -446,8 +446,11 @@ def verify_project(
     with _quiet_logging():
         try:
             result = walk.run()
-        finally:
-            walk.close_session()
+        except BaseException:
+            if walk.session is not None:
+                walk.session.abandon()
+            raise
+        walk.close_session()
     result.elapsed_s = time.perf_counter() - started
     result.backend = server.backend
     result.server_version = server.version
