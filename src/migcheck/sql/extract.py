@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from migcheck.sql.facts import Action, ColumnDef, Constraint, Expr, Statement
 from migcheck.sql.locks import Lock
@@ -16,7 +15,11 @@ from migcheck.sql.parser import (
 )
 from migcheck.sql.types import TypeRef
 
-Node = dict[str, Any]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~9 ms)
+if TYPE_CHECKING:
+    from typing import Any
+
+Node = dict[str, "Any"]
 
 VOLATILE_FUNCTIONS = frozenset(
     {

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from migcheck.sql.locks import Lock
 from migcheck.sql.types import TypeRef
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~9 ms)
+if TYPE_CHECKING:
+    from typing import Any
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True)
 class Expr:
     """An expression's volatility as far as it matters for defaults and backfills.
 
@@ -23,7 +26,7 @@ class Expr:
     is_null: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Constraint:
     """A table constraint (inline on a column or table-level)."""
 
@@ -38,7 +41,7 @@ class Constraint:
     not_null_column: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ColumnDef:
     """A column definition in CREATE TABLE or ADD COLUMN."""
 
@@ -57,7 +60,7 @@ class ColumnDef:
         return self.type is not None and self.type.name in {"serial", "bigserial", "smallserial"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Action:
     """One subcommand of ALTER TABLE, with the lock it takes on the table."""
 

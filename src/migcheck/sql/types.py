@@ -42,7 +42,7 @@ _DISPLAY = {
 SERIAL_TYPES = frozenset({"serial", "bigserial", "smallserial"})
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TypeRef:
     """A column type: canonical internal name, its modifiers (length, precision) and array-ness."""
 
