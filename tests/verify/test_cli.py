@@ -94,3 +94,27 @@ def test_no_revisions_exits_2(invoke: Invoke, tmp_path: Path) -> None:
     code, _, err = invoke(str(project))
     assert code == 2
     assert "no revisions" in err
+
+
+def test_runs_in_the_directory_of_alembic_ini(invoke: Invoke, tmp_path: Path) -> None:
+    """Relative script_location and prepend_sys_path = . resolve as under `alembic`."""
+    project = tmp_path / "service"
+    shutil.copytree(FIXTURES / "clean", project)
+    ini = project / "alembic.ini"
+    text = ini.read_text().replace("%(here)s/migrations", "migrations")
+    ini.write_text(
+        text.replace("[alembic]\n", "[alembic]\nprepend_sys_path = .\npath_separator = os\n", 1)
+    )
+    (project / "clean_models.py").rename(project / "service_models.py")  # not imported yet
+    env = project / "migrations" / "env.py"
+    env.write_text(
+        env.read_text()
+        .replace(
+            "sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))\n",
+            "",
+        )
+        .replace("from clean_models import", "from service_models import")
+    )
+    code, out, err = invoke(str(project), "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["revisions"][0]["path"] == "migrations/versions/a1_create_users.py"

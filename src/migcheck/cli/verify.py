@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import click
 
 from migcheck.cli.options import server_options
 
 FORMATS = ("text", "json", "junit")
+
+
+@contextlib.contextmanager
+def _working_directory(path: Path) -> Iterator[None]:
+    previous = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
 
 
 @click.command()
@@ -73,12 +86,12 @@ def verify(
     drifted, 2 bad input (path, env.py, options).
     """
     from migcheck.pg import start_server
-    from migcheck.project import load_project
+    from migcheck.project import find_ini, load_project
     from migcheck.report import verify_json, verify_junit, verify_text
     from migcheck.verify.results import RevisionResult
     from migcheck.verify.walk import VerifyOptions, verify_project
 
-    project = load_project(path, name=name, x_args=x_args)
+    ini = find_ini(path)
     options = VerifyOptions(
         start=start,
         allow_multiple_heads=allow_multiple_heads,
@@ -92,12 +105,16 @@ def verify(
         if show_progress:
             click.echo(verify_text.progress_line(revision), err=True)
 
+    # Run where alembic would: in the directory of alembic.ini (relative script_location,
+    # prepend_sys_path = . and env.py's own relative paths resolve as under `alembic`).
     # Whatever the migrations print goes to stderr: stdout carries the report only.
     with (
+        _working_directory(ini.parent),
         contextlib.redirect_stdout(sys.stderr),
-        start_server(pg_backend, version=pg_version, database_url=database_url) as server,
     ):
-        result = verify_project(project, server, options, progress)
+        project = load_project(ini, name=name, x_args=x_args)
+        with start_server(pg_backend, version=pg_version, database_url=database_url) as server:
+            result = verify_project(project, server, options, progress)
     renderers = {
         "text": verify_text.render,
         "json": verify_json.render,
