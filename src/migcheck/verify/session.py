@@ -172,9 +172,7 @@ class AlembicSession:
         self.url = url
         self.database_name = database_name
         self.url_env = tuple(url_env)
-        self.heads: tuple[str, ...] = ()
         self.version_table: str | None = "alembic_version"
-        self.context: MigrationContext | None = None
         self._commands: queue.Queue[_Command] = queue.Queue()
         self._replies: queue.Queue[_Reply] = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -340,11 +338,10 @@ class AlembicSession:
         self._replies.put(_Reply(ok=True, finished=True))
 
     def _migrations(self, heads: Any, context: MigrationContext) -> Iterator[RevisionStep]:
-        return self._steps(tuple(heads or ()), context)
+        """Alembic's ``fn``: the steps to run, yielded one at a time as the caller asks."""
+        return self._steps(context)
 
-    def _steps(self, heads: tuple[str, ...], context: MigrationContext) -> Iterator[RevisionStep]:
-        self.context = context
-        self.heads = heads
+    def _steps(self, context: MigrationContext) -> Iterator[RevisionStep]:
         self._prepare(context)
         self._replies.put(_Reply(ok=True))
         while True:
