@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -201,3 +204,18 @@ def test_where_clause_bounds() -> None:
     for sql, expected in cases.items():
         (s,) = statements(sql)
         assert (s.batched, s.by_key) == expected, sql
+
+
+@pytest.mark.parametrize(
+    "script",
+    ["CREATE INDEX i ON t (a);\nSELECT 1;\n", "SELECT 1;\nfoo bar;\nDROP TABLE t;\n", ""],
+)
+def test_prefetched_parse_is_the_same(tmp_path: Path, script: str) -> None:
+    from migcheck.sql import parser
+
+    target = tmp_path / "m.sql"
+    target.write_text(script, encoding="utf-8")
+    expected = parser.parse_script(script)
+    parser.prefetch([str(target), str(tmp_path / "missing.sql")])
+    assert parser.parse_script(script) == expected
+    assert script.encode() not in parser._ahead

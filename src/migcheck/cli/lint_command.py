@@ -69,6 +69,11 @@ class LintArgs:
 
 def run(args: LintArgs) -> None:
     """Lint, write the report to stdout and exit with lint's exit code."""
+    if args.alembic_path is None:
+        from migcheck.sql.parser import prefetch
+
+        # the C parse of the files runs on the other core while the imports below run here
+        prefetch([path for path in args.paths if path != "-" and os.path.isfile(path)])
     from migcheck.lint import exit_code, lint_alembic, lint_paths, sort_findings
     from migcheck.report.lint_formats import render
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import json
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,16 +99,69 @@ def _error(err: Any) -> SqlSyntaxError:
     return SqlSyntaxError(message, contents.cursorpos - 1 if contents.cursorpos > 0 else -1)
 
 
-def parse_bytes(data: bytes) -> list[dict[str, Any]]:
-    """Parse UTF-8 SQL into libpg_query's list of ``RawStmt`` dicts; raises SqlSyntaxError."""
+def _parse_json(data: bytes) -> bytes:
+    """libpg_query's JSON parse tree of ``data``; raises SqlSyntaxError."""
     lib = _library()
     result = lib.pg_query_parse(data)
     try:
         if result.error:
             raise _error(result.error)
-        tree = json.loads(ctypes.string_at(result.parse_tree))
+        tree: bytes = ctypes.string_at(result.parse_tree)
     finally:
         lib.pg_query_free_parse_result(result)
+    return tree
+
+
+#: parse results computed ahead by :func:`prefetch`: script bytes -> JSON tree or its error
+_ahead: dict[bytes, bytes | SqlSyntaxError] = {}
+_ahead_thread: threading.Thread | None = None
+
+
+def prefetch(paths: list[str]) -> None:
+    """Start parsing these SQL files in a background thread, ahead of :func:`parse_script`.
+
+    libpg_query runs without the GIL, so while the caller imports the rest of migcheck (~40 ms)
+    the C parse of the files (~25 ms per 10k statements) happens on the other core. The
+    results are used only by a later ``parse_script`` of exactly the same text in this process
+    (and dropped by the next ``prefetch``); files that cannot be read are skipped (the caller
+    reports them).
+    """
+    global _ahead_thread
+    if _ahead_thread is not None:
+        _ahead_thread.join()
+    _ahead.clear()  # results of an earlier run that were never asked for
+
+    def work() -> None:
+        for path in paths:
+            try:
+                with open(path, encoding="utf-8", errors="replace") as handle:
+                    data = _encode(handle.read())
+            except OSError:
+                continue
+            try:
+                _ahead[data] = _parse_json(data)
+            except SqlSyntaxError as error:
+                _ahead[data] = error
+
+    _ahead_thread = threading.Thread(target=work, name="migcheck-parse", daemon=True)
+    _ahead_thread.start()
+
+
+def _parse_json_once(data: bytes) -> bytes:
+    """:func:`_parse_json`, taking a result :func:`prefetch` computed when there is one."""
+    if _ahead_thread is not None:
+        _ahead_thread.join()
+        found = _ahead.pop(data, None)
+        if isinstance(found, SqlSyntaxError):
+            raise found
+        if found is not None:
+            return found
+    return _parse_json(data)
+
+
+def parse_bytes(data: bytes) -> list[dict[str, Any]]:
+    """Parse UTF-8 SQL into libpg_query's list of ``RawStmt`` dicts; raises SqlSyntaxError."""
+    tree = json.loads(_parse_json_once(data))
     stmts: list[dict[str, Any]] = tree.get("stmts", [])
     return stmts
 
