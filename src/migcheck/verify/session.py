@@ -103,8 +103,8 @@ class Footprint:
             if dbapi is not self._dbapi:
                 self.complete = False
                 return
-            if not self.capture:
-                return
+            if not self.capture or not self.complete:
+                return  # nothing to add: the next snapshot renders everything anyway
             cursor = dbapi.cursor()
             try:
                 cursor.execute(LOCKS_SQL)
@@ -260,6 +260,14 @@ class AlembicSession:
             else:
                 os.environ[name] = value
         self._saved_env.clear()
+
+    def forget_footprint(self) -> None:
+        """Stop tracking locks until the next snapshot, which will render everything.
+
+        For a run of steps without snapshots in between (the final downgrade to base).
+        """
+        if self._footprint is not None:
+            self._footprint.complete = False
 
     @property
     def alive(self) -> bool:

@@ -347,6 +347,7 @@ class _Walk:
 
     def downgrade_to_base(self, selected: set[str]) -> None:
         session = self.open()
+        session.forget_footprint()
         for rev in reversed(self.applied):
             if rev not in selected:
                 return
