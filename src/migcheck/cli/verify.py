@@ -19,10 +19,18 @@ FORMATS = ("text", "json", "junit")
 def _working_directory(path: Path) -> Iterator[None]:
     previous = os.getcwd()
     os.chdir(path)
+    _forget_relative_finders()
     try:
         yield
     finally:
         os.chdir(previous)
+        _forget_relative_finders()
+
+
+def _forget_relative_finders() -> None:
+    """Import finders for "" and "." remember the directory they were made in: drop them."""
+    for entry in ("", "."):
+        sys.path_importer_cache.pop(entry, None)
 
 
 @click.command()
