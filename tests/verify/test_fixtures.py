@@ -198,3 +198,10 @@ def test_ini_section_x_arguments_depends_on_and_version_table_schema(pg_server: 
     assert order.index("a2") > max(order.index("a1"), order.index("b1"))  # depends_on
     with pytest.raises(MigcheckError, match="KeyError: 'prefix'"):
         verify_project(load_project(FIXTURES / "options", name="tenant"), pg_server)
+
+
+def test_enum_created_by_create_table_is_recreated_on_reupgrade(pg_server: Server) -> None:
+    # Alembic's impl remembers named types it created; each step must run as its own command
+    # would, or the re-upgrade skips CREATE TYPE and fails with "type does not exist".
+    result = run(pg_server, "enum_in_table")
+    assert result.ok, [(r.revision, r.problems) for r in result.revisions]

@@ -362,6 +362,11 @@ class AlembicSession:
                 return
             if command.action == "step":
                 assert command.step is not None
+                # Each step is checked as its own `alembic upgrade/downgrade` command would run
+                # it: SQLAlchemy remembers named types (enums) it created or dropped in the
+                # DDL runner's memo, Alembic's impl, and would skip CREATE TYPE after a
+                # downgrade dropped it within the same run.
+                context.impl.memo.clear()
                 yield command.step
                 self._after_step(context)
                 self._replies.put(_Reply(ok=True))
