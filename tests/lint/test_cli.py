@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from tests.lint.helpers import FIXTURES
 
@@ -146,3 +147,15 @@ def test_the_program_exits_with_the_right_code_and_complete_output() -> None:
         [sys.executable, "-m", "migcheck", "lint", str(GOOD)], capture_output=True, check=False
     )
     assert clean.returncode == 0
+
+
+def test_retained_statements_are_kept_and_findings_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from migcheck import lint
+    from migcheck.config import Settings
+
+    expected = lint.lint_paths([str(BAD), str(GOOD)], Settings()).findings
+    monkeypatch.setattr(lint, "_retained", [])
+    assert lint.lint_paths([str(BAD), str(GOOD)], Settings()).findings == expected
+    assert [len(kept) > 0 for kept in lint._retained or []] == [True, True]

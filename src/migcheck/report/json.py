@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from migcheck.model import Finding, Report
+from migcheck.model import Finding, Report, Severity
 from migcheck.report.summary import summary
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~9 ms)
@@ -12,12 +12,16 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+#: severity -> its label (``Severity.label`` goes through the enum's ``name`` property)
+_LABELS = {severity: severity.label for severity in Severity}
+
+
 def finding_dict(f: Finding) -> dict[str, Any]:
     """One finding as the stable JSON object."""
     return {
         "rule": f.rule,
         "name": f.name,
-        "severity": f.severity.label,
+        "severity": _LABELS[f.severity],
         "path": f.location.path,
         "line": f.location.line,
         "column": f.location.column,

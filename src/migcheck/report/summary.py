@@ -13,14 +13,14 @@ if TYPE_CHECKING:
 
 def summary(report: Report) -> dict[str, Any]:
     """The ``summary`` object of the JSON format: totals and counts per severity and rule."""
-    severities = Counter(f.severity.label for f in report.findings)
+    severities = Counter(f.severity for f in report.findings)
     rules = Counter(f.rule for f in report.findings)
     return {
         "files": report.files,
         "statements": report.statements,
         "findings": len(report.findings),
-        "errors": severities.get(Severity.ERROR.label, 0),
-        "warnings": severities.get(Severity.WARNING.label, 0),
-        "info": severities.get(Severity.INFO.label, 0),
+        "errors": severities.get(Severity.ERROR, 0),
+        "warnings": severities.get(Severity.WARNING, 0),
+        "info": severities.get(Severity.INFO, 0),
         "rules": dict(sorted(rules.items())),
     }

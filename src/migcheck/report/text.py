@@ -8,6 +8,8 @@ _COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.IN
 _BOLD = "\x1b[1m"
 _DIM = "\x1b[2m"
 _RESET = "\x1b[0m"
+#: severity -> its label (``Severity.label`` goes through the enum's ``name`` property)
+_LABELS = {severity: severity.label for severity in Severity}
 
 
 def render(report: Report, *, color: bool = False) -> str:
@@ -15,7 +17,7 @@ def render(report: Report, *, color: bool = False) -> str:
     lines: list[str] = []
     for f in report.findings:
         where = f"{f.location.path}:{f.location.line}:{f.location.column}"
-        level = f.severity.label
+        level = _LABELS[f.severity]
         if color:
             lines.append(
                 f"{_BOLD}{where}{_RESET}: {_COLORS[f.severity]}{level}{_RESET} "

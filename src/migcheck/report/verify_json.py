@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from migcheck.trace import TracedStatement
 from migcheck.verify.results import VerifyResult
 
 
 def as_dict(result: VerifyResult) -> dict[str, Any]:
-    """The documented JSON shape: ``ok``, ``revisions`` and ``drift``, nothing else."""
+    """The documented JSON shape: ``ok``, ``revisions`` and ``drift``, nothing else.
+
+    Each revision carries ``locks``: the statements of its first upgrade with the relation locks
+    they really took and the relations they rewrote (empty with ``--no-trace-locks``).
+    """
     return {
         "ok": result.ok,
         "revisions": [
@@ -21,10 +26,29 @@ def as_dict(result: VerifyResult) -> dict[str, Any]:
                     {"step": problem.step, "kind": problem.kind, "message": problem.message}
                     for problem in revision.problems
                 ],
+                "locks": [_statement(statement) for statement in revision.locks],
             }
             for revision in result.revisions
         ],
         "drift": [{"kind": item.kind, "message": item.message} for item in result.drift],
+    }
+
+
+def _statement(statement: TracedStatement) -> dict[str, Any]:
+    return {
+        "statement": statement.sql,
+        "in_transaction": statement.in_transaction,
+        "locks": [
+            {
+                "relation": lock.relation,
+                "kind": lock.kind,
+                "mode": lock.label,
+                "blocks": lock.blocks,
+                "new_relation": lock.new_relation,
+            }
+            for lock in statement.locks
+        ],
+        "rewritten": statement.rewritten,
     }
 
 

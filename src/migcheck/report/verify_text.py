@@ -14,6 +14,26 @@ def progress_line(revision: RevisionResult) -> str:
     return f"{mark} {revision.revision}{title} ({revision.elapsed_ms:.0f} ms)"
 
 
+def _one_line(sql: str, width: int = 72) -> str:
+    text = " ".join(sql.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _blocking_locks(result: VerifyResult) -> list[str]:
+    """Statements that locked an existing table against writes, or rewrote one, as observed."""
+    lines: list[str] = []
+    for revision in result.revisions:
+        for statement in revision.locks:
+            strongest = statement.strongest
+            if not statement.blocks_traffic or strongest is None:
+                continue
+            held = f"{strongest.label} on {strongest.relation} (blocks {strongest.blocks})"
+            rewrite = f"; rewrites {', '.join(statement.rewritten)}" if statement.rewritten else ""
+            lines.append(f"  {revision.revision}: {_one_line(statement.sql)}")
+            lines.append(f"      takes {held}{rewrite}")
+    return ["locks observed on existing tables:", *lines] if lines else []
+
+
 def render(result: VerifyResult) -> str:
     """The whole report: every revision with problems, drift, notes and a summary line."""
     lines: list[str] = []
@@ -23,6 +43,7 @@ def render(result: VerifyResult) -> str:
         lines.append(f"{revision.path}: {revision.revision} {revision.status}")
         for problem in revision.problems:
             lines.append(f"  {problem.step}: {problem.message} [{problem.kind}]")
+    lines.extend(_blocking_locks(result))
     if result.drift:
         lines.append("models differ from the database at head:")
         lines.extend(f"  {item.message} [{item.kind}]" for item in result.drift)

@@ -11,7 +11,7 @@ from migcheck.rules.context import Context
 from migcheck.sql.facts import Statement
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Hit:
     """What a rule reports: the message, the fix, and optionally a more precise place."""
 
