@@ -224,11 +224,11 @@ def generate(root: Path, count: int, seed: int = 7) -> Path:
     return root / "alembic.ini"
 
 
-def time_migcheck_cli(ini: Path) -> tuple[float, dict[str, object]]:
+def time_migcheck_cli(ini: Path, *extra: str) -> tuple[float, dict[str, object]]:
     """Wall time of the `migcheck verify` CLI in a fresh process (imports, server, walk)."""
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "migcheck", "verify", str(ini), "--format", "json"],
+        [sys.executable, "-m", "migcheck", "verify", str(ini), "--format", "json", *extra],
         capture_output=True,
         text=True,
         check=False,
@@ -269,14 +269,15 @@ def run_pytest_alembic(ini: Path, server: object) -> float:
     return elapsed
 
 
-def run_migcheck(ini: Path, server: object) -> tuple[float, object]:
+def run_migcheck(ini: Path, server: object, trace_locks: bool) -> tuple[float, object]:
     """Run the verify walk in this process on ``server``; return its time and result."""
     from migcheck.project import load_project
-    from migcheck.verify.walk import verify_project
+    from migcheck.verify.walk import VerifyOptions, verify_project
 
     project = load_project(ini)
     started = time.perf_counter()
-    result = verify_project(project, server)  # type: ignore[arg-type]
+    options = VerifyOptions(trace_locks=trace_locks)
+    result = verify_project(project, server, options)  # type: ignore[arg-type]
     return time.perf_counter() - started, result
 
 
@@ -306,22 +307,26 @@ def main() -> None:
     print(f"history: {n} revisions in {root}")
 
     with start_server() as server:
-        ours, result = run_migcheck(ini, server)
+        ours, result = run_migcheck(ini, server, trace_locks=False)
+        traced, _ = run_migcheck(ini, server, trace_locks=True)
         theirs = None if args.skip_pytest_alembic else run_pytest_alembic(ini, server)
     statuses: dict[str, int] = {}
     for revision in result.revisions:  # type: ignore[attr-defined]
         statuses[revision.status] = statuses.get(revision.status, 0) + 1
     print(f"ok={result.ok} {statuses}")  # type: ignore[attr-defined]
     print("in-process, server already running (the same work on both sides):")
-    print(line("migcheck verify walk", ours, n))
+    print(line("migcheck verify walk --no-trace-locks", ours, n))
+    print(line("migcheck verify walk (tracing locks)", traced, n))
     if theirs is not None:
         print(line("pytest-alembic up_down_consistency", theirs, n))
         print(f"  {'ratio migcheck / pytest-alembic':36s} {ours / theirs:7.2f}  (target <= 0.5)")
 
-    cli, report = time_migcheck_cli(ini)
+    cli, report = time_migcheck_cli(ini, "--no-trace-locks")
     assert report["ok"] is True, "the generated history should pass"
+    cli_traced, _ = time_migcheck_cli(ini)
     print("fresh process each (imports, server start and stop included):")
-    print(line("migcheck verify CLI", cli, n))
+    print(line("migcheck verify CLI --no-trace-locks", cli, n))
+    print(line("migcheck verify CLI (tracing locks)", cli_traced, n))
     if not args.skip_pytest_alembic:
         cold = time_pytest_alembic_cli(ini)
         print(line("pytest-alembic in a fresh process", cold, n))

@@ -58,7 +58,7 @@ _RELKINDS = {
 }
 
 _LOCKS_SQL = """
-SELECT c.oid::bigint, n.nspname, c.relname, c.relkind::text, l.mode
+SELECT c.oid::bigint, n.nspname, c.relname, c.relkind::text, l.mode, c.relfilenode::bigint
 FROM pg_locks l
 JOIN pg_class c ON c.oid = l.relation
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -67,9 +67,9 @@ WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
 """
 
 _FILENODES_SQL = """
-SELECT c.oid::bigint, n.nspname, c.relname, c.relkind::text, c.relfilenode::bigint
+SELECT c.oid::bigint, c.relfilenode::bigint
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'i', 'm', 't')
+WHERE c.relkind IN ('r', 'i', 'm', 'p', 'I', 'S')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%%'
 """
 
@@ -77,6 +77,12 @@ WHERE c.relkind IN ('r', 'i', 'm', 't')
 def strength(mode: str) -> int:
     """Position of ``mode`` in :data:`MODES` (0 weakest); -1 for an unknown mode."""
     return MODES.index(mode) if mode in MODES else -1
+
+
+def mode_label(mode: str) -> str:
+    """``AccessExclusiveLock`` -> ``ACCESS EXCLUSIVE``."""
+    words = "".join(f" {c}" if c.isupper() else c for c in mode.removesuffix("Lock")).split()
+    return " ".join(words).upper()
 
 
 def _qualified(schema: str, name: str) -> str:
@@ -97,6 +103,11 @@ class LockTaken:
         """What other sessions wait for while this lock is held."""
         return BLOCKS.get(self.mode, "unknown")
 
+    @property
+    def label(self) -> str:
+        """The mode as PostgreSQL's documentation writes it (``ACCESS EXCLUSIVE``)."""
+        return mode_label(self.mode)
+
 
 @dataclass
 class TracedStatement:
@@ -108,6 +119,14 @@ class TracedStatement:
     rewritten: list[str] = field(default_factory=list)
     duration_ms: float = 0.0
     failed: bool = False
+
+    @property
+    def blocks_traffic(self) -> bool:
+        """True when it blocked writes to an existing relation (SHARE or up) or rewrote one."""
+        strongest = self.strongest
+        return bool(self.rewritten) or (
+            strongest is not None and strength(strongest.mode) >= strength("ShareLock")
+        )
 
     @property
     def strongest(self) -> LockTaken | None:
@@ -131,7 +150,8 @@ class LockTracer:
         self.ignore = set(ignore)
         self.statements: list[TracedStatement] = []
         self._held: set[tuple[int, str]] = set()
-        self._filenodes: dict[int, tuple[str, str, int]] = {}
+        self._existing: set[int] | None = None  # relations that existed when tracing began
+        self._filenodes: dict[int, int] = {}  # last relfilenode seen per relation
         self._started = 0.0
         self._probing = False
         self._pending: str | None = None
@@ -166,19 +186,19 @@ class LockTracer:
         status = getattr(info, "transaction_status", None)
         return status is not None and int(status) != 0
 
-    def _locks(self, cursor: Any) -> dict[tuple[int, str], tuple[str, str]]:
+    def _locks(self, cursor: Any) -> dict[tuple[int, str], tuple[str, str, int]]:
+        """The relation locks this backend holds: (oid, mode) -> (name, kind, relfilenode)."""
         rows = self._query(cursor, _LOCKS_SQL)
         return {
-            (int(oid), str(mode)): (_qualified(schema, name), _RELKINDS.get(kind, kind))
-            for oid, schema, name, kind, mode in rows
+            (int(oid), str(mode)): (_qualified(schema, name), _RELKINDS.get(kind, kind), int(node))
+            for oid, schema, name, kind, mode, node in rows
         }
 
-    def _filenode_map(self, cursor: Any) -> dict[int, tuple[str, str, int]]:
+    def _start(self, cursor: Any) -> None:
+        """Read every relation's file node once, when the first statement is about to run."""
         rows = self._query(cursor, _FILENODES_SQL)
-        return {
-            int(oid): (_qualified(schema, name), _RELKINDS.get(kind, kind), int(node))
-            for oid, schema, name, kind, node in rows
-        }
+        self._filenodes = {int(oid): int(node) for oid, node in rows}
+        self._existing = set(self._filenodes)
 
     # -- events ----------------------------------------------------------------------------
     def _flush_failed(self) -> None:
@@ -193,13 +213,14 @@ class LockTracer:
             return
         self._flush_failed()
         self._pending = statement.strip()
-        self._probing = True
-        try:
-            in_tx = self._in_transaction(cursor)
-            self._held = set(self._locks(cursor)) if in_tx else set()
-            self._filenodes = self._filenode_map(cursor)
-        finally:
-            self._probing = False
+        if self._existing is None:
+            self._probing = True
+            try:
+                self._start(cursor)
+            finally:
+                self._probing = False
+        if not self._in_transaction(cursor):
+            self._held = set()  # a commit since the last statement released every lock
         self._started = time.perf_counter()
 
     def _after(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -207,22 +228,27 @@ class LockTracer:
             return
         self._pending = None
         elapsed = (time.perf_counter() - self._started) * 1000
-        self._probing = True
-        try:
-            in_tx = self._in_transaction(cursor)
-            now = self._locks(cursor) if in_tx else {}
-            after = self._filenode_map(cursor)
-        finally:
-            self._probing = False
+        in_tx = self._in_transaction(cursor)
+        now: dict[tuple[int, str], tuple[str, str, int]] = {}
+        if in_tx:
+            self._probing = True
+            try:
+                now = self._locks(cursor)
+            finally:
+                self._probing = False
         traced = TracedStatement(sql=statement.strip(), in_transaction=in_tx, duration_ms=elapsed)
+        existing = self._existing or set()
         for key in sorted(set(now) - self._held, key=lambda k: (now[k][0], strength(k[1]))):
-            relation, kind = now[key]
+            relation, kind, _node = now[key]
             if relation not in self.ignore:
-                new = key[0] not in self._filenodes
+                new = key[0] not in existing
                 traced.locks.append(LockTaken(relation, kind, key[1], new_relation=new))
-        for oid, (relation, _kind, node) in sorted(self._filenodes.items()):
-            if oid in after and after[oid][2] != node and relation not in self.ignore:
+        for oid, (relation, _kind, node) in sorted({k[0]: v for k, v in now.items()}.items()):
+            previous = self._filenodes.get(oid)
+            if previous is not None and previous != node and relation not in self.ignore:
                 traced.rewritten.append(relation)
+            self._filenodes[oid] = node
+        self._held = set(now)
         if in_tx and not traced.locks and not traced.rewritten:
             return  # catalog look-ups, version bookkeeping, or locks already held
         self.statements.append(traced)

@@ -41,8 +41,32 @@ def test_clean_project_exits_0_with_json_shape(invoke: Invoke) -> None:
     assert data["ok"] is True and data["drift"] == []
     assert [r["revision"] for r in data["revisions"]] == ["a1", "a2", "a3"]
     first = data["revisions"][0]
-    assert set(first) == {"revision", "path", "status", "problems"}
+    assert set(first) == {"revision", "path", "status", "problems", "locks"}
     assert first["status"] == "pass" and first["path"].endswith("a1_create_users.py")
+
+
+def test_locks_each_statement_took_are_reported(invoke: Invoke) -> None:
+    code, out, _ = invoke(str(FIXTURES / "clean"), "--format", "json")
+    assert code == 0, out
+    a2 = json.loads(out)["revisions"][1]
+    index = next(s for s in a2["locks"] if s["statement"].startswith("CREATE INDEX"))
+    assert index["in_transaction"] is True
+    assert {
+        "relation": "users",
+        "kind": "table",
+        "mode": "SHARE",
+        "blocks": "writes (INSERT, UPDATE, DELETE)",
+        "new_relation": False,
+    } in index["locks"]
+    code, text, _ = invoke(str(FIXTURES / "clean"))
+    assert "locks observed on existing tables:" in text
+    assert "takes SHARE on users (blocks writes (INSERT, UPDATE, DELETE))" in text
+
+
+def test_no_trace_locks_leaves_locks_empty(invoke: Invoke) -> None:
+    code, out, _ = invoke(str(FIXTURES / "clean"), "--format", "json", "--no-trace-locks")
+    assert code == 0, out
+    assert all(r["locks"] == [] for r in json.loads(out)["revisions"])
 
 
 def test_failures_exit_1_with_problems_in_json(invoke: Invoke) -> None:

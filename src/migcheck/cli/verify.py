@@ -65,6 +65,12 @@ def _forget_relative_finders() -> None:
     help="Render every table in every snapshot instead of only those a step locked (slower).",
 )
 @click.option(
+    "--trace-locks/--no-trace-locks",
+    default=True,
+    show_default=True,
+    help="Record the locks each statement of each first upgrade really takes (pg_locks).",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(FORMATS),
@@ -82,6 +88,7 @@ def verify(
     allow_multiple_heads: bool,
     allow_floor: bool,
     full_snapshots: bool,
+    trace_locks: bool,
     output_format: str,
     pg_backend: str,
     pg_version: int | None,
@@ -106,6 +113,7 @@ def verify(
         allow_floor=allow_floor,
         url_env=url_env or ("DATABASE_URL",),
         full_snapshots=full_snapshots,
+        trace_locks=trace_locks,
     )
     show_progress = sys.stderr.isatty()
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from migcheck.trace import TracedStatement
+
 PASS = "pass"
 FAIL = "fail"
 ERROR = "error"
@@ -42,6 +44,8 @@ class RevisionResult:
     problems: list[Problem] = field(default_factory=list)
     status: str = PASS
     elapsed_ms: float = 0.0
+    #: the statements of the first upgrade with the locks they really took (``--trace-locks``)
+    locks: list[TracedStatement] = field(default_factory=list)
 
     def add(self, step: str, kind: str, message: str, *, status: str = FAIL) -> None:
         """Record a problem; the revision's status becomes the worst of its problems' statuses."""

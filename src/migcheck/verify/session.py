@@ -44,6 +44,7 @@ from migcheck.errors import MigcheckError
 from migcheck.project import Project
 from migcheck.schema import snapshot as schema_snapshot
 from migcheck.schema.snapshot import Snapshot
+from migcheck.trace import LockTracer, TracedStatement
 
 #: How long to wait for env.py to reach its migrations or finish, in seconds.
 ENV_TIMEOUT = 300.0
@@ -142,6 +143,7 @@ class _Command:
     action: str  # "step" | "snapshot" | "call" | "stop"
     step: RevisionStep | None = None
     call: Callable[[MigrationContext], Any] | None = None
+    trace: bool = False
 
 
 @dataclass
@@ -275,9 +277,12 @@ class AlembicSession:
         return self._alive
 
     # -- the caller's side ------------------------------------------------------------------
-    def run(self, script: Script, upgrade: bool) -> None:
+    def run(
+        self, script: Script, upgrade: bool, *, trace: bool = False
+    ) -> list[TracedStatement] | None:
         """Run one revision's ``upgrade()`` or ``downgrade()`` and commit.
 
+        With ``trace``, return the locks each statement took (:mod:`migcheck.trace`).
         Raises :class:`StepFailed` when it raises (the session is then over).
         """
         if not self._alive:
@@ -286,13 +291,15 @@ class AlembicSession:
             step = RevisionStep(self.project.script.revision_map, script, upgrade)
         except AttributeError as error:
             raise StepFailed(error) from None
-        self._commands.put(_Command("step", step=step))
+        self._commands.put(_Command("step", step=step, trace=trace))
         reply = self._wait()
         if not reply.ok:
             self._alive = False
             self._drain()
             original = reply.value
             raise StepFailed(original) from None
+        traced: list[TracedStatement] | None = reply.value
+        return traced
 
     def snapshot(self) -> Snapshot:
         """The schema as the migrations' connection sees it now."""
@@ -367,9 +374,14 @@ class AlembicSession:
                 # DDL runner's memo, Alembic's impl, and would skip CREATE TYPE after a
                 # downgrade dropped it within the same run.
                 context.impl.memo.clear()
-                yield command.step
+                tracer = self._tracer(context) if command.trace else None
+                try:
+                    yield command.step
+                finally:
+                    if tracer is not None:
+                        tracer.__exit__(None, None, None)
                 self._after_step(context)
-                self._replies.put(_Reply(ok=True))
+                self._replies.put(_Reply(ok=True, value=tracer.statements if tracer else None))
                 continue
             try:
                 if snapshot:
@@ -382,6 +394,12 @@ class AlembicSession:
                 self._replies.put(_Reply(ok=False, value=error))
             else:
                 self._replies.put(_Reply(ok=True, value=value))
+
+    def _tracer(self, context: MigrationContext) -> LockTracer:
+        """Attach a lock tracer to the migrations' connection for one step."""
+        assert context.connection is not None
+        version_table = (self.version_table or "alembic_version").rsplit(".", 1)[-1].strip('"')
+        return LockTracer(context.connection, ignore={version_table}).__enter__()
 
     def _prepare(self, context: MigrationContext) -> None:
         connection = context.connection

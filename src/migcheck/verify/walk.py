@@ -48,6 +48,7 @@ class VerifyOptions:
     url_env: Sequence[str] = ("DATABASE_URL",)
     checkpoint_every: int = CHECKPOINT_EVERY
     full_snapshots: bool = False  # render every table in every snapshot (no lock footprints)
+    trace_locks: bool = True  # record the locks each statement of the first upgrade takes
 
 
 @dataclass
@@ -237,7 +238,7 @@ class _Walk:
         # 1. upgrade
         session = self.open()
         try:
-            session.run(script, upgrade=True)
+            result.locks = session.run(script, upgrade=True, trace=self.options.trace_locks) or []
         except StepFailed as failure:
             text = facts.error_text(failure.original)
             result.add(
