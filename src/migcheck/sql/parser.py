@@ -14,11 +14,13 @@ The shared library is loaded directly with :mod:`ctypes` so that the ``postgast`
 from __future__ import annotations
 
 import ctypes
+import itertools
 import json
 import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from queue import SimpleQueue
 
 from migcheck.sql.splitter import split_statements
 
@@ -80,6 +82,10 @@ def _library() -> Any:
     lib.pg_query_parse_plpgsql.restype = _PlpgsqlResult
     lib.pg_query_free_plpgsql_parse_result.argtypes = [_PlpgsqlResult]
     lib.pg_query_free_plpgsql_parse_result.restype = None
+    lib.pg_query_split_with_scanner.argtypes = [ctypes.c_char_p]
+    lib.pg_query_split_with_scanner.restype = _SplitResult
+    lib.pg_query_free_split_result.argtypes = [_SplitResult]
+    lib.pg_query_free_split_result.restype = None
     _lib = lib
     return lib
 
@@ -112,56 +118,120 @@ def _parse_json(data: bytes) -> bytes:
     return tree
 
 
-#: parse results computed ahead by :func:`prefetch`: script bytes -> JSON tree or its error
-_ahead: dict[bytes, bytes | SqlSyntaxError] = {}
+class _SplitStmt(ctypes.Structure):
+    _fields_ = [("stmt_location", ctypes.c_int), ("stmt_len", ctypes.c_int)]
+
+
+class _SplitResult(ctypes.Structure):
+    _fields_ = [
+        ("stmts", ctypes.POINTER(ctypes.POINTER(_SplitStmt))),
+        ("n_stmts", ctypes.c_int),
+        ("stderr_buffer", ctypes.c_char_p),
+        ("error", ctypes.POINTER(_Error)),
+    ]
+
+
+#: statements per chunk when a prefetched file is parsed in pieces
+CHUNK_STATEMENTS = 1000
+
+
+def _chunk_bounds(data: bytes) -> list[int]:
+    """Byte offsets cutting ``data`` into runs of about CHUNK_STATEMENTS statements.
+
+    The cuts are statement starts found by libpg_query's scanner (quotes, dollar quotes and
+    comments are known to it). A cut the parser disagrees with makes a chunk fail to parse,
+    and the caller then parses the whole script at once, so a cut never changes a result.
+    """
+    lib = _library()
+    result = lib.pg_query_split_with_scanner(data)
+    try:
+        if result.error:
+            return [0, len(data)]
+        cuts = [
+            result.stmts[i].contents.stmt_location
+            for i in range(CHUNK_STATEMENTS, result.n_stmts, CHUNK_STATEMENTS)
+        ]
+    finally:
+        lib.pg_query_free_split_result(result)
+    return [0, *(c for c in cuts if 0 < c < len(data)), len(data)]
+
+
+#: what :func:`prefetch` parsed: script bytes -> queue of ``(start, end, JSON tree)`` chunks in
+#: order, then None; a SqlSyntaxError instead when a chunk does not parse
+_ahead: dict[bytes, SimpleQueue[tuple[int, int, bytes] | SqlSyntaxError | None]] = {}
+_ahead_read = threading.Event()
 _ahead_thread: threading.Thread | None = None
 
 
 def prefetch(paths: list[str]) -> None:
     """Start parsing these SQL files in a background thread, ahead of :func:`parse_script`.
 
-    libpg_query runs without the GIL, so while the caller imports the rest of migcheck (~40 ms)
-    the C parse of the files (~25 ms per 10k statements) happens on the other core. The
-    results are used only by a later ``parse_script`` of exactly the same text in this process
-    (and dropped by the next ``prefetch``); files that cannot be read are skipped (the caller
-    reports them).
+    libpg_query runs without the GIL, so the C parse happens on the other core while the caller
+    imports the rest of migcheck (~40 ms) and then decodes and checks the script: each file is
+    parsed in chunks of CHUNK_STATEMENTS statements that ``parse_script`` takes as they are ready.
+    The results serve only a later ``parse_script`` of exactly the same text in this process
+    (and are dropped by the next ``prefetch``); files that cannot be read are skipped (the
+    caller reports them).
     """
     global _ahead_thread
     if _ahead_thread is not None:
         _ahead_thread.join()
     _ahead.clear()  # results of an earlier run that were never asked for
+    _ahead_read.clear()
 
     def work() -> None:
-        for path in paths:
-            try:
-                with open(path, encoding="utf-8", errors="replace") as handle:
-                    data = _encode(handle.read())
-            except OSError:
-                continue
-            try:
-                _ahead[data] = _parse_json(data)
-            except SqlSyntaxError as error:
-                _ahead[data] = error
+        scripts = []
+        try:
+            for path in paths:
+                try:
+                    with open(path, encoding="utf-8", errors="replace") as handle:
+                        data = _encode(handle.read())
+                except OSError:
+                    continue
+                chunks: SimpleQueue[tuple[int, int, bytes] | SqlSyntaxError | None]
+                chunks = SimpleQueue()
+                _ahead[data] = chunks
+                scripts.append((data, chunks))
+        finally:
+            _ahead_read.set()
+        for data, chunks in scripts:
+            bounds = _chunk_bounds(data)
+            for start, end in itertools.pairwise(bounds):
+                try:
+                    chunks.put((start, end, _parse_json(data[start:end])))
+                except SqlSyntaxError as error:
+                    chunks.put(error)
+                    break
+            chunks.put(None)
 
     _ahead_thread = threading.Thread(target=work, name="migcheck-parse", daemon=True)
     _ahead_thread.start()
 
 
-def _parse_json_once(data: bytes) -> bytes:
-    """:func:`_parse_json`, taking a result :func:`prefetch` computed when there is one."""
-    if _ahead_thread is not None:
-        _ahead_thread.join()
-        found = _ahead.pop(data, None)
-        if isinstance(found, SqlSyntaxError):
-            raise found
-        if found is not None:
-            return found
-    return _parse_json(data)
+def _prefetched(data: bytes) -> list[RawStatement] | None:
+    """The statements of ``data`` from :func:`prefetch`'s chunks; None when it has none."""
+    if _ahead_thread is None:
+        return None
+    _ahead_read.wait()
+    chunks = _ahead.pop(data, None)
+    if chunks is None:
+        return None
+    lines = _Lines(data)
+    out: list[RawStatement] = []
+    while (item := chunks.get()) is not None:
+        if isinstance(item, SqlSyntaxError):
+            return None
+        start, end, tree = item
+        for raw in json.loads(tree).get("stmts", []):
+            offset = start + raw.get("stmt_location", 0)
+            length = raw.get("stmt_len", 0) or end - offset
+            out.append(_make(data, lines, offset, length, raw.get("stmt"), None))
+    return out
 
 
 def parse_bytes(data: bytes) -> list[dict[str, Any]]:
     """Parse UTF-8 SQL into libpg_query's list of ``RawStmt`` dicts; raises SqlSyntaxError."""
-    tree = json.loads(_parse_json_once(data))
+    tree = json.loads(_parse_json(data))
     stmts: list[dict[str, Any]] = tree.get("stmts", [])
     return stmts
 
@@ -272,6 +342,8 @@ class RawStatement:
     text: str
     line: int
     column: int
+    #: libpg_query's tree; its nodes' ``location`` byte offsets count from an unspecified start
+    #: (the script, or the chunk :func:`prefetch` parsed): use ``line``/``column`` instead
     tree: dict[str, Any] | None
     error: str | None = None
     #: 1-based line of the end of the statement (for suppression comments spanning it)
@@ -347,6 +419,9 @@ def parse_script(text: str) -> list[RawStatement]:
     the next statement, so one typo never hides the rest of the file.
     """
     data = _encode(text)
+    ahead = _prefetched(data)
+    if ahead is not None:
+        return ahead
     lines = _Lines(data)
     try:
         stmts = parse_bytes(data)
