@@ -65,7 +65,7 @@ class Engine:
         self.selection = Selection.from_settings(settings)
         self.suppressions = suppressions or Suppressions()
         self.findings: list[Finding] = []
-        self._cache: dict[tuple[str, ...], list[Rule]] = {}
+        self._cache: dict[str | tuple[str, ...], list[Rule]] = {}
 
     def run(
         self,
@@ -127,7 +127,7 @@ class Engine:
         self, s: Statement, by_kind: dict[str, list[Rule]], every: list[Rule]
     ) -> list[Rule]:
         """The rules to run on ``s``, cached per statement kind and ALTER TABLE action kinds."""
-        key: tuple[str, ...] = (s.kind, *(a.kind for a in s.actions)) if s.actions else (s.kind,)
+        key: str | tuple[str, ...] = (s.kind, *[a.kind for a in s.actions]) if s.actions else s.kind
         rules = self._cache.get(key)
         if rules is None:
             rules = list(by_kind.get(s.kind, ()))

@@ -137,11 +137,14 @@ def _rel(node: Node | None) -> str | None:
     if "RangeVar" in node:
         node = node["RangeVar"]
     name = node.get("relname")
-    return table_key(node.get("schemaname"), name) if name else None
+    if not name:
+        return None
+    schema = node.get("schemaname")
+    return f"{schema}.{name}" if schema and schema != "public" else name  # table_key, inlined
 
 
 def _strings(items: Iterable[Node] | None) -> tuple[str, ...]:
-    return tuple(i["String"]["sval"] for i in items or () if "String" in i)
+    return tuple([i["String"]["sval"] for i in items or () if "String" in i])
 
 
 def _qualified(items: Iterable[Node] | None) -> str:
@@ -153,15 +156,28 @@ def type_ref(node: Node | None) -> TypeRef | None:
     """TypeRef from a TypeName node."""
     if not node:
         return None
-    names = _strings(node.get("names"))
-    if not names:
-        return None
-    mods = tuple(
-        m["A_Const"].get("ival", {}).get("ival", 0)
-        for m in node.get("typmods", ())
-        if "A_Const" in m and "ival" in m["A_Const"]
+    names = node.get("names")
+    last = names[-1].get("String") if names else None
+    if last is None:
+        found = _strings(names)
+        if not found:
+            return None
+        name = found[-1]
+    else:
+        name = last["sval"]
+    typmods = node.get("typmods")
+    mods = (
+        tuple(
+            [
+                m["A_Const"].get("ival", {}).get("ival", 0)
+                for m in typmods
+                if "A_Const" in m and "ival" in m["A_Const"]
+            ]
+        )
+        if typmods
+        else ()
     )
-    return TypeRef.of(names[-1], mods, bool(node.get("arrayBounds")))
+    return TypeRef.of(name, mods, bool(node.get("arrayBounds")))
 
 
 def expr(node: Node | None) -> Expr:
@@ -264,22 +280,32 @@ def column_def(node: Node) -> ColumnDef:
 
 def _action(cmd: Node) -> Action:
     subtype = cmd.get("subtype", "")
-    kind = _ACTION_KINDS.get(subtype, subtype.removeprefix("AT_").lower())
+    kind = _ACTION_KINDS.get(subtype) or subtype.removeprefix("AT_").lower()
     lock = _ALTER_LOCKS.get(subtype, Lock.ACCESS_EXCLUSIVE)
     definition = cmd.get("def") or {}
-    common: dict[str, Any] = {"column": cmd.get("name"), "if_exists": bool(cmd.get("missing_ok"))}
     if subtype == "AT_AddColumn":
         col = column_def(definition.get("ColumnDef", {}))
-        return Action(kind, lock, column=col.name, column_def=col, if_exists=common["if_exists"])
+        return Action(
+            kind, lock, column=col.name, column_def=col, if_exists=bool(cmd.get("missing_ok"))
+        )
+    column = cmd.get("name")
+    if_exists = bool(cmd.get("missing_ok"))
     if subtype == "AT_AlterColumnType":
         col = definition.get("ColumnDef", {})
         return Action(
-            kind, lock, type=type_ref(col.get("typeName")), using="raw_default" in col, **common
+            kind,
+            lock,
+            column=column,
+            type=type_ref(col.get("typeName")),
+            using="raw_default" in col,
+            if_exists=if_exists,
         )
     if subtype == "AT_ColumnDefault":
         if not definition:
-            return Action("drop_default", lock, **common)
-        return Action("set_default", lock, default=expr(definition), **common)
+            return Action("drop_default", lock, column=column, if_exists=if_exists)
+        return Action(
+            "set_default", lock, column=column, default=expr(definition), if_exists=if_exists
+        )
     if subtype == "AT_AddConstraint":
         con = constraint(definition.get("Constraint", {}))
         if con is not None and con.kind == "foreign_key":
@@ -292,8 +318,8 @@ def _action(cmd: Node) -> Action:
             lock = Lock.SHARE_UPDATE_EXCLUSIVE if concurrent else Lock.ACCESS_EXCLUSIVE
         return Action(kind, lock, name=_rel(part.get("name")), concurrently=concurrent)
     if subtype in ("AT_ValidateConstraint", "AT_DropConstraint", "AT_SetTableSpace"):
-        return Action(kind, lock, name=cmd.get("name"), if_exists=common["if_exists"])
-    return Action(kind, lock, **common)
+        return Action(kind, lock, name=column, if_exists=if_exists)
+    return Action(kind, lock, column=column, if_exists=if_exists)
 
 
 def _alter_table(n: Node, s: Statement) -> None:
@@ -301,7 +327,7 @@ def _alter_table(n: Node, s: Statement) -> None:
     s.if_exists = bool(n.get("missing_ok"))
     s.object_type = n.get("objtype", "OBJECT_TABLE")
     s.actions = tuple(
-        _action(c["AlterTableCmd"]) for c in n.get("cmds", ()) if "AlterTableCmd" in c
+        [_action(c["AlterTableCmd"]) for c in n.get("cmds", ()) if "AlterTableCmd" in c]
     )
     if s.table is None:
         return
@@ -312,7 +338,9 @@ def _alter_table(n: Node, s: Statement) -> None:
             s.locks = ((s.table, Lock.ACCESS_EXCLUSIVE),)
         return
     locks: list[tuple[str, Lock]] = []
-    if s.actions:
+    if len(s.actions) == 1:
+        locks.append((s.table, s.actions[0].lock))
+    elif s.actions:
         locks.append((s.table, max(a.lock for a in s.actions)))
     for a in s.actions:
         if a.constraint is not None and a.constraint.ref_table:
