@@ -259,3 +259,20 @@ def test_prefetched_parse_is_the_same(
     parser.prefetch([str(target), str(tmp_path / "missing.sql")])
     assert _summary(script) == expected
     assert script.encode() not in parser._ahead
+
+
+def test_prefetch_failure_falls_back_to_a_normal_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from migcheck.sql import parser
+
+    def broken(data: bytes) -> list[int]:
+        raise MemoryError("simulated")
+
+    script = "SELECT 1;\nSELECT 2;\n"
+    target = tmp_path / "m.sql"
+    target.write_text(script, encoding="utf-8")
+    expected = _summary(script)
+    monkeypatch.setattr(parser, "_chunk_bounds", broken)
+    parser.prefetch([str(target)])
+    assert _summary(script) == expected

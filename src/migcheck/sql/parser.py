@@ -195,14 +195,15 @@ def prefetch(paths: list[str]) -> None:
         finally:
             _ahead_read.set()
         for data, chunks in scripts:
-            bounds = _chunk_bounds(data)
-            for start, end in itertools.pairwise(bounds):
-                try:
+            try:
+                for start, end in itertools.pairwise(_chunk_bounds(data)):
                     chunks.put((start, end, _parse_json(data[start:end])))
-                except SqlSyntaxError as error:
-                    chunks.put(error)
-                    break
-            chunks.put(None)
+            except SqlSyntaxError as error:
+                chunks.put(error)
+            except Exception as error:  # never leave parse_script waiting for a chunk
+                chunks.put(SqlSyntaxError(f"parsing ahead failed: {error}", -1))
+            finally:
+                chunks.put(None)
 
     _ahead_thread = threading.Thread(target=work, name="migcheck-parse", daemon=True)
     _ahead_thread.start()
