@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from migcheck.config import Settings
 from migcheck.model import Finding, Location, Severity
-from migcheck.rules.base import Hit, Rule
+from migcheck.rules.base import Check, Hit, Rule
 from migcheck.rules.context import Context, Schema
 from migcheck.rules.registry import all_rules
 from migcheck.rules.suppress import Suppressions
@@ -65,7 +65,7 @@ class Engine:
         self.selection = Selection.from_settings(settings)
         self.suppressions = suppressions or Suppressions()
         self.findings: list[Finding] = []
-        self._cache: dict[str | tuple[str, ...], list[Rule]] = {}
+        self._cache: dict[str | tuple[str, ...], list[tuple[Rule, Check]]] = {}
 
     def run(
         self,
@@ -91,7 +91,10 @@ class Engine:
             ctx.begin(None)
         by_kind = self.selection.by_kind
         every = self.selection.every
-        unit: tuple[str, str | None] | None = None
+        cache = self._cache
+        unit_path: str | None = None
+        unit_revision: str | None = None
+        started = False
         last: Statement | None = None
         block = False  # inside the implicit transaction of a DO block
         for s in statements:
@@ -101,44 +104,42 @@ class Engine:
             elif s.nested and not ctx.in_transaction:
                 ctx.begin(None)
                 block = True
-            key = (s.path, s.revision)
-            if key != unit:
-                if unit is not None and last is not None:
+            if not started or s.path != unit_path or s.revision != unit_revision:
+                if started and last is not None:
                     self._finish(ctx, last, reported)
-                unit = key
+                started = True
+                unit_path, unit_revision = s.path, s.revision
                 ctx.created = set()
                 ctx.memory = {}
                 ctx.path = s.path
             if not s.internal:
                 last = s
-                wanted = reported is None or (s.revision or s.path) in reported
-                if wanted:
-                    for rule in self._rules_for(s, by_kind, every):
-                        check = rule.check
-                        if check is not None:
-                            for hit in check(s, ctx):
-                                self._add(rule, s, hit)
+                if reported is None or (s.revision or s.path) in reported:
+                    actions = s.actions
+                    key = (s.kind, *[a.kind for a in actions]) if actions else s.kind
+                    checks = cache.get(key)
+                    if checks is None:
+                        checks = cache[key] = self._checks_for(s, by_kind, every)
+                    for rule, check in checks:
+                        for hit in check(s, ctx):
+                            self._add(rule, s, hit)
             ctx.apply(s)
         if last is not None:
             self._finish(ctx, last, reported)
         return ctx.schema
 
-    def _rules_for(
+    def _checks_for(
         self, s: Statement, by_kind: dict[str, list[Rule]], every: list[Rule]
-    ) -> list[Rule]:
-        """The rules to run on ``s``, cached per statement kind and ALTER TABLE action kinds."""
-        key: str | tuple[str, ...] = (s.kind, *[a.kind for a in s.actions]) if s.actions else s.kind
-        rules = self._cache.get(key)
-        if rules is None:
-            rules = list(by_kind.get(s.kind, ()))
-            by_action = self.selection.by_action if s.kind == "alter_table" else {}
-            for action in s.actions:
-                for rule in by_action.get(action.kind, ()):
-                    if rule not in rules:
-                        rules.append(rule)
-            rules.extend(every)
-            self._cache[key] = rules
-        return rules
+    ) -> list[tuple[Rule, Check]]:
+        """The rules to run on ``s`` (by statement kind and ALTER TABLE action kinds)."""
+        rules = list(by_kind.get(s.kind, ()))
+        by_action = self.selection.by_action if s.kind == "alter_table" else {}
+        for action in s.actions:
+            for rule in by_action.get(action.kind, ()):
+                if rule not in rules:
+                    rules.append(rule)
+        rules.extend(every)
+        return [(rule, rule.check) for rule in rules if rule.check is not None]
 
     def _finish(self, ctx: Context, last: Statement, reported: set[str] | None) -> None:
         if reported is not None and (last.revision or last.path) not in reported:
