@@ -66,3 +66,29 @@ def test_quoted_names_and_other_schemas() -> None:
 def test_equal_snapshots_have_no_differences() -> None:
     one = snap(table={("public", "t"): {"kind": "r"}})
     assert describe_all(one, Snapshot(text=one.text)) == []
+
+
+def _function(definition: str) -> Snapshot:
+    return snap(function={("public", "label(n integer)"): {"kind": "f", "definition": definition}})
+
+
+def test_function_bodies_differing_only_in_layout_are_equal() -> None:
+    before = _function("AS $f$\nDECLARE\n    r text;\n\nBEGIN\n    r := 'a  b';\nEND; $f$")
+    after = _function("AS $f$ DECLARE r text;\n  BEGIN r := 'a  b'; END; $f$\n")
+    assert not before.same_schema(after)
+    assert describe_all(before, after) == []
+
+
+def test_whitespace_inside_a_literal_counts_and_is_shown() -> None:
+    before = _function("AS $f$\nBEGIN RETURN 'no.  ' || n; END; $f$")
+    after = _function("AS $f$\nBEGIN RETURN 'no. ' || n; END; $f$")
+    assert describe_all(before, after) == [
+        "function label(n integer): definition `AS $f$\\nBEGIN RETURN 'no.  ' || n; END; $f$` "
+        "before, `AS $f$\\nBEGIN RETURN 'no. ' || n; END; $f$` after"
+    ]
+
+
+def test_odd_quotes_compare_function_bodies_exactly() -> None:
+    before = _function("AS $f$ -- don't\nBEGIN RETURN 1; END; $f$")
+    after = _function("AS $f$ -- don't\n\nBEGIN RETURN 1; END; $f$")
+    assert len(describe_all(before, after)) == 1

@@ -205,3 +205,10 @@ def test_enum_created_by_create_table_is_recreated_on_reupgrade(pg_server: Serve
     # would, or the re-upgrade skips CREATE TYPE and fails with "type does not exist".
     result = run(pg_server, "enum_in_table")
     assert result.ok, [(r.revision, r.problems) for r in result.revisions]
+
+
+def test_function_layout_is_not_a_difference_but_literal_spaces_are(pg_server: Server) -> None:
+    result = run(pg_server, "function_whitespace")
+    assert revision(result, "a2").status == "pass", messages(result, "a2")
+    assert kinds(result, "a3") == ["not-restored"]
+    assert "'no.  ' || n" in messages(result, "a3")[0]

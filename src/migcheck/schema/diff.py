@@ -7,6 +7,11 @@
 
 Objects inside a table that appeared or vanished with the table itself (its columns, indexes,
 constraints, triggers, policies, rules, owned sequences) are not listed again.
+
+A function's definition is its source text as written, so a downgrade that recreates a function
+with one blank line more or less would differ. Function definitions are therefore compared with
+every run of whitespace outside single-quoted literals collapsed to one space
+(:func:`routine_text`); only a difference that survives that is reported.
 """
 
 from __future__ import annotations
@@ -93,6 +98,12 @@ def _changed_fields(
 ) -> list[Difference]:
     changed = [name for name in a if a.get(name) != b.get(name)]
     if (
+        category == "function"
+        and "definition" in changed
+        and routine_text(a["definition"]) == routine_text(b["definition"])
+    ):
+        changed.remove("definition")
+    if (
         category == "constraint"
         and "definition" in changed
         and "validated" in changed
@@ -107,6 +118,24 @@ def _changed_fields(
         Difference(category, identity, "changed", name, a.get(name), b.get(name), kind)
         for name in changed
     ]
+
+
+_LITERAL_OR_SPACE = re.compile(r"'(?:[^']|'')*'|\s+")
+
+
+def routine_text(definition: Any) -> Any:
+    """A function definition with whitespace runs outside ``'...'`` literals made one space.
+
+    Whitespace between tokens of SQL or PL/pgSQL code does not change what a function does;
+    inside a string literal it does, so literals are kept as they are. A text with an odd
+    number of quotes (say, an apostrophe in a comment) is returned unchanged: compared exactly.
+    """
+    if not isinstance(definition, str) or definition.count("'") % 2:
+        return definition
+    return _LITERAL_OR_SPACE.sub(
+        lambda match: match.group() if match.group().startswith("'") else " ",
+        definition.strip(),
+    )
 
 
 def _strip_not_valid(definition: Any) -> Any:
@@ -272,9 +301,28 @@ def _render_value(name: str, value: Any) -> str:
 
 
 def _excerpts(a: str, b: str, width: int = 40) -> tuple[str, str]:
-    """Two texts whole when short, else the parts around where they first differ."""
+    """Two texts (or the parts around where they differ) on one line each, told apart.
+
+    Whitespace runs are shown as one space, unless that would make the two look the same:
+    then spaces are kept and line breaks and tabs are shown as backslash escapes.
+    """
+    old, new = _excerpt_pair(a, b, width, _collapse)
+    if old != new:
+        return old, new
+    return _excerpt_pair(a, b, width, _visible)
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _visible(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+
+
+def _excerpt_pair(a: str, b: str, width: int, show: Callable[[str], str]) -> tuple[str, str]:
     if len(a) <= 2 * width and len(b) <= 2 * width:
-        return " ".join(a.split()), " ".join(b.split())
+        return show(a), show(b)
     start = 0
     while start < min(len(a), len(b)) and a[start] == b[start]:
         start += 1
@@ -286,7 +334,7 @@ def _excerpts(a: str, b: str, width: int = 40) -> tuple[str, str]:
 
     def cut(text: str, end: int) -> str:
         hi = min(len(text), end + width)
-        piece = " ".join(text[lo:hi].split())
+        piece = show(text[lo:hi])
         return ("…" if lo else "") + piece + ("…" if hi < len(text) else "")
 
     return cut(a, end_a), cut(b, end_b)

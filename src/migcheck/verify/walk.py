@@ -266,14 +266,20 @@ class _Walk:
             return
         downgraded = session.snapshot()
         self.check_version(result, "downgrade", downgraded, rev, present=False)
-        if not downgraded.same_schema(before):
+        # describe_all is empty for differences that do not count (function whitespace)
+        lost = (
+            []
+            if downgraded.same_schema(before)
+            else describe_all(before, downgraded, "before", f"after downgrade to {parents}")
+        )
+        if lost:
             if facts.downgrade_is_empty(script):
                 result.add(
                     "downgrade",
                     "empty-downgrade",
                     "downgrade() is empty but upgrade() changed the schema",
                 )
-            for line in describe_all(before, downgraded, "before", f"after downgrade to {parents}"):
+            for line in lost:
                 result.add("downgrade", "not-restored", line)
             self.broken_downgrades.add(rev)
 
@@ -293,10 +299,15 @@ class _Walk:
         again = session.snapshot()
         self.check_version(result, "re-upgrade", again, rev, present=True)
         self.applied.append(rev)
-        if not again.same_schema(after):
-            for line in describe_all(
+        changed = (
+            []
+            if again.same_schema(after)
+            else describe_all(
                 after, again, "after the first upgrade", f"after upgrading to {rev} again"
-            ):
+            )
+        )
+        if changed:
+            for line in changed:
                 result.add("re-upgrade", "reupgrade-differs", line)
             self.rebuild()
             return
