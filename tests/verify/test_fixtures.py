@@ -212,3 +212,21 @@ def test_function_layout_is_not_a_difference_but_literal_spaces_are(pg_server: S
     assert revision(result, "a2").status == "pass", messages(result, "a2")
     assert kinds(result, "a3") == ["not-restored"]
     assert "'no.  ' || n" in messages(result, "a3")[0]
+
+
+def test_missing_extension_is_the_server_not_the_revision(pg_server: Server) -> None:
+    with pytest.raises(MigcheckError) as raised:
+        run(pg_server, "missing_extension")
+    message = str(raised.value)
+    assert message.startswith("revision a2 (migrations/versions/a2_extension.py:10) needs ")
+    assert 'extension "migcheck_absent_extension", which the ' in message
+    assert "server does not have" in message
+
+
+def test_unnamed_constraint_message_has_no_memory_address(pg_server: Server) -> None:
+    result = run(pg_server, "unnamed_constraint")
+    assert kinds(result, "a2") == ["downgrade-failed"]
+    message = messages(result, "a2")[0]
+    assert "Can't emit DROP CONSTRAINT" in message and "it has no name" in message
+    assert " object at 0x" not in message
+    assert "ReadOnlyColumnCollection>" in message

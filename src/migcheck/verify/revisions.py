@@ -1,6 +1,7 @@
 """Facts about revision files that the walk needs: empty downgrades, deliberate raises, errors.
 
-Everything here inspects Python objects or exceptions; nothing touches a database.
+Everything here inspects Python objects, exceptions or local PostgreSQL installs; nothing
+touches a database.
 """
 
 from __future__ import annotations
@@ -8,11 +9,15 @@ from __future__ import annotations
 import ast
 import inspect
 import os
+import re
 import textwrap
 import traceback
+from pathlib import Path
 from types import FunctionType
 
 from alembic.script import Script
+
+from migcheck.pg.binaries import find_installs
 
 #: Exceptions a downgrade raises on purpose to declare that it cannot be undone.
 FLOOR_EXCEPTIONS: tuple[type[BaseException], ...] = (NotImplementedError, RuntimeError)
@@ -63,11 +68,55 @@ def is_declared_floor(script: Script, error: BaseException) -> bool:
     return bool(frames) and os.path.realpath(frames[-1].filename) == os.path.realpath(script.path)
 
 
+#: ``<sqlalchemy.sql.base.ReadOnlyColumnCollection object at 0x7f25e4649260>`` in a message.
+_OBJECT_REPR = re.compile(r"<([\w.]+) object at 0x[0-9a-fA-F]+>")
+
+
 def error_text(error: BaseException) -> str:
-    """One line for an exception: the database's own error for a DBAPI error."""
+    """One line for an exception: the database's own error for a DBAPI error.
+
+    Memory addresses in default object reprs (SQLAlchemy's CompileError for a constraint
+    without a name prints one) are dropped, so the same failure reads the same in every run.
+    """
     original = getattr(error, "orig", None)
     if isinstance(original, BaseException):
         error = original
     lines = str(error).strip().splitlines()
     name = type(error).__name__
-    return f"{name}: {lines[0]}" if lines else name
+    if not lines:
+        return name
+    first = _OBJECT_REPR.sub(r"<\1>", lines[0])
+    return f"{name}: {first}"
+
+
+_MISSING_EXTENSION = (
+    re.compile(r'extension "([^"]+)" is not available'),  # PostgreSQL 15 and later
+    re.compile(r'could not open extension control file "[^"]*/([^/"]+)\.control"'),
+)
+
+
+def missing_extension(error: BaseException) -> str | None:
+    """The extension ``error`` says the server does not have installed, if that is the error."""
+    original = getattr(error, "orig", error)
+    text = str(original)
+    for pattern in _MISSING_EXTENSION:
+        found = pattern.search(text)
+        if found:
+            return found.group(1)
+    return None
+
+
+def installs_with_extension(name: str) -> list[str]:
+    """How to pick each local PostgreSQL install that ships extension ``name``.
+
+    One ``--pg-version N (bindir)`` hint per install, in preference order.
+    """
+    found = []
+    for install in find_installs():
+        places = (
+            install.bindir.parent / "share" / "extension",  # a self-contained install
+            Path("/usr/share/postgresql") / str(install.major) / "extension",  # Debian layout
+        )
+        if any((place / f"{name}.control").is_file() for place in places):
+            found.append(install)
+    return [f"--pg-version {install.major} ({install.bindir})" for install in found]

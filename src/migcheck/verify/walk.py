@@ -240,6 +240,7 @@ class _Walk:
         try:
             result.locks = session.run(script, upgrade=True, trace=self.options.trace_locks) or []
         except StepFailed as failure:
+            self.stop_if_extension_missing(script, failure)
             text = facts.error_text(failure.original)
             result.add(
                 "upgrade", "upgrade-failed", f"upgrade() raised {text}{_at(script, failure)}"
@@ -312,6 +313,32 @@ class _Walk:
             self.rebuild()
             return
         self.state = again
+
+    def stop_if_extension_missing(self, script: Script, failure: StepFailed) -> None:
+        """A server without an extension the history needs cannot check it: bad input, exit 2.
+
+        Reporting the revision as broken would blame it for the throwaway server (the embedded
+        PostgreSQL has no pgcrypto or uuid-ossp) and leave every later revision unchecked.
+        """
+        name = facts.missing_extension(failure.original)
+        if name is None:
+            return
+        server = f"{self.server.backend} PostgreSQL {self.server.version_num // 10000}"
+        if self.server.backend == "embedded":
+            hints = facts.installs_with_extension(name)
+            remedy = (
+                f"use {' or '.join(hints)}, or --database-url"
+                if hints
+                else "use --database-url with a server that has it, or --pg-backend docker"
+            )
+        else:
+            remedy = "install it on that server or use another one"
+        line = facts.raised_in(script, failure.original)
+        where = _relative(script.path, self.project) + (f":{line}" if line else "")
+        raise MigcheckError(
+            f'revision {script.revision} ({where}) needs extension "{name}", '
+            f"which the {server} server does not have: {remedy}"
+        )
 
     def downgrade_raised(self, script: Script, result: RevisionResult, failure: StepFailed) -> None:
         error = failure.original
