@@ -48,9 +48,19 @@ def main(argv: list[str] | None = None) -> None:
             from migcheck.cli.lint_command import fast_lint
 
             fast_lint(args[1:])  # returns only when the command line needs click
+        import click
+
         from migcheck.cli.group import cli
 
-        cli.main(args=args, prog_name="migcheck", standalone_mode=True)
+        try:
+            # not standalone: click would turn Ctrl-C into "Aborted!" and exit code 1
+            code = cli.main(args=args, prog_name="migcheck", standalone_mode=False)
+        except click.exceptions.Abort:
+            raise KeyboardInterrupt from None
+        except click.ClickException as error:
+            error.show()
+            sys.exit(error.exit_code)
+        sys.exit(code if isinstance(code, int) else 0)
     except KeyboardInterrupt:
         sys.stderr.write("migcheck: interrupted\n")
         sys.exit(130)
