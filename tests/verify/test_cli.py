@@ -99,6 +99,15 @@ def test_junit_and_text_formats(invoke: Invoke) -> None:
         (["/nonexistent/project"], "no alembic.ini"),
         ([str(FIXTURES / "broken_env")], "myapp_models_that_do_not_exist"),
         ([str(FIXTURES / "clean"), "--name", "other"], "no [other] section"),
+        (
+            [str(FIXTURES / "import_error")],
+            "migrations/versions/a1_create_items.py:11: cannot load revision: "
+            "KeyError: 'MIGCHECK_FIXTURE_UNSET_TABLE'",
+        ),
+        (
+            [str(FIXTURES / "missing_extension")],
+            'needs extension "migcheck_absent_extension"',
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_line(invoke: Invoke, args: list[str], expected: str) -> None:
