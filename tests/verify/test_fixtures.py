@@ -230,3 +230,22 @@ def test_unnamed_constraint_message_has_no_memory_address(pg_server: Server) -> 
     assert "Can't emit DROP CONSTRAINT" in message and "it has no name" in message
     assert " object at 0x" not in message
     assert "ReadOnlyColumnCollection>" in message
+
+
+def test_dropped_owned_sequence_is_seen_without_its_table_being_touched(
+    pg_server: Server,
+) -> None:
+    # DROP SEQUENCE and OWNED BY NONE lock the sequence only; the table listing it must still be
+    # rendered again
+    for full in (False, True):
+        result = run(pg_server, "dropped_sequence", full_snapshots=full)
+        assert revision(result, "a2").status == "pass", messages(result, "a2")
+        assert kinds(result, "a3") == ["empty-downgrade", "not-restored", "reupgrade-failed"]
+        assert messages(result, "a3")[1] == (
+            "sequence items_id_seq existed before but is missing after downgrade to a2"
+        )
+        assert revision(result, "a4").status == "pass", messages(result, "a4")
+        assert messages(result, "a5")[1] == (
+            "sequence item_names_seq: owned by public.items.name before, "
+            "owned by no column after downgrade to a4"
+        )

@@ -147,8 +147,9 @@ class SnapshotTaker:
 
     ``touched`` (the OIDs the session held locks on since the previous snapshot) limits the
     tables the server renders; every other table keeps its previous fragment. Without it, on
-    the first call, or when a schema, type, function or sequence was renamed (which locks no
-    table that names it), every table is rendered.
+    the first call, when a schema, type, function or sequence was renamed (which locks no
+    table that names it), or when a sequence owned by a column was dropped or changed owner
+    (which locks no table either), every table is rendered.
     """
 
     def __init__(self) -> None:
@@ -182,7 +183,9 @@ class SnapshotTaker:
                 names = self._names
             else:
                 names = _names(row[3])
-                if row[1] != self._other and _renamed(self._names, names):
+                if (row[1] != self._other and _renamed(self._names, names)) or _owner_lost(
+                    self._names, names, row[2]
+                ):
                     row = self._call(execute, version_table, None, None, False)
         else:
             row = self._call(execute, version_table, None, None, False)
@@ -231,6 +234,24 @@ def _names(text: str | None) -> dict[int, str]:
 
 def _renamed(before: dict[int, str], after: dict[int, str]) -> bool:
     return any(after.get(oid, name) != name for oid, name in before.items())
+
+
+def _owner_lost(before: dict[int, str], after: dict[int, str], tables_text: str | None) -> bool:
+    """True when a sequence owned by a table that still exists was dropped or changed owner.
+
+    The table's fragment lists the sequence, but neither change locks the table. (When the
+    table itself is gone, so is its fragment.)
+    """
+    owners = {
+        int(owner)
+        for oid, name in before.items()
+        for owner in [name.rsplit("@", 1)[-1]]
+        if "@" in name and owner.isdigit() and after.get(oid) != name
+    }
+    if not owners:
+        return False
+    tables = {int(entry[0]) for entry in json.loads(tables_text or "[]")}
+    return not owners.isdisjoint(tables)
 
 
 def install(execute: Executor) -> None:

@@ -23,7 +23,10 @@
 --             JSON text of an object holding the table's own categories;
 -- OUT names: [[oid, name], ...] of the schemas, types, functions and sequences that table text
 --            can name: renaming one of them takes no lock on the tables that use it, so the
---            caller renders every table again when a name changed;
+--            caller renders every table again when a name changed. A sequence owned by a
+--            column has "@<table oid>" after its name: dropping it, or ALTER SEQUENCE ...
+--            OWNED BY, locks the sequence but not the table whose fragment lists it, so the
+--            caller renders every table again when an owned sequence vanished or changed owner;
 -- OUT signature: a fingerprint of the rows behind "other" (see below). When the caller passes
 --            touched and the signature it got last time, and nothing there changed, "other"
 --            and "names" come back NULL: the caller's copies still hold.
@@ -512,7 +515,12 @@ BEGIN
                 SELECT p.oid, p.pronamespace || '.' || p.proname FROM pg_proc p
                 WHERE p.oid >= 16384
                 UNION ALL
-                SELECT r.oid, r.nspname || '.' || r.relname FROM rel r
+                SELECT r.oid, r.nspname || '.' || r.relname || coalesce('@' || (
+                         SELECT min(d.refobjid)::text FROM pg_depend d
+                         WHERE d.classid = 'pg_class'::regclass AND d.objid = r.oid
+                           AND d.refclassid = 'pg_class'::regclass
+                           AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0), '')
+                FROM rel r
                 WHERE r.relkind = 'S') n) END
     INTO other, tables, names;
 END
