@@ -105,6 +105,11 @@ def test_junit_and_text_formats(invoke: Invoke) -> None:
             "KeyError: 'MIGCHECK_FIXTURE_UNSET_TABLE'",
         ),
         (
+            [str(FIXTURES / "missing_module")],
+            "migrations/versions/a1_create_items.py:5: cannot load revision: "
+            "ModuleNotFoundError: No module named 'myapp_constants_not_installed'",
+        ),
+        (
             [str(FIXTURES / "missing_extension")],
             'needs extension "migcheck_absent_extension"',
         ),

@@ -49,14 +49,19 @@ def _load_project(ini: Path, name: str, x_args: Sequence[str]) -> Project:
 
     try:
         return load_project(ini, name=name, x_args=x_args)
-    except MigcheckError:
-        raise
+    except MigcheckError as error:
+        cause = error.__context__  # load_project names alembic.ini for a failed import
+        if not isinstance(cause, ImportError) or getattr(cause, "filename", None):
+            raise
+        raise _load_error(cause, ini.parent) from None
     except Exception as error:  # any import-time error of a user's file
-        lines = str(error).strip().splitlines()
-        what = type(error).__name__ + (f": {lines[0]}" if lines else "")
-        raise MigcheckError(
-            f"{_raised_in(error, ini.parent)}: cannot load revision: {what}"
-        ) from None
+        raise _load_error(error, ini.parent) from None
+
+
+def _load_error(error: BaseException, root: Path) -> MigcheckError:
+    lines = str(error).strip().splitlines()
+    what = type(error).__name__ + (f": {lines[0]}" if lines else "")
+    return MigcheckError(f"{_raised_in(error, root)}: cannot load revision: {what}")
 
 
 def _raised_in(error: BaseException, root: Path) -> str:
