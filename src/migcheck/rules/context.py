@@ -23,6 +23,8 @@ class ColumnState:
 
     type: TypeRef | None = None
     not_null: bool = False
+    #: ``not_null`` is known (the column was defined or its nullability set here), not a guess
+    nullability_known: bool = False
 
 
 @dataclass
@@ -54,6 +56,8 @@ class Schema:
 
     tables: dict[str, TableState] = field(default_factory=dict)
     index_tables: dict[str, str] = field(default_factory=dict)
+    #: index name -> its key columns
+    index_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def table(self, name: str) -> TableState:
         """The state of table ``name``, created empty on first use."""
@@ -195,7 +199,7 @@ def _create_table(ctx: Context, s: Statement) -> None:
     ctx.created.add(s.table)
     state = ctx.schema.tables[s.table] = TableState(complete=True)
     for col in s.columns:
-        state.columns[col.name] = ColumnState(col.type, col.not_null)
+        state.columns[col.name] = ColumnState(col.type, col.not_null, True)
         for con in col.constraints:
             _add_constraint(ctx, s.table, con, validated=True)
     for con in s.constraints:
@@ -224,17 +228,17 @@ def _alter_table(ctx: Context, s: Statement) -> None:
     for a in s.actions:
         if a.kind == "add_column" and a.column_def is not None:
             col = a.column_def
-            state.columns[col.name] = ColumnState(col.type, col.not_null)
+            state.columns[col.name] = ColumnState(col.type, col.not_null, True)
             for con in col.constraints:
                 _add_constraint(ctx, s.table, con, validated=True)
         elif a.kind == "drop_column" and a.column:
             state.columns.pop(a.column, None)
         elif a.kind == "alter_type" and a.column:
             state.columns.setdefault(a.column, ColumnState()).type = a.type
-        elif a.kind == "set_not_null" and a.column:
-            state.columns.setdefault(a.column, ColumnState()).not_null = True
-        elif a.kind == "drop_not_null" and a.column:
-            state.columns.setdefault(a.column, ColumnState()).not_null = False
+        elif a.kind in ("set_not_null", "drop_not_null") and a.column:
+            column = state.columns.setdefault(a.column, ColumnState())
+            column.not_null = a.kind == "set_not_null"
+            column.nullability_known = True
         elif a.kind == "add_constraint" and a.constraint is not None:
             _add_constraint(ctx, s.table, a.constraint, validated=True)
             if a.constraint.not_valid and a.constraint.name and ctx.in_transaction:
@@ -253,6 +257,7 @@ def _create_index(ctx: Context, s: Statement) -> None:
     ctx.schema.table(s.table).indexes.append(s.index_columns)
     if s.index_name:
         ctx.schema.index_tables[s.index_name] = s.table
+        ctx.schema.index_columns[s.index_name] = s.index_columns
 
 
 def _drop_table(ctx: Context, s: Statement) -> None:
@@ -276,6 +281,24 @@ def _rename(ctx: Context, s: Statement) -> None:
             table.columns[s.new_name] = table.columns.pop(s.old_name)
 
 
+def _create_domain(ctx: Context, s: Statement) -> None:
+    """A domain or enum type created here: no table uses it yet, nor running code."""
+    if s.enum_type:
+        ctx.created.add(s.enum_type)
+
+
+def _create_matview(ctx: Context, s: Statement) -> None:
+    """A materialized view created here: nobody reads it yet."""
+    if s.table:
+        ctx.created.add(s.table)
+
+
+def _create_schema(ctx: Context, s: Statement) -> None:
+    """A schema created here (known as ``schema:name`` among the created objects)."""
+    if s.new_name:
+        ctx.created.add(f"schema:{s.new_name}")
+
+
 def _schema_hint(ctx: Context, s: Statement) -> None:
     """Alembic's ``existing_type``/``existing_nullable``: fill in what is not known yet."""
     if not s.table:
@@ -292,6 +315,10 @@ def _schema_hint(ctx: Context, s: Statement) -> None:
 _SCHEMA = {
     "schema_hint": _schema_hint,
     "create_table": _create_table,
+    "create_domain": _create_domain,
+    "create_type": _create_domain,
+    "create_matview": _create_matview,
+    "create_schema": _create_schema,
     "alter_table": _alter_table,
     "create_index": _create_index,
     "drop_table": _drop_table,

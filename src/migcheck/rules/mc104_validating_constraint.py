@@ -2,7 +2,10 @@
 
 ## What it does
 Flags `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY` or `… CHECK` without `NOT VALID` on an existing
-table, and a `REFERENCES` clause on a column added to an existing table.
+table, a `CHECK` on a column added to an existing table, and a `REFERENCES` on an added column
+that has a DEFAULT. (An added column without a default is all NULL: measured on PostgreSQL 15
+and 18, its foreign key is not checked with a scan, so `ADD COLUMN … REFERENCES` alone is only
+the brief locks of any ADD COLUMN.)
 
 ## Why is this bad
 Adding the constraint scans the whole table to check every row while holding the lock:
@@ -70,15 +73,25 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
                 "VALIDATE in its own transaction).",
             )
         elif a.kind == "add_column" and a.column_def is not None:
-            for con in a.column_def.constraints:
-                if con.kind == "foreign_key":
+            col = a.column_def
+            for con in col.constraints:
+                if con.kind == "foreign_key" and col.default is not None:
                     yield Hit(
-                        f"Column {qi(a.column)} is added to {qi(s.table)} with REFERENCES "
-                        f"{qi(con.ref_table)}: the foreign key is validated with a scan under "
-                        "ACCESS EXCLUSIVE (all reads and writes blocked) and SHARE ROW "
-                        f"EXCLUSIVE on {qi(con.ref_table)}",
-                        "Add the column without REFERENCES, then ADD CONSTRAINT … FOREIGN KEY "
-                        "… NOT VALID and VALIDATE CONSTRAINT in a separate transaction.",
+                        f"Column {qi(a.column)} is added to {qi(s.table)} with a DEFAULT and "
+                        f"REFERENCES {qi(con.ref_table)}: every row gets the default, so the "
+                        "foreign key is validated with a scan under ACCESS EXCLUSIVE (all reads "
+                        f"and writes blocked) and SHARE ROW EXCLUSIVE on {qi(con.ref_table)}",
+                        "Add the column without the DEFAULT (an all-NULL column is not scanned) "
+                        "or without REFERENCES, then ADD CONSTRAINT … FOREIGN KEY … NOT VALID "
+                        "and VALIDATE CONSTRAINT in a separate transaction.",
+                    )
+                elif con.kind == "check" and not con.not_valid:
+                    yield Hit(
+                        f"Column {qi(a.column)} is added to {qi(s.table)} with a CHECK "
+                        "constraint: PostgreSQL scans every row to verify it while holding "
+                        "ACCESS EXCLUSIVE, blocking all reads and writes",
+                        "Add the column without the CHECK, then ADD CONSTRAINT … CHECK (…) NOT "
+                        "VALID and VALIDATE CONSTRAINT in a separate transaction.",
                     )
 
 

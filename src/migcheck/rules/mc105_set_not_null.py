@@ -3,7 +3,9 @@
 ## What it does
 Flags `ALTER COLUMN … SET NOT NULL` on an existing table unless a validated
 `CHECK (column IS NOT NULL)` is known on that table (added and validated earlier in the file or
-in an earlier revision) and the target server is PostgreSQL 12 or newer.
+in an earlier revision) and the target server is PostgreSQL 12 or newer. Also flags
+`ADD PRIMARY KEY USING INDEX` when a column of that index is known to be nullable: the primary
+key sets NOT NULL on it, with the same scan.
 
 ## Why is this bad
 SET NOT NULL holds ACCESS EXCLUSIVE (all reads and writes blocked) while it scans every row to
@@ -44,7 +46,32 @@ from collections.abc import Iterator
 from migcheck.model import Severity
 from migcheck.rules.base import Hit, Rule, qi
 from migcheck.rules.context import Context
-from migcheck.sql.facts import Statement
+from migcheck.sql.facts import Action, Statement
+
+
+def _primary_key_using_index(table: str, a: Action, ctx: Context) -> Iterator[Hit]:
+    """PRIMARY KEY USING INDEX sets NOT NULL on columns known to be nullable: the same scan."""
+    con = a.constraint
+    if con is None or con.kind != "primary_key" or con.using_index is None:
+        return
+    state = ctx.schema.tables.get(table)
+    if state is None:
+        return
+    for name in ctx.schema.index_columns.get(con.using_index, ()):
+        column = state.columns.get(name)
+        if column is None or not column.nullability_known or column.not_null:
+            continue
+        if ctx.pg_version >= 12 and ctx.schema.validated_not_null_check(table, name):
+            continue
+        yield Hit(
+            f"PRIMARY KEY USING INDEX {qi(con.using_index)} makes the nullable column "
+            f"{qi(table)}.{qi(name)} NOT NULL, which scans the whole table under an ACCESS "
+            "EXCLUSIVE lock, blocking all reads and writes until it finishes",
+            f"Make {qi(name)} NOT NULL first without a scan: CHECK ({qi(name)} IS NOT NULL) "
+            "NOT VALID, VALIDATE it in a separate transaction, SET NOT NULL (PostgreSQL 12+), "
+            "then add the primary key.",
+        )
+        return
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
@@ -53,6 +80,9 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
         return
     table = ctx.schema.tables.get(s.table)
     for a in s.actions:
+        if a.kind == "add_constraint":
+            yield from _primary_key_using_index(s.table, a, ctx)
+            continue
         if a.kind != "set_not_null" or not a.column:
             continue
         if table is not None and a.column in table.columns:
@@ -76,5 +106,5 @@ RULE = Rule(
     __doc__ or "",
     ("alter_table",),
     check,
-    actions=("set_not_null",),
+    actions=("set_not_null", "add_constraint"),
 )

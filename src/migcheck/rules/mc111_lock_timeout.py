@@ -68,6 +68,8 @@ LOCKING_KINDS = (
     "drop",
     "create_trigger",
     "rename",
+    "set_schema",
+    "refresh",
     "reindex",
     "vacuum",
     "cluster",

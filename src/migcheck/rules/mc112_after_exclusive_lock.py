@@ -77,6 +77,8 @@ def _slow(s: Statement, ctx: Context) -> str | None:
         return "a DO block"
     if s.kind == "create_index" and not ctx.is_new(s.table):
         return "an index build"
+    if s.kind == "refresh" and not s.concurrently and not ctx.is_new(s.table):
+        return "REFRESH MATERIALIZED VIEW"
     if s.kind in ("vacuum", "cluster", "reindex") and s.table and not ctx.is_new(s.table):
         return s.kind.upper()
     if s.kind == "alter_table" and not ctx.is_new(s.table):

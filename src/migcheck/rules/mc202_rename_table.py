@@ -1,7 +1,8 @@
 """Renaming a table.
 
 ## What it does
-Flags `ALTER TABLE … RENAME TO …` on a table that existed before this migration.
+Flags `ALTER TABLE … RENAME TO …` and `ALTER TABLE … SET SCHEMA …` (a move to another schema
+changes the name queries use) on a table that existed before this migration.
 
 ## Why is this bad
 Application code that is still running (the previous release, during and after the deploy) keeps
@@ -41,8 +42,19 @@ from migcheck.sql.facts import Statement
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
-    """Flag renames of existing tables."""
+    """Flag renames and schema moves of existing tables."""
     if s.object_type != "OBJECT_TABLE" or not s.table or ctx.is_new(s.table):
+        return
+    if s.kind == "set_schema":
+        name = s.table.rpartition(".")[2]
+        yield Hit(
+            f"Moving table {qi(s.table)} to schema {qi(s.new_name)} breaks running code that "
+            "still uses the old qualified name (and takes ACCESS EXCLUSIVE, blocking all reads "
+            "and writes while it waits)",
+            f"Keep the old name working: CREATE VIEW {qi(s.table)} AS SELECT * FROM "
+            f"{qi(f'{s.new_name}.{name}')} in the same transaction, drop it once no code uses "
+            "the old name.",
+        )
         return
     yield Hit(
         f"Renaming table {qi(s.table)} to {qi(s.new_name)} breaks running code that still uses "
@@ -52,4 +64,6 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     )
 
 
-RULE = Rule("MC202", "rename-table", Severity.WARNING, __doc__ or "", ("rename",), check)
+RULE = Rule(
+    "MC202", "rename-table", Severity.WARNING, __doc__ or "", ("rename", "set_schema"), check
+)

@@ -7,6 +7,11 @@ flags statements that run outside any transaction — in an autocommit block or 
 fail when run twice: CREATE TABLE/INDEX without IF NOT EXISTS, DROP TABLE/INDEX without
 IF EXISTS, ADD/DROP COLUMN without IF [NOT] EXISTS, ALTER TYPE … ADD VALUE without IF NOT EXISTS.
 
+In a plain SQL file (no BEGIN/COMMIT), every statement commits on its own anyway; there it flags
+such statements only when a later statement cannot run inside a transaction at all (`CREATE
+INDEX CONCURRENTLY`, …): the file cannot be made atomic, and when the concurrent step fails the
+earlier ones block the rerun. The concurrent statement itself is not flagged there.
+
 ## Why is this bad
 Outside a transaction each statement commits on its own. If a later step fails, the earlier ones
 stay applied while `alembic_version` is not advanced, so the rerun fails with "already exists" /
@@ -35,8 +40,6 @@ EXISTS`) before retrying.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from migcheck.model import Severity
 from migcheck.rules.base import Hit, Rule
 from migcheck.rules.context import Context
@@ -61,18 +64,43 @@ def _what(s: Statement) -> str | None:
     return None
 
 
-def check(s: Statement, ctx: Context) -> Iterator[Hit]:
+_FIX = "Make it idempotent (IF [NOT] EXISTS) so the migration can be rerun after a failure."
+
+
+def check(s: Statement, ctx: Context) -> list[Hit]:
     """Flag statements that fail on rerun when they run in autocommit mode."""
-    if ctx.in_transaction or not ctx.transactional_stream:
-        return
-    what = _what(s)
-    if what is None:
-        return
-    yield Hit(
-        f"{what} runs outside a transaction: if a later step fails it stays applied and the "
-        "rerun fails",
-        "Make it idempotent (IF [NOT] EXISTS) so the migration can be rerun after a failure.",
+    if ctx.in_transaction:
+        return []
+    if ctx.transactional_stream:
+        what = _what(s)
+        if what is None:
+            return []
+        message = f"{what} runs outside a transaction: if a later step fails it stays applied "
+        return [Hit(message + "and the rerun fails", _FIX)]
+    # a plain file: only a statement that cannot run in a transaction forces autocommit
+    memory = ctx.remember("MC402")
+    pending: list[Statement] | None = memory.get("pending")
+    if not s.no_transaction:
+        if _what(s) is not None:
+            if pending is None:
+                memory["pending"] = [s]
+            else:
+                pending.append(s)
+        return []
+    if not pending:
+        return []
+    memory["pending"] = []
+    tail = (
+        f" commits on its own before the {_label(s)} at line {s.line}, which cannot run in a "
+        "transaction: if that fails, this stays applied and the rerun fails here"
     )
+    return [Hit(f"{_what(earlier)}{tail}", _FIX, statement=earlier) for earlier in pending]
+
+
+def _label(s: Statement) -> str:
+    if s.kind in ("create_index", "drop_index"):
+        return f"{'CREATE' if s.kind == 'create_index' else 'DROP'} INDEX CONCURRENTLY"
+    return s.kind.replace("_", " ").upper()
 
 
 RULE = Rule(
@@ -80,6 +108,15 @@ RULE = Rule(
     "non-idempotent-outside-transaction",
     Severity.WARNING,
     __doc__ or "",
-    ("create_table", "create_index", "drop_table", "drop_index", "alter_enum", "alter_table"),
+    (
+        "create_table",
+        "create_index",
+        "drop_table",
+        "drop_index",
+        "alter_enum",
+        "alter_table",
+        "reindex",
+        "vacuum",
+    ),
     check,
 )

@@ -386,7 +386,12 @@ def _create_table(n: Node, s: Statement) -> None:
 
 
 def _create_table_as(n: Node, s: Statement) -> None:
-    if n.get("objtype", "OBJECT_TABLE") != "OBJECT_TABLE":
+    objtype = n.get("objtype", "OBJECT_TABLE")
+    if objtype == "OBJECT_MATVIEW":
+        s.kind = "create_matview"
+        s.table = _rel((n.get("into") or {}).get("rel"))
+        return
+    if objtype != "OBJECT_TABLE":
         s.kind = "other"
         return
     s.table = _rel((n.get("into") or {}).get("rel"))
@@ -448,6 +453,8 @@ def _rename(n: Node, s: Statement) -> None:
     s.object_type = n.get("renameType", "")
     s.table = _rel(n.get("relation"))
     s.old_name = n.get("subname") or s.table
+    if s.object_type == "OBJECT_TYPE":
+        s.old_name = _qualified(((n.get("object") or {}).get("List") or {}).get("items"))
     s.new_name = n.get("newname")
     s.if_exists = bool(n.get("missing_ok"))
     if s.table and s.object_type in ("OBJECT_TABLE", "OBJECT_COLUMN", "OBJECT_TABCONSTRAINT"):
@@ -607,7 +614,50 @@ def _alter_enum(n: Node, s: Statement) -> None:
     s.enum_value = n.get("newVal")
     s.if_not_exists = bool(n.get("skipIfNewValExists"))
     if n.get("oldVal"):
-        s.kind = "other"
+        s.kind = "rename_enum_value"
+        s.old_name = n["oldVal"]
+        s.new_name = s.enum_value
+        s.enum_value = None
+
+
+def _domain(n: Node, s: Statement) -> None:
+    """CREATE DOMAIN / ALTER DOMAIN: the domain's name and the CHECK constraints it gets."""
+    s.enum_type = _qualified(n.get("domainname") or n.get("typeName"))
+    if s.kind == "alter_domain":
+        found = constraint((n.get("def") or {}).get("Constraint", {}))
+        if n.get("subtype") == "C" and found is not None:
+            s.constraints = (found,)
+        return
+    items = [constraint(c["Constraint"]) for c in n.get("constraints", ()) if "Constraint" in c]
+    s.constraints = tuple([c for c in items if c is not None and c.kind == "check"])
+
+
+def _refresh(n: Node, s: Statement) -> None:
+    s.table = _rel(n.get("relation"))
+    s.concurrently = bool(n.get("concurrent"))
+    if s.table and not s.concurrently:
+        s.locks = ((s.table, Lock.ACCESS_EXCLUSIVE),)
+
+
+def _drop_database(n: Node, s: Statement) -> None:
+    s.object_type = "OBJECT_DATABASE"
+    s.table = n.get("dbname")
+    s.if_exists = bool(n.get("missing_ok"))
+
+
+def _create_schema(n: Node, s: Statement) -> None:
+    s.new_name = n.get("schemaname")
+    s.if_not_exists = bool(n.get("if_not_exists"))
+
+
+def _set_schema(n: Node, s: Statement) -> None:
+    """ALTER TABLE … SET SCHEMA: a move, recorded like a rename of the table."""
+    s.object_type = n.get("objectType", "")
+    s.table = _rel(n.get("relation"))
+    s.new_name = n.get("newschema")
+    s.if_exists = bool(n.get("missing_ok"))
+    if s.table and s.object_type == "OBJECT_TABLE":
+        s.locks = ((s.table, Lock.ACCESS_EXCLUSIVE),)
 
 
 def _create_type(n: Node, s: Statement) -> None:
@@ -647,6 +697,12 @@ _HANDLERS: dict[str, tuple[str, Callable[[Node, Statement], None]]] = {
     "CreateFunctionStmt": ("create_function", _nothing),
     "DoStmt": ("do", _nothing),
     "CreateTrigStmt": ("create_trigger", _create_trigger),
+    "CreateDomainStmt": ("create_domain", _domain),
+    "AlterDomainStmt": ("alter_domain", _domain),
+    "RefreshMatViewStmt": ("refresh", _refresh),
+    "DropdbStmt": ("drop_database", _drop_database),
+    "AlterObjectSchemaStmt": ("set_schema", _set_schema),
+    "CreateSchemaStmt": ("create_schema", _create_schema),
 }
 
 

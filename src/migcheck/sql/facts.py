@@ -83,8 +83,10 @@ class Statement:
 
     ``kind`` is one of: create_table, alter_table, create_index, drop_index, drop_table, drop,
     rename, reindex, vacuum, cluster, lock, truncate, update, delete, insert, select, set,
-    begin, commit, rollback, alter_enum, create_type, create_function, create_trigger, do,
-    error, other (and schema_hint, Alembic's existing_type).
+    begin, commit, rollback, alter_enum, rename_enum_value, create_type, create_domain,
+    alter_domain, create_matview, refresh, drop_database, create_schema, set_schema,
+    create_function, create_trigger, do, error, other (and schema_hint, Alembic's
+    existing_type).
     """
 
     kind: str
@@ -123,6 +125,7 @@ class Statement:
     #: UPDATE/DELETE of rows picked by key (``id = 1``, ``id IN (1, 2)``)
     by_key: bool = False
     has_from_select: bool = False
+    #: the type a statement is about: an enum (CREATE TYPE, ALTER TYPE) or a domain
     enum_type: str | None = None
     enum_value: str | None = None
     error: str | None = None

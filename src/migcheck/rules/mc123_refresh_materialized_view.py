@@ -1,0 +1,58 @@
+"""REFRESH MATERIALIZED VIEW without CONCURRENTLY.
+
+## What it does
+Flags `REFRESH MATERIALIZED VIEW` without `CONCURRENTLY` on a materialized view that existed
+before this migration (and was not just created `WITH NO DATA`).
+
+## Why is this bad
+A plain refresh reruns the view's query and swaps in the result while holding ACCESS EXCLUSIVE on
+the view: every query reading it waits for the whole refresh, which lasts as long as the query
+(often minutes for the aggregates materialized views are made for).
+
+## Example
+```sql
+REFRESH MATERIALIZED VIEW sales_summary;
+```
+
+## Use instead
+Give the view a unique index (once) and refresh it concurrently, outside the migration's
+transaction if it is long; readers keep seeing the old contents meanwhile:
+```sql
+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS sales_summary_key ON sales_summary (day, region);
+REFRESH MATERIALIZED VIEW CONCURRENTLY sales_summary;
+```
+Alembic:
+```python
+op.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY sales_summary")
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migcheck.model import Severity
+from migcheck.rules.base import Hit, Rule, qi
+from migcheck.rules.context import Context
+from migcheck.sql.facts import Statement
+
+
+def check(s: Statement, ctx: Context) -> Iterator[Hit]:
+    """Flag a refresh that blocks readers of an existing materialized view."""
+    if s.concurrently or not s.table or ctx.is_new(s.table):
+        return
+    yield Hit(
+        f"REFRESH MATERIALIZED VIEW {qi(s.table)} holds ACCESS EXCLUSIVE on the view for the "
+        "whole refresh, blocking every query that reads it",
+        f"REFRESH MATERIALIZED VIEW CONCURRENTLY {qi(s.table)} (the view needs a unique index).",
+    )
+
+
+RULE = Rule(
+    "MC123",
+    "refresh-materialized-view-non-concurrently",
+    Severity.WARNING,
+    __doc__ or "",
+    ("refresh",),
+    check,
+)

@@ -1,0 +1,3 @@
+-- expect: MC104
+SET lock_timeout = '2s';
+ALTER TABLE products ADD COLUMN weight_grams integer CHECK (weight_grams > 0);

@@ -1,0 +1,4 @@
+-- expect: MC106
+-- pg-version: 10
+SET lock_timeout = '2s';
+ALTER TABLE accounts ADD COLUMN plan text DEFAULT 'free';

@@ -1,0 +1,3 @@
+-- expect: MC104
+SET lock_timeout = '2s';
+ALTER TABLE comments ADD COLUMN author_id bigint NOT NULL DEFAULT 1 REFERENCES authors (id);

@@ -1,0 +1,3 @@
+-- expect: MC108 MC110
+SET lock_timeout = '2s';
+ALTER TABLE legacy_rows ADD COLUMN id serial PRIMARY KEY;

@@ -1,0 +1,3 @@
+-- expect: MC110
+SET lock_timeout = '2s';
+ALTER TABLE bookings ADD CONSTRAINT bookings_no_overlap EXCLUDE USING gist (room_id WITH =, during WITH &&);

@@ -1,0 +1,3 @@
+-- expect: MC104
+SET lock_timeout = '2s';
+ALTER TABLE order_lines ADD CONSTRAINT order_lines_order_fk FOREIGN KEY (order_id) REFERENCES orders (id);

@@ -1,0 +1,3 @@
+-- expect: MC110
+SET lock_timeout = '2s';
+ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);

@@ -1,0 +1,4 @@
+-- expect: MC403
+BEGIN;
+SET LOCAL lock_timeout = '2s';
+ALTER TABLE accounts ADD COLUMN region text;

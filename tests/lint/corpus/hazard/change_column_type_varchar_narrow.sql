@@ -1,0 +1,4 @@
+-- expect: MC109
+SET lock_timeout = '2s';
+ALTER TABLE tags ADD COLUMN label varchar(100);
+ALTER TABLE tags ALTER COLUMN label TYPE varchar(20);

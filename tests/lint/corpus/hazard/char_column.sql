@@ -1,0 +1,3 @@
+-- expect: MC504
+-- enable: MC504
+CREATE TABLE countries (code char(2) PRIMARY KEY, name text NOT NULL);

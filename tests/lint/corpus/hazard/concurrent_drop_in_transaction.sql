@@ -1,0 +1,4 @@
+-- expect: MC103
+BEGIN;
+DROP INDEX CONCURRENTLY IF EXISTS orders_user_idx;
+COMMIT;

@@ -1,0 +1,2 @@
+-- expect: MC122
+CREATE DOMAIN positive_amount AS numeric(12, 2) CHECK (VALUE > 0);

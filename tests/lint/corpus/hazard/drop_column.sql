@@ -1,0 +1,3 @@
+-- expect: MC302
+SET lock_timeout = '2s';
+ALTER TABLE users DROP COLUMN legacy_flags;

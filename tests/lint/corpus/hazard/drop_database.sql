@@ -1,0 +1,2 @@
+-- expect: MC304
+DROP DATABASE analytics;

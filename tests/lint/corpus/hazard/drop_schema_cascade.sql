@@ -1,0 +1,2 @@
+-- expect: MC304
+DROP SCHEMA reporting CASCADE;

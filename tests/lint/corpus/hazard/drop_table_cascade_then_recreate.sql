@@ -1,0 +1,4 @@
+-- expect: MC301
+SET lock_timeout = '2s';
+DROP TABLE IF EXISTS settings CASCADE;
+CREATE TABLE settings (key text PRIMARY KEY, value jsonb NOT NULL);

@@ -1,0 +1,2 @@
+-- expect: MC111
+ALTER TABLE users ADD COLUMN nickname text;

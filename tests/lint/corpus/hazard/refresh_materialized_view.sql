@@ -1,0 +1,2 @@
+-- expect: MC123
+REFRESH MATERIALIZED VIEW sales_summary;

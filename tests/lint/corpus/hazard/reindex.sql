@@ -1,0 +1,2 @@
+-- expect: MC114
+REINDEX INDEX orders_created_at_idx;

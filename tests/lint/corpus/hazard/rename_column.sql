@@ -1,0 +1,3 @@
+-- expect: MC203
+SET lock_timeout = '2s';
+ALTER TABLE customers RENAME COLUMN fname TO first_name;

@@ -1,0 +1,2 @@
+-- expect: MC205
+ALTER SCHEMA billing RENAME TO invoicing;

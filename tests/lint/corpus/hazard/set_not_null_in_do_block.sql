@@ -1,0 +1,7 @@
+-- expect: MC105
+DO $$
+BEGIN
+    SET LOCAL lock_timeout = '2s';
+    ALTER TABLE users ALTER COLUMN tenant_id SET NOT NULL;
+END
+$$;

@@ -1,0 +1,4 @@
+-- expect: MC501
+-- enable: MC501
+SET lock_timeout = '2s';
+ALTER TABLE orders ADD COLUMN shipped_at timestamp;

@@ -1,0 +1,8 @@
+-- expect: MC403
+BEGIN;
+SET LOCAL lock_timeout = '2s';
+ALTER TABLE accounts ADD COLUMN region text;
+BEGIN;
+ALTER TABLE accounts ADD COLUMN country text;
+COMMIT;
+COMMIT;

@@ -1,0 +1,3 @@
+-- expect: MC303
+SET lock_timeout = '2s';
+TRUNCATE customers CASCADE;

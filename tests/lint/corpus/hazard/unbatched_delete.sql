@@ -1,0 +1,2 @@
+-- expect: MC118
+DELETE FROM audit_events;

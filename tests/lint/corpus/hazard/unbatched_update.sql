@@ -1,0 +1,2 @@
+-- expect: MC118
+UPDATE users SET newsletter = false WHERE newsletter IS NULL;

@@ -1,0 +1,2 @@
+-- expect: MC117
+VACUUM FULL orders;

@@ -1,0 +1,6 @@
+-- expect: MC113
+BEGIN;
+SET LOCAL lock_timeout = '2s';
+ALTER TABLE shipments ADD CONSTRAINT shipments_order_fk FOREIGN KEY (order_id) REFERENCES orders (id) NOT VALID;
+ALTER TABLE shipments VALIDATE CONSTRAINT shipments_order_fk;
+COMMIT;

@@ -1,0 +1,3 @@
+-- expect: MC503
+-- enable: MC503
+CREATE TABLE notes (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, body varchar(255));

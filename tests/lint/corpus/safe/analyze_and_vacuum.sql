@@ -1,0 +1,2 @@
+VACUUM (ANALYZE) orders;
+ANALYZE users;

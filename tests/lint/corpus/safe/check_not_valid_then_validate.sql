@@ -1,0 +1,3 @@
+SET lock_timeout = '2s';
+ALTER TABLE payments ADD CONSTRAINT payments_amount_positive CHECK (amount > 0) NOT VALID;
+ALTER TABLE payments VALIDATE CONSTRAINT payments_amount_positive;

@@ -1,0 +1,4 @@
+BEGIN;
+CREATE TYPE mood AS ENUM ('happy', 'sad');
+CREATE TABLE moods (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, mood mood NOT NULL DEFAULT 'happy');
+COMMIT;

@@ -1,0 +1,3 @@
+SET lock_timeout = '2s';
+ALTER TABLE users ALTER COLUMN locale SET DEFAULT 'en';
+ALTER TABLE users ALTER COLUMN theme DROP DEFAULT;
