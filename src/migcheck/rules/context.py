@@ -288,7 +288,7 @@ def _create_domain(ctx: Context, s: Statement) -> None:
 
 
 def _create_matview(ctx: Context, s: Statement) -> None:
-    """A materialized view created here: nobody reads it yet."""
+    """A view or materialized view created here: nobody reads it yet."""
     if s.table:
         ctx.created.add(s.table)
 
@@ -318,6 +318,7 @@ _SCHEMA = {
     "create_domain": _create_domain,
     "create_type": _create_domain,
     "create_matview": _create_matview,
+    "create_view": _create_matview,
     "create_schema": _create_schema,
     "alter_table": _alter_table,
     "create_index": _create_index,

@@ -2,7 +2,9 @@
 
 ## What it does
 Flags statements that rewrite an existing table by design: `VACUUM FULL`, `CLUSTER`,
-`ALTER TABLE … SET TABLESPACE`, `ALTER TABLE … SET LOGGED` and `SET UNLOGGED`.
+`ALTER TABLE … SET TABLESPACE`, `ALTER TABLE … SET LOGGED` and `SET UNLOGGED`,
+`ALTER TABLE … SET ACCESS METHOD` (PostgreSQL 15+) and `ALTER COLUMN … SET EXPRESSION` of a
+stored generated column (PostgreSQL 17+).
 
 ## Why is this bad
 Each copies the whole table (and rebuilds its indexes) while holding ACCESS EXCLUSIVE: all reads
@@ -38,6 +40,8 @@ _ACTIONS = {
     "set_tablespace": "SET TABLESPACE",
     "set_logged": "SET LOGGED",
     "set_unlogged": "SET UNLOGGED",
+    "set_expression": "ALTER COLUMN … SET EXPRESSION",
+    "set_access_method": "SET ACCESS METHOD",
 }
 
 
@@ -72,5 +76,5 @@ RULE = Rule(
     __doc__ or "",
     ("vacuum", "cluster", "alter_table"),
     check,
-    actions=("set_tablespace", "set_logged", "set_unlogged"),
+    actions=tuple(_ACTIONS),
 )

@@ -3,7 +3,10 @@
 ## What it does
 Flags `UPDATE` and `DELETE` on a table that existed before this migration when the WHERE clause
 does not bound a batch (no key range such as `id BETWEEN … AND …` / `id < …`, no LIMITed
-subquery). Tables created earlier in the same file or revision are exempt.
+subquery). Tables created earlier in the same file or revision are exempt, and so are rows picked
+by a key-like column equal to a constant (`id = 42`, `slug = 'admin'`, `name IN ('a', 'b')`:
+`id`, `uuid`, `key`, `name`, `slug`, `code`, `email`, `username`, or a name ending in `_id`,
+`_uuid`, `_key`, `_code`, `_slug`, `_name`).
 
 ## Why is this bad
 One statement touching every row holds ROW EXCLUSIVE plus row locks on every changed row until it

@@ -1,7 +1,8 @@
-"""Dropping a table.
+"""Dropping a table or view.
 
 ## What it does
-Flags `DROP TABLE` of a table that was not created earlier in the same file or revision.
+Flags `DROP TABLE` of a table that was not created earlier in the same file or revision, and
+`DROP VIEW` / `DROP MATERIALIZED VIEW` likewise (no data is lost, but running code breaks).
 
 ## Why is this bad
 The data is gone for good, and code that is still running (the previous release during a deploy)
@@ -33,9 +34,22 @@ from migcheck.rules.base import Hit, Rule, qi
 from migcheck.rules.context import Context
 from migcheck.sql.facts import Statement
 
+_VIEWS = {"OBJECT_VIEW": "VIEW", "OBJECT_MATVIEW": "MATERIALIZED VIEW"}
+
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
-    """Flag dropping existing tables."""
+    """Flag dropping existing tables and views."""
+    if s.kind == "drop":
+        label = _VIEWS.get(s.object_type)
+        if label is None:
+            return
+        for view in s.tables:
+            if not ctx.is_new(view):
+                yield Hit(
+                    f"DROP {label} {qi(view)} breaks running code that still queries it",
+                    "Remove all uses from code in an earlier release, then drop it.",
+                )
+        return
     for table in s.tables:
         if ctx.is_new(table):
             continue
@@ -47,4 +61,4 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
         )
 
 
-RULE = Rule("MC301", "drop-table", Severity.WARNING, __doc__ or "", ("drop_table",), check)
+RULE = Rule("MC301", "drop-table", Severity.WARNING, __doc__ or "", ("drop_table", "drop"), check)

@@ -41,6 +41,7 @@ MODULES = (
     "mc204_prefer_jsonb",
     "mc205_rename_schema",
     "mc206_rename_enum_value",
+    "mc207_rename_object",
     "mc301_drop_table",
     "mc302_drop_column",
     "mc303_truncate",

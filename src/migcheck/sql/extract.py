@@ -112,6 +112,8 @@ _ACTION_KINDS = {
     "AT_SetTableSpace": "set_tablespace",
     "AT_SetLogged": "set_logged",
     "AT_SetUnLogged": "set_unlogged",
+    "AT_SetExpression": "set_expression",
+    "AT_SetAccessMethod": "set_access_method",
 }
 
 _CONSTRAINT_KINDS = {
@@ -453,8 +455,11 @@ def _rename(n: Node, s: Statement) -> None:
     s.object_type = n.get("renameType", "")
     s.table = _rel(n.get("relation"))
     s.old_name = n.get("subname") or s.table
-    if s.object_type == "OBJECT_TYPE":
-        s.old_name = _qualified(((n.get("object") or {}).get("List") or {}).get("items"))
+    target = n.get("object") or {}
+    if "List" in target:  # types and domains
+        s.old_name = _qualified(target["List"].get("items"))
+    elif "ObjectWithArgs" in target:  # functions and procedures
+        s.old_name = _qualified(target["ObjectWithArgs"].get("objname"))
     s.new_name = n.get("newname")
     s.if_exists = bool(n.get("missing_ok"))
     if s.table and s.object_type in ("OBJECT_TABLE", "OBJECT_COLUMN", "OBJECT_TABCONSTRAINT"):
@@ -513,6 +518,8 @@ def _truncate(n: Node, s: Statement) -> None:
 
 def _dml(n: Node, s: Statement) -> None:
     s.table = _rel(n.get("relation"))
+    if s.table == "alembic_version":  # Alembic's bookkeeping in an offline-rendered script
+        s.internal = True
     s.has_where = "whereClause" in n
     select = (n.get("selectStmt") or {}).get("SelectStmt", {})
     s.has_from_select = bool(select.get("fromClause"))
@@ -525,6 +532,12 @@ def _dml(n: Node, s: Statement) -> None:
 
 _RANGE_OPERATORS = frozenset({"<", ">", "<=", ">="})
 
+#: columns that pick one row (or a handful) when compared with a constant
+_KEY_NAMES = frozenset(
+    {"id", "uuid", "key", "name", "slug", "code", "email", "username", "version_num"}
+)
+_KEY_SUFFIXES = ("_id", "_uuid", "_key", "_code", "_slug", "_name")
+
 
 def _key_equals_constant(a_expr: Node) -> bool:
     """``id = 42`` / ``user_id = 'x'``: a row picked by key, not a scan of the table."""
@@ -534,7 +547,7 @@ def _key_equals_constant(a_expr: Node) -> bool:
     if len(columns) != 1 or len(constants) != 1 or not columns[0]:
         return False
     name = columns[0][-1].lower()
-    return name == "id" or name.endswith(("_id", "_uuid", "_key"))
+    return name in _KEY_NAMES or name.endswith(_KEY_SUFFIXES)
 
 
 def _bound(where: Node | None) -> str | None:
@@ -670,6 +683,27 @@ def _create_trigger(n: Node, s: Statement) -> None:
         s.locks = ((s.table, Lock.SHARE_ROW_EXCLUSIVE),)
 
 
+def _select(n: Node, s: Statement) -> None:
+    """``SELECT set_config('lock_timeout', '2s', is_local)`` is a SET in disguise."""
+    targets = n.get("targetList")
+    if not targets or len(targets) != 1 or "fromClause" in n:
+        return
+    call = (targets[0].get("ResTarget", {}).get("val") or {}).get("FuncCall")
+    if call is None or _strings(call.get("funcname"))[-1:] != ("set_config",):
+        return
+    args = [a.get("A_Const", {}) for a in call.get("args", ())]
+    if len(args) != 3 or not all("sval" in a for a in args[:2]):
+        return
+    s.kind = "set"
+    s.setting = str(args[0]["sval"].get("sval", "")).lower()
+    s.setting_value = str(args[1]["sval"].get("sval", ""))
+    s.setting_local = bool(args[2].get("boolval", {}).get("boolval"))
+
+
+def _create_view(n: Node, s: Statement) -> None:
+    s.table = _rel(n.get("view"))
+
+
 def _nothing(n: Node, s: Statement) -> None:
     return None
 
@@ -689,7 +723,8 @@ _HANDLERS: dict[str, tuple[str, Callable[[Node, Statement], None]]] = {
     "UpdateStmt": ("update", _dml),
     "DeleteStmt": ("delete", _dml),
     "InsertStmt": ("insert", _dml),
-    "SelectStmt": ("select", _nothing),
+    "SelectStmt": ("select", _select),
+    "ViewStmt": ("create_view", _create_view),
     "VariableSetStmt": ("set", _set),
     "TransactionStmt": ("begin", _transaction),
     "AlterEnumStmt": ("alter_enum", _alter_enum),

@@ -84,7 +84,7 @@ class Statement:
     ``kind`` is one of: create_table, alter_table, create_index, drop_index, drop_table, drop,
     rename, reindex, vacuum, cluster, lock, truncate, update, delete, insert, select, set,
     begin, commit, rollback, alter_enum, rename_enum_value, create_type, create_domain,
-    alter_domain, create_matview, refresh, drop_database, create_schema, set_schema,
+    alter_domain, create_view, create_matview, refresh, drop_database, create_schema, set_schema,
     create_function, create_trigger, do, error, other (and schema_hint, Alembic's
     existing_type).
     """

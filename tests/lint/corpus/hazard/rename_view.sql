@@ -1,0 +1,3 @@
+-- expect: MC207
+SET lock_timeout = '2s';
+ALTER VIEW active_users RENAME TO active_accounts;
