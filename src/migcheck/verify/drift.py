@@ -62,9 +62,31 @@ _MODIFY: dict[str, tuple[str, Callable[[Any], str]]] = {
 }
 
 
+#: The diff tuples of alembic-postgresql-enum (a comparator plugin env.py files import):
+#: ``(kind, name, schema, values)`` for a whole enum type, ``(kind, old values, new values,
+#: columns)`` for its labels.
+_ENUM_TYPE_SIDES = {
+    "create_enum": "in the models but not in the database",
+    "drop_enum": "in the database but not in the models",
+}
+_ENUM_LABEL_KINDS = ("change_enum_variants", "add_enum_value")
+
+
+def _labels(values: Any) -> str:
+    return "(" + ", ".join(repr(str(value)) for value in values) + ")"
+
+
 def describe_diff(item: tuple[Any, ...]) -> Drift:
-    """One readable line for one of Alembic's diff tuples."""
+    """One readable line for one of Alembic's diff tuples (or a known plugin's)."""
     kind = str(item[0])
+    if kind in _ENUM_TYPE_SIDES and len(item) == 4:
+        _, name, schema, values = item
+        name = _table_name(schema, str(name))
+        return Drift(kind, f"enum type {name} {_labels(values)} is {_ENUM_TYPE_SIDES[kind]}")
+    if kind in _ENUM_LABEL_KINDS and len(item) == 4:
+        _, old, new, _columns = item
+        message = f"enum labels {_labels(old)} in the database, {_labels(new)} in the models"
+        return Drift(kind, message)
     if kind in _MODIFY:
         _, schema, table, column, _existing, old, new = item[:7]
         prefix, show = _MODIFY[kind]
