@@ -11,7 +11,9 @@ safe are not flagged, and others are reported as "may rewrite".
 ## Why is this bad
 A rewriting type change copies the whole table and rebuilds every index under ACCESS EXCLUSIVE:
 all reads and writes are blocked for the duration. Narrowing a `varchar` does not rewrite but
-scans every row under the same lock. `USING` always rewrites.
+scans every row under the same lock. A `USING` expression rewrites, unless it is only the
+column itself or the column cast to the new type (`USING title::varchar(300)`, as Django writes
+it): that is the same as no `USING`.
 
 ## Example
 ```sql

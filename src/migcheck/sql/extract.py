@@ -280,6 +280,23 @@ def column_def(node: Node) -> ColumnDef:
     )
 
 
+def _real_using(using: Node | None, column: str | None, new_type: TypeRef | None) -> bool:
+    """True for a USING clause that is more than the column itself (or cast to the new type).
+
+    ``USING col`` and ``USING col::new_type`` (what Django always emits) are the same as no USING:
+    PostgreSQL skips the rewrite when the cast is binary-coercible either way.
+    """
+    if using is None:
+        return False
+    cast = using.get("TypeCast")
+    if cast is not None:
+        if type_ref(cast.get("typeName")) != new_type:
+            return True
+        using = cast.get("arg") or {}
+    fields = _strings((using.get("ColumnRef") or {}).get("fields"))
+    return not fields or fields[-1] != column
+
+
 def _action(cmd: Node) -> Action:
     subtype = cmd.get("subtype", "")
     kind = _ACTION_KINDS.get(subtype) or subtype.removeprefix("AT_").lower()
@@ -294,12 +311,13 @@ def _action(cmd: Node) -> Action:
     if_exists = bool(cmd.get("missing_ok"))
     if subtype == "AT_AlterColumnType":
         col = definition.get("ColumnDef", {})
+        new_type = type_ref(col.get("typeName"))
         return Action(
             kind,
             lock,
             column=column,
-            type=type_ref(col.get("typeName")),
-            using="raw_default" in col,
+            type=new_type,
+            using=_real_using(col.get("raw_default"), column, new_type),
             if_exists=if_exists,
         )
     if subtype == "AT_ColumnDefault":

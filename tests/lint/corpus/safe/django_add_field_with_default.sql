@@ -1,0 +1,9 @@
+-- The SQL Django's sqlmigrate prints for a new field with a default (PostgreSQL 11+: no rewrite).
+BEGIN;
+SET LOCAL lock_timeout = '2s';
+--
+-- Add field is_archived to project
+--
+ALTER TABLE "core_project" ADD COLUMN "is_archived" boolean DEFAULT false NOT NULL;
+ALTER TABLE "core_project" ALTER COLUMN "is_archived" DROP DEFAULT;
+COMMIT;
