@@ -31,6 +31,7 @@ def test_expected_ids_are_rules() -> None:
     known = {rule.id for rule in all_rules()}
     for case in HAZARDS:
         assert case.expect <= known, case.path
+        assert case.squawk, f"{case.path}: no '-- squawk:' header (a rule name or none)"
 
 
 def test_headers_are_read(tmp_path: object) -> None:

@@ -1,4 +1,5 @@
 -- expect: MC112
+-- squawk: none
 BEGIN;
 SET LOCAL lock_timeout = '2s';
 ALTER TABLE accounts ADD COLUMN plan text NOT NULL DEFAULT 'free';

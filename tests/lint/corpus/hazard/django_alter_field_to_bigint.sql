@@ -1,4 +1,5 @@
 -- expect: MC109
+-- squawk: changing-column-type
 BEGIN;
 SET LOCAL lock_timeout = '2s';
 --

@@ -1,2 +1,3 @@
 -- expect: MC304
+-- squawk: ban-drop-database
 DROP DATABASE analytics;

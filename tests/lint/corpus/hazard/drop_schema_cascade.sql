@@ -1,2 +1,3 @@
 -- expect: MC304
+-- squawk: ban-drop-schema
 DROP SCHEMA reporting CASCADE;

@@ -1,4 +1,5 @@
 -- expect: MC120
+-- squawk: none
 CREATE TABLE authors (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);
 CREATE TABLE books (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

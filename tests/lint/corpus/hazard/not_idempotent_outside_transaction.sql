@@ -1,4 +1,5 @@
 -- expect: MC402
+-- squawk: prefer-robust-stmts
 BEGIN;
 SET LOCAL lock_timeout = '2s';
 ALTER TABLE accounts ADD COLUMN billing_email text;

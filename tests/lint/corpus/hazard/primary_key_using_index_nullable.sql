@@ -1,4 +1,5 @@
 -- expect: MC105
+-- squawk: none
 SET lock_timeout = '2s';
 ALTER TABLE sessions ADD COLUMN sid uuid;
 UPDATE sessions SET sid = gen_random_uuid() WHERE id BETWEEN 1 AND 5000;

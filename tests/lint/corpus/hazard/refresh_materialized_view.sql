@@ -1,2 +1,3 @@
 -- expect: MC123
+-- squawk: none
 REFRESH MATERIALIZED VIEW sales_summary;

@@ -1,2 +1,3 @@
 -- expect: MC205
+-- squawk: renaming-object
 ALTER SCHEMA billing RENAME TO invoicing;

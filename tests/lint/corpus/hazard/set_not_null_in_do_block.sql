@@ -1,4 +1,5 @@
 -- expect: MC105
+-- squawk: none
 DO $$
 BEGIN
     SET LOCAL lock_timeout = '2s';

@@ -1,4 +1,5 @@
 -- expect: MC403
+-- squawk: transaction-nesting
 BEGIN;
 SET LOCAL lock_timeout = '2s';
 ALTER TABLE accounts ADD COLUMN region text;

@@ -1,3 +1,4 @@
 -- expect: MC303
+-- squawk: ban-truncate-cascade
 SET lock_timeout = '2s';
 TRUNCATE customers CASCADE;

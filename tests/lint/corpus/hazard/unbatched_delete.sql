@@ -1,2 +1,3 @@
 -- expect: MC118
+-- squawk: none
 DELETE FROM audit_events;

@@ -1,2 +1,3 @@
 -- expect: MC118
+-- squawk: none
 UPDATE users SET newsletter = false WHERE newsletter IS NULL;

@@ -1,2 +1,3 @@
 -- expect: MC117
+-- squawk: none
 VACUUM FULL orders;

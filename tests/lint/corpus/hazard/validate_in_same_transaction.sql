@@ -1,4 +1,5 @@
 -- expect: MC113
+-- squawk: constraint-missing-not-valid
 BEGIN;
 SET LOCAL lock_timeout = '2s';
 ALTER TABLE shipments ADD CONSTRAINT shipments_order_fk FOREIGN KEY (order_id) REFERENCES orders (id) NOT VALID;
