@@ -2,8 +2,10 @@
 
 ## What it does
 Flags `UPDATE` and `DELETE` on a table that existed before this migration when the WHERE clause
-does not bound a batch (no key range such as `id BETWEEN … AND …` / `id < …`, no LIMITed
-subquery). Tables created earlier in the same file or revision are exempt, and so are rows picked
+does not bound a batch (no key range such as `id BETWEEN … AND …`, `id >= … AND id < …` or
+`id < …`, no LIMITed subquery). A one-sided bound on a column that is not a key
+(`created_at < now() - interval '1 year'`) is not a batch: it can match the whole table.
+Tables created earlier in the same file or revision are exempt, and so are rows picked
 by a key-like column equal to a constant (`id = 42`, `slug = 'admin'`, `name IN ('a', 'b')`:
 `id`, `uuid`, `key`, `name`, `slug`, `code`, `email`, `username`, or a name ending in `_id`,
 `_uuid`, `_key`, `_code`, `_slug`, `_name`).

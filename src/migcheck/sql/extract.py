@@ -564,7 +564,26 @@ def _key_equals_constant(a_expr: Node) -> bool:
     constants = [side for side in sides if "A_Const" in side or "ParamRef" in side]
     if len(columns) != 1 or len(constants) != 1 or not columns[0]:
         return False
-    name = columns[0][-1].lower()
+    return _is_key_name(columns[0][-1].lower())
+
+
+def _range_side(a_expr: Node, operators: set[str]) -> tuple[str, str] | None:
+    """``(column, "lower" | "upper")`` for ``col < x`` / ``x <= col`` …, else None."""
+    left, right = a_expr.get("lexpr") or {}, a_expr.get("rexpr") or {}
+    if "ColumnRef" in left:
+        column, flipped = left, False
+    elif "ColumnRef" in right:
+        column, flipped = right, True
+    else:
+        return None
+    names = _strings(column["ColumnRef"].get("fields"))
+    if not names:
+        return None
+    upper = bool(operators & {"<", "<="}) != flipped
+    return names[-1].lower(), "upper" if upper else "lower"
+
+
+def _is_key_name(name: str) -> bool:
     return name in _KEY_NAMES or name.endswith(_KEY_SUFFIXES)
 
 
@@ -572,8 +591,10 @@ def _bound(where: Node | None) -> str | None:
     """How a WHERE clause limits the rows it touches.
 
     ``"key"`` for rows picked by key (``id = 1``, ``id IN (1, 2)``), ``"range"`` for a batch
-    (``id BETWEEN …``, ``id < …``, a LIMITed subquery), None when it does not bound them.
-    Only the conjuncts are looked at: one bounded term of an AND bounds the statement.
+    (``id BETWEEN …``, ``id >= … AND id < …``, a one-sided bound on a key such as ``id < …``,
+    a LIMITed subquery), None when it does not bound them. A one-sided bound on another column
+    (``created_at < now() - interval '1 year'``) can match the whole table: not a batch. Only
+    the conjuncts are looked at: one bounded term of an AND bounds the statement.
     """
     if not where:
         return None
@@ -582,11 +603,20 @@ def _bound(where: Node | None) -> str | None:
         if boolean.get("boolop") != "AND_EXPR":
             return None
         found: str | None = None
+        sides: dict[str, set[str]] = {}
         for arg in boolean.get("args", ()):
+            a_expr = arg.get("A_Expr")
+            if a_expr is not None and a_expr.get("kind") == "AEXPR_OP":
+                operators = set(_strings(a_expr.get("name")))
+                side = _range_side(a_expr, operators) if operators & _RANGE_OPERATORS else None
+                if side is not None:
+                    sides.setdefault(side[0], set()).add(side[1])
             bound = _bound(arg)
             if bound == "key":
                 return bound
             found = found or bound
+        if any(len(both) == 2 for both in sides.values()):
+            return "range"
         return found
     a_expr = where.get("A_Expr")
     if a_expr is not None:
@@ -595,7 +625,8 @@ def _bound(where: Node | None) -> str | None:
             return "range"
         operators = set(_strings(a_expr.get("name")))
         if kind == "AEXPR_OP" and operators & _RANGE_OPERATORS:
-            return "range"
+            side = _range_side(a_expr, operators)
+            return "range" if side is not None and _is_key_name(side[0]) else None
         if kind == "AEXPR_OP" and "=" in operators and _key_equals_constant(a_expr):
             return "key"
         if kind == "AEXPR_IN" and isinstance(a_expr.get("rexpr"), dict):
