@@ -82,7 +82,8 @@ BEGIN
     SELECT i.xmin::text::int8 FROM pg_class c JOIN pg_index i ON i.indrelid = c.oid
     WHERE c.oid >= 16384 AND c.relkind = 'm'
     UNION ALL
-    SELECT tg.xmin::text::int8 FROM pg_trigger tg WHERE tg.oid >= 16384
+    SELECT tg.xmin::text::int8 FROM pg_trigger tg  -- not a foreign key's own triggers
+    WHERE tg.oid >= 16384 AND NOT tg.tgisinternal
     UNION ALL
     SELECT d.xmin::text::int8 FROM pg_description d WHERE d.objoid >= 16384
     UNION ALL
