@@ -69,7 +69,7 @@ def test_created_tables_are_exempt_only_in_their_own_file(tmp_path: Path) -> Non
         ("002.sql", 2, "MC101"),
         ("002.sql", 4, "MC109"),
     ]
-    assert "scans every row" in findings[1].message
+    assert "rewrites the whole table and its indexes from varchar(40)" in findings[1].message
 
 
 def test_primary_key_column_is_not_null_already(tmp_path: Path) -> None:
@@ -133,8 +133,8 @@ def test_messages_name_table_column_lock_and_effect(tmp_path: Path) -> None:
         (TypeRef.of("varchar", (20,)), TypeRef.of("varchar"), False, Change.FREE),
         (TypeRef.of("varchar", (20,)), TypeRef.of("text"), False, Change.FREE),
         (TypeRef.of("text"), TypeRef.of("varchar"), False, Change.FREE),
-        (TypeRef.of("text"), TypeRef.of("varchar", (10,)), False, Change.SCAN),
-        (TypeRef.of("varchar", (20,)), TypeRef.of("varchar", (10,)), False, Change.SCAN),
+        (TypeRef.of("text"), TypeRef.of("varchar", (10,)), False, Change.REWRITE),
+        (TypeRef.of("varchar", (20,)), TypeRef.of("varchar", (10,)), False, Change.REWRITE),
         (TypeRef.of("numeric", (10, 2)), TypeRef.of("numeric", (12, 2)), False, Change.FREE),
         (TypeRef.of("numeric", (10, 2)), TypeRef.of("numeric", (12, 3)), False, Change.REWRITE),
         (TypeRef.of("numeric", (10, 2)), TypeRef.of("numeric"), False, Change.FREE),
