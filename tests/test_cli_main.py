@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from migcheck import pg
@@ -43,3 +45,21 @@ def test_ctrl_c_exits_130_without_a_traceback(
     assert "migcheck: interrupted" in err
     assert "Traceback" not in err
     assert "Aborted" not in err
+
+
+@pytest.mark.parametrize("command", ["lint --alembic", "verify"])
+@pytest.mark.parametrize(
+    ("fixture", "where", "what"),
+    [
+        ("import_error", "a1_create_items.py:11", "KeyError"),
+        ("missing_module", "a1_create_items.py:5", "ModuleNotFoundError"),
+    ],
+)
+def test_a_revision_that_raises_on_import_is_named_with_its_line(
+    command: str, fixture: str, where: str, what: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = Path(__file__).parent.parent / "fixtures" / "verify" / fixture
+    assert _exit_code([*command.split(), str(project)]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("migcheck: error: migrations/versions/")
+    assert f"{where}: cannot load revision: {what}" in line

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import traceback
 from argparse import Namespace
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -114,10 +115,33 @@ def load_project(
         revisions = _topological(script)
     except CommandError as error:
         raise MigcheckError(f"{ini_path}: {error}".splitlines()[0]) from None
-    except (SyntaxError, ImportError) as error:
-        where = getattr(error, "filename", None) or ini_path
-        raise MigcheckError(f"{where}: cannot load revision: {error}".splitlines()[0]) from None
+    except MigcheckError:
+        raise
+    except Exception as error:  # whatever a revision file raises on import
+        raise _load_error(error, ini_path.parent) from None
     return Project(ini_path=ini_path, config=config, script=script, revisions=revisions)
+
+
+def _load_error(error: BaseException, root: Path) -> MigcheckError:
+    """One line naming the project file (and line) where loading a revision failed."""
+    lines = str(error).strip().splitlines()
+    what = type(error).__name__ + (f": {lines[0]}" if lines else "")
+    return MigcheckError(f"{_raised_in(error, root)}: cannot load revision: {what}")
+
+
+def _raised_in(error: BaseException, root: Path) -> str:
+    """The outermost line of a project file (not an installed package) that ``error`` passed."""
+    top = os.path.realpath(root)
+    frames = [(f.filename, f.lineno) for f in traceback.extract_tb(error.__traceback__)]
+    if isinstance(error, SyntaxError) and error.filename:
+        frames.append((error.filename, error.lineno))
+    for filename, lineno in frames:
+        if not os.path.isfile(filename):
+            continue  # "<frozen importlib._bootstrap>" and the like
+        path = os.path.realpath(filename)
+        if path.startswith(top + os.sep) and "site-packages" not in path:
+            return f"{os.path.relpath(path, top)}:{lineno}"
+    return str(root / "alembic.ini")
 
 
 def _cmd_opts(x_args: list[str]) -> Namespace:

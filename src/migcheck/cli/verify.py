@@ -5,18 +5,16 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from migcheck.cli.options import server_options
-from migcheck.errors import MigcheckError
 
 if TYPE_CHECKING:
-    from migcheck.project import Project
+    pass
 
 FORMATS = ("text", "json", "junit")
 
@@ -37,43 +35,6 @@ def _forget_relative_finders() -> None:
     """Import finders for "" and "." remember the directory they were made in: drop them."""
     for entry in ("", "."):
         sys.path_importer_cache.pop(entry, None)
-
-
-def _load_project(ini: Path, name: str, x_args: Sequence[str]) -> Project:
-    """:func:`~migcheck.project.load_project`, with import errors of revision files as one line.
-
-    Whatever a revision file raises on import (a ``KeyError`` from ``os.environ``, a
-    ``TypeError`` in a model class) becomes one line naming that file, instead of a traceback.
-    """
-    from migcheck.project import load_project
-
-    try:
-        return load_project(ini, name=name, x_args=x_args)
-    except MigcheckError as error:
-        cause = error.__context__  # load_project names alembic.ini for a failed import
-        if not isinstance(cause, ImportError) or getattr(cause, "filename", None):
-            raise
-        raise _load_error(cause, ini.parent) from None
-    except Exception as error:  # any import-time error of a user's file
-        raise _load_error(error, ini.parent) from None
-
-
-def _load_error(error: BaseException, root: Path) -> MigcheckError:
-    lines = str(error).strip().splitlines()
-    what = type(error).__name__ + (f": {lines[0]}" if lines else "")
-    return MigcheckError(f"{_raised_in(error, root)}: cannot load revision: {what}")
-
-
-def _raised_in(error: BaseException, root: Path) -> str:
-    """The outermost line of a file in the project (not an installed package) ``error`` passed."""
-    top = os.path.realpath(root)
-    for frame in traceback.extract_tb(error.__traceback__):
-        if not os.path.isfile(frame.filename):
-            continue  # "<frozen importlib._bootstrap>" and the like
-        path = os.path.realpath(frame.filename)
-        if path.startswith(top + os.sep) and "site-packages" not in path:
-            return f"{os.path.relpath(path, top)}:{frame.lineno}"
-    return str(root / "alembic.ini")
 
 
 @click.command()
@@ -144,7 +105,7 @@ def verify(
     drifted, 2 bad input (path, env.py, options).
     """
     from migcheck.pg import start_server
-    from migcheck.project import find_ini
+    from migcheck.project import find_ini, load_project
     from migcheck.report import verify_json, verify_junit, verify_text
     from migcheck.verify.results import RevisionResult
     from migcheck.verify.walk import VerifyOptions, verify_project
@@ -171,7 +132,7 @@ def verify(
         _working_directory(ini.parent),
         contextlib.redirect_stdout(sys.stderr),
     ):
-        project = _load_project(ini, name, x_args)
+        project = load_project(ini, name=name, x_args=x_args)
         with start_server(pg_backend, version=pg_version, database_url=database_url) as server:
             result = verify_project(project, server, options, progress)
     renderers = {
