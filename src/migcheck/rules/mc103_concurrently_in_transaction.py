@@ -1,9 +1,10 @@
 """CONCURRENTLY (or another no-transaction command) inside a transaction block.
 
 ## What it does
-Flags `CREATE/DROP INDEX CONCURRENTLY`, `REINDEX … CONCURRENTLY`, `DETACH PARTITION … CONCURRENTLY`
-and `VACUUM` when they run inside a transaction: an explicit `BEGIN`, or Alembic's transaction
-around a revision.
+Flags `CREATE/DROP INDEX CONCURRENTLY`, `REINDEX … CONCURRENTLY`, `DETACH PARTITION … CONCURRENTLY`,
+`VACUUM`, `DROP DATABASE`, and before PostgreSQL 12 `ALTER TYPE … ADD VALUE` (of a type not created
+in the same migration) when they run inside a transaction: an explicit `BEGIN`, or Alembic's
+transaction around a revision.
 
 ## Why is this bad
 PostgreSQL refuses them (`ERROR: CREATE INDEX CONCURRENTLY cannot run inside a transaction
@@ -44,14 +45,22 @@ _WHAT = {
     "reindex": "REINDEX",
     "alter_table": "DETACH PARTITION CONCURRENTLY",
     "vacuum": "VACUUM",
+    "drop_database": "DROP DATABASE",
 }
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag a no-transaction command inside a transaction."""
-    if not s.no_transaction or not ctx.in_transaction:
+    if not ctx.in_transaction:
         return
-    what = _WHAT.get(s.kind, s.kind)
+    if s.kind == "alter_enum":
+        if ctx.pg_version >= 12 or ctx.is_new(s.enum_type):
+            return
+        what = f"ALTER TYPE … ADD VALUE (before PostgreSQL 12, here {ctx.pg_version})"
+    elif not s.no_transaction:
+        return
+    else:
+        what = _WHAT.get(s.kind, s.kind)
     yield Hit(
         f"{what} cannot run inside a transaction block; PostgreSQL rejects it and the "
         "migration fails here",
@@ -65,6 +74,14 @@ RULE = Rule(
     "concurrently-in-transaction",
     Severity.ERROR,
     __doc__ or "",
-    ("create_index", "drop_index", "reindex", "alter_table", "vacuum"),
+    (
+        "create_index",
+        "drop_index",
+        "reindex",
+        "alter_table",
+        "vacuum",
+        "alter_enum",
+        "drop_database",
+    ),
     check,
 )

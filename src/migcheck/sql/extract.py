@@ -705,6 +705,7 @@ def _drop_database(n: Node, s: Statement) -> None:
     s.object_type = "OBJECT_DATABASE"
     s.table = n.get("dbname")
     s.if_exists = bool(n.get("missing_ok"))
+    s.no_transaction = True
 
 
 def _create_schema(n: Node, s: Statement) -> None:
