@@ -113,8 +113,12 @@ def type_ref_of(type_text: str) -> Any:
 def _patched(recorder: _Recorder) -> Iterator[None]:
     from alembic.ddl.impl import DefaultImpl
     from alembic.ddl.postgresql import PostgresqlImpl
+    from alembic.runtime.migration import MigrationContext
+
+    from migcheck.capture.offline_bind import offline_bind
 
     original_output = DefaultImpl.static_output
+    original_bind = MigrationContext._stdout_connection
     original_alter = PostgresqlImpl.alter_column
     original_file_config = logging.config.fileConfig
 
@@ -138,9 +142,13 @@ def _patched(recorder: _Recorder) -> Iterator[None]:
     DefaultImpl.static_output = static_output  # type: ignore[method-assign]
     PostgresqlImpl.alter_column = alter_column  # type: ignore[method-assign]
     logging.config.fileConfig = no_logging_config
+    MigrationContext._stdout_connection = (  # type: ignore[method-assign]
+        lambda self, connection: offline_bind(self)
+    )
     try:
         yield
     finally:
+        MigrationContext._stdout_connection = original_bind  # type: ignore[method-assign]
         DefaultImpl.static_output = original_output  # type: ignore[method-assign]
         PostgresqlImpl.alter_column = original_alter  # type: ignore[method-assign]
         logging.config.fileConfig = original_file_config
