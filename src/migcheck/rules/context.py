@@ -186,7 +186,9 @@ class Context:
         on = value is not None and value.strip() not in ("0", "", "0s", "0ms")
         if s.setting_local and not self.in_transaction:
             return
-        if s.setting == "lock_timeout":
+        if s.setting == "all":  # RESET ALL
+            self.lock_timeout = self.local_lock_timeout = self.statement_timeout = False
+        elif s.setting == "lock_timeout":
             self.lock_timeout = on
             self.local_lock_timeout = s.setting_local and on
         elif s.setting == "statement_timeout":

@@ -679,7 +679,7 @@ def _bound(where: Node | None) -> str | None:
 
 def _set(n: Node, s: Statement) -> None:
     kind = n.get("kind", "")
-    s.setting = (n.get("name") or "").lower()
+    s.setting = "all" if kind == "VAR_RESET_ALL" else (n.get("name") or "").lower()
     s.setting_local = bool(n.get("is_local"))
     if kind == "VAR_SET_VALUE":
         values = []
