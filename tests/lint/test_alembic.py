@@ -200,3 +200,14 @@ def test_lock_timeout_set_by_env_py_online_counts(tmp_path: Path) -> None:
     assert "MC111" not in {f.rule for f in report.findings}
     assert "MC101" in {f.rule for f in report.findings}
     assert notes == ["env.py sets lock_timeout for its session: every revision runs with it"]
+
+
+def test_rules_added_for_the_squawk_comparison_map_to_op_lines() -> None:
+    """Enum value rename, domain CHECK, ADD COLUMN with CHECK, blocking refresh; a view, type and
+    domain created in the first revision are exempt there and known afterwards."""
+    assert found(FIXTURES / "lint" / "alembic_more") == [
+        ("MC104", "0002_unsafe.py", 19),
+        ("MC121", "0002_unsafe.py", 18),
+        ("MC123", "0003_refresh.py", 16),
+        ("MC206", "0002_unsafe.py", 17),
+    ]
