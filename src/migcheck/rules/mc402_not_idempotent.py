@@ -10,7 +10,8 @@ IF EXISTS, ADD/DROP COLUMN without IF [NOT] EXISTS, ALTER TYPE … ADD VALUE wit
 In a plain SQL file (no BEGIN/COMMIT), every statement commits on its own anyway; there it flags
 such statements only when a later statement cannot run inside a transaction at all (`CREATE
 INDEX CONCURRENTLY`, …): the file cannot be made atomic, and when the concurrent step fails the
-earlier ones block the rerun. The concurrent statement itself is not flagged there.
+earlier ones block the rerun. One finding per file, on the first such statement, lists the
+others. The concurrent statement itself is not flagged there.
 
 ## Why is this bad
 Outside a transaction each statement commits on its own. If a later step fails, the earlier ones
@@ -67,34 +68,49 @@ def _what(s: Statement) -> str | None:
 _FIX = "Make it idempotent (IF [NOT] EXISTS) so the migration can be rerun after a failure."
 
 
-def check(s: Statement, ctx: Context) -> list[Hit]:
+_NONE: tuple[Hit, ...] = ()
+
+
+def check(s: Statement, ctx: Context) -> tuple[Hit, ...]:
     """Flag statements that fail on rerun when they run in autocommit mode."""
     if ctx.in_transaction:
-        return []
+        return _NONE
     if ctx.transactional_stream:
         what = _what(s)
         if what is None:
-            return []
+            return _NONE
         message = f"{what} runs outside a transaction: if a later step fails it stays applied "
-        return [Hit(message + "and the rerun fails", _FIX)]
+        return (Hit(message + "and the rerun fails", _FIX),)
     # a plain file: only a statement that cannot run in a transaction forces autocommit
-    memory = ctx.remember("MC402")
-    pending: list[Statement] | None = memory.get("pending")
+    memory = ctx.memory.get("MC402")
+    if memory is None:
+        memory = ctx.memory["MC402"] = {"pending": [], "flagged": []}
     if not s.no_transaction:
         if _what(s) is not None:
-            if pending is None:
-                memory["pending"] = [s]
-            else:
-                pending.append(s)
+            memory["pending"].append(s)
+    elif memory["pending"]:
+        memory.setdefault("boundary", s)
+        memory["flagged"].extend(memory["pending"])
+        memory["pending"] = []
+    return _NONE
+
+
+def finish(ctx: Context) -> list[Hit]:
+    """One finding per plain file: its statements that block a rerun after a CONCURRENTLY fails."""
+    memory = ctx.memory.get("MC402") or {}
+    flagged: list[Statement] = memory.get("flagged") or []
+    if not flagged:
         return []
-    if not pending:
-        return []
-    memory["pending"] = []
-    tail = (
-        f" commits on its own before the {_label(s)} at line {s.line}, which cannot run in a "
-        "transaction: if that fails, this stays applied and the rerun fails here"
+    first, boundary = flagged[0], memory["boundary"]
+    message = (
+        f"{_what(first)} commits on its own before the {_label(boundary)} at line "
+        f"{boundary.line}, which cannot run in a transaction: if that fails, this stays applied "
+        "and the rerun fails here"
     )
-    return [Hit(f"{_what(earlier)}{tail}", _FIX, statement=earlier) for earlier in pending]
+    if len(flagged) > 1:
+        lines = ", ".join(str(s.line) for s in flagged[1:6]) + (", …" if len(flagged) > 6 else "")
+        message += f" (as do {len(flagged) - 1} more statements of this file, at lines {lines})"
+    return [Hit(message, _FIX, statement=first)]
 
 
 def _label(s: Statement) -> str:
@@ -119,4 +135,5 @@ RULE = Rule(
         "vacuum",
     ),
     check,
+    finish,
 )

@@ -603,20 +603,25 @@ def _key_equals_constant(a_expr: Node) -> bool:
     return _is_key_name(columns[0][-1].lower())
 
 
-def _range_side(a_expr: Node, operators: set[str]) -> tuple[str, str] | None:
-    """``(column, "lower" | "upper")`` for ``col < x`` / ``x <= col`` …, else None."""
-    left, right = a_expr.get("lexpr") or {}, a_expr.get("rexpr") or {}
-    if "ColumnRef" in left:
-        column, flipped = left, False
-    elif "ColumnRef" in right:
-        column, flipped = right, True
-    else:
+def _range_side(a_expr: Node) -> tuple[str, bool] | None:
+    """``(column, is_upper_bound)`` for ``col < x``, ``x <= col`` …; None for other expressions."""
+    names = a_expr.get("name")
+    if not names or len(names) != 1 or a_expr.get("kind") != "AEXPR_OP":
         return None
-    names = _strings(column["ColumnRef"].get("fields"))
-    if not names:
+    operator = names[0].get("String", {}).get("sval")
+    if operator not in _RANGE_OPERATORS:
         return None
-    upper = bool(operators & {"<", "<="}) != flipped
-    return names[-1].lower(), "upper" if upper else "lower"
+    column: Node | None = (a_expr.get("lexpr") or {}).get("ColumnRef")
+    flipped = column is None
+    if column is None:
+        column = (a_expr.get("rexpr") or {}).get("ColumnRef")
+        if column is None:
+            return None
+    fields = column.get("fields") or ()
+    last = fields[-1].get("String") if fields else None
+    if last is None:
+        return None
+    return last["sval"].lower(), (operator[0] == "<") != flipped
 
 
 def _is_key_name(name: str) -> bool:
@@ -639,30 +644,30 @@ def _bound(where: Node | None) -> str | None:
         if boolean.get("boolop") != "AND_EXPR":
             return None
         found: str | None = None
-        sides: dict[str, set[str]] = {}
+        sides: dict[str, bool] = {}
         for arg in boolean.get("args", ()):
             a_expr = arg.get("A_Expr")
-            if a_expr is not None and a_expr.get("kind") == "AEXPR_OP":
-                operators = set(_strings(a_expr.get("name")))
-                side = _range_side(a_expr, operators) if operators & _RANGE_OPERATORS else None
-                if side is not None:
-                    sides.setdefault(side[0], set()).add(side[1])
+            side = _range_side(a_expr) if a_expr is not None else None
+            if side is not None:
+                column, upper = side
+                if _is_key_name(column) or sides.get(column, upper) != upper:
+                    found = "range"
+                sides[column] = upper
+                continue
             bound = _bound(arg)
             if bound == "key":
                 return bound
             found = found or bound
-        if any(len(both) == 2 for both in sides.values()):
-            return "range"
         return found
     a_expr = where.get("A_Expr")
     if a_expr is not None:
         kind = a_expr.get("kind", "")
         if kind.startswith("AEXPR_BETWEEN"):
             return "range"
+        side = _range_side(a_expr)
+        if side is not None:
+            return "range" if _is_key_name(side[0]) else None
         operators = set(_strings(a_expr.get("name")))
-        if kind == "AEXPR_OP" and operators & _RANGE_OPERATORS:
-            side = _range_side(a_expr, operators)
-            return "range" if side is not None and _is_key_name(side[0]) else None
         if kind == "AEXPR_OP" and "=" in operators and _key_equals_constant(a_expr):
             return "key"
         if kind == "AEXPR_IN" and isinstance(a_expr.get("rexpr"), dict):
