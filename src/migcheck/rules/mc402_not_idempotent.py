@@ -136,4 +136,5 @@ RULE = Rule(
     ),
     check,
     finish,
+    actions=("add_column", "drop_column", "detach_partition"),
 )
