@@ -55,6 +55,7 @@ MODULES = (
     "mc503_varchar_length",
     "mc504_char_type",
     "mc505_long_identifier",
+    "mc506_prefer_identity",
 )
 
 
