@@ -372,6 +372,8 @@ def _action(cmd: Node) -> Action:
         concurrent = bool(part.get("concurrent"))
         if subtype == "AT_DetachPartition":
             lock = Lock.SHARE_UPDATE_EXCLUSIVE if concurrent else Lock.ACCESS_EXCLUSIVE
+        elif subtype == "AT_DetachPartitionFinalize":  # completes a concurrent detach
+            lock = Lock.SHARE_UPDATE_EXCLUSIVE
         return Action(kind, lock, name=_rel(part.get("name")), concurrently=concurrent)
     if subtype in ("AT_ValidateConstraint", "AT_DropConstraint", "AT_SetTableSpace"):
         return Action(kind, lock, name=column, if_exists=if_exists)

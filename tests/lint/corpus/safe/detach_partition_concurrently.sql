@@ -1,3 +1,4 @@
 -- pg-version: 14
-SET lock_timeout = '2s';
 ALTER TABLE measurements DETACH PARTITION measurements_2019 CONCURRENTLY;
+-- if the concurrent detach was interrupted:
+ALTER TABLE measurements DETACH PARTITION measurements_2019 FINALIZE;
