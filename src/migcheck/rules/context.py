@@ -48,6 +48,8 @@ class TableState:
     not_null_checks: dict[str, set[str]] = field(default_factory=dict)
     #: the full definition was seen (created in this run), so "no such index" is trustworthy
     complete: bool = False
+    #: constraints validated here whose definition was never seen (added by an earlier migration)
+    validated_unseen: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -72,7 +74,9 @@ class Schema:
         if state is None:
             return False
         names = state.not_null_checks.get(column, ())
-        return any(n in state.constraints and state.constraints[n].validated for n in names)
+        if any(n in state.constraints and state.constraints[n].validated for n in names):
+            return True
+        return any(_names_not_null_check(name, column) for name in state.validated_unseen)
 
     def has_index_on(self, table: str, columns: tuple[str, ...]) -> bool:
         """True when a known index (or PK/UNIQUE) starts with exactly these columns."""
@@ -195,6 +199,17 @@ class Context:
             self.statement_timeout = on
 
 
+def _names_not_null_check(name: str, column: str) -> bool:
+    """True when a constraint name reads as "column is not null" (``users_email_not_null``).
+
+    Used only for a constraint validated here but added by an earlier migration this run did not
+    see: the usual recipe splits ``ADD … NOT VALID`` and ``VALIDATE`` + ``SET NOT NULL``.
+    """
+    lowered = name.lower()
+    says_not_null = "null" in lowered or lowered.endswith("_nn") or "_nn_" in lowered
+    return says_not_null and column.lower() in lowered
+
+
 def _create_table(ctx: Context, s: Statement) -> None:
     if not s.table:
         return
@@ -249,8 +264,11 @@ def _alter_table(ctx: Context, s: Statement) -> None:
             known = state.constraints.get(a.name)
             if known is not None:
                 known.validated = True
+            else:
+                state.validated_unseen.add(a.name)
         elif a.kind == "drop_constraint" and a.name:
             state.constraints.pop(a.name, None)
+            state.validated_unseen.discard(a.name)
 
 
 def _create_index(ctx: Context, s: Statement) -> None:

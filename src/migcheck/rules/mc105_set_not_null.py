@@ -3,7 +3,10 @@
 ## What it does
 Flags `ALTER COLUMN … SET NOT NULL` on an existing table unless a validated
 `CHECK (column IS NOT NULL)` is known on that table (added and validated earlier in the file or
-in an earlier revision) and the target server is PostgreSQL 12 or newer. Also flags
+in an earlier revision) and the target server is PostgreSQL 12 or newer. A constraint validated
+here whose definition migcheck never saw (added by an earlier migration that is not part of the
+run) counts when its name says so: it contains the column name and `null` (or `_nn`), as in
+`users_email_not_null`. Also flags
 `ADD PRIMARY KEY USING INDEX` when a column of that index is known to be nullable: the primary
 key sets NOT NULL on it, with the same scan.
 
