@@ -50,7 +50,7 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 RULE = Rule(
     "MC123",
-    "refresh-materialized-view-non-concurrently",
+    "refresh-matview-non-concurrently",
     Severity.WARNING,
     __doc__ or "",
     ("refresh",),
