@@ -16,7 +16,13 @@ from migcheck.sql.types import Change, TypeRef, type_change
 @pytest.mark.parametrize(
     ("sql", "expected"),
     [
-        ("SET LOCAL lock_timeout = '1s';\nALTER TABLE t ADD COLUMN a int;", ["MC111"]),
+        # a file that starts with SET LOCAL is written for a runner that wraps it in a transaction
+        ("SET LOCAL lock_timeout = '1s';\nALTER TABLE t ADD COLUMN a int;", []),
+        # … but SET LOCAL after the file's own COMMIT does nothing
+        (
+            "BEGIN;\nCOMMIT;\nSET LOCAL lock_timeout = '1s';\nALTER TABLE t ADD COLUMN a int;",
+            ["MC111", "MC402"],
+        ),
         (
             "SET lock_timeout = '1s';\nRESET lock_timeout;\nALTER TABLE t ADD COLUMN a int;",
             ["MC111"],
@@ -37,6 +43,16 @@ from migcheck.sql.types import Change, TypeRef, type_change
 )
 def test_lock_timeout_tracking(sql: str, expected: list[str], tmp_path: Path) -> None:
     assert rules_of(lint_sql(sql, tmp_path)) == expected
+
+
+def test_set_local_preamble_means_the_runner_wraps_the_file(tmp_path: Path) -> None:
+    """Eugene's E4 case: without BEGIN, but SET LOCAL says the whole file is one transaction."""
+    sql = (
+        "SET LOCAL lock_timeout = '2s';\n"
+        "ALTER TABLE authors ADD COLUMN email text;\n"
+        "SELECT count(*) FROM authors;\n"
+    )
+    assert rules_of(lint_sql(sql, tmp_path)) == ["MC112"]
 
 
 def test_lock_timeout_is_reported_once_per_file(tmp_path: Path) -> None:

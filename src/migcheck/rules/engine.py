@@ -57,6 +57,25 @@ class Selection:
         return any(r.id == rule_id for r in self.rules)
 
 
+#: how far into a file a SET LOCAL still reads as the file's own preamble
+_PREAMBLE = 10
+
+
+def _wrapped_by_runner(statements: Sequence[Statement]) -> bool:
+    """True when a SQL file expects its runner to wrap it in a transaction.
+
+    ``SET LOCAL`` outside a transaction does nothing (PostgreSQL only warns), so a file that
+    starts with one — before any BEGIN/COMMIT of its own — is written for a tool that runs the
+    whole file in one transaction (Flyway, sqitch, ``psql -1``), as if ``--assume-in-transaction``.
+    """
+    for s in statements[:_PREAMBLE]:
+        if s.kind in ("begin", "commit", "rollback"):
+            return False
+        if s.kind == "set" and s.setting_local:
+            return True
+    return False
+
+
 class Engine:
     """Checks statement streams (one per SQL file, one per Alembic run) against the rules."""
 
@@ -87,7 +106,7 @@ class Engine:
         ctx = Context(pg_version=self.settings.pg_version, schema=schema or Schema())
         ctx.transactional_stream = managed
         ctx.lock_timeout = lock_timeout
-        if in_transaction:
+        if in_transaction or (not managed and _wrapped_by_runner(statements)):
             ctx.begin(None)
         by_kind = self.selection.by_kind
         every = self.selection.every
