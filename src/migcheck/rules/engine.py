@@ -65,11 +65,12 @@ def _wrapped_by_runner(statements: Sequence[Statement]) -> bool:
     """True when a SQL file expects its runner to wrap it in a transaction.
 
     ``SET LOCAL`` outside a transaction does nothing (PostgreSQL only warns), so a file that
-    starts with one — before any BEGIN/COMMIT of its own — is written for a tool that runs the
-    whole file in one transaction (Flyway, sqitch, ``psql -1``), as if ``--assume-in-transaction``.
+    starts with one — before any BEGIN/COMMIT of its own and before any statement that cannot
+    run in a transaction — is written for a tool that runs the whole file in one transaction
+    (Flyway, sqitch, ``psql -1``), as if ``--assume-in-transaction``.
     """
     for s in statements[:_PREAMBLE]:
-        if s.kind in ("begin", "commit", "rollback"):
+        if s.kind in ("begin", "commit", "rollback") or s.no_transaction:
             return False
         if s.kind == "set" and s.setting_local:
             return True

@@ -9,9 +9,9 @@ IF EXISTS, ADD/DROP COLUMN without IF [NOT] EXISTS, ALTER TYPE … ADD VALUE wit
 
 In a plain SQL file (no BEGIN/COMMIT), every statement commits on its own anyway; there it flags
 such statements only when a later statement cannot run inside a transaction at all (`CREATE
-INDEX CONCURRENTLY`, …): the file cannot be made atomic, and when the concurrent step fails the
-earlier ones block the rerun. One finding per file, on the first such statement, lists the
-others. The concurrent statement itself is not flagged there.
+INDEX CONCURRENTLY`, … on a table that existed before the file): the file cannot be made atomic,
+and when the concurrent step fails the earlier ones block the rerun. One finding per file, on
+the first such statement, lists the others. The concurrent statement itself is not flagged there.
 
 ## Why is this bad
 Outside a transaction each statement commits on its own. If a later step fails, the earlier ones
@@ -88,7 +88,7 @@ def check(s: Statement, ctx: Context) -> tuple[Hit, ...]:
     if not s.no_transaction:
         if _what(s) is not None:
             memory["pending"].append(s)
-    elif memory["pending"]:
+    elif memory["pending"] and not ctx.is_new(s.table):  # a new table's build hardly fails
         memory.setdefault("boundary", s)
         memory["flagged"].extend(memory["pending"])
         memory["pending"] = []
