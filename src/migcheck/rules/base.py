@@ -8,7 +8,8 @@ from functools import lru_cache
 
 from migcheck.model import Severity
 from migcheck.rules.context import Context
-from migcheck.sql.facts import Statement
+from migcheck.sql.facts import Constraint, Statement
+from migcheck.sql.naming import default_constraint_name
 
 
 @dataclass(slots=True)
@@ -174,3 +175,18 @@ def qi(name: str | None) -> str:
         plain = simple and part.isascii() and part not in RESERVED
         out.append(part if plain else '"' + part.replace('"', '""') + '"')
     return ".".join(out)
+
+
+def constraint_label(table: str, con: Constraint) -> tuple[str, str]:
+    """How messages name a constraint: (words for the message, name for suggested SQL).
+
+    A named constraint is its quoted name in both. An unnamed one reads
+    ``package_revision_id_fkey (unnamed; PostgreSQL's default name)``; when the default cannot
+    be told (a table-level CHECK), the message says ``(unnamed)`` and the SQL shows ``<name>``.
+    """
+    if con.name:
+        return qi(con.name), qi(con.name)
+    default = default_constraint_name(table, con)
+    if default is None:
+        return "(unnamed)", "<name>"
+    return f"{qi(default)} (unnamed; PostgreSQL's default name)", qi(default)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from migcheck.sql.facts import Constraint, Statement
 from migcheck.sql.locks import Lock
+from migcheck.sql.naming import default_constraint_name
 from migcheck.sql.types import TypeRef
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~9 ms)
@@ -225,7 +226,11 @@ def _create_table(ctx: Context, s: Statement) -> None:
 
 def _add_constraint(ctx: Context, table: str, con: Constraint, validated: bool) -> None:
     state = ctx.schema.table(table)
-    name = con.name or f"{table}_{'_'.join(con.columns)}_{con.kind}"
+    name = (
+        con.name
+        or default_constraint_name(table, con)
+        or f"{table}_{'_'.join(con.columns)}_{con.kind}"
+    )
     state.constraints[name] = ConstraintState(
         con.kind, validated and not con.not_valid, con.columns, con.not_null_column
     )
@@ -258,8 +263,10 @@ def _alter_table(ctx: Context, s: Statement) -> None:
             column.nullability_known = True
         elif a.kind == "add_constraint" and a.constraint is not None:
             _add_constraint(ctx, s.table, a.constraint, validated=True)
-            if a.constraint.not_valid and a.constraint.name and ctx.in_transaction:
-                ctx.not_valid_in_tx[(s.table, a.constraint.name)] = s
+            con = a.constraint
+            name = con.name or default_constraint_name(s.table, con)
+            if con.not_valid and name and ctx.in_transaction:
+                ctx.not_valid_in_tx[(s.table, name)] = s
         elif a.kind == "validate_constraint" and a.name:
             known = state.constraints.get(a.name)
             if known is not None:

@@ -42,7 +42,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migcheck.model import Severity
-from migcheck.rules.base import Hit, Rule, qi
+from migcheck.rules.base import Hit, Rule, constraint_label, qi
 from migcheck.rules.context import Context
 from migcheck.sql.facts import Statement
 
@@ -56,7 +56,7 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
             con = a.constraint
             if con.kind not in ("foreign_key", "check") or con.not_valid:
                 continue
-            label = qi(con.name) if con.name else "the constraint"
+            label, name = constraint_label(s.table, con)
             if con.kind == "foreign_key":
                 lock = (
                     f"SHARE ROW EXCLUSIVE on {qi(s.table)} and {qi(con.ref_table)}, "
@@ -65,12 +65,13 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
             else:
                 lock = f"ACCESS EXCLUSIVE on {qi(s.table)}, blocking all reads and writes"
             kind = "FOREIGN KEY" if con.kind == "foreign_key" else "CHECK"
+            named = "" if con.name else f" (give it a name: ADD CONSTRAINT {name} {kind} …)"
             yield Hit(
-                f"Adding {kind} {label} validates every row of {qi(s.table)} while holding "
-                f"{lock} for the whole scan",
-                f"Add it with NOT VALID, then run ALTER TABLE {qi(s.table)} VALIDATE CONSTRAINT "
-                f"{label} in a separate transaction (Alembic: postgresql_not_valid=True, then "
-                "VALIDATE in its own transaction).",
+                f"Adding {kind} constraint {label} validates every row of {qi(s.table)} while "
+                f"holding {lock} for the whole scan",
+                f"Add it with NOT VALID{named}, then run ALTER TABLE {qi(s.table)} VALIDATE "
+                f"CONSTRAINT {name} in a separate transaction (Alembic: postgresql_not_valid=True, "
+                "then VALIDATE in its own transaction).",
             )
         elif a.kind == "add_column" and a.column_def is not None:
             col = a.column_def

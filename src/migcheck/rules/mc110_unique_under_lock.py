@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migcheck.model import Severity
-from migcheck.rules.base import Hit, Rule, qi
+from migcheck.rules.base import Hit, Rule, constraint_label, qi
 from migcheck.rules.context import Context
 from migcheck.sql.facts import Constraint, Statement
 
@@ -47,7 +47,7 @@ _LABEL = {"unique": "UNIQUE", "primary_key": "PRIMARY KEY", "exclude": "EXCLUDE"
 
 def _hit(table: str, con: Constraint) -> Hit:
     label = _LABEL[con.kind]
-    name = f" {qi(con.name)}" if con.name else ""
+    words, name = constraint_label(table, con)
     if con.kind == "exclude":
         fix = (
             "EXCLUDE constraints cannot be added NOT VALID or from an existing index: add it "
@@ -55,11 +55,11 @@ def _hit(table: str, con: Constraint) -> Hit:
         )
     else:
         fix = (
-            f"CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT{name} {label} USING "
+            f"CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT {name} {label} USING "
             "INDEX (NOT VALID is not allowed for this constraint)."
         )
     return Hit(
-        f"Adding {label} constraint{name} on {qi(table)} builds its index under an ACCESS "
+        f"Adding {label} constraint {words} on {qi(table)} builds its index under an ACCESS "
         "EXCLUSIVE lock, blocking all reads and writes for the whole build",
         fix,
     )
