@@ -197,7 +197,10 @@ def _working_directory(directory: Path) -> Iterator[None]:
     """Run in the project directory, as ``alembic`` is (relative script_location, sys.path)."""
     previous = os.getcwd()
     os.chdir(directory)
-    # a finder cached for a relative sys.path entry (".") may still list the old directory
+    # a finder cached for a relative sys.path entry (".") may still list the old directory, or
+    # be None when "." was a deleted directory; Python 3.10 keeps both across invalidate_caches()
+    for entry in [key for key in sys.path_importer_cache if not os.path.isabs(key)]:
+        del sys.path_importer_cache[entry]
     importlib.invalidate_caches()
     try:
         yield
