@@ -54,7 +54,7 @@ def test_new_tables_are_exempt_and_safe_recipes_are_clean() -> None:
 
 def test_transaction_structure_is_alembics() -> None:
     assert found(TXN) == [
-        ("MC000", "a3_offline_fails.py", 1),
+        ("MC002", "a3_offline_fails.py", 16),
         ("MC103", "a2_concurrently.py", 15),
         ("MC401", "a2_concurrently.py", 17),
     ]

@@ -1,4 +1,8 @@
-"""Every fixtures/rules/<ID>/bad*.sql raises exactly that rule; every good*.sql raises nothing."""
+"""Every fixtures/rules/<ID>/bad*.sql raises exactly that rule; every good*.sql raises nothing.
+
+Rules that only Alembic revisions can raise (MC002, MC405) have small Alembic projects instead:
+``fixtures/rules/<ID>/bad*/alembic.ini`` and ``good*/alembic.ini``.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,14 @@ from pathlib import Path
 import pytest
 from tests.lint.helpers import FIXTURES, settings_for
 
-from migcheck.lint import lint_paths
+from migcheck.config import Settings
+from migcheck.lint import lint_alembic, lint_paths
 from migcheck.rules.registry import all_rules
 
 RULES_DIR = FIXTURES / "rules"
 SNAPSHOT = Path(__file__).with_name("snapshots") / "rules.json"
 CASES = sorted(RULES_DIR.glob("MC*/*.sql"))
+PROJECTS = sorted(p.parent for p in RULES_DIR.glob("MC*/*/alembic.ini"))
 
 
 def _findings(path: Path) -> list[dict[str, object]]:
@@ -35,9 +41,21 @@ def test_fixture(path: Path) -> None:
         assert rules == set()
 
 
+@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_alembic_fixture(project: Path) -> None:
+    report = lint_alembic(str(project), Settings())
+    rules = {f.rule for f in report.findings}
+    if project.name.startswith("bad"):
+        assert rules == {project.parent.name}
+    else:
+        assert rules == set()
+
+
 def test_every_rule_has_good_and_bad_fixtures() -> None:
     for rule in all_rules():
-        names = [p.name for p in (RULES_DIR / rule.id).glob("*.sql")]
+        directory = RULES_DIR / rule.id
+        names = [p.name for p in directory.glob("*.sql")]
+        names += [p.parent.name for p in directory.glob("*/alembic.ini")]
         assert any(n.startswith("bad") for n in names), rule.id
         assert any(n.startswith("good") for n in names), rule.id
 

@@ -209,8 +209,8 @@ def _working_directory(directory: Path) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _offline_upgrade(config: Any, script: Any, target: str) -> Iterator[Any]:
-    """What ``alembic upgrade TARGET --sql`` sets up, reusing the loaded ScriptDirectory.
+def _offline_run(config: Any, script: Any, target: str, downgrade: bool) -> Iterator[Any]:
+    """What ``alembic upgrade TARGET --sql`` (or ``downgrade``) sets up, reusing the scripts.
 
     ``command.upgrade`` would build a new ScriptDirectory (re-reading every revision file) on
     each call, which made rendering N revisions one by one quadratic.
@@ -219,13 +219,15 @@ def _offline_upgrade(config: Any, script: Any, target: str) -> Iterator[Any]:
 
     start, _, destination = target.rpartition(":")
 
-    def upgrade(revision: Any, context: Any) -> Any:
+    def run(revision: Any, context: Any) -> Any:
+        if downgrade:
+            return script._downgrade_revs(destination, revision)
         return script._upgrade_revs(destination, revision)
 
     with EnvironmentContext(
         config,
         script,
-        fn=upgrade,
+        fn=run,
         as_sql=True,
         starting_rev=start or None,
         destination_rev=destination,
@@ -233,14 +235,14 @@ def _offline_upgrade(config: Any, script: Any, target: str) -> Iterator[Any]:
         yield environment
 
 
-def _render_with_env_py(config: Any, script: Any, target: str) -> None:
-    with _offline_upgrade(config, script, target):
+def _render_with_env_py(config: Any, script: Any, target: str, downgrade: bool = False) -> None:
+    with _offline_run(config, script, target, downgrade):
         script.run_env()
 
 
-def _render_builtin(config: Any, script: Any, target: str) -> None:
+def _render_builtin(config: Any, script: Any, target: str, downgrade: bool = False) -> None:
     """Render like ``upgrade --sql`` with Alembic's stock PostgreSQL environment, not env.py."""
-    with _offline_upgrade(config, script, target) as environment:
+    with _offline_run(config, script, target, downgrade) as environment:
         environment.configure(
             dialect_name="postgresql", literal_binds=True, output_buffer=io.StringIO()
         )
@@ -324,25 +326,110 @@ def _capture(
                     "revisions with Alembic's default PostgreSQL environment instead"
                 )
             render = _render_builtin
+        lines = source.splitlines()
         if failure is not None:
-            message = _first_line(failure)
             if not _raised_in(failure, files):
                 raise MigcheckError(
                     f"{project.ini_path}: cannot render revision {script.revision} offline "
-                    f"(alembic upgrade --sql): {message}"
+                    f"(alembic upgrade --sql): {_first_line(failure)}"
                 )
-            captured.statements.append(
-                Statement(
-                    "error",
-                    path=shown,
-                    revision=script.revision,
-                    error=f"cannot render revision {script.revision} offline: {message}",
-                )
-            )
+            captured.statements.append(_failure(failure, script.path, shown, script.revision))
             continue
-        lines = source.splitlines()
         captured.statements.extend(_statements(recorder.chunks, script.revision, shown, lines))
+        if selected and "drop_constraint" in source:
+            destination = parents[0] if parents else "base"
+            down = _render_failure(project, render, f"{script.revision}:{destination}", files)
+            if down is not None and _unnamed_constraint(down) is not None:
+                captured.statements.append(_failure(down, script.path, shown, script.revision))
     return captured
+
+
+def _render_failure(project: Any, render: Any, target: str, files: dict[str, str]) -> Any:
+    """The exception rendering ``downgrade TARGET --sql`` raises in a revision file, or None."""
+    project.config.output_buffer = io.StringIO()
+    try:
+        with _patched(_Recorder(files)), contextlib.redirect_stdout(io.StringIO()):
+            render(project.config, project.script, target, downgrade=True)
+    except Exception as error:  # the user's revision and env.py code may raise anything
+        return error if _raised_in(error, files) else None
+    return None
+
+
+#: ``op.drop_constraint(type_=…)`` for each SQLAlchemy constraint class
+_CONSTRAINT_TYPES = {
+    "ForeignKeyConstraint": "foreignkey",
+    "UniqueConstraint": "unique",
+    "CheckConstraint": "check",
+    "PrimaryKeyConstraint": "primary",
+}
+
+
+def _unnamed_constraint(error: BaseException) -> tuple[str | None, str | None] | None:
+    """(table, type_) when ``error`` is the failure to drop a constraint that has no name.
+
+    SQLAlchemy's compiler raises ``CompileError("Can't emit DROP CONSTRAINT … it has no name")``
+    (Alembic's batch mode a ``ValueError("Constraint must have a name")``); the constraint
+    object is found among the locals of the traceback's frames.
+    """
+    from sqlalchemy.exc import CompileError
+    from sqlalchemy.schema import Constraint
+
+    text = str(error)
+    compile_error = isinstance(error, CompileError) and (
+        text.startswith("Can't emit DROP CONSTRAINT") and text.rstrip().endswith("it has no name")
+    )
+    batch_error = isinstance(error, ValueError) and text == "Constraint must have a name"
+    if not (compile_error or batch_error):
+        return None
+    found: Any = None
+    trace = error.__traceback__
+    while trace is not None:
+        for value in trace.tb_frame.f_locals.values():
+            if isinstance(value, Constraint):
+                found = value
+        trace = trace.tb_next
+    table = getattr(found, "table", None)
+    if table is None:
+        return None, None
+    return table_key(table.schema, table.name), _CONSTRAINT_TYPES.get(type(found).__name__)
+
+
+def _failure(error: BaseException, path: str, shown: str, revision: str) -> Statement:
+    """The statement standing for a revision that raised while rendering, at its op line."""
+    line, function = _raising_line(error, path)
+    lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    unnamed = _unnamed_constraint(error)
+    table, type_ = unnamed if unnamed is not None else (None, None)
+    message = _first_line(error)
+    return Statement(
+        "render_error" if unnamed is None else "unnamed_constraint_drop",
+        text=text.strip(),
+        path=shown,
+        line=max(line, 1),
+        end_line=max(line, 1),
+        column=len(text) - len(text.lstrip()) + 1,
+        revision=revision,
+        table=table,
+        object_type=type_ or "",
+        function=function,
+        error=f"cannot render revision {revision} offline: {message}"
+        if unnamed is None
+        else message,
+    )
+
+
+def _raising_line(error: BaseException, path: str) -> tuple[int, str | None]:
+    """Line and function of the innermost traceback frame in the revision file ``path``."""
+    wanted = os.path.realpath(path)
+    line, function = 0, None
+    trace = error.__traceback__
+    while trace is not None:
+        code = trace.tb_frame.f_code
+        if os.path.realpath(code.co_filename) == wanted:
+            line, function = trace.tb_lineno, code.co_name
+        trace = trace.tb_next
+    return line, function
 
 
 def _sets_lock_timeout(project: Any) -> bool:

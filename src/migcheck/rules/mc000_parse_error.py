@@ -37,14 +37,7 @@ from migcheck.sql.facts import Statement
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
-    """Report the parser's error (or why a revision could not be rendered)."""
-    if s.error and s.error.startswith("cannot render"):
-        yield Hit(
-            s.error[0].upper() + s.error[1:],
-            "Make the revision renderable with `alembic upgrade --sql` (skip data steps when "
-            "context.is_offline_mode()), or exclude it with --from/--to.",
-        )
-        return
+    """Report the parser's error."""
     yield Hit(
         f"PostgreSQL cannot parse this statement: {s.error}",
         "Fix the syntax; PostgreSQL would reject the statement and stop the migration here.",

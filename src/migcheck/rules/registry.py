@@ -12,6 +12,7 @@ from migcheck.rules.base import Rule
 MODULES = (
     "mc000_parse_error",
     "mc001_unused_ignore",
+    "mc002_revision_not_rendered",
     "mc101_create_index",
     "mc102_drop_index",
     "mc103_concurrently_in_transaction",
@@ -50,6 +51,7 @@ MODULES = (
     "mc402_not_idempotent",
     "mc403_begin_without_commit",
     "mc404_fill_in_placeholder",
+    "mc405_unnamed_constraint_drop",
     "mc501_timestamp_without_tz",
     "mc502_integer_key",
     "mc503_varchar_length",

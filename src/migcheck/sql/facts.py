@@ -85,8 +85,9 @@ class Statement:
     rename, reindex, vacuum, cluster, lock, truncate, update, delete, insert, select, set,
     begin, commit, rollback, alter_enum, rename_enum_value, create_type, create_domain,
     alter_domain, create_view, create_matview, refresh, drop_database, create_schema, set_schema,
-    create_function, create_trigger, do, error, other (and schema_hint, Alembic's
-    existing_type).
+    create_function, create_trigger, do, error, other (and, from Alembic revisions: schema_hint,
+    Alembic's existing_type; render_error, a revision that cannot be rendered offline;
+    unnamed_constraint_drop, ``op.drop_constraint(None, …)``).
     """
 
     kind: str
@@ -129,6 +130,8 @@ class Statement:
     enum_type: str | None = None
     enum_value: str | None = None
     error: str | None = None
+    #: render_error, unnamed_constraint_drop: the revision function whose op failed
+    function: str | None = None
     partition_of: str | None = None
     #: locks taken: (table, level)
     locks: tuple[tuple[str, Lock], ...] = ()
