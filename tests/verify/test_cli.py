@@ -156,3 +156,14 @@ def test_runs_in_the_directory_of_alembic_ini(invoke: Invoke, tmp_path: Path) ->
     code, out, err = invoke(str(project), "--format", "json")
     assert code == 0, err
     assert json.loads(out)["revisions"][0]["path"] == "migrations/versions/a1_create_users.py"
+
+
+def test_junit_carries_the_lock_trace(invoke: Invoke) -> None:
+    from xml.etree import ElementTree as ET
+
+    code, out, _ = invoke(str(FIXTURES / "clean"), "--format", "junit")
+    assert code == 0, out
+    cases = {c.get("name", "").split()[0]: c for c in ET.fromstring(out).iter("testcase")}
+    system_out = cases["a2"].findtext("system-out") or ""
+    assert "CREATE INDEX ix_users_created_at ON users (created_at)" in system_out
+    assert "takes SHARE on users (blocks writes (INSERT, UPDATE, DELETE))" in system_out

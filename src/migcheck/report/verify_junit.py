@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
+from migcheck.report.verify_locks import blocking_locks
 from migcheck.verify.results import ERROR, FAIL, VerifyResult
 
 
@@ -31,14 +32,17 @@ def render(result: VerifyResult) -> str:
             file=revision.path,
             time=f"{revision.elapsed_ms / 1000:.3f}",
         )
+        problems = [f"{p.step}: {p.message} [{p.kind}]" for p in revision.problems]
         if revision.status in (FAIL, ERROR) and revision.problems:
             tag = "failure" if revision.status == FAIL else "error"
             first = revision.problems[0]
             element = ET.SubElement(case, tag, type=first.kind, message=first.message)
-            element.text = "\n".join(f"{p.step}: {p.message} [{p.kind}]" for p in revision.problems)
-        elif revision.problems:
+            element.text = "\n".join(problems)
+            problems = []
+        locks = [f"{statement}\n    {taken}" for statement, taken in blocking_locks(revision)]
+        if problems or locks:
             out = ET.SubElement(case, "system-out")
-            out.text = "\n".join(f"{p.step}: {p.message} [{p.kind}]" for p in revision.problems)
+            out.text = "\n".join(problems + locks)
     if result.drift_checked:
         case = ET.SubElement(suite, "testcase", classname="migcheck.verify", name="model drift")
         if result.drift:

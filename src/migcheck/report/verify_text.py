@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from migcheck.report.verify_locks import blocking_locks
 from migcheck.verify.results import PASS, RevisionResult, VerifyResult
 
 _MARK = {"pass": "ok  ", "fail": "FAIL", "error": "ERR "}
@@ -14,23 +15,13 @@ def progress_line(revision: RevisionResult) -> str:
     return f"{mark} {revision.revision}{title} ({revision.elapsed_ms:.0f} ms)"
 
 
-def _one_line(sql: str, width: int = 72) -> str:
-    text = " ".join(sql.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def _blocking_locks(result: VerifyResult) -> list[str]:
     """Statements that locked an existing table against writes, or rewrote one, as observed."""
     lines: list[str] = []
     for revision in result.revisions:
-        for statement in revision.locks:
-            strongest = statement.strongest
-            if not statement.blocks_traffic or strongest is None:
-                continue
-            held = f"{strongest.label} on {strongest.relation} (blocks {strongest.blocks})"
-            rewrite = f"; rewrites {', '.join(statement.rewritten)}" if statement.rewritten else ""
-            lines.append(f"  {revision.revision}: {_one_line(statement.sql)}")
-            lines.append(f"      takes {held}{rewrite}")
+        for statement, taken in blocking_locks(revision):
+            lines.append(f"  {revision.revision}: {statement}")
+            lines.append(f"      {taken}")
     return ["locks observed on existing tables:", *lines] if lines else []
 
 
