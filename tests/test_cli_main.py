@@ -63,3 +63,14 @@ def test_a_revision_that_raises_on_import_is_named_with_its_line(
     [line] = capsys.readouterr().err.strip().splitlines()
     assert line.startswith("migcheck: error: migrations/versions/")
     assert f"{where}: cannot load revision: {what}" in line
+
+
+@pytest.mark.parametrize("option", ["--enable", "--disable"])
+def test_unknown_rule_names_the_option(
+    option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sql = tmp_path / "a.sql"
+    sql.write_text("SELECT 1;\n")
+    assert _exit_code(["lint", option, "MC999", str(sql)]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line == f"migcheck: error: {option}: unknown rule 'MC999' (see `migcheck rules`)"

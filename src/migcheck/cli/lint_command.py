@@ -27,6 +27,12 @@ FAIL_ON = ("info", "warning", "error", "never")
 def _settings(args: LintArgs) -> Settings:
     from migcheck.rules.registry import get_rule
 
+    def rule_ids(option: str, names: tuple[str, ...]) -> set[str]:
+        try:
+            return {get_rule(name).id for name in names}
+        except MigcheckError as error:
+            raise MigcheckError(f"{option}: {error}") from None
+
     start = args.alembic_path or args.paths[0]
     if args.config is not None:
         settings = load_settings(path=Path(args.config))
@@ -35,8 +41,8 @@ def _settings(args: LintArgs) -> Settings:
     return dataclasses.replace(
         settings,
         pg_version=settings.pg_version if args.pg_version is None else args.pg_version,
-        enable=settings.enable | {get_rule(e).id for e in args.enable},
-        disable=settings.disable | {get_rule(d).id for d in args.disable},
+        enable=settings.enable | rule_ids("--enable", args.enable),
+        disable=settings.disable | rule_ids("--disable", args.disable),
     )
 
 
