@@ -8,10 +8,13 @@ Errors in the user's project (no alembic.ini, a broken revision file, a cycle) b
 from __future__ import annotations
 
 import configparser
+import contextlib
+import importlib
 import os
+import sys
 import traceback
 from argparse import Namespace
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +78,31 @@ class Project:
             ancestors = {last} | _ancestors(self.revisions, last)
             selected = [s for s in selected if s.revision in ancestors]
         return selected
+
+
+@contextlib.contextmanager
+def working_directory(directory: Path) -> Iterator[None]:
+    """Run in the project directory, as ``alembic`` run there would.
+
+    A relative ``script_location``, ``prepend_sys_path = .`` and env.py's own relative paths then
+    resolve as under ``alembic``. Import finders cached for relative ``sys.path`` entries (``""``,
+    ``"."``) remember the directory they were made in, or are None when it was deleted (Python
+    3.10 keeps both across ``invalidate_caches()``): they are dropped on the way in and out.
+    """
+    previous = os.getcwd()
+    os.chdir(directory)
+    _forget_relative_finders()
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+        _forget_relative_finders()
+
+
+def _forget_relative_finders() -> None:
+    for entry in [key for key in sys.path_importer_cache if not os.path.isabs(key)]:
+        del sys.path_importer_cache[entry]
+    importlib.invalidate_caches()
 
 
 def find_ini(path: str | os.PathLike[str]) -> Path:

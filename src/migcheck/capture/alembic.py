@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import importlib
 import io
 import logging.config
 import os
@@ -193,22 +192,6 @@ def _display(path: str, origin: str) -> str:
 
 
 @contextlib.contextmanager
-def _working_directory(directory: Path) -> Iterator[None]:
-    """Run in the project directory, as ``alembic`` is (relative script_location, sys.path)."""
-    previous = os.getcwd()
-    os.chdir(directory)
-    # a finder cached for a relative sys.path entry (".") may still list the old directory, or
-    # be None when "." was a deleted directory; Python 3.10 keeps both across invalidate_caches()
-    for entry in [key for key in sys.path_importer_cache if not os.path.isabs(key)]:
-        del sys.path_importer_cache[entry]
-    importlib.invalidate_caches()
-    try:
-        yield
-    finally:
-        os.chdir(previous)
-
-
-@contextlib.contextmanager
 def _offline_run(config: Any, script: Any, target: str, downgrade: bool) -> Iterator[Any]:
     """What ``alembic upgrade TARGET --sql`` (or ``downgrade``) sets up, reusing the scripts.
 
@@ -267,13 +250,13 @@ def capture_project(
     variables), the revisions are rendered with Alembic's stock PostgreSQL environment instead
     and a line saying so is appended to ``notes``.
     """
-    from migcheck.project import find_ini, load_project
+    from migcheck.project import find_ini, load_project, working_directory
 
     origin = os.getcwd()
     ini = find_ini(path)
     saved_path = list(sys.path)
     try:
-        with _working_directory(ini.parent):
+        with working_directory(ini.parent):
             project = load_project(ini, name=name, x_args=x_args)
             return _capture(project, origin, start, end, changed_since, notes)
     finally:

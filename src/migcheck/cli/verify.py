@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -17,24 +14,6 @@ if TYPE_CHECKING:
     pass
 
 FORMATS = ("text", "json", "junit")
-
-
-@contextlib.contextmanager
-def _working_directory(path: Path) -> Iterator[None]:
-    previous = os.getcwd()
-    os.chdir(path)
-    _forget_relative_finders()
-    try:
-        yield
-    finally:
-        os.chdir(previous)
-        _forget_relative_finders()
-
-
-def _forget_relative_finders() -> None:
-    """Import finders for "" and "." remember the directory they were made in: drop them."""
-    for entry in ("", "."):
-        sys.path_importer_cache.pop(entry, None)
 
 
 @click.command()
@@ -105,7 +84,7 @@ def verify(
     drifted, 2 bad input (path, env.py, options).
     """
     from migcheck.pg import start_server
-    from migcheck.project import find_ini, load_project
+    from migcheck.project import find_ini, load_project, working_directory
     from migcheck.report import verify_json, verify_junit, verify_text
     from migcheck.verify.results import RevisionResult
     from migcheck.verify.walk import VerifyOptions, verify_project
@@ -129,7 +108,7 @@ def verify(
     # prepend_sys_path = . and env.py's own relative paths resolve as under `alembic`).
     # Whatever the migrations print goes to stderr: stdout carries the report only.
     with (
-        _working_directory(ini.parent),
+        working_directory(ini.parent),
         contextlib.redirect_stdout(sys.stderr),
     ):
         project = load_project(ini, name=name, x_args=x_args)
