@@ -77,6 +77,23 @@ def _wrapped_by_runner(statements: Sequence[Statement]) -> bool:
     return False
 
 
+@dataclass
+class RunState:
+    """Where a stream of statements is: the context and the unit being checked."""
+
+    ctx: Context
+    reported: set[str] | None
+    managed: bool
+    started: bool = False
+    #: the path and revision of the unit (file or revision) being checked
+    path: str = ""
+    revision: str | None = None
+    #: the last reportable statement of the unit (end-of-unit findings go there)
+    last: Statement | None = None
+    #: inside the implicit transaction of a DO block
+    block: bool = False
+
+
 class Engine:
     """Checks statement streams (one per SQL file, one per Alembic run) against the rules."""
 
@@ -104,36 +121,63 @@ class Engine:
         outside a transaction are there on purpose and must be safe to rerun. ``lock_timeout``
         says the session starts with lock_timeout set (by the runner, e.g. Alembic's env.py).
         """
+        state = self.start(
+            schema=schema,
+            reported=reported,
+            in_transaction=in_transaction,
+            managed=managed,
+            lock_timeout=lock_timeout,
+        )
+        self.feed(state, statements)
+        return self.finish(state)
+
+    def start(
+        self,
+        *,
+        schema: Schema | None = None,
+        reported: set[str] | None = None,
+        in_transaction: bool = False,
+        managed: bool = False,
+        lock_timeout: bool = False,
+    ) -> RunState:
+        """Begin a stream that is fed in pieces (:meth:`feed`), as :meth:`run` describes.
+
+        The returned state is plain data: it can be pickled and fed in another process.
+        """
         ctx = Context(pg_version=self.settings.pg_version, schema=schema or Schema())
         ctx.transactional_stream = managed
         ctx.lock_timeout = lock_timeout
-        if in_transaction or (not managed and _wrapped_by_runner(statements)):
+        if in_transaction:
             ctx.begin(None)
+        return RunState(ctx, reported, managed)
+
+    def feed(self, state: RunState, statements: Sequence[Statement]) -> None:
+        """Check the next statements of a stream begun with :meth:`start`."""
+        ctx = state.ctx
+        wrapped = not state.started and not state.managed and not ctx.in_transaction
+        if wrapped and _wrapped_by_runner(statements):
+            ctx.begin(None)
+        reported = state.reported
         by_kind = self.selection.by_kind
         every = self.selection.every
         cache = self._cache
-        unit_path: str | None = None
-        unit_revision: str | None = None
-        started = False
-        last: Statement | None = None
-        block = False  # inside the implicit transaction of a DO block
         for s in statements:
-            if block and not s.nested:
+            if state.block and not s.nested:
                 ctx.end()
-                block = False
+                state.block = False
             elif s.nested and not ctx.in_transaction:
                 ctx.begin(None)
-                block = True
-            if not started or s.path != unit_path or s.revision != unit_revision:
-                if started and last is not None:
-                    self._finish(ctx, last, reported)
-                started = True
-                unit_path, unit_revision = s.path, s.revision
+                state.block = True
+            if not state.started or s.path != state.path or s.revision != state.revision:
+                if state.started and state.last is not None:
+                    self._finish(ctx, state.last, reported)
+                state.started = True
+                state.path, state.revision = s.path, s.revision
                 ctx.created = set()
                 ctx.memory = {}
                 ctx.path = s.path
             if not s.internal:
-                last = s
+                state.last = s
                 if reported is None or (s.revision or s.path) in reported:
                     actions = s.actions
                     key = (s.kind, *[a.kind for a in actions]) if actions else s.kind
@@ -144,9 +188,12 @@ class Engine:
                         for hit in check(s, ctx):
                             self._add(rule, s, hit)
             ctx.apply(s)
-        if last is not None:
-            self._finish(ctx, last, reported)
-        return ctx.schema
+
+    def finish(self, state: RunState) -> Schema:
+        """End a stream: run the rules' end-of-unit checks; return the schema it leaves."""
+        if state.last is not None:
+            self._finish(state.ctx, state.last, state.reported)
+        return state.ctx.schema
 
     def _checks_for(
         self, s: Statement, by_kind: dict[str, list[Rule]], every: list[Rule]
