@@ -28,7 +28,7 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity {text!r} (choose from {choices})") from None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Location:
     """Where something is: a file, a 1-based line and column, and optionally a revision id."""
 
@@ -38,7 +38,7 @@ class Location:
     revision: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Finding:
     """One problem found by a rule, with the fix a reviewer should apply."""
 

@@ -41,6 +41,8 @@ EXISTS`) before retrying.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from migcheck.model import Severity
 from migcheck.rules.base import Hit, Rule
 from migcheck.rules.context import Context
@@ -70,6 +72,38 @@ _FIX = "Make it idempotent (IF [NOT] EXISTS) so the migration can be rerun after
 
 _NONE: tuple[Hit, ...] = ()
 
+#: how many more lines the finding lists
+_SHOWN = 5
+
+
+@dataclass
+class _Statements:
+    """Statements in file order, as much of them as the finding shows.
+
+    That is the first one, how many there are, and the lines of the next few.
+    """
+
+    first: Statement | None = None
+    count: int = 0
+    #: lines of the statements after the first (one more than shown, to know there are more)
+    lines: list[int] = field(default_factory=list)
+
+    def add(self, s: Statement) -> None:
+        if self.first is None:
+            self.first = s
+        elif len(self.lines) <= _SHOWN:
+            self.lines.append(s.line)
+        self.count += 1
+
+    def extend(self, other: _Statements) -> None:
+        if other.first is None:
+            return
+        if self.first is None:
+            self.first, self.lines = other.first, list(other.lines)
+        else:
+            self.lines = [*self.lines, other.first.line, *other.lines][: _SHOWN + 1]
+        self.count += other.count
+
 
 def check(s: Statement, ctx: Context) -> tuple[Hit, ...]:
     """Flag statements that fail on rerun when they run in autocommit mode."""
@@ -84,32 +118,33 @@ def check(s: Statement, ctx: Context) -> tuple[Hit, ...]:
     # a plain file: only a statement that cannot run in a transaction forces autocommit
     memory = ctx.memory.get("MC402")
     if memory is None:
-        memory = ctx.memory["MC402"] = {"pending": [], "flagged": []}
+        memory = ctx.memory["MC402"] = {"pending": _Statements(), "flagged": _Statements()}
     if not s.no_transaction:
         if _what(s) is not None:
-            memory["pending"].append(s)
-    elif memory["pending"] and not ctx.is_new(s.table):  # a new table's build hardly fails
+            memory["pending"].add(s)
+    elif memory["pending"].count and not ctx.is_new(s.table):  # a new table's build hardly fails
         memory.setdefault("boundary", s)
         memory["flagged"].extend(memory["pending"])
-        memory["pending"] = []
+        memory["pending"] = _Statements()
     return _NONE
 
 
 def finish(ctx: Context) -> list[Hit]:
     """One finding per plain file: its statements that block a rerun after a CONCURRENTLY fails."""
     memory = ctx.memory.get("MC402") or {}
-    flagged: list[Statement] = memory.get("flagged") or []
-    if not flagged:
+    flagged: _Statements | None = memory.get("flagged")
+    if flagged is None or flagged.first is None:
         return []
-    first, boundary = flagged[0], memory["boundary"]
+    first, boundary = flagged.first, memory["boundary"]
     message = (
         f"{_what(first)} commits on its own before the {_label(boundary)} at line "
         f"{boundary.line}, which cannot run in a transaction: if that fails, this stays applied "
         "and the rerun fails here"
     )
-    if len(flagged) > 1:
-        lines = ", ".join(str(s.line) for s in flagged[1:6]) + (", …" if len(flagged) > 6 else "")
-        message += f" (as do {len(flagged) - 1} more statements of this file, at lines {lines})"
+    if flagged.count > 1:
+        more = ", …" if len(flagged.lines) > _SHOWN else ""
+        lines = ", ".join(str(line) for line in flagged.lines[:_SHOWN]) + more
+        message += f" (as do {flagged.count - 1} more statements of this file, at lines {lines})"
     return [Hit(message, _FIX, statement=first)]
 
 
