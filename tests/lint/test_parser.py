@@ -250,29 +250,29 @@ def test_prefetched_parse_is_the_same(
 
     Only node ``location`` fields differ (they count from the chunk); nothing reads them.
     """
-    from migcheck.sql import parser
+    from migcheck.sql import libpg_query
 
-    monkeypatch.setattr(parser, "CHUNK_STATEMENTS", chunk)
+    monkeypatch.setattr(libpg_query, "CHUNK_STATEMENTS", chunk)
     target = tmp_path / "m.sql"
     target.write_text(script, encoding="utf-8")
     expected = _summary(script)
-    parser.prefetch([str(target), str(tmp_path / "missing.sql")])
+    libpg_query.prefetch([str(target), str(tmp_path / "missing.sql")])
     assert _summary(script) == expected
-    assert script.encode() not in parser._ahead
+    assert script.encode() not in libpg_query._ahead
 
 
 def test_prefetch_failure_falls_back_to_a_normal_parse(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from migcheck.sql import parser
+    from migcheck.sql import libpg_query
 
-    def broken(data: bytes) -> list[int]:
+    def broken(data: bytes) -> tuple[list[int], list[int]]:
         raise MemoryError("simulated")
 
     script = "SELECT 1;\nSELECT 2;\n"
     target = tmp_path / "m.sql"
     target.write_text(script, encoding="utf-8")
     expected = _summary(script)
-    monkeypatch.setattr(parser, "_chunk_bounds", broken)
-    parser.prefetch([str(target)])
+    monkeypatch.setattr(libpg_query, "chunk_bounds", broken)
+    libpg_query.prefetch([str(target)])
     assert _summary(script) == expected

@@ -12,6 +12,8 @@ forms without click and hands everything else (help, Alembic, anything unusual) 
 
 from __future__ import annotations
 
+import gc
+import os
 import sys
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
@@ -40,11 +42,34 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+#: ``migcheck lint`` options that take no value
+_LINT_FLAGS = ("--assume-in-transaction",)
+
+
+def _named_files(args: list[str]) -> list[str]:
+    """The existing files a ``migcheck lint`` command line names (option values left out)."""
+    files: list[str] = []
+    value = False
+    for arg in args:
+        if value:
+            value = False
+        elif arg.startswith("-") and arg != "-":
+            value = "=" not in arg and arg not in _LINT_FLAGS
+        elif os.path.isfile(arg):
+            files.append(arg)
+    return files
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     args = sys.argv[1:] if argv is None else list(argv)
     try:
         if args[:1] == ["lint"]:
+            if argv is None:  # the program: lint.run turns the collector off for good anyway
+                gc.disable()
+            from migcheck.sql.libpg_query import prefetch
+
+            prefetch(_named_files(args[1:]))  # parse while the rest of migcheck is imported
             from migcheck.cli.lint_command import fast_lint
 
             fast_lint(args[1:])  # returns only when the command line needs click

@@ -1,238 +1,96 @@
-"""The one place that talks to PostgreSQL's parser (libpg_query, as shipped by ``postgast``).
+"""Statements out of SQL text: PostgreSQL's parser (:mod:`migcheck.sql.libpg_query`) and positions.
 
 Everything else in migcheck sees :class:`RawStatement`: the statement's text, its 1-based line and
 column in the script, and either its parse tree (libpg_query's JSON form, decoded to plain dicts)
-or the parser's error message. Swapping the binding means rewriting only this module.
+or the parser's error message. Swapping the binding means rewriting only these two modules.
 
 Why the JSON path and not postgast's protobuf objects: importing the generated protobuf module costs
 ~40 ms at startup and every field access goes through the protobuf runtime, while libpg_query's JSON
 decodes with the C ``json`` module into dicts that are cheap to walk (numbers in docs/parser.md).
-The shared library is loaded directly with :mod:`ctypes` so that the ``postgast`` package itself
-(and with it protobuf) is never imported on the lint path.
 """
 
 from __future__ import annotations
 
-import ctypes
-import itertools
 import json
-import sys
-import threading
 from dataclasses import dataclass
-from pathlib import Path
-from queue import SimpleQueue
 
+from migcheck.sql.libpg_query import (
+    Ahead,
+    SqlSyntaxError,
+    encode,
+    parse_json,
+    parse_plpgsql_json,
+    take,
+)
 from migcheck.sql.splitter import split_statements
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~9 ms)
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
-_LIB_NAMES = {"linux": "libpg_query.so", "darwin": "libpg_query.dylib", "win32": "pg_query.dll"}
+__all__ = ["Chunks", "RawStatement", "SqlSyntaxError", "parse_bytes", "parse_script"]
 
 
-class _Error(ctypes.Structure):
-    _fields_ = [
-        ("message", ctypes.c_char_p),
-        ("funcname", ctypes.c_char_p),
-        ("filename", ctypes.c_char_p),
-        ("lineno", ctypes.c_int),
-        ("cursorpos", ctypes.c_int),
-        ("context", ctypes.c_char_p),
-    ]
+class Chunks:
+    """A script parsed ahead (:func:`migcheck.sql.libpg_query.prefetch`), decoded chunk by chunk."""
 
+    def __init__(self, ahead: Ahead) -> None:
+        self.ahead = ahead
+        #: statements per chunk, as libpg_query's scanner counted them
+        self.counts = ahead.counts
+        self._lines = _Lines(ahead.data)
 
-class _ParseResult(ctypes.Structure):
-    _fields_ = [
-        ("parse_tree", ctypes.c_void_p),
-        ("stderr_buffer", ctypes.c_char_p),
-        ("error", ctypes.POINTER(_Error)),
-    ]
-
-
-class _PlpgsqlResult(ctypes.Structure):
-    _fields_ = [("plpgsql_funcs", ctypes.c_void_p), ("error", ctypes.POINTER(_Error))]
-
-
-_lib: Any = None
-
-
-def _library() -> Any:
-    """Load libpg_query from the installed ``postgast`` wheel without importing the package."""
-    global _lib
-    if _lib is not None:
-        return _lib
-    name = _LIB_NAMES.get(sys.platform, "libpg_query.so")
-    candidates = [Path(entry or ".") / "postgast" / name for entry in sys.path]
-    found = next((c for c in candidates if c.is_file()), None)
-    if found is None:  # pragma: no cover - a postgast built against a system libpg_query
-        from ctypes.util import find_library  # imports subprocess and more: rare path only
-
-        system = find_library("pg_query")
-        if system is None:
-            raise OSError("libpg_query not found: reinstall postgast (pip install postgast)")
-        lib = ctypes.CDLL(system)
-    else:
-        lib = ctypes.CDLL(str(found))
-    lib.pg_query_parse.argtypes = [ctypes.c_char_p]
-    lib.pg_query_parse.restype = _ParseResult
-    lib.pg_query_free_parse_result.argtypes = [_ParseResult]
-    lib.pg_query_free_parse_result.restype = None
-    lib.pg_query_parse_plpgsql.argtypes = [ctypes.c_char_p]
-    lib.pg_query_parse_plpgsql.restype = _PlpgsqlResult
-    lib.pg_query_free_plpgsql_parse_result.argtypes = [_PlpgsqlResult]
-    lib.pg_query_free_plpgsql_parse_result.restype = None
-    lib.pg_query_split_with_scanner.argtypes = [ctypes.c_char_p]
-    lib.pg_query_split_with_scanner.restype = _SplitResult
-    lib.pg_query_free_split_result.argtypes = [_SplitResult]
-    lib.pg_query_free_split_result.restype = None
-    _lib = lib
-    return lib
-
-
-class SqlSyntaxError(Exception):
-    """libpg_query rejected the text; ``position`` is a 0-based byte offset into it, or -1."""
-
-    def __init__(self, message: str, position: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.position = position
-
-
-def _error(err: Any) -> SqlSyntaxError:
-    contents = err.contents
-    message = (contents.message or b"syntax error").decode("utf-8", "replace")
-    return SqlSyntaxError(message, contents.cursorpos - 1 if contents.cursorpos > 0 else -1)
-
-
-def _parse_json(data: bytes) -> bytes:
-    """libpg_query's JSON parse tree of ``data``; raises SqlSyntaxError."""
-    lib = _library()
-    result = lib.pg_query_parse(data)
-    try:
-        if result.error:
-            raise _error(result.error)
-        tree: bytes = ctypes.string_at(result.parse_tree)
-    finally:
-        lib.pg_query_free_parse_result(result)
-    return tree
-
-
-class _SplitStmt(ctypes.Structure):
-    _fields_ = [("stmt_location", ctypes.c_int), ("stmt_len", ctypes.c_int)]
-
-
-class _SplitResult(ctypes.Structure):
-    _fields_ = [
-        ("stmts", ctypes.POINTER(ctypes.POINTER(_SplitStmt))),
-        ("n_stmts", ctypes.c_int),
-        ("stderr_buffer", ctypes.c_char_p),
-        ("error", ctypes.POINTER(_Error)),
-    ]
-
-
-#: statements per chunk when a prefetched file is parsed in pieces
-CHUNK_STATEMENTS = 1000
-
-
-def _chunk_bounds(data: bytes) -> list[int]:
-    """Byte offsets cutting ``data`` into runs of about CHUNK_STATEMENTS statements.
-
-    The cuts are statement starts found by libpg_query's scanner (quotes, dollar quotes and
-    comments are known to it). A cut the parser disagrees with makes a chunk fail to parse,
-    and the caller then parses the whole script at once, so a cut never changes a result.
-    """
-    lib = _library()
-    result = lib.pg_query_split_with_scanner(data)
-    try:
-        if result.error:
-            return [0, len(data)]
-        cuts = [
-            result.stmts[i].contents.stmt_location
-            for i in range(CHUNK_STATEMENTS, result.n_stmts, CHUNK_STATEMENTS)
-        ]
-    finally:
-        lib.pg_query_free_split_result(result)
-    return [0, *(c for c in cuts if 0 < c < len(data)), len(data)]
-
-
-#: what :func:`prefetch` parsed: script bytes -> queue of ``(start, end, JSON tree)`` chunks in
-#: order, then None; a SqlSyntaxError instead when a chunk does not parse
-_ahead: dict[bytes, SimpleQueue[tuple[int, int, bytes] | SqlSyntaxError | None]] = {}
-_ahead_read = threading.Event()
-_ahead_thread: threading.Thread | None = None
-
-
-def prefetch(paths: list[str]) -> None:
-    """Start parsing these SQL files in a background thread, ahead of :func:`parse_script`.
-
-    libpg_query runs without the GIL, so the C parse happens on the other core while the caller
-    imports the rest of migcheck (~40 ms) and then decodes and checks the script: each file is
-    parsed in chunks of CHUNK_STATEMENTS statements that ``parse_script`` takes as they are ready.
-    The results serve only a later ``parse_script`` of exactly the same text in this process
-    (and are dropped by the next ``prefetch``); files that cannot be read are skipped (the
-    caller reports them).
-    """
-    global _ahead_thread
-    if _ahead_thread is not None:
-        _ahead_thread.join()
-    _ahead.clear()  # results of an earlier run that were never asked for
-    _ahead_read.clear()
-
-    def work() -> None:
-        scripts = []
-        try:
-            for path in paths:
-                try:
-                    with open(path, encoding="utf-8", errors="replace") as handle:
-                        data = _encode(handle.read())
-                except OSError:
-                    continue
-                chunks: SimpleQueue[tuple[int, int, bytes] | SqlSyntaxError | None]
-                chunks = SimpleQueue()
-                _ahead[data] = chunks
-                scripts.append((data, chunks))
-        finally:
-            _ahead_read.set()
-        for data, chunks in scripts:
-            try:
-                for start, end in itertools.pairwise(_chunk_bounds(data)):
-                    chunks.put((start, end, _parse_json(data[start:end])))
-            except SqlSyntaxError as error:
-                chunks.put(error)
-            except Exception as error:  # never leave parse_script waiting for a chunk
-                chunks.put(SqlSyntaxError(f"parsing ahead failed: {error}", -1))
-            finally:
-                chunks.put(None)
-
-    _ahead_thread = threading.Thread(target=work, name="migcheck-parse", daemon=True)
-    _ahead_thread.start()
-
-
-def _prefetched(data: bytes) -> list[RawStatement] | None:
-    """The statements of ``data`` from :func:`prefetch`'s chunks; None when it has none."""
-    if _ahead_thread is None:
-        return None
-    _ahead_read.wait()
-    chunks = _ahead.pop(data, None)
-    if chunks is None:
-        return None
-    lines = _Lines(data)
-    out: list[RawStatement] = []
-    while (item := chunks.get()) is not None:
-        if isinstance(item, SqlSyntaxError):
+    def statements(self, index: int) -> list[RawStatement] | None:
+        """The statements of chunk ``index``; None when the script did not parse in chunks."""
+        found = self.ahead.chunk(index)
+        if found is None:
             return None
-        start, end, tree = item
+        start, end, tree = found
+        data, lines = self.ahead.data, self._lines
+        out: list[RawStatement] = []
         for raw in json.loads(tree).get("stmts", []):
             offset = start + raw.get("stmt_location", 0)
             length = raw.get("stmt_len", 0) or end - offset
             out.append(_make(data, lines, offset, length, raw.get("stmt"), None))
+        return out
+
+    def ready(self, index: int) -> bool:
+        """True when chunk ``index`` can be decoded without waiting for the parse thread."""
+        return self.ahead.ready(index)
+
+    def complete(self) -> bool:
+        """Wait for the parse thread; True when every chunk parsed."""
+        return self.ahead.complete()
+
+    def restore(self) -> None:
+        """Give the script back, for :func:`parse_script` to take."""
+        self.ahead.restore()
+
+
+def parsed_ahead(text: str) -> Chunks | None:
+    """The parse-ahead of exactly this script, in chunks (taken: given out once), or None."""
+    ahead = take(encode(text))
+    return None if ahead is None else Chunks(ahead)
+
+
+def _prefetched(data: bytes) -> list[RawStatement] | None:
+    """The statements of ``data`` parsed ahead; None when it was not (or not in chunks)."""
+    ahead = take(data)
+    if ahead is None:
+        return None
+    chunks = Chunks(ahead)
+    out: list[RawStatement] = []
+    for index in range(len(ahead.counts)):
+        found = chunks.statements(index)
+        if found is None:
+            return None
+        out.extend(found)
     return out
 
 
 def parse_bytes(data: bytes) -> list[dict[str, Any]]:
     """Parse UTF-8 SQL into libpg_query's list of ``RawStmt`` dicts; raises SqlSyntaxError."""
-    tree = json.loads(_parse_json(data))
+    tree = json.loads(parse_json(data))
     stmts: list[dict[str, Any]] = tree.get("stmts", [])
     return stmts
 
@@ -264,17 +122,10 @@ def plpgsql_body(body: str) -> PlpgsqlBody:
     if tag in body:
         return found
     source = f"CREATE FUNCTION migcheck_do() RETURNS void LANGUAGE plpgsql AS {tag}{body}{tag}"
-    lib = _library()
-    result = lib.pg_query_parse_plpgsql(_encode(source))
-    try:
-        if result.error or not result.plpgsql_funcs:
-            return found
-        raw = ctypes.string_at(result.plpgsql_funcs)
-        if not any(marker in raw for marker in _PLPGSQL_MARKERS):
-            return found
-        functions = json.loads(raw)
-    finally:
-        lib.pg_query_free_plpgsql_parse_result(result)
+    raw = parse_plpgsql_json(encode(source))
+    if raw is None or not any(marker in raw for marker in _PLPGSQL_MARKERS):
+        return found
+    functions = json.loads(raw)
     stack: list[Any] = [functions]
     while stack:
         item = stack.pop()
@@ -408,18 +259,13 @@ def _skip_blank(data: bytes, start: int, end: int) -> int:
     return pos
 
 
-def _encode(text: str) -> bytes:
-    # NUL would end the C string early; libpg_query rejects it anyway, so a space keeps offsets.
-    return text.replace("\x00", " ").encode("utf-8", "replace")
-
-
 def parse_script(text: str) -> list[RawStatement]:
     """Split and parse a whole script, keeping each statement's 1-based line and column.
 
     A statement that does not parse becomes a RawStatement with ``error`` set; parsing resumes at
     the next statement, so one typo never hides the rest of the file.
     """
-    data = _encode(text)
+    data = encode(text)
     ahead = _prefetched(data)
     if ahead is not None:
         return ahead

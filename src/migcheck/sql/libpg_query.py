@@ -1,0 +1,309 @@
+"""libpg_query, PostgreSQL's own parser, loaded with :mod:`ctypes`, and parsing ahead in a thread.
+
+This module is the binding (as shipped by the ``postgast`` wheel, whose Python package is never
+imported: it would import protobuf) and the parse-ahead of SQL files that ``migcheck lint``
+starts before anything else. It imports only what the parse thread needs, so that thread starts
+a few milliseconds after Python does; turning the JSON trees into statements is
+:mod:`migcheck.sql.parser`'s work.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import os
+import sys
+import threading
+from queue import SimpleQueue
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
+
+_LIB_NAMES = {"linux": "libpg_query.so", "darwin": "libpg_query.dylib", "win32": "pg_query.dll"}
+
+
+class _Error(ctypes.Structure):
+    _fields_ = [
+        ("message", ctypes.c_char_p),
+        ("funcname", ctypes.c_char_p),
+        ("filename", ctypes.c_char_p),
+        ("lineno", ctypes.c_int),
+        ("cursorpos", ctypes.c_int),
+        ("context", ctypes.c_char_p),
+    ]
+
+
+class _ParseResult(ctypes.Structure):
+    _fields_ = [
+        ("parse_tree", ctypes.c_void_p),
+        ("stderr_buffer", ctypes.c_char_p),
+        ("error", ctypes.POINTER(_Error)),
+    ]
+
+
+class _PlpgsqlResult(ctypes.Structure):
+    _fields_ = [("plpgsql_funcs", ctypes.c_void_p), ("error", ctypes.POINTER(_Error))]
+
+
+_lib: Any = None
+
+
+def library() -> Any:
+    """Load libpg_query from the installed ``postgast`` wheel without importing the package."""
+    global _lib
+    if _lib is not None:
+        return _lib
+    name = _LIB_NAMES.get(sys.platform, "libpg_query.so")
+    candidates = [os.path.join(entry or ".", "postgast", name) for entry in sys.path]
+    found = next((c for c in candidates if os.path.isfile(c)), None)
+    if found is None:  # pragma: no cover - a postgast built against a system libpg_query
+        from ctypes.util import find_library  # imports subprocess and more: rare path only
+
+        system = find_library("pg_query")
+        if system is None:
+            raise OSError("libpg_query not found: reinstall postgast (pip install postgast)")
+        lib = ctypes.CDLL(system)
+    else:
+        lib = ctypes.CDLL(found)
+    lib.pg_query_parse.argtypes = [ctypes.c_char_p]
+    lib.pg_query_parse.restype = _ParseResult
+    lib.pg_query_free_parse_result.argtypes = [_ParseResult]
+    lib.pg_query_free_parse_result.restype = None
+    lib.pg_query_parse_plpgsql.argtypes = [ctypes.c_char_p]
+    lib.pg_query_parse_plpgsql.restype = _PlpgsqlResult
+    lib.pg_query_free_plpgsql_parse_result.argtypes = [_PlpgsqlResult]
+    lib.pg_query_free_plpgsql_parse_result.restype = None
+    lib.pg_query_split_with_scanner.argtypes = [ctypes.c_char_p]
+    lib.pg_query_split_with_scanner.restype = _SplitResult
+    lib.pg_query_free_split_result.argtypes = [_SplitResult]
+    lib.pg_query_free_split_result.restype = None
+    _lib = lib
+    return lib
+
+
+class SqlSyntaxError(Exception):
+    """libpg_query rejected the text; ``position`` is a 0-based byte offset into it, or -1."""
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+
+def error_of(err: Any) -> SqlSyntaxError:
+    """The SqlSyntaxError for libpg_query's error struct ``err``."""
+    contents = err.contents
+    message = (contents.message or b"syntax error").decode("utf-8", "replace")
+    return SqlSyntaxError(message, contents.cursorpos - 1 if contents.cursorpos > 0 else -1)
+
+
+def parse_json(data: bytes) -> bytes:
+    """libpg_query's JSON parse tree of ``data``; raises SqlSyntaxError."""
+    lib = library()
+    result = lib.pg_query_parse(data)
+    try:
+        if result.error:
+            raise error_of(result.error)
+        tree: bytes = ctypes.string_at(result.parse_tree)
+    finally:
+        lib.pg_query_free_parse_result(result)
+    return tree
+
+
+def parse_plpgsql_json(data: bytes) -> bytes | None:
+    """libpg_query's JSON tree of the PL/pgSQL functions in ``data``; None if it does not parse."""
+    lib = library()
+    result = lib.pg_query_parse_plpgsql(data)
+    try:
+        if result.error or not result.plpgsql_funcs:
+            return None
+        tree: bytes = ctypes.string_at(result.plpgsql_funcs)
+    finally:
+        lib.pg_query_free_plpgsql_parse_result(result)
+    return tree
+
+
+class _SplitStmt(ctypes.Structure):
+    _fields_ = [("stmt_location", ctypes.c_int), ("stmt_len", ctypes.c_int)]
+
+
+class _SplitResult(ctypes.Structure):
+    _fields_ = [
+        ("stmts", ctypes.POINTER(ctypes.POINTER(_SplitStmt))),
+        ("n_stmts", ctypes.c_int),
+        ("stderr_buffer", ctypes.c_char_p),
+        ("error", ctypes.POINTER(_Error)),
+    ]
+
+
+#: statements per chunk when a prefetched file is parsed in pieces
+CHUNK_STATEMENTS = 1000
+
+
+def chunk_bounds(data: bytes) -> tuple[list[int], list[int]]:
+    """Where to cut ``data`` into runs of about CHUNK_STATEMENTS statements, and their sizes.
+
+    Returns the byte offsets of the cuts (with 0 and the end) and the statements in each run.
+    The cuts are statement starts found by libpg_query's scanner (quotes, dollar quotes and
+    comments are known to it). A cut the parser disagrees with makes a chunk fail to parse,
+    and the caller then parses the whole script at once, so a cut never changes a result.
+    """
+    lib = library()
+    result = lib.pg_query_split_with_scanner(data)
+    try:
+        if result.error:
+            return [0, len(data)], [0]
+        total = result.n_stmts
+        cuts = [
+            result.stmts[i].contents.stmt_location
+            for i in range(CHUNK_STATEMENTS, total, CHUNK_STATEMENTS)
+        ]
+    finally:
+        lib.pg_query_free_split_result(result)
+    bounds = [0, *(c for c in cuts if 0 < c < len(data)), len(data)]
+    counts = [CHUNK_STATEMENTS] * (len(bounds) - 2) + [0]
+    counts[-1] = max(total - sum(counts), 0)
+    return bounds, counts
+
+
+class Ahead:
+    """A script :func:`prefetch` parses in a background thread: its chunks, as they are ready.
+
+    ``counts`` (statements per chunk, as the scanner counted them) is known before the first
+    chunk is parsed; :meth:`chunk` waits for the parse thread when it has not got there yet.
+    """
+
+    def __init__(self, data: bytes, counts: list[int]) -> None:
+        self.data = data
+        self.counts = counts
+        #: ``(start, end, JSON tree)`` per chunk, in order, then None; or a SqlSyntaxError
+        self.queue: SimpleQueue[tuple[int, int, bytes] | SqlSyntaxError | None] = SimpleQueue()
+        self._chunks: list[tuple[int, int, bytes]] = []
+        self._ended = False
+        self.failed = False
+
+    def chunk(self, index: int) -> tuple[int, int, bytes] | None:
+        """``(start, end, JSON tree)`` of chunk ``index``, or None.
+
+        None when the script failed to parse in chunks: it must then be parsed at once.
+        """
+        while len(self._chunks) <= index and not self._ended:
+            item = self.queue.get()
+            if item is None:
+                self._ended = True
+            elif isinstance(item, SqlSyntaxError):
+                self.failed = self._ended = True
+            else:
+                self._chunks.append(item)
+        return None if self.failed or index >= len(self._chunks) else self._chunks[index]
+
+    def ready(self, index: int) -> bool:
+        """True when chunk ``index`` is parsed (or the parse failed): taking it will not wait."""
+        while len(self._chunks) <= index and not self._ended and not self.queue.empty():
+            self.chunk(len(self._chunks))
+        return len(self._chunks) > index or self._ended
+
+    def complete(self) -> bool:
+        """Wait for the whole script; True when every chunk parsed."""
+        self.chunk(len(self.counts))
+        return not self.failed and len(self._chunks) == len(self.counts)
+
+    def restore(self) -> None:
+        """Hand this script back to :func:`take`, which will give it out again."""
+        _ahead[self.data] = self
+
+
+#: the GIL switch interval while :func:`prefetch` parses (seconds)
+_PARSE_SWITCH_INTERVAL = 0.0002
+
+#: what :func:`prefetch` parses, by script bytes
+_ahead: dict[bytes, Ahead] = {}
+_ahead_read = threading.Event()
+_ahead_thread: threading.Thread | None = None
+_ahead_paths: list[str] = []
+
+
+def prefetch(paths: list[str]) -> None:
+    """Start parsing these SQL files in a background thread, ahead of their use.
+
+    libpg_query runs without the GIL, so the C parse happens on the other core while the caller
+    imports the rest of migcheck (~40 ms) and then decodes and checks the script: each file is
+    parsed in chunks of CHUNK_STATEMENTS statements that :mod:`migcheck.sql.parser` takes as
+    they are ready.
+    The results serve only a later :func:`take` of exactly the same text in this process (and
+    are dropped by the next ``prefetch``); files that cannot be read are skipped (the caller
+    reports them). Asking again for the same paths while the first thread runs changes nothing.
+    """
+    global _ahead_thread, _ahead_paths
+    running = _ahead_thread is not None and (_ahead_thread.is_alive() or bool(_ahead))
+    if running and paths == _ahead_paths:
+        return
+    if _ahead_thread is not None:
+        _ahead_thread.join()
+    _ahead_paths = list(paths)
+    _ahead.clear()  # results of an earlier run that were never asked for
+    _ahead_read.clear()
+
+    def work() -> None:
+        try:
+            parse_all(read_all())
+        finally:
+            sys.setswitchinterval(interval)
+
+    def read_all() -> list[tuple[Ahead, list[int]]]:
+        scripts = []
+        try:
+            for path in paths:
+                try:
+                    with open(path, encoding="utf-8", errors="replace") as handle:
+                        data = encode(handle.read())
+                except OSError:
+                    continue
+                try:
+                    bounds, counts = chunk_bounds(data)
+                except Exception:  # never leave a reader waiting: it parses at once
+                    continue
+                _ahead[data] = ahead = Ahead(data, counts)
+                scripts.append((ahead, bounds))
+        finally:
+            _ahead_read.set()
+        return scripts
+
+    def parse_all(scripts: list[tuple[Ahead, list[int]]]) -> None:
+        for ahead, bounds in scripts:
+            try:
+                for start, end in itertools.pairwise(bounds):
+                    ahead.queue.put((start, end, parse_json(ahead.data[start:end])))
+            except SqlSyntaxError as error:
+                ahead.queue.put(error)
+            except Exception as error:  # never leave a reader waiting for a chunk
+                ahead.queue.put(SqlSyntaxError(f"parsing ahead failed: {error}", -1))
+            finally:
+                ahead.queue.put(None)
+
+    # between its C calls the thread needs the GIL for a moment; at the default switch
+    # interval (5 ms) it would wait that long each time while the main thread works
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(_PARSE_SWITCH_INTERVAL)
+    _ahead_thread = threading.Thread(target=work, name="migcheck-parse", daemon=True)
+    _ahead_thread.start()
+
+
+def take(data: bytes) -> Ahead | None:
+    """The :func:`prefetch` of exactly this script, or None; each is given out once."""
+    if _ahead_thread is None:
+        return None
+    _ahead_read.wait()
+    return _ahead.pop(data, None)
+
+
+def parsing_ahead() -> bool:
+    """True while the :func:`prefetch` thread still parses."""
+    return _ahead_thread is not None and _ahead_thread.is_alive()
+
+
+def encode(text: str) -> bytes:
+    """SQL text as the bytes libpg_query reads."""
+    # NUL would end the C string early; libpg_query rejects it anyway, so a space keeps offsets.
+    return text.replace("\x00", " ").encode("utf-8", "replace")
