@@ -15,11 +15,10 @@ from pathlib import Path
 
 from migcheck.config import Settings
 from migcheck.errors import MigcheckError
+from migcheck.lint_files import Script, SqlWalk, lint_scripts
 from migcheck.model import Finding, Location, Report, Severity
-from migcheck.rules.context import Schema
 from migcheck.rules.engine import Engine
 from migcheck.rules.suppress import Suppressions, scan
-from migcheck.sql.extract import statements as sql_statements
 from migcheck.sql.facts import Statement
 
 
@@ -89,28 +88,38 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def lint_paths(paths: Sequence[str], settings: Settings, *, in_transaction: bool = False) -> Report:
-    """Lint SQL files and directories; schema learned from one file carries to the next."""
+def lint_paths(
+    paths: Sequence[str],
+    settings: Settings,
+    *,
+    in_transaction: bool = False,
+    split: bool | None = False,
+) -> Report:
+    """Lint SQL files and directories; schema learned from one file carries to the next.
+
+    ``split`` lets a large input be checked by two processes (see :mod:`migcheck.lint_files`):
+    None decides by size and CPUs, True whenever it is parsed ahead in more than one chunk.
+    Splitting forks this process, so only the ``migcheck`` program itself asks for it.
+    """
     with no_gc():
-        return _lint_paths(paths, settings, in_transaction)
+        return _lint_paths(paths, settings, in_transaction, split)
 
 
-def _lint_paths(paths: Sequence[str], settings: Settings, in_transaction: bool) -> Report:
+def _lint_paths(
+    paths: Sequence[str], settings: Settings, in_transaction: bool, split: bool | None
+) -> Report:
     files = sql_files(paths)
     suppressions = Suppressions()
     engine = Engine(settings, suppressions)
-    report = Report()
-    schema = Schema()
+    scripts = []
     for path in files:
         text = _read(path)
         shown = "<stdin>" if str(path) == "-" else display_path(path)
         suppressions.add(scan(shown, text, "--"))
-        stmts = sql_statements(text, shown)
-        if _retained is not None:
-            _retained.append(stmts)
-        report.statements += len(stmts)
-        report.files += 1
-        schema = engine.run(stmts, schema=schema, in_transaction=in_transaction)
+        scripts.append(Script(shown, text))
+    walk = SqlWalk(engine, scripts, in_transaction=in_transaction, retained=_retained)
+    lint_scripts(walk, split=split)
+    report = Report(files=len(files), statements=walk.progress.statements)
     report.findings = engine.findings + unused_ignores(engine, suppressions)
     return report
 

@@ -82,7 +82,7 @@ def run(args: LintArgs) -> None:
         # would scan every parse tree once re-enabled) nor to free what it parsed
         gc.disable()
     if args.alembic_path is None:
-        from migcheck.sql.parser import prefetch
+        from migcheck.sql.libpg_query import prefetch
 
         # the C parse of the files runs on the other core while the imports below run here
         prefetch([path for path in args.paths if path != "-" and os.path.isfile(path)])
@@ -115,7 +115,12 @@ def run(args: LintArgs) -> None:
             sys.stderr.write(f"migcheck: note: {note}\n")
         sys.stderr.flush()
     else:
-        report = lint_paths(args.paths, settings, in_transaction=args.assume_in_transaction)
+        report = lint_paths(
+            args.paths,
+            settings,
+            in_transaction=args.assume_in_transaction,
+            split=None if program else False,
+        )
     report.findings = sort_findings(report.findings)
     sys.stdout.write(render(report, args.fmt, color=args.fmt == "text" and use_color(sys.stdout)))
     sys.stdout.flush()

@@ -852,8 +852,13 @@ def statements(text: str, path: str = "") -> list[Statement]:
 
     The SQL inside a PL/pgSQL ``DO`` block follows the DO statement, marked ``nested``.
     """
+    return facts_of(parse_script(text), path)
+
+
+def facts_of(raws: Iterable[RawStatement], path: str = "") -> list[Statement]:
+    """The facts of parsed statements in order, each DO block followed by what it runs."""
     out: list[Statement] = []
-    for raw in parse_script(text):
+    for raw in raws:
         statement = facts(raw, path)
         out.append(statement)
         if statement.kind == "do":

@@ -146,6 +146,19 @@ class Statement:
     #: the raw parse node (for rare, lazily computed questions)
     node: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    def __getstate__(self) -> tuple[Any, ...]:
+        """The fields to pickle: all but ``node``.
+
+        A statement moves between processes (:mod:`migcheck.lint_files`) only as something a
+        rule remembers, never as the statement a rule checks, so its parse tree stays behind.
+        """
+        return tuple([getattr(self, name) for name in _PICKLED])
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        for name, value in zip(_PICKLED, state, strict=True):
+            setattr(self, name, value)
+        self.node = {}
+
     def string_constants(self) -> set[str]:
         """Every string literal in the statement (used to spot a new enum value being used)."""
         found: set[str] = set()
@@ -162,3 +175,7 @@ class Statement:
             elif isinstance(item, list):
                 stack.extend(item)
         return found
+
+
+#: the fields of a pickled Statement
+_PICKLED = tuple(name for name in Statement.__slots__ if name != "node")

@@ -1,0 +1,351 @@
+"""Lint SQL files in order, a piece at a time, and on two cores when the input is large.
+
+A run over SQL files is a sequence of *pieces*: a whole script, or one chunk of a script that
+:func:`migcheck.sql.parser.prefetch` parsed ahead. :class:`SqlWalk` turns each piece into facts
+and feeds them to the rules; what the rules know so far (schema, transaction state, the script
+being checked) is its :class:`Progress`, plain data that can be pickled.
+
+That makes the split possible. With :func:`check_split`, this process (the *first*) checks the
+first pieces while a forked helper (the *second*) decodes and builds the facts of the rest — the
+two costly steps — at the same time on the other core. When the first is done it hands its
+progress to the helper, which runs the rules over its pieces from exactly that state and sends
+its findings back. The findings, their order and every rule's view are the same as one process
+checking every piece in order (tests compare the two); if the helper fails in any way, the first
+process checks the remaining pieces itself.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+from dataclasses import dataclass, field
+
+from migcheck.model import Finding, Location, Severity
+from migcheck.rules.context import Schema
+from migcheck.rules.engine import Engine, RunState
+from migcheck.sql.extract import facts_of
+from migcheck.sql.extract import statements as sql_statements
+from migcheck.sql.facts import Statement
+from migcheck.sql.libpg_query import parsing_ahead
+from migcheck.sql.parser import Chunks, parsed_ahead
+
+#: a piece: ``(script index, chunk index)``; chunk -1 is the whole script
+Piece = tuple[int, int]
+
+#: below this many statements one process is faster than starting a helper
+SPLIT_MIN_STATEMENTS = 3000
+
+#: the cost of one statement in each step, relative to decoding and building its facts
+#: (measured on bench/lint_speed.py's mix): libpg_query's parse, and the rules
+_PARSE_COST = 0.37
+_RULES_COST = 0.47
+
+
+@dataclass
+class Script:
+    """One SQL file: the path shown in findings, its text, and its parse-ahead if any."""
+
+    path: str
+    text: str
+    ahead: Chunks | None = None
+
+
+@dataclass
+class Progress:
+    """How far a walk got: the schema so far and the state of the script being checked."""
+
+    schema: Schema = field(default_factory=Schema)
+    #: index of the script ``run`` belongs to
+    script: int = -1
+    run: RunState | None = None
+    statements: int = 0
+
+
+class SqlWalk:
+    """Checks SQL scripts in order, piece by piece."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        scripts: list[Script],
+        *,
+        in_transaction: bool = False,
+        retained: list[list[Statement]] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.scripts = scripts
+        self.in_transaction = in_transaction
+        self.progress = Progress()
+        #: parsed statements kept alive (see :func:`migcheck.lint.retain_parsed`)
+        self.retained = retained
+
+    def pieces(self, chunked: bool) -> list[Piece]:
+        """Every piece in order: scripts by chunk when ``chunked`` (and parsed ahead)."""
+        out: list[Piece] = []
+        for index, script in enumerate(self.scripts):
+            if chunked and script.ahead is not None:
+                out.extend((index, chunk) for chunk in range(len(script.ahead.counts)))
+            else:
+                out.append((index, -1))
+        return out
+
+    def statements(self, piece: Piece) -> list[Statement]:
+        """Parse (or decode) one piece and build its facts."""
+        script = self.scripts[piece[0]]
+        if piece[1] < 0:
+            return sql_statements(script.text, script.path)
+        assert script.ahead is not None
+        raws = script.ahead.statements(piece[1])
+        if raws is None:  # check_split chunks only scripts that parsed whole
+            raise RuntimeError(f"{script.path}: chunk {piece[1]} did not parse")
+        return facts_of(raws, script.path)
+
+    def check(self, piece: Piece, statements: list[Statement]) -> None:
+        """Run the rules over the statements of ``piece`` (pieces must come in order)."""
+        progress = self.progress
+        engine = self.engine
+        if progress.run is None or progress.script != piece[0]:
+            self.end_script()
+            progress.run = engine.start(schema=progress.schema, in_transaction=self.in_transaction)
+            progress.script = piece[0]
+        engine.feed(progress.run, statements)
+        progress.statements += len(statements)
+        if self.retained is not None:
+            self.retained.append(statements)
+
+    def end_script(self) -> None:
+        """Finish the script being checked; its schema carries to the next one."""
+        progress = self.progress
+        if progress.run is not None:
+            progress.schema = self.engine.finish(progress.run)
+            progress.run = None
+
+    def check_all(self, pieces: list[Piece]) -> None:
+        """Check these pieces in this process."""
+        for piece in pieces:
+            self.check(piece, self.statements(piece))
+
+
+def lint_scripts(walk: SqlWalk, *, split: bool | None = None) -> None:
+    """Check every script of ``walk``: split over two processes when that pays, else in order.
+
+    ``split``: None decides by size, the CPUs this process may use and ``MIGCHECK_JOBS``
+    (``1`` keeps one process); True splits whenever the input allows it.
+    """
+    plan = _plan(walk, split)
+    if plan is None or not check_split(walk, *plan):
+        _unsplit(walk)
+        walk.check_all(walk.pieces(chunked=False))
+    walk.end_script()
+
+
+def _plan(walk: SqlWalk, split: bool | None) -> tuple[list[Piece], list[Piece]] | None:
+    """The pieces for this process and for the helper, or None to check in one process."""
+    if split is False or not hasattr(os, "fork"):
+        return None
+    if split is None and (os.environ.get("MIGCHECK_JOBS", "").strip() == "1" or _cpus() < 2):
+        return None
+    for script in walk.scripts:
+        script.ahead = parsed_ahead(script.text)
+    pieces = walk.pieces(chunked=True)
+    counts = [_count(walk, piece) for piece in pieces]
+    total = sum(counts)
+    if len(pieces) < 2 or total == 0 or (split is None and total < SPLIT_MIN_STATEMENTS):
+        return None
+    unparsed = sum(c for piece, c in zip(pieces, counts, strict=True) if not _parsed(walk, piece))
+    # this process decodes, builds facts and checks its share; the helper waits for the parse
+    # to finish, decodes and builds facts for the rest, then checks it: both end together when
+    # this process takes this share
+    share = (_PARSE_COST * unparsed + total) / ((2 + _RULES_COST) * total)
+    taken = 0
+    cut = 0
+    while cut < len(pieces) - 1 and (cut == 0 or taken + counts[cut] / 2 <= share * total):
+        taken += counts[cut]
+        cut += 1
+    return pieces[:cut], pieces[cut:]
+
+
+def _count(walk: SqlWalk, piece: Piece) -> int:
+    """Statements in a piece, as the scanner counted them (a whole script: unknown, 0)."""
+    ahead = walk.scripts[piece[0]].ahead
+    return ahead.counts[piece[1]] if ahead is not None and piece[1] >= 0 else 0
+
+
+def _parsed(walk: SqlWalk, piece: Piece) -> bool:
+    ahead = walk.scripts[piece[0]].ahead
+    return ahead is None or ahead.ready(piece[1])
+
+
+def _unsplit(walk: SqlWalk) -> None:
+    """Give the parse-ahead back to the whole-script path (which takes it again)."""
+    for script in walk.scripts:
+        if script.ahead is not None:
+            script.ahead.restore()
+            script.ahead = None
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _complete(walk: SqlWalk) -> bool:
+    return all(s.ahead is None or s.ahead.complete() for s in walk.scripts)
+
+
+def check_split(walk: SqlWalk, mine: list[Piece], rest: list[Piece]) -> bool:
+    """Check ``mine`` here and ``rest`` in a forked helper, as if all in order here.
+
+    The helper is forked once the parse-ahead thread is done (a fork never copies a thread
+    in the middle of libpg_query); until then this process builds the facts of its own pieces.
+    Returns False, having checked nothing, when a script turns out not to parse in chunks.
+    """
+    done: list[list[Statement]] = []
+    helper: _Helper | None = None
+    try:
+        for piece in mine:
+            if helper is None and not parsing_ahead():
+                if not _complete(walk):
+                    return False
+                helper = _Helper.start(walk, rest)
+            done.append(walk.statements(piece))
+        if helper is None:
+            if not _complete(walk):
+                return False
+            helper = _Helper.start(walk, rest)
+        for piece, statements in zip(mine, done, strict=True):
+            walk.check(piece, statements)
+        result = helper.finish(walk.progress)
+    except BaseException:
+        if helper is not None:
+            helper.stop()
+        raise
+    if result is None:  # the helper failed: check its pieces here
+        walk.check_all(rest)
+        return True
+    findings, used, count = result
+    walk.engine.findings.extend(_findings(findings))
+    for ignore, rules in zip(walk.engine.suppressions.all, used, strict=True):
+        ignore.used |= rules
+    walk.progress = Progress(statements=count)
+    return True
+
+
+#: a finding as the helper sends it: rule, name, severity, path, line, column, revision,
+#: message, fix, statement (tuples pickle several times faster than the dataclasses)
+_Sent = tuple[str, str, int, str, int, int, "str | None", str, str, str]
+
+#: what the helper sends back: its findings, each ignore comment's used rules, and the number
+#: of statements checked in all (the helper checks the last piece, so it ends the walk)
+_Result = tuple[list[_Sent], list[set[str]], int]
+
+
+def _sent(findings: list[Finding]) -> list[_Sent]:
+    return [
+        (
+            f.rule,
+            f.name,
+            int(f.severity),
+            f.location.path,
+            f.location.line,
+            f.location.column,
+            f.location.revision,
+            f.message,
+            f.fix,
+            f.statement,
+        )
+        for f in findings
+    ]
+
+
+def _findings(sent: list[_Sent]) -> list[Finding]:
+    return [
+        Finding(rule, name, Severity(sev), Location(path, line, column, rev), msg, fix, text)
+        for rule, name, sev, path, line, column, rev, msg, fix, text in sent
+    ]
+
+
+class _Helper:
+    """The forked process that builds facts for the last pieces and checks them."""
+
+    def __init__(self, pid: int, send: int, receive: int) -> None:
+        self.pid = pid
+        self.send = send
+        self.receive = receive
+
+    @classmethod
+    def start(cls, walk: SqlWalk, pieces: list[Piece]) -> _Helper:
+        """Fork the helper; it starts on ``pieces`` at once."""
+        to_helper, from_first = os.pipe()
+        from_helper, to_first = os.pipe()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, reported through the pipe
+            os.close(from_first)
+            os.close(from_helper)
+            code = 1
+            try:
+                _helper_main(walk, pieces, to_helper, to_first)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(to_helper)
+        os.close(to_first)
+        return cls(pid, from_first, from_helper)
+
+    def finish(self, progress: Progress) -> _Result | None:
+        """Hand over ``progress``; the helper's result, or None when it failed."""
+        try:
+            message = pickle.dumps(progress, pickle.HIGHEST_PROTOCOL)
+        except Exception:  # something a rule remembered does not pickle: no helper then
+            self.stop()
+            return None
+        send, self.send = self.send, -1
+        try:
+            with os.fdopen(send, "wb") as out:
+                out.write(message)
+        except OSError:
+            pass  # the helper is gone: reading its result below says so
+        receive, self.receive = self.receive, -1
+        try:
+            with os.fdopen(receive, "rb") as answer:
+                result: _Result = pickle.load(answer)
+        except Exception:
+            result = None  # type: ignore[assignment]
+        _, status = os.waitpid(self.pid, 0)
+        return result if os.waitstatus_to_exitcode(status) == 0 else None
+
+    def stop(self) -> None:
+        """End the helper now (this process is being interrupted)."""
+        for fd in (self.send, self.receive):
+            if fd >= 0:
+                os.close(fd)
+        self.send = self.receive = -1
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+
+def _helper_main(walk: SqlWalk, pieces: list[Piece], receive: int, send: int) -> None:
+    """The helper: facts for ``pieces``, then the first process's progress, then the rules."""
+    walk.retained = None  # this process ends with os._exit: nothing to keep
+    engine = walk.engine
+    before = len(engine.findings)
+    statements = [walk.statements(piece) for piece in pieces]
+    with os.fdopen(receive, "rb") as incoming:
+        walk.progress = pickle.load(incoming)
+    for piece, facts in zip(pieces, statements, strict=True):
+        walk.check(piece, facts)
+    walk.end_script()
+    used = [ignore.used for ignore in engine.suppressions.all]
+    result: _Result = (_sent(engine.findings[before:]), used, walk.progress.statements)
+    with os.fdopen(send, "wb") as out:
+        pickle.dump(result, out, pickle.HIGHEST_PROTOCOL)

@@ -1,0 +1,124 @@
+"""Large SQL inputs checked by two processes find exactly what one process finds."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from migcheck import lint_files
+from migcheck.config import Settings
+from migcheck.lint import lint_paths, sort_findings
+from migcheck.model import Finding
+from migcheck.sql import libpg_query
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="splitting needs os.fork")
+
+#: a script whose context crosses every chunk boundary when chunks are a few statements long:
+#: transactions, a table created early and altered late, a NOT VALID constraint validated in the
+#: same transaction, DO blocks, ignore comments (used and unused), end-of-file findings (MC402,
+#: MC120, MC403) and a SET LOCAL preamble
+SCRIPT = """\
+CREATE TABLE accounts (id bigint PRIMARY KEY, owner_id bigint);
+CREATE INDEX accounts_owner ON accounts (owner_id);
+ALTER TABLE users ADD COLUMN nickname text;
+BEGIN;
+SET LOCAL lock_timeout = '2s';
+ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id)
+    NOT VALID;
+UPDATE users SET nickname = 'x';
+ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
+COMMIT;
+-- migcheck: ignore MC101 -- built while the app is down
+CREATE INDEX users_nickname ON users (nickname);
+-- migcheck: ignore MC303 -- matches nothing
+DO $$ BEGIN ALTER TABLE users ALTER COLUMN nickname SET NOT NULL; END $$;
+ALTER TABLE accounts ADD CONSTRAINT accounts_owner_fk FOREIGN KEY (owner_id) REFERENCES users (id);
+ALTER TABLE invoices ADD CONSTRAINT invoices_account_fk FOREIGN KEY (account_id)
+    REFERENCES accounts (id);
+CREATE INDEX CONCURRENTLY users_email ON users (email);
+ALTER TABLE users ALTER COLUMN id TYPE bigint;
+BEGIN;
+ALTER TYPE mood ADD VALUE 'meh';
+"""
+
+
+def _summary(findings: list[Finding]) -> list[tuple[object, ...]]:
+    return [
+        (f.rule, f.severity, f.location.path, f.location.line, f.location.column, f.message)
+        for f in sort_findings(findings)
+    ]
+
+
+def _lint(paths: list[str], split: bool) -> tuple[list[tuple[object, ...]], int]:
+    libpg_query.prefetch(paths)
+    report = lint_paths(paths, Settings(), split=split)
+    return _summary(report.findings), report.statements
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7])
+def test_split_finds_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    monkeypatch.setattr(libpg_query, "CHUNK_STATEMENTS", chunk)
+    first, second = tmp_path / "a.sql", tmp_path / "b.sql"
+    first.write_text(SCRIPT, encoding="utf-8")
+    second.write_text(SCRIPT.replace("accounts", "ledgers"), encoding="utf-8")
+    paths = [str(first), str(second)]
+    expected = _lint(paths, split=False)
+    assert expected[0], "the script must give findings to compare"
+    started = []
+    start = lint_files._Helper.start
+
+    def counted(walk: lint_files.SqlWalk, pieces: list[lint_files.Piece]) -> lint_files._Helper:
+        started.append(pieces)
+        return start(walk, pieces)
+
+    monkeypatch.setattr(lint_files._Helper, "start", counted)
+    assert _lint(paths, split=True) == expected
+    assert len(started) == 1 and started[0]
+
+
+def test_helper_failure_falls_back_to_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(libpg_query, "CHUNK_STATEMENTS", 2)
+    target = tmp_path / "m.sql"
+    target.write_text(SCRIPT, encoding="utf-8")
+    expected = _lint([str(target)], split=False)
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("simulated helper crash")
+
+    monkeypatch.setattr(lint_files, "_helper_main", broken)
+    assert _lint([str(target)], split=True) == expected
+
+
+def test_script_that_fails_to_parse_in_chunks_is_parsed_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(libpg_query, "CHUNK_STATEMENTS", 2)
+    target = tmp_path / "m.sql"
+    target.write_text(SCRIPT + "SELEC 1;\nDROP TABLE users;\n", encoding="utf-8")
+    findings, _ = _lint([str(target)], split=True)
+    assert {"MC000", "MC301"} <= {f[0] for f in findings}
+    assert _lint([str(target)], split=False)[0] == findings
+
+
+def test_the_program_splits_a_large_file_and_prints_the_same(tmp_path: Path) -> None:
+    """End to end: ``migcheck lint`` on 4,000 statements, split (the default) and not."""
+    target = tmp_path / "big.sql"
+    target.write_text(SCRIPT * 200, encoding="utf-8")
+    command = [sys.executable, "-m", "migcheck", "lint", "--format", "json", str(target)]
+    split = subprocess.run(command, capture_output=True, text=True, check=False)
+    alone = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "MIGCHECK_JOBS": "1"},
+    )
+    assert split.returncode == alone.returncode == 1
+    assert split.stdout == alone.stdout
+    assert split.stderr == alone.stderr == ""
