@@ -1,17 +1,21 @@
 """Lint SQL files in order, a piece at a time, and on two cores when the input is large.
 
 A run over SQL files is a sequence of *pieces*: a whole script, or one chunk of a script that
-:func:`migcheck.sql.parser.prefetch` parsed ahead. :class:`SqlWalk` turns each piece into facts
+:func:`migcheck.sql.libpg_query.prefetch` parsed ahead. :class:`SqlWalk` turns each piece into facts
 and feeds them to the rules; what the rules know so far (schema, transaction state, the script
 being checked) is its :class:`Progress`, plain data that can be pickled.
 
 That makes the split possible. With :func:`check_split`, this process (the *first*) checks the
 first pieces while a forked helper (the *second*) decodes and builds the facts of the rest — the
-two costly steps — at the same time on the other core. When the first is done it hands its
-progress to the helper, which runs the rules over its pieces from exactly that state and sends
-its findings back. The findings, their order and every rule's view are the same as one process
-checking every piece in order (tests compare the two); if the helper fails in any way, the first
-process checks the remaining pieces itself.
+two costly steps — at the same time on the other core. It is used when the parse-ahead is
+complete by the time the rules could start (about 10k statements on two cores, parsed while
+migcheck is imported): for a larger input the parse thread and the decoding already keep both
+cores busy, and a helper that has to wait for the parse only adds its hand-over.
+
+When the first process is done it hands its progress to the helper, which runs the rules over
+its pieces from exactly that state and sends its findings back. The findings, their order and
+every rule's view are the same as one process checking every piece in order (tests compare the
+two); if the helper fails in any way, the first process checks the remaining pieces itself.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from migcheck.rules.engine import Engine, RunState
 from migcheck.sql.extract import facts_of
 from migcheck.sql.extract import statements as sql_statements
 from migcheck.sql.facts import Statement
-from migcheck.sql.libpg_query import parsing_ahead
+from migcheck.sql.libpg_query import join_parse
 from migcheck.sql.parser import Chunks, parsed_ahead
 
 #: a piece: ``(script index, chunk index)``; chunk -1 is the whole script
@@ -37,10 +41,9 @@ Piece = tuple[int, int]
 #: below this many statements one process is faster than starting a helper
 SPLIT_MIN_STATEMENTS = 3000
 
-#: the cost of one statement in each step, relative to decoding and building its facts
-#: (measured on bench/lint_speed.py's mix): libpg_query's parse, and the rules
-_PARSE_COST = 0.37
-_RULES_COST = 0.47
+#: the cost of the rules on one statement, relative to decoding and building its facts
+#: (measured on bench/lint_speed.py's mix)
+_RULES_COST = 0.45
 
 
 @dataclass
@@ -154,11 +157,11 @@ def _plan(walk: SqlWalk, split: bool | None) -> tuple[list[Piece], list[Piece]] 
     total = sum(counts)
     if len(pieces) < 2 or total == 0 or (split is None and total < SPLIT_MIN_STATEMENTS):
         return None
-    unparsed = sum(c for piece, c in zip(pieces, counts, strict=True) if not _parsed(walk, piece))
-    # this process decodes, builds facts and checks its share; the helper waits for the parse
-    # to finish, decodes and builds facts for the rest, then checks it: both end together when
-    # this process takes this share
-    share = (_PARSE_COST * unparsed + total) / ((2 + _RULES_COST) * total)
+    if not all(_parsed(walk, piece) for piece in pieces):
+        return None
+    # this process decodes, builds facts and checks its share while the helper decodes and
+    # builds facts for the rest: both are done together when this process takes this share
+    share = 1 / (2 + _RULES_COST)
     taken = 0
     cut = 0
     while cut < len(pieces) - 1 and (cut == 0 or taken + counts[cut] / 2 <= share * total):
@@ -193,36 +196,23 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _complete(walk: SqlWalk) -> bool:
-    return all(s.ahead is None or s.ahead.complete() for s in walk.scripts)
-
-
 def check_split(walk: SqlWalk, mine: list[Piece], rest: list[Piece]) -> bool:
     """Check ``mine`` here and ``rest`` in a forked helper, as if all in order here.
 
-    The helper is forked once the parse-ahead thread is done (a fork never copies a thread
-    in the middle of libpg_query); until then this process builds the facts of its own pieces.
-    Returns False, having checked nothing, when a script turns out not to parse in chunks.
+    Every piece must be parsed already (:func:`_plan` sees to it), so that the fork does not copy
+    a thread in the middle of libpg_query. Returns False, having checked nothing, when a script
+    turned out not to parse in chunks.
     """
-    done: list[list[Statement]] = []
-    helper: _Helper | None = None
+    if not all(s.ahead is None or s.ahead.complete() for s in walk.scripts):
+        return False
+    join_parse()
+    helper = _Helper.start(walk, rest)
     try:
         for piece in mine:
-            if helper is None and not parsing_ahead():
-                if not _complete(walk):
-                    return False
-                helper = _Helper.start(walk, rest)
-            done.append(walk.statements(piece))
-        if helper is None:
-            if not _complete(walk):
-                return False
-            helper = _Helper.start(walk, rest)
-        for piece, statements in zip(mine, done, strict=True):
-            walk.check(piece, statements)
+            walk.check(piece, walk.statements(piece))
         result = helper.finish(walk.progress)
     except BaseException:
-        if helper is not None:
-            helper.stop()
+        helper.stop()
         raise
     if result is None:  # the helper failed: check its pieces here
         walk.check_all(rest)

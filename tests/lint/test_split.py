@@ -55,6 +55,7 @@ def _summary(findings: list[Finding]) -> list[tuple[object, ...]]:
 
 def _lint(paths: list[str], split: bool) -> tuple[list[tuple[object, ...]], int]:
     libpg_query.prefetch(paths)
+    libpg_query.join_parse()  # a split needs the whole input parsed when the rules start
     report = lint_paths(paths, Settings(), split=split)
     return _summary(report.findings), report.statements
 

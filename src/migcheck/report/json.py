@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import orjson
 
 from migcheck.model import Finding, Report, Severity
 from migcheck.report.summary import summary
@@ -31,9 +31,9 @@ def finding_dict(f: Finding) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    """Render the report as one JSON document."""
+    """Render the report as one compact JSON document (UTF-8, no whitespace) and a newline."""
     document = {
         "findings": [finding_dict(f) for f in report.findings],
         "summary": summary(report),
     }
-    return json.dumps(document, ensure_ascii=False) + "\n"
+    return orjson.dumps(document, option=orjson.OPT_APPEND_NEWLINE).decode()

