@@ -21,7 +21,6 @@ two); if the helper fails in any way, the first process checks the remaining pie
 from __future__ import annotations
 
 import os
-import pickle
 import signal
 import sys
 from dataclasses import dataclass, field
@@ -206,6 +205,7 @@ def check_split(walk: SqlWalk, mine: list[Piece], rest: list[Piece]) -> bool:
     if not all(s.ahead is None or s.ahead.complete() for s in walk.scripts):
         return False
     join_parse()
+
     helper = _Helper.start(walk, rest)
     try:
         for piece in mine:
@@ -291,6 +291,8 @@ class _Helper:
 
     def finish(self, progress: Progress) -> _Result | None:
         """Hand over ``progress``; the helper's result, or None when it failed."""
+        import pickle
+
         try:
             message = pickle.dumps(progress, pickle.HIGHEST_PROTOCOL)
         except Exception:  # something a rule remembered does not pickle: no helper then
@@ -326,6 +328,8 @@ class _Helper:
 
 def _helper_main(walk: SqlWalk, pieces: list[Piece], receive: int, send: int) -> None:
     """The helper: facts for ``pieces``, then the first process's progress, then the rules."""
+    import pickle  # not at the top: only a split needs it (~6 ms to import)
+
     walk.retained = None  # this process ends with os._exit: nothing to keep
     engine = walk.engine
     before = len(engine.findings)
