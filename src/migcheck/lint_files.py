@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 from dataclasses import dataclass, field
 
 from migcheck.model import Finding, Location, Severity
@@ -309,9 +310,12 @@ class _Helper:
             with os.fdopen(receive, "rb") as answer:
                 result: _Result = pickle.load(answer)
         except Exception:
-            result = None  # type: ignore[assignment]
-        _, status = os.waitpid(self.pid, 0)
-        return result if os.waitstatus_to_exitcode(status) == 0 else None
+            os.waitpid(self.pid, 0)
+            return None
+        # the whole result arrived, so the helper did its work; it is reaped in the background,
+        # because the kernel takes ~10 ms to tear down its copy of this process
+        threading.Thread(target=os.waitpid, args=(self.pid, 0), daemon=True).start()
+        return result
 
     def stop(self) -> None:
         """End the helper now (this process is being interrupted)."""
