@@ -244,6 +244,10 @@ class _Lines:
         return self.line, column
 
 
+#: first bytes that may begin whitespace or a comment (the empty string: at the end)
+_BLANK_STARTS = frozenset([b" ", b"\t", b"\r", b"\n", b"\f", b"\v", b"-", b"/"])
+
+
 def _skip_blank(data: bytes, start: int, end: int) -> int:
     """First offset in ``data[start:end]`` that is not whitespace or a comment."""
     pos = start
@@ -294,7 +298,10 @@ def _make(
     error: str | None,
 ) -> RawStatement:
     end = offset + length
-    start = _skip_blank(data, offset, end)
+    # most statements start right after the previous one's newline: skip it without the loop
+    start = offset + 1 if length and data[offset : offset + 1] == b"\n" else offset
+    if data[start : start + 1] in _BLANK_STARTS:
+        start = _skip_blank(data, start, end)
     line, column = lines.at(start)
     end_line = line + data.count(b"\n", start, end)
     body = data[start:end].decode("utf-8", "replace").rstrip()
