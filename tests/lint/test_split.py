@@ -123,3 +123,29 @@ def test_the_program_splits_a_large_file_and_prints_the_same(tmp_path: Path) -> 
     assert split.returncode == alone.returncode == 1
     assert split.stdout == alone.stdout
     assert split.stderr == alone.stderr == ""
+
+
+def test_interrupted_split_leaves_no_helper_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C in the first process while the helper works: the helper is killed and reaped."""
+    monkeypatch.setattr(libpg_query, "CHUNK_STATEMENTS", 2)
+    target = tmp_path / "m.sql"
+    target.write_text(SCRIPT, encoding="utf-8")
+    helpers: list[lint_files._Helper] = []
+    start = lint_files._Helper.start
+
+    def recorded(walk: lint_files.SqlWalk, pieces: list[lint_files.Piece]) -> lint_files._Helper:
+        helpers.append(start(walk, pieces))
+        return helpers[-1]
+
+    def interrupted(self: lint_files.SqlWalk, piece: object, statements: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(lint_files._Helper, "start", recorded)
+    monkeypatch.setattr(lint_files.SqlWalk, "check", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _lint([str(target)], split=True)
+    assert len(helpers) == 1
+    with pytest.raises(ChildProcessError):  # already reaped: no zombie, no live process
+        os.waitpid(helpers[0].pid, os.WNOHANG)
