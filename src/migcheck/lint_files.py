@@ -138,9 +138,11 @@ def lint_scripts(walk: SqlWalk, *, split: bool | None = None) -> None:
     (``1`` keeps one process); True splits whenever the input allows it.
     """
     plan = _plan(walk, split)
-    if plan is None or not check_split(walk, *plan):
+    if plan is None:
         _unsplit(walk)
         walk.check_all(walk.pieces(chunked=False))
+    else:
+        check_split(walk, *plan)
     walk.end_script()
 
 
@@ -159,6 +161,8 @@ def _plan(walk: SqlWalk, split: bool | None) -> tuple[list[Piece], list[Piece]] 
         return None
     if not all(_parsed(walk, piece) for piece in pieces):
         return None
+    if not all(s.ahead is None or s.ahead.complete() for s in walk.scripts):
+        return None  # a script did not parse in chunks: it is parsed whole
     # this process decodes, builds facts and checks its share while the helper decodes and
     # builds facts for the rest: both are done together when this process takes this share
     share = 1 / (2 + _RULES_COST)
@@ -196,17 +200,13 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def check_split(walk: SqlWalk, mine: list[Piece], rest: list[Piece]) -> bool:
+def check_split(walk: SqlWalk, mine: list[Piece], rest: list[Piece]) -> None:
     """Check ``mine`` here and ``rest`` in a forked helper, as if all in order here.
 
     Every piece must be parsed already (:func:`_plan` sees to it), so that the fork does not copy
-    a thread in the middle of libpg_query. Returns False, having checked nothing, when a script
-    turned out not to parse in chunks.
+    a thread in the middle of libpg_query.
     """
-    if not all(s.ahead is None or s.ahead.complete() for s in walk.scripts):
-        return False
     join_parse()
-
     helper = _Helper.start(walk, rest)
     try:
         for piece in mine:
@@ -217,13 +217,12 @@ def check_split(walk: SqlWalk, mine: list[Piece], rest: list[Piece]) -> bool:
         raise
     if result is None:  # the helper failed: check its pieces here
         walk.check_all(rest)
-        return True
+        return
     findings, used, count = result
     walk.engine.findings.extend(_findings(findings))
     for ignore, rules in zip(walk.engine.suppressions.all, used, strict=True):
         ignore.used |= rules
     walk.progress = Progress(statements=count)
-    return True
 
 
 #: a finding as the helper sends it: rule, name, severity, path, line, column, revision,

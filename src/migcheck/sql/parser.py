@@ -57,6 +57,16 @@ class Chunks:
             out.append(_make(data, lines, offset, length, raw.get("stmt"), None))
         return out
 
+    def all(self) -> list[RawStatement] | None:
+        """The statements of every chunk; None when the script did not parse in chunks."""
+        out: list[RawStatement] = []
+        for index in range(len(self.counts)):
+            found = self.statements(index)
+            if found is None:
+                return None
+            out.extend(found)
+        return out
+
     def ready(self, index: int) -> bool:
         """True when chunk ``index`` can be decoded without waiting for the parse thread."""
         return self.ahead.ready(index)
@@ -79,16 +89,7 @@ def parsed_ahead(text: str) -> Chunks | None:
 def _prefetched(data: bytes) -> list[RawStatement] | None:
     """The statements of ``data`` parsed ahead; None when it was not (or not in chunks)."""
     ahead = take(data)
-    if ahead is None:
-        return None
-    chunks = Chunks(ahead)
-    out: list[RawStatement] = []
-    for index in range(len(ahead.counts)):
-        found = chunks.statements(index)
-        if found is None:
-            return None
-        out.extend(found)
-    return out
+    return None if ahead is None else Chunks(ahead).all()
 
 
 def parse_bytes(data: bytes) -> list[dict[str, Any]]:
