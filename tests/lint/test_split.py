@@ -60,8 +60,28 @@ def _lint(paths: list[str], split: bool) -> tuple[list[tuple[object, ...]], int]
     return _summary(report.findings), report.statements
 
 
+#: each helper a run started: the pieces it was given and the helper
+Started = list[tuple[list[lint_files.Piece], lint_files._Helper]]
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> Started:
+    """Records every helper a split starts."""
+    record: Started = []
+    start = lint_files._Helper.start
+
+    def recorded(walk: lint_files.SqlWalk, pieces: list[lint_files.Piece]) -> lint_files._Helper:
+        record.append((pieces, start(walk, pieces)))
+        return record[-1][1]
+
+    monkeypatch.setattr(lint_files._Helper, "start", recorded)
+    return record
+
+
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7])
-def test_split_finds_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+def test_split_finds_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: Started, chunk: int
+) -> None:
     monkeypatch.setattr(libpg_query, "CHUNK_STATEMENTS", chunk)
     first, second = tmp_path / "a.sql", tmp_path / "b.sql"
     first.write_text(SCRIPT, encoding="utf-8")
@@ -69,16 +89,8 @@ def test_split_finds_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, c
     paths = [str(first), str(second)]
     expected = _lint(paths, split=False)
     assert expected[0], "the script must give findings to compare"
-    started = []
-    start = lint_files._Helper.start
-
-    def counted(walk: lint_files.SqlWalk, pieces: list[lint_files.Piece]) -> lint_files._Helper:
-        started.append(pieces)
-        return start(walk, pieces)
-
-    monkeypatch.setattr(lint_files._Helper, "start", counted)
     assert _lint(paths, split=True) == expected
-    assert len(started) == 1 and started[0]
+    assert len(started) == 1 and started[0][0]
 
 
 def test_helper_failure_falls_back_to_one_process(
@@ -126,26 +138,19 @@ def test_the_program_splits_a_large_file_and_prints_the_same(tmp_path: Path) -> 
 
 
 def test_interrupted_split_leaves_no_helper_behind(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: Started
 ) -> None:
     """Ctrl-C in the first process while the helper works: the helper is killed and reaped."""
     monkeypatch.setattr(libpg_query, "CHUNK_STATEMENTS", 2)
     target = tmp_path / "m.sql"
     target.write_text(SCRIPT, encoding="utf-8")
-    helpers: list[lint_files._Helper] = []
-    start = lint_files._Helper.start
-
-    def recorded(walk: lint_files.SqlWalk, pieces: list[lint_files.Piece]) -> lint_files._Helper:
-        helpers.append(start(walk, pieces))
-        return helpers[-1]
 
     def interrupted(self: lint_files.SqlWalk, piece: object, statements: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(lint_files._Helper, "start", recorded)
     monkeypatch.setattr(lint_files.SqlWalk, "check", interrupted)
     with pytest.raises(KeyboardInterrupt):
         _lint([str(target)], split=True)
-    assert len(helpers) == 1
+    assert len(started) == 1
     with pytest.raises(ChildProcessError):  # already reaped: no zombie, no live process
-        os.waitpid(helpers[0].pid, os.WNOHANG)
+        os.waitpid(started[0][1].pid, os.WNOHANG)
