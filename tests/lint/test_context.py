@@ -110,6 +110,21 @@ def test_dropped_check_no_longer_counts(tmp_path: Path) -> None:
     assert rules_of(lint_sql(sql, tmp_path)) == ["MC105"]
 
 
+def test_foreign_key_of_a_dropped_table_is_not_judged(tmp_path: Path) -> None:
+    """A foreign key goes with its table: a table created again later has none of it."""
+    sql = (
+        "SET lock_timeout = '1s';\n"
+        "ALTER TABLE items ADD CONSTRAINT items_owner_fk FOREIGN KEY (owner_id)\n"
+        "    REFERENCES owners (id) NOT VALID;\n"
+        "DROP TABLE items;\n"
+        "CREATE TABLE items (id bigint PRIMARY KEY, owner_id bigint);\n"
+    )
+    assert "MC120" not in rules_of(lint_sql(sql, tmp_path))
+    again = sql + "ALTER TABLE items ADD CONSTRAINT items_owner_fk FOREIGN KEY (owner_id)\n"
+    again += "    REFERENCES owners (id) NOT VALID;\n"
+    assert "MC120" in rules_of(lint_sql(again, tmp_path))
+
+
 def test_volatile_default_depends_on_version(tmp_path: Path) -> None:
     sql = "SET lock_timeout = '1s';\nALTER TABLE t ADD COLUMN c int DEFAULT 0;\n"
     assert rules_of(lint_sql(sql, tmp_path)) == []

@@ -45,9 +45,18 @@ from migcheck.sql.facts import Constraint, Statement
 
 
 def check(s: Statement, ctx: Context) -> Iterable[Hit]:
-    """Remember foreign keys added in this unit; they are checked in :func:`finish`."""
+    """Remember foreign keys added in this unit; they are checked in :func:`finish`.
+
+    Only those on a table whose indexes migcheck knows: one being created, or created earlier
+    in the run (a table of unknown indexes cannot become known later without being dropped,
+    and its foreign keys with it).
+    """
     if not s.table:
         return ()
+    if s.kind != "create_table":
+        state = ctx.schema.tables.get(s.table)
+        if state is None or not state.complete:
+            return ()
     found: list[Constraint] = [c for c in s.constraints if c.kind == "foreign_key"]
     for col in s.columns:
         found.extend(c for c in col.constraints if c.kind == "foreign_key")
