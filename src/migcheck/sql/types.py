@@ -42,7 +42,7 @@ _DISPLAY = {
 SERIAL_TYPES = frozenset({"serial", "bigserial", "smallserial"})
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class TypeRef:
     """A column type: canonical internal name, its modifiers (length, precision) and array-ness."""
 
@@ -52,9 +52,17 @@ class TypeRef:
 
     @classmethod
     def of(cls, name: str, mods: tuple[int, ...] = (), array: bool = False) -> TypeRef:
-        """Build a TypeRef from any spelling of the type name."""
-        lowered = name.lower()
-        return cls(_ALIASES.get(lowered, lowered), mods, array)
+        """Build a TypeRef from any spelling of the type name.
+
+        Equal types are one shared object: a run meets the same few types thousands of times,
+        and the schema handed to a split's helper (:mod:`migcheck.lint_files`) pickles each once.
+        """
+        key = (name, mods, array)
+        found = _INTERNED.get(key)
+        if found is None:
+            lowered = name.lower()
+            found = _INTERNED[key] = cls(_ALIASES.get(lowered, lowered), mods, array)
+        return found
 
     @property
     def display(self) -> str:
@@ -63,6 +71,10 @@ class TypeRef:
         if self.mods:
             base += "(" + ",".join(str(m) for m in self.mods) + ")"
         return base + ("[]" if self.array else "")
+
+
+#: every TypeRef built by :meth:`TypeRef.of`, by its arguments
+_INTERNED: dict[tuple[str, tuple[int, ...], bool], TypeRef] = {}
 
 
 class Change(enum.Enum):
