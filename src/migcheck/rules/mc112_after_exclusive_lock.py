@@ -71,7 +71,7 @@ def _slow(s: Statement, ctx: Context) -> str | None:
         return "a backfill " + s.kind.upper()
     if s.kind == "insert" and s.has_from_select:
         return "INSERT … SELECT"
-    if s.kind == "select" and s.node.get("fromClause"):
+    if s.kind == "select" and s.has_from_select:
         return "a query reading tables"
     if s.kind == "do":
         return "a DO block"

@@ -47,7 +47,7 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
             "Do not drop databases from a migration; do it by hand after a backup.",
         )
         return
-    if s.object_type != "OBJECT_SCHEMA" or s.node.get("behavior") != "DROP_CASCADE":
+    if s.object_type != "OBJECT_SCHEMA" or not s.cascade:
         return
     for schema in s.tables:
         if ctx.is_new(f"schema:{schema}"):

@@ -38,6 +38,7 @@ from collections.abc import Iterator
 from migcheck.model import Severity
 from migcheck.rules.base import Hit, Rule, qi
 from migcheck.rules.context import Context
+from migcheck.sql.extract import string_constants
 from migcheck.sql.facts import Statement
 
 
@@ -45,7 +46,7 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag uses of enum values added in this transaction."""
     if not ctx.enum_values_in_tx or not ctx.in_transaction or s.kind == "alter_enum":
         return
-    used = s.string_constants() & set(ctx.enum_values_in_tx)
+    used = string_constants(s.text) & set(ctx.enum_values_in_tx)
     for value in sorted(used):
         added = ctx.enum_values_in_tx[value]
         yield Hit(

@@ -478,6 +478,7 @@ def _drop(n: Node, s: Statement) -> None:
     s.object_type = remove
     s.concurrently = bool(n.get("concurrent"))
     s.if_exists = bool(n.get("missing_ok"))
+    s.cascade = n.get("behavior") == "DROP_CASCADE"
     names: list[str] = []
     if remove in ("OBJECT_TRIGGER", "OBJECT_POLICY", "OBJECT_RULE"):
         # objects are [schema.]table.name: the lock is on the table
@@ -778,6 +779,7 @@ def _create_trigger(n: Node, s: Statement) -> None:
 
 def _select(n: Node, s: Statement) -> None:
     """``SELECT set_config('lock_timeout', '2s', is_local)`` is a SET in disguise."""
+    s.has_from_select = "fromClause" in n
     targets = n.get("targetList")
     if not targets or len(targets) != 1 or "fromClause" in n:
         return
@@ -842,7 +844,7 @@ def facts(raw: RawStatement, path: str = "") -> Statement:
         )
     kind_name, node = next(iter(raw.tree.items()))
     kind, handler = _HANDLERS.get(kind_name, ("other", _nothing))
-    statement = Statement(kind, raw.text, path, raw.line, raw.column, raw.end_line, node=node)
+    statement = Statement(kind, raw.text, path, raw.line, raw.column, raw.end_line)
     handler(node, statement)
     return statement
 
@@ -862,18 +864,19 @@ def facts_of(raws: Iterable[RawStatement], path: str = "") -> list[Statement]:
         statement = facts(raw, path)
         out.append(statement)
         if statement.kind == "do":
-            out.extend(do_body(statement))
+            out.extend(do_body(statement, raw.node))
     return out
 
 
-def do_body(do: Statement) -> list[Statement]:
-    """Facts for the SQL statements a PL/pgSQL DO block runs, placed on their own lines.
+def do_body(do: Statement, node: Node) -> list[Statement]:
+    """Facts for the SQL statements a PL/pgSQL DO block (``node``, its DoStmt) runs.
 
-    Also records on ``do`` the messages of the exceptions the block raises (``do.raises``).
+    They are placed on their own lines. Also records on ``do`` the messages of the exceptions
+    the block raises (``do.raises``).
     """
     language = "plpgsql"
     body = ""
-    for arg in do.node.get("args", ()):
+    for arg in node.get("args", ()):
         elem = arg.get("DefElem", {})
         value = elem.get("arg", {}).get("String", {}).get("sval", "")
         if elem.get("defname") == "language":
@@ -899,3 +902,28 @@ def do_body(do: Statement) -> list[Statement]:
             statement.nested = True
             inner.append(statement)
     return inner
+
+
+def string_constants(text: str) -> set[str]:
+    """Every string literal in a statement's SQL (empty when it does not parse).
+
+    Facts keep no parse tree, so this parses ``text`` again: it is asked only about statements
+    in a transaction that added an enum value (MC401), which are rare.
+    """
+    try:
+        stack: list[Any] = list(parse_bytes(text.encode("utf-8", "replace")))
+    except SqlSyntaxError:
+        return set()
+    found: set[str] = set()
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            sval = item.get("sval")
+            if isinstance(sval, dict):
+                value = sval.get("sval")
+                if isinstance(value, str):
+                    found.add(value)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found

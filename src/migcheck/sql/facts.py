@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from migcheck.sql.locks import Lock
 from migcheck.sql.types import TypeRef
@@ -125,7 +125,10 @@ class Statement:
     batched: bool = False
     #: UPDATE/DELETE of rows picked by key (``id = 1``, ``id IN (1, 2)``)
     by_key: bool = False
+    #: reads tables: INSERT … SELECT … FROM, or a SELECT … FROM
     has_from_select: bool = False
+    #: DROP … CASCADE: dependent objects go too
+    cascade: bool = False
     #: the type a statement is about: an enum (CREATE TYPE, ALTER TYPE) or a domain
     enum_type: str | None = None
     enum_value: str | None = None
@@ -143,39 +146,15 @@ class Statement:
     nested: bool = False
     #: DO block: ``(line, message)`` of each ``RAISE EXCEPTION`` with a literal message
     raises: tuple[tuple[int, str], ...] = ()
-    #: the raw parse node (for rare, lazily computed questions)
-    node: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __getstate__(self) -> tuple[Any, ...]:
-        """The fields to pickle: all but ``node``.
-
-        A statement moves between processes (:mod:`migcheck.lint_files`) only as something a
-        rule remembers, never as the statement a rule checks, so its parse tree stays behind.
-        """
+        """The fields as a tuple (pickles faster than the default mapping of slot names)."""
         return tuple([getattr(self, name) for name in _PICKLED])
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         for name, value in zip(_PICKLED, state, strict=True):
             setattr(self, name, value)
-        self.node = {}
-
-    def string_constants(self) -> set[str]:
-        """Every string literal in the statement (used to spot a new enum value being used)."""
-        found: set[str] = set()
-        stack: list[Any] = [self.node]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, dict):
-                sval = item.get("sval")
-                if isinstance(sval, dict):
-                    value = sval.get("sval")
-                    if isinstance(value, str):
-                        found.add(value)
-                stack.extend(item.values())
-            elif isinstance(item, list):
-                stack.extend(item)
-        return found
 
 
 #: the fields of a pickled Statement
-_PICKLED = tuple(name for name in Statement.__slots__ if name != "node")
+_PICKLED = tuple(Statement.__slots__)
