@@ -84,11 +84,11 @@ class SqlWalk:
         #: parsed statements kept alive (see :func:`migcheck.lint.retain_parsed`)
         self.retained = retained
 
-    def pieces(self, chunked: bool) -> list[Piece]:
-        """Every piece in order: scripts by chunk when ``chunked`` (and parsed ahead)."""
+    def pieces(self) -> list[Piece]:
+        """Every piece in order: a script parsed ahead by chunk, any other whole."""
         out: list[Piece] = []
         for index, script in enumerate(self.scripts):
-            if chunked and script.ahead is not None:
+            if script.ahead is not None:
                 out.extend((index, chunk) for chunk in range(len(script.ahead.counts)))
             else:
                 out.append((index, -1))
@@ -100,10 +100,7 @@ class SqlWalk:
         if piece[1] < 0:
             return sql_statements(script.text, script.path)
         assert script.ahead is not None
-        raws = script.ahead.statements(piece[1])
-        if raws is None:  # check_split chunks only scripts that parsed whole
-            raise RuntimeError(f"{script.path}: chunk {piece[1]} did not parse")
-        return facts_of(raws, script.path)
+        return facts_of(script.ahead.statements(piece[1]), script.path)
 
     def check(self, piece: Piece, statements: list[Statement]) -> None:
         """Run the rules over the statements of ``piece`` (pieces must come in order)."""
@@ -137,10 +134,11 @@ def lint_scripts(walk: SqlWalk, *, split: bool | None = None) -> None:
     ``split``: None decides by size, the CPUs this process may use and ``MIGCHECK_JOBS``
     (``1`` keeps one process); True splits whenever the input allows it.
     """
+    for script in walk.scripts:
+        script.ahead = parsed_ahead(script.text)
     plan = _plan(walk, split)
     if plan is None:
-        _unsplit(walk)
-        walk.check_all(walk.pieces(chunked=False))
+        walk.check_all(walk.pieces())
     else:
         check_split(walk, *plan)
     walk.end_script()
@@ -152,9 +150,7 @@ def _plan(walk: SqlWalk, split: bool | None) -> tuple[list[Piece], list[Piece]] 
         return None
     if split is None and (os.environ.get("MIGCHECK_JOBS", "").strip() == "1" or _cpus() < 2):
         return None
-    for script in walk.scripts:
-        script.ahead = parsed_ahead(script.text)
-    pieces = walk.pieces(chunked=True)
+    pieces = walk.pieces()
     counts = [_count(walk, piece) for piece in pieces]
     total = sum(counts)
     if len(pieces) < 2 or total == 0 or (split is None and total < SPLIT_MIN_STATEMENTS):
@@ -162,7 +158,7 @@ def _plan(walk: SqlWalk, split: bool | None) -> tuple[list[Piece], list[Piece]] 
     if not all(_parsed(walk, piece) for piece in pieces):
         return None
     if not all(s.ahead is None or s.ahead.complete() for s in walk.scripts):
-        return None  # a script did not parse in chunks: it is parsed whole
+        return None  # a syntax error: the rest of that script is parsed again, in order here
     # this process decodes, builds facts and checks its share while the helper decodes and
     # builds facts for the rest: both are done together when this process takes this share
     share = 1 / (2 + _RULES_COST)
@@ -183,14 +179,6 @@ def _count(walk: SqlWalk, piece: Piece) -> int:
 def _parsed(walk: SqlWalk, piece: Piece) -> bool:
     ahead = walk.scripts[piece[0]].ahead
     return ahead is None or ahead.ready(piece[1])
-
-
-def _unsplit(walk: SqlWalk) -> None:
-    """Give the parse-ahead back to the whole-script path (which takes it again)."""
-    for script in walk.scripts:
-        if script.ahead is not None:
-            script.ahead.restore()
-            script.ahead = None
 
 
 def _cpus() -> int:

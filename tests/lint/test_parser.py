@@ -239,6 +239,10 @@ def _summary(script: str) -> list[tuple[object, ...]]:
         "CREATE INDEX i ON t (a);\nSELECT 1;\n",
         "SELECT 1;\nfoo bar;\nDROP TABLE t;\n",
         "SELECT 'unterminated;\nSELECT 2;\n",
+        "SELECT 1;\nSELECT 2;\nSELECT 3;\nfoo bar;\nSELECT 5;\nSELECT 6;\n",
+        # the scanner cuts inside a BEGIN ATOMIC body; the rest then parses at once
+        "SELECT 0;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql\n"
+        "BEGIN ATOMIC\n  SELECT 1;\n  SELECT 2;\nEND;\nSELECT 3;\n",
         TRICKY,
         "",
     ],

@@ -108,7 +108,7 @@ def test_helper_failure_falls_back_to_one_process(
     assert _lint([str(target)], split=True) == expected
 
 
-def test_script_that_fails_to_parse_in_chunks_is_parsed_whole(
+def test_a_syntax_error_in_a_chunk_is_checked_in_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(libpg_query, "CHUNK_STATEMENTS", 2)

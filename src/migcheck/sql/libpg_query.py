@@ -184,10 +184,7 @@ class Ahead:
         self.failed = False
 
     def chunk(self, index: int) -> tuple[int, int, bytes] | None:
-        """``(start, end, JSON tree)`` of chunk ``index``, or None.
-
-        None when the script failed to parse in chunks: it must then be parsed at once.
-        """
+        """``(start, end, JSON tree)`` of chunk ``index``, or None when it did not parse."""
         while len(self._chunks) <= index and not self._ended:
             item = self.queue.get()
             if item is None:
@@ -196,7 +193,7 @@ class Ahead:
                 self.failed = self._ended = True
             else:
                 self._chunks.append(item)
-        return None if self.failed or index >= len(self._chunks) else self._chunks[index]
+        return self._chunks[index] if index < len(self._chunks) else None
 
     def ready(self, index: int) -> bool:
         """True when chunk ``index`` is parsed (or the parse failed): taking it will not wait."""
@@ -208,10 +205,6 @@ class Ahead:
         """Wait for the whole script; True when every chunk parsed."""
         self.chunk(len(self.counts))
         return not self.failed and len(self._chunks) == len(self.counts)
-
-    def restore(self) -> None:
-        """Hand this script back to :func:`take`, which will give it out again."""
-        _ahead[self.data] = self
 
 
 #: the GIL switch interval while :func:`prefetch` parses (seconds)

@@ -42,14 +42,26 @@ class Chunks:
         #: statements per chunk, as libpg_query's scanner counted them
         self.counts = ahead.counts
         self._lines = _Lines(ahead.data)
+        #: the first chunk that did not parse: it stands for the rest of the script
+        self._failed: int | None = None
 
-    def statements(self, index: int) -> list[RawStatement] | None:
-        """The statements of chunk ``index``; None when the script did not parse in chunks."""
+    def statements(self, index: int) -> list[RawStatement]:
+        """The statements of chunk ``index`` (chunks must be asked for in order).
+
+        A chunk that did not parse stands for the rest of the script, which is then parsed from
+        that chunk's start as :func:`parse_script` parses a whole script (a syntax error: statement
+        by statement; a cut inside a ``BEGIN ATOMIC`` body, which the scanner does not know: at
+        once); the chunks after it are empty.
+        """
+        if self._failed is not None:
+            return []
         found = self.ahead.chunk(index)
-        if found is None:
-            return None
-        start, end, tree = found
         data, lines = self.ahead.data, self._lines
+        if found is None:
+            self._failed = index
+            previous = self.ahead.chunk(index - 1) if index else None
+            return _parse_from(data, lines, previous[1] if previous else 0)
+        start, end, tree = found
         out: list[RawStatement] = []
         for raw in orjson.loads(tree).get("stmts", []):
             offset = start + raw.get("stmt_location", 0)
@@ -57,14 +69,11 @@ class Chunks:
             out.append(_make(data, lines, offset, length, raw.get("stmt"), None))
         return out
 
-    def all(self) -> list[RawStatement] | None:
-        """The statements of every chunk; None when the script did not parse in chunks."""
+    def all(self) -> list[RawStatement]:
+        """The statements of every chunk."""
         out: list[RawStatement] = []
         for index in range(len(self.counts)):
-            found = self.statements(index)
-            if found is None:
-                return None
-            out.extend(found)
+            out.extend(self.statements(index))
         return out
 
     def ready(self, index: int) -> bool:
@@ -75,10 +84,6 @@ class Chunks:
         """Wait for the parse thread; True when every chunk parsed."""
         return self.ahead.complete()
 
-    def restore(self) -> None:
-        """Give the script back, for :func:`parse_script` to take."""
-        self.ahead.restore()
-
 
 def parsed_ahead(text: str) -> Chunks | None:
     """The parse-ahead of exactly this script, in chunks (taken: given out once), or None."""
@@ -87,7 +92,7 @@ def parsed_ahead(text: str) -> Chunks | None:
 
 
 def _prefetched(data: bytes) -> list[RawStatement] | None:
-    """The statements of ``data`` parsed ahead; None when it was not (or not in chunks)."""
+    """The statements of ``data`` parsed ahead; None when it was not."""
     ahead = take(data)
     return None if ahead is None else Chunks(ahead).all()
 
@@ -277,14 +282,22 @@ def parse_script(text: str) -> list[RawStatement]:
     ahead = _prefetched(data)
     if ahead is not None:
         return ahead
-    lines = _Lines(data)
+    return _parse_from(data, _Lines(data), 0)
+
+
+def _parse_from(data: bytes, lines: _Lines, start: int) -> list[RawStatement]:
+    """The statements of ``data`` from ``start`` (a statement boundary) on.
+
+    Parsed at once; when that fails, statement by statement, so each bad one becomes an error.
+    """
+    rest = data[start:] if start else data
     try:
-        stmts = parse_bytes(data)
+        stmts = parse_bytes(rest)
     except SqlSyntaxError:
-        return _parse_tolerant(data, lines)
+        return _parse_tolerant(data, lines, start)
     out: list[RawStatement] = []
     for raw in stmts:
-        offset = raw.get("stmt_location", 0)
+        offset = start + raw.get("stmt_location", 0)
         length = raw.get("stmt_len", 0) or len(data) - offset
         out.append(_make(data, lines, offset, length, raw.get("stmt"), None))
     return out
@@ -309,9 +322,11 @@ def _make(
     return RawStatement(body, line, column, tree, error, end_line)
 
 
-def _parse_tolerant(data: bytes, lines: _Lines) -> list[RawStatement]:
+def _parse_tolerant(data: bytes, lines: _Lines, start: int = 0) -> list[RawStatement]:
+    """Statement by statement from ``start`` (a statement boundary): one bad one is an error."""
     out: list[RawStatement] = []
-    for offset, length in split_statements(data):
+    for offset, length in split_statements(data[start:] if start else data):
+        offset += start
         chunk = data[offset : offset + length]
         if _skip_blank(chunk, 0, len(chunk)) >= len(chunk):
             continue
