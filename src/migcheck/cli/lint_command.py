@@ -90,7 +90,7 @@ def run(args: LintArgs) -> None:
 
     if program:
         retain_parsed()
-    from migcheck.report.lint_formats import render
+    from migcheck.report.lint_formats import write
 
     if not args.paths and args.alembic_path is None:
         raise MigcheckError("nothing to lint: pass .sql files or directories, or --alembic PATH")
@@ -122,7 +122,7 @@ def run(args: LintArgs) -> None:
             split=None if program else False,
         )
     report.findings = sort_findings(report.findings)
-    sys.stdout.write(render(report, args.fmt, color=args.fmt == "text" and use_color(sys.stdout)))
+    write(report, args.fmt, sys.stdout, color=args.fmt == "text" and use_color(sys.stdout))
     sys.stdout.flush()
     threshold = settings.fail_on if args.fail_on is None else None
     if args.fail_on is not None and args.fail_on != "never":

@@ -30,10 +30,15 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     }
 
 
-def render(report: Report) -> str:
-    """Render the report as one compact JSON document (UTF-8, no whitespace) and a newline."""
+def encode(report: Report) -> bytes:
+    """The report as one compact JSON document in UTF-8 (no whitespace) and a newline."""
     document = {
         "findings": [finding_dict(f) for f in report.findings],
         "summary": summary(report),
     }
-    return orjson.dumps(document, option=orjson.OPT_APPEND_NEWLINE).decode()
+    return orjson.dumps(document, option=orjson.OPT_APPEND_NEWLINE)
+
+
+def render(report: Report) -> str:
+    """The report as one compact JSON document (no whitespace) and a newline."""
+    return encode(report).decode()
