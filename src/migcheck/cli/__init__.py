@@ -65,10 +65,11 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     try:
         if args[:1] == ["lint"]:
+            from migcheck.sql.libpg_query import keep_freed_memory, prefetch
+
             if argv is None:  # the program: lint.run turns the collector off for good anyway
                 gc.disable()
-            from migcheck.sql.libpg_query import prefetch
-
+                keep_freed_memory()
             prefetch(_named_files(args[1:]))  # parse while the rest of migcheck is imported
             from migcheck.cli.lint_command import fast_lint
 

@@ -297,6 +297,32 @@ def join_parse() -> None:
         _ahead_thread.join()
 
 
+#: glibc ``mallopt`` parameters
+_M_TRIM_THRESHOLD = -1
+_M_TOP_PAD = -2
+_M_MMAP_THRESHOLD = -3
+
+
+def keep_freed_memory() -> None:
+    """Ask glibc's malloc to keep and reuse freed memory instead of returning it to the system.
+
+    For the ``migcheck`` program only, a short-lived process: each chunk's parse allocates and
+    frees megabytes inside libpg_query, which glibc would otherwise map and unmap again, paying
+    a page fault per 4 KB every time (~3k faults, 2 to 3 ms per 10k statements). Does nothing
+    where the C library is not glibc.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # pragma: no cover - musl and others
+        return
+    mallopt(_M_TRIM_THRESHOLD, 1 << 30)
+    mallopt(_M_TOP_PAD, 16 << 20)
+    mallopt(_M_MMAP_THRESHOLD, 32 << 20)
+
+
 def encode(text: str) -> bytes:
     """SQL text as the bytes libpg_query reads."""
     # NUL would end the C string early; libpg_query rejects it anyway, so a space keeps offsets.
