@@ -22,35 +22,80 @@ Unknown keys are an error naming the key, so a typo never silently disables a se
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from migcheck.errors import MigcheckError
 from migcheck.model import Severity
+from migcheck.record import FrozenRecord
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~9 ms)
 if TYPE_CHECKING:
     from typing import Any
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(FrozenRecord):
     """Validated ``[tool.migcheck]`` settings; the defaults are what an empty table means."""
 
-    pg_version: int = 13
-    enable: frozenset[str] = frozenset()
-    disable: frozenset[str] = frozenset()
-    fail_on: Severity = Severity.WARNING
-    severity: dict[str, Severity] = field(default_factory=dict)
-    lock_timeout: str = "2s"
-    statement_timeout: str = "0"
-    retries: int = 5
-    retry_backoff: float = 0.5
-    backfill_batch_size: int = 1000
-    source: Path | None = None
+    __slots__ = (
+        "pg_version",
+        "enable",
+        "disable",
+        "fail_on",
+        "severity",
+        "lock_timeout",
+        "statement_timeout",
+        "retries",
+        "retry_backoff",
+        "backfill_batch_size",
+        "source",
+    )
+
+    pg_version: int
+    enable: frozenset[str]
+    disable: frozenset[str]
+    fail_on: Severity
+    severity: dict[str, Severity]
+    lock_timeout: str
+    statement_timeout: str
+    retries: int
+    retry_backoff: float
+    backfill_batch_size: int
+    source: Path | None
+
+    def __init__(
+        self,
+        pg_version: int = 13,
+        enable: frozenset[str] = frozenset(),
+        disable: frozenset[str] = frozenset(),
+        fail_on: Severity = Severity.WARNING,
+        severity: dict[str, Severity] | None = None,
+        lock_timeout: str = "2s",
+        statement_timeout: str = "0",
+        retries: int = 5,
+        retry_backoff: float = 0.5,
+        backfill_batch_size: int = 1000,
+        source: Path | None = None,
+    ) -> None:
+        object.__setattr__(self, "pg_version", pg_version)
+        object.__setattr__(self, "enable", enable)
+        object.__setattr__(self, "disable", disable)
+        object.__setattr__(self, "fail_on", fail_on)
+        object.__setattr__(self, "severity", {} if severity is None else severity)
+        object.__setattr__(self, "lock_timeout", lock_timeout)
+        object.__setattr__(self, "statement_timeout", statement_timeout)
+        object.__setattr__(self, "retries", retries)
+        object.__setattr__(self, "retry_backoff", retry_backoff)
+        object.__setattr__(self, "backfill_batch_size", backfill_batch_size)
+        object.__setattr__(self, "source", source)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with the given fields changed."""
+        values = {name: getattr(self, name) for name in self.__slots__}
+        values.update(changes)
+        return Settings(**values)
 
 
-_KEYS = {f.name.replace("_", "-") for f in fields(Settings)} - {"source"}
+_KEYS = {name.replace("_", "-") for name in Settings.__slots__} - {"source"}
 
 
 def find_pyproject(start: Path) -> Path | None:

@@ -14,7 +14,6 @@ Run ``python -m tests.lint.corpus`` to print, per file, what migcheck and squawk
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 import subprocess
@@ -52,9 +51,9 @@ class Case:
         """Default settings, plus the file's pg-version and enabled opt-in rules."""
         settings = Settings()
         if self.pg_version is not None:
-            settings = dataclasses.replace(settings, pg_version=self.pg_version)
+            settings = settings.replace(pg_version=self.pg_version)
         if self.enable:
-            settings = dataclasses.replace(settings, enable=self.enable)
+            settings = settings.replace(enable=self.enable)
         return settings
 
 

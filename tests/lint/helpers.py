@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from migcheck.config import Settings
@@ -21,9 +20,9 @@ def settings_for(path: Path, enable: str | None = None) -> Settings:
         for item in first[0].removeprefix("-- fixture:").split():
             key, _, value = item.partition("=")
             if key == "pg-version":
-                settings = dataclasses.replace(settings, pg_version=int(value))
+                settings = settings.replace(pg_version=int(value))
     if enable:
-        settings = dataclasses.replace(settings, enable=frozenset({enable}))
+        settings = settings.replace(enable=frozenset({enable}))
     return settings
 
 
@@ -31,7 +30,7 @@ def lint_sql(text: str, tmp_path: Path, **changes: object) -> list[Finding]:
     """Lint ``text`` written to a temporary file with default settings (plus ``changes``)."""
     target = tmp_path / "migration.sql"
     target.write_text(text, encoding="utf-8")
-    settings = dataclasses.replace(Settings(), **changes)  # type: ignore[arg-type]
+    settings = Settings().replace(**changes)
     return lint_paths([str(target)], settings).findings
 
 

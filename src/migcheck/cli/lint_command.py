@@ -10,7 +10,6 @@ them. It saves importing click (~17 ms) on every plain ``migcheck lint`` run.
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import os
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 from migcheck.config import Settings, load_settings
 from migcheck.errors import MigcheckError
 from migcheck.model import Severity
+from migcheck.record import Record
 
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
 FAIL_ON = ("info", "warning", "error", "never")
@@ -38,8 +38,7 @@ def _settings(args: LintArgs) -> Settings:
         settings = load_settings(path=Path(args.config))
     else:
         settings = load_settings(Path(start) if start and start != "-" else None)
-    return dataclasses.replace(
-        settings,
+    return settings.replace(
         pg_version=settings.pg_version if args.pg_version is None else args.pg_version,
         enable=settings.enable | rule_ids("--enable", args.enable),
         disable=settings.disable | rule_ids("--disable", args.disable),
@@ -54,24 +53,72 @@ def use_color(stream: object) -> bool:
     return bool(isatty and isatty())
 
 
-@dataclasses.dataclass
-class LintArgs:
+class LintArgs(Record):
     """The options of ``migcheck lint`` (see :mod:`migcheck.cli.lint` for their help)."""
 
-    paths: tuple[str, ...] = ()
-    alembic_path: str | None = None
-    name: str = "alembic"
-    start: str | None = None
-    end: str | None = None
-    changed_since: str | None = None
-    x_args: tuple[str, ...] = ()
-    fmt: str = "text"
-    fail_on: str | None = None
-    pg_version: int | None = None
-    enable: tuple[str, ...] = ()
-    disable: tuple[str, ...] = ()
-    assume_in_transaction: bool = False
-    config: str | None = None
+    __slots__ = (
+        "paths",
+        "alembic_path",
+        "name",
+        "start",
+        "end",
+        "changed_since",
+        "x_args",
+        "fmt",
+        "fail_on",
+        "pg_version",
+        "enable",
+        "disable",
+        "assume_in_transaction",
+        "config",
+    )
+
+    paths: tuple[str, ...]
+    alembic_path: str | None
+    name: str
+    start: str | None
+    end: str | None
+    changed_since: str | None
+    x_args: tuple[str, ...]
+    fmt: str
+    fail_on: str | None
+    pg_version: int | None
+    enable: tuple[str, ...]
+    disable: tuple[str, ...]
+    assume_in_transaction: bool
+    config: str | None
+
+    def __init__(
+        self,
+        paths: tuple[str, ...] = (),
+        alembic_path: str | None = None,
+        name: str = "alembic",
+        start: str | None = None,
+        end: str | None = None,
+        changed_since: str | None = None,
+        x_args: tuple[str, ...] = (),
+        fmt: str = "text",
+        fail_on: str | None = None,
+        pg_version: int | None = None,
+        enable: tuple[str, ...] = (),
+        disable: tuple[str, ...] = (),
+        assume_in_transaction: bool = False,
+        config: str | None = None,
+    ) -> None:
+        self.paths = paths
+        self.alembic_path = alembic_path
+        self.name = name
+        self.start = start
+        self.end = end
+        self.changed_since = changed_since
+        self.x_args = x_args
+        self.fmt = fmt
+        self.fail_on = fail_on
+        self.pg_version = pg_version
+        self.enable = enable
+        self.disable = disable
+        self.assume_in_transaction = assume_in_transaction
+        self.config = config
 
 
 def run(args: LintArgs) -> None:

@@ -3,32 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 
 from migcheck.model import Severity
+from migcheck.record import FrozenRecord, Record
 from migcheck.rules.context import Context
 from migcheck.sql.facts import Constraint, Statement
 from migcheck.sql.naming import default_constraint_name
 
 
-@dataclass(slots=True)
-class Hit:
+class Hit(Record):
     """What a rule reports: the message, the fix, and optionally a more precise place."""
+
+    __slots__ = ("message", "fix", "line", "column", "statement")
 
     message: str
     fix: str
-    line: int | None = None
-    column: int | None = None
-    statement: Statement | None = None
+    line: int | None
+    column: int | None
+    statement: Statement | None
+
+    def __init__(
+        self,
+        message: str,
+        fix: str,
+        line: int | None = None,
+        column: int | None = None,
+        statement: Statement | None = None,
+    ) -> None:
+        self.message = message
+        self.fix = fix
+        self.line = line
+        self.column = column
+        self.statement = statement
 
 
 Check = Callable[[Statement, Context], Iterable[Hit]]
 Finish = Callable[[Context], Iterable[Hit]]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(FrozenRecord):
     """One rule: identity, documentation and the functions that check statements.
 
     ``kinds`` lists the statement kinds ``check`` wants (empty tuple: every kind); for
@@ -38,16 +52,40 @@ class Rule:
     *Example*, *Use instead*); ``docs/rules/<ID>.md`` is generated from it.
     """
 
+    __slots__ = ("id", "name", "severity", "doc", "kinds", "check", "finish", "opt_in", "actions")
+
     id: str
     name: str
     severity: Severity
     doc: str
-    kinds: tuple[str, ...] = ()
-    check: Check | None = None
-    finish: Finish | None = None
-    opt_in: bool = False
+    kinds: tuple[str, ...]
+    check: Check | None
+    finish: Finish | None
+    opt_in: bool
     #: for ALTER TABLE: the action kinds the rule looks at (empty: every ALTER TABLE)
-    actions: tuple[str, ...] = ()
+    actions: tuple[str, ...]
+
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        severity: Severity,
+        doc: str,
+        kinds: tuple[str, ...] = (),
+        check: Check | None = None,
+        finish: Finish | None = None,
+        opt_in: bool = False,
+        actions: tuple[str, ...] = (),
+    ) -> None:
+        object.__setattr__(self, "id", id)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "severity", severity)
+        object.__setattr__(self, "doc", doc)
+        object.__setattr__(self, "kinds", kinds)
+        object.__setattr__(self, "check", check)
+        object.__setattr__(self, "finish", finish)
+        object.__setattr__(self, "opt_in", opt_in)
+        object.__setattr__(self, "actions", actions)
 
     @property
     def title(self) -> str:

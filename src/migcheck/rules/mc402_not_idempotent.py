@@ -41,9 +41,8 @@ EXISTS`) before retrying.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from migcheck.model import Severity
+from migcheck.record import Record
 from migcheck.rules.base import Hit, Rule
 from migcheck.rules.context import Context
 from migcheck.sql.facts import Statement
@@ -76,17 +75,28 @@ _NONE: tuple[Hit, ...] = ()
 _SHOWN = 5
 
 
-@dataclass
-class _Statements:
+class _Statements(Record):
     """Statements in file order, as much of them as the finding shows.
 
     That is the first one, how many there are, and the lines of the next few.
     """
 
-    first: Statement | None = None
-    count: int = 0
+    __slots__ = ("first", "count", "lines")
+
+    first: Statement | None
+    count: int
     #: lines of the statements after the first (one more than shown, to know there are more)
-    lines: list[int] = field(default_factory=list)
+    lines: list[int]
+
+    def __init__(
+        self,
+        first: Statement | None = None,
+        count: int = 0,
+        lines: list[int] | None = None,
+    ) -> None:
+        self.first = first
+        self.count = count
+        self.lines = [] if lines is None else lines
 
     def add(self, s: Statement) -> None:
         if self.first is None:

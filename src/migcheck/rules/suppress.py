@@ -11,22 +11,39 @@ silences nothing is itself reported (MC001), so stale ignores do not pile up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from migcheck.record import Record
 
 _MARKER = "migcheck:"
 
 
-@dataclass
-class Ignore:
+class Ignore(Record):
     """One suppression comment."""
+
+    __slots__ = ("path", "line", "column", "rules", "standalone", "used")
 
     path: str
     line: int
     column: int
     rules: frozenset[str]
     #: the comment is alone on its line, so it also covers the next line
-    standalone: bool = True
-    used: set[str] = field(default_factory=set)
+    standalone: bool
+    used: set[str]
+
+    def __init__(
+        self,
+        path: str,
+        line: int,
+        column: int,
+        rules: frozenset[str],
+        standalone: bool = True,
+        used: set[str] | None = None,
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        self.rules = rules
+        self.standalone = standalone
+        self.used = set() if used is None else used
 
     def matches(self, rule: str) -> bool:
         """True when this comment silences ``rule``."""

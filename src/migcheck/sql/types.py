@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+
+from migcheck.record import FrozenRecord
 
 #: spellings that name the same internal type
 _ALIASES = {
@@ -42,13 +43,22 @@ _DISPLAY = {
 SERIAL_TYPES = frozenset({"serial", "bigserial", "smallserial"})
 
 
-@dataclass(frozen=True, slots=True)
-class TypeRef:
-    """A column type: canonical internal name, its modifiers (length, precision) and array-ness."""
+class TypeRef(FrozenRecord):
+    """A column type: canonical internal name, its modifiers (length, precision) and array-ness.
+
+    Immutable and hashable (a type built by :meth:`of` is shared).
+    """
+
+    __slots__ = ("name", "mods", "array")
 
     name: str
-    mods: tuple[int, ...] = ()
-    array: bool = False
+    mods: tuple[int, ...]
+    array: bool
+
+    def __init__(self, name: str, mods: tuple[int, ...] = (), array: bool = False) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "mods", mods)
+        object.__setattr__(self, "array", array)
 
     @classmethod
     def of(cls, name: str, mods: tuple[int, ...] = (), array: bool = False) -> TypeRef:
