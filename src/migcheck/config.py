@@ -21,8 +21,8 @@ Unknown keys are an error naming the key, so a typo never silently disables a se
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 
 from migcheck.errors import MigcheckError
 from migcheck.model import Severity
@@ -30,6 +30,7 @@ from migcheck.record import FrozenRecord
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~9 ms)
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 
@@ -98,27 +99,37 @@ class Settings(FrozenRecord):
 _KEYS = {name.replace("_", "-") for name in Settings.__slots__} - {"source"}
 
 
-def find_pyproject(start: Path) -> Path | None:
+def find_pyproject(start: str | os.PathLike[str]) -> Path | None:
     """Return the nearest pyproject.toml at or above ``start`` (a file or directory), if any."""
-    here = start.resolve()
-    if here.is_file():
-        here = here.parent
-    for directory in (here, *here.parents):
-        candidate = directory / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
-    return None
+    here = os.path.realpath(start)
+    if os.path.isfile(here):
+        here = os.path.dirname(here)
+    while True:
+        candidate = os.path.join(here, "pyproject.toml")
+        if os.path.isfile(candidate):
+            from pathlib import Path  # pathlib costs lint ~4 ms: only when there is a file
+
+            return Path(candidate)
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
 
 
-def load_settings(start: Path | None = None, *, path: Path | None = None) -> Settings:
+def load_settings(
+    start: str | os.PathLike[str] | None = None, *, path: str | os.PathLike[str] | None = None
+) -> Settings:
     """Load settings from ``path``, or from the nearest pyproject.toml above ``start``.
 
     Returns the defaults when there is no pyproject.toml or it has no ``[tool.migcheck]``.
     """
     if path is None:
-        path = find_pyproject(start or Path.cwd())
-    if path is None:
-        return Settings()
+        path = find_pyproject(start or os.getcwd())
+        if path is None:
+            return Settings()
+    from pathlib import Path
+
+    path = Path(path)
     # imported here: tomllib (and the typing module it needs) costs ~10 ms of lint's startup,
     # paid only when there is a pyproject.toml to read
     if sys.version_info >= (3, 11):

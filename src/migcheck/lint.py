@@ -11,7 +11,6 @@ import gc
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
 
 from migcheck.config import Settings
 from migcheck.errors import MigcheckError
@@ -22,9 +21,9 @@ from migcheck.rules.suppress import Suppressions, scan
 from migcheck.sql.facts import Statement
 
 
-def display_path(path: Path | str) -> str:
+def display_path(path: str | os.PathLike[str]) -> str:
     """A path relative to the working directory when it is below it, else as given."""
-    text = str(path)
+    text = os.fspath(path)
     try:
         relative = os.path.relpath(text)
     except ValueError:  # pragma: no cover - other drive on Windows
@@ -32,27 +31,40 @@ def display_path(path: Path | str) -> str:
     return text if relative.startswith("..") else relative
 
 
-def sql_files(paths: Iterable[str]) -> list[Path]:
+def sql_files(paths: Iterable[str]) -> list[str]:
     """Expand the command-line paths: files as given, directories to their ``*.sql`` (sorted)."""
-    found: list[Path] = []
+    found: list[str] = []
     for raw in paths:
-        path = Path(raw)
-        if raw == "-":
-            found.append(path)
-        elif path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*.sql") if p.is_file()))
-        elif path.is_file():
-            found.append(path)
+        if raw == "-" or os.path.isfile(raw):
+            found.append(raw)
+        elif os.path.isdir(raw):
+            found.extend(_sql_files_under(raw))
         else:
             raise MigcheckError(f"{raw}: no such file or directory")
     return found
 
 
-def _read(path: Path) -> str:
-    if str(path) == "-":
+def _sql_files_under(directory: str) -> list[str]:
+    """Every ``*.sql`` file below ``directory``, sorted by path components.
+
+    Symlinked directories are not followed (as ``pathlib``'s ``rglob``, which this replaces:
+    importing pathlib costs lint ~4 ms).
+    """
+    found = []
+    for root, _dirs, files in os.walk(directory):
+        for name in files:
+            full = os.path.join(root, name)
+            if os.path.normcase(name).endswith(".sql") and os.path.isfile(full):
+                found.append(full)
+    return sorted(found, key=lambda path: path.split(os.sep))
+
+
+def _read(path: str) -> str:
+    if path == "-":
         return sys.stdin.read()
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
     except OSError as error:
         raise MigcheckError(f"{path}: cannot read: {error.strerror}") from None
 
@@ -114,7 +126,7 @@ def _lint_paths(
     scripts = []
     for path in files:
         text = _read(path)
-        shown = "<stdin>" if str(path) == "-" else display_path(path)
+        shown = "<stdin>" if path == "-" else display_path(path)
         suppressions.add(scan(shown, text, "--"))
         scripts.append(Script(shown, text))
     walk = SqlWalk(engine, scripts, in_transaction=in_transaction, retained=_retained)

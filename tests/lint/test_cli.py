@@ -57,6 +57,19 @@ def test_directory_is_searched_for_sql_files(tmp_path: Path) -> None:
     assert [f["rule"] for f in document["findings"]] == ["MC102"]
 
 
+def test_directory_expansion_order_and_links(tmp_path: Path) -> None:
+    """Files sorted by path components, hidden ones included, symlinked directories not followed."""
+    from migcheck.lint import sql_files
+
+    for name in ("a/1.sql", "a/sub/2.sql", ".hidden/3.sql", "a-c.sql", "other/4.sql", "a/n.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("SELECT 1;\n")
+    (tmp_path / "a" / "link").symlink_to(tmp_path / "other")
+    (tmp_path / "d.sql").mkdir()
+    found = [os.path.relpath(p, tmp_path) for p in sql_files([str(tmp_path)])]
+    assert found == [".hidden/3.sql", "a/1.sql", "a/sub/2.sql", "a-c.sql", "other/4.sql"]
+
+
 def test_text_output_no_color_when_piped_or_no_color(tmp_path: Path) -> None:
     _, out = run(str(BAD))
     assert "\x1b[" not in out

@@ -13,7 +13,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from pathlib import Path
 
 from migcheck.config import Settings, load_settings
 from migcheck.errors import MigcheckError
@@ -35,9 +34,9 @@ def _settings(args: LintArgs) -> Settings:
 
     start = args.alembic_path or args.paths[0]
     if args.config is not None:
-        settings = load_settings(path=Path(args.config))
+        settings = load_settings(path=args.config)
     else:
-        settings = load_settings(Path(start) if start and start != "-" else None)
+        settings = load_settings(start if start and start != "-" else None)
     return settings.replace(
         pg_version=settings.pg_version if args.pg_version is None else args.pg_version,
         enable=settings.enable | rule_ids("--enable", args.enable),
@@ -196,7 +195,7 @@ def _exit(code: int) -> None:
 def _program() -> bool:
     """True when this process is the ``migcheck`` program with its own standard streams."""
     main = sys.modules.get("__main__")
-    program = Path(sys.argv[0]).name in ("migcheck", "migcheck.exe") or (
+    program = os.path.basename(sys.argv[0]) in ("migcheck", "migcheck.exe") or (
         getattr(main, "__package__", None) == "migcheck"
     )
     return program and sys.stdout is sys.__stdout__ and sys.stderr is sys.__stderr__
