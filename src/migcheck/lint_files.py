@@ -24,9 +24,9 @@ import os
 import signal
 import sys
 import threading
-from dataclasses import dataclass, field
 
 from migcheck.model import Finding, Location, Severity
+from migcheck.record import Record
 from migcheck.rules.context import Schema
 from migcheck.rules.engine import Engine, RunState
 from migcheck.sql.extract import facts_of
@@ -46,24 +46,43 @@ SPLIT_MIN_STATEMENTS = 3000
 _RULES_COST = 0.45
 
 
-@dataclass
-class Script:
+class Script(Record):
     """One SQL file: the path shown in findings, its text, and its parse-ahead if any."""
+
+    __slots__ = ("path", "text", "ahead")
 
     path: str
     text: str
-    ahead: Chunks | None = None
+    ahead: Chunks | None
+
+    def __init__(self, path: str, text: str, ahead: Chunks | None = None) -> None:
+        self.path = path
+        self.text = text
+        self.ahead = ahead
 
 
-@dataclass
-class Progress:
+class Progress(Record):
     """How far a walk got: the schema so far and the state of the script being checked."""
 
-    schema: Schema = field(default_factory=Schema)
+    __slots__ = ("schema", "script", "run", "statements")
+
+    schema: Schema
     #: index of the script ``run`` belongs to
-    script: int = -1
-    run: RunState | None = None
-    statements: int = 0
+    script: int
+    run: RunState | None
+    statements: int
+
+    def __init__(
+        self,
+        schema: Schema | None = None,
+        script: int = -1,
+        run: RunState | None = None,
+        statements: int = 0,
+    ) -> None:
+        self.schema = Schema() if schema is None else schema
+        self.script = script
+        self.run = run
+        self.statements = statements
 
 
 class SqlWalk:

@@ -13,10 +13,9 @@ statements), for 5 ms more at startup.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import orjson
 
+from migcheck.record import Record
 from migcheck.sql.libpg_query import (
     Ahead,
     SqlSyntaxError,
@@ -104,14 +103,19 @@ def parse_bytes(data: bytes) -> list[dict[str, Any]]:
     return stmts
 
 
-@dataclass(slots=True)
-class PlpgsqlBody:
+class PlpgsqlBody(Record):
     """What a PL/pgSQL body does that the rules care about (lines are within the body)."""
+
+    __slots__ = ("queries", "raises")
 
     #: SQL it runs: plain statements and ``EXECUTE 'literal'``, as ``(line, query)``
     queries: list[tuple[int, str]]
     #: ERROR-level ``RAISE`` with a literal message, as ``(line, message)``
     raises: list[tuple[int, str]]
+
+    def __init__(self, queries: list[tuple[int, str]], raises: list[tuple[int, str]]) -> None:
+        self.queries = queries
+        self.raises = raises
 
 
 #: elog level of ``RAISE EXCEPTION`` (PostgreSQL's ERROR)
@@ -196,9 +200,10 @@ def _string_literal(expr: str) -> str | None:
     return inner.replace("''", "'")
 
 
-@dataclass(slots=True)
-class RawStatement:
+class RawStatement(Record):
     """One statement of a script: where it is, its text, and its tree or its syntax error."""
+
+    __slots__ = ("text", "line", "column", "tree", "error", "end_line")
 
     text: str
     line: int
@@ -206,9 +211,25 @@ class RawStatement:
     #: libpg_query's tree; its nodes' ``location`` byte offsets count from an unspecified start
     #: (the script, or the chunk :func:`prefetch` parsed): use ``line``/``column`` instead
     tree: dict[str, Any] | None
-    error: str | None = None
+    error: str | None
     #: 1-based line of the end of the statement (for suppression comments spanning it)
-    end_line: int = 0
+    end_line: int
+
+    def __init__(
+        self,
+        text: str,
+        line: int,
+        column: int,
+        tree: dict[str, Any] | None,
+        error: str | None = None,
+        end_line: int = 0,
+    ) -> None:
+        self.text = text
+        self.line = line
+        self.column = column
+        self.tree = tree
+        self.error = error
+        self.end_line = end_line
 
     @property
     def kind(self) -> str:
