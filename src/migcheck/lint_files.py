@@ -20,10 +20,10 @@ two); if the helper fails in any way, the first process checks the remaining pie
 
 from __future__ import annotations
 
+import _thread
 import os
 import signal
 import sys
-import threading
 
 from migcheck.model import Finding, Location, Severity
 from migcheck.record import Record
@@ -178,6 +178,7 @@ def _plan(walk: SqlWalk, split: bool | None) -> tuple[list[Piece], list[Piece]] 
         return None
     if not all(s.ahead is None or s.ahead.complete() for s in walk.scripts):
         return None  # a syntax error: the rest of that script is parsed again, in order here
+    # a chunk cut where no statement ends is found only when it is decoded: check_split copes
     # this process decodes, builds facts and checks its share while the helper decodes and
     # builds facts for the rest: both are done together when this process takes this share
     share = 1 / (2 + _RULES_COST)
@@ -190,7 +191,7 @@ def _plan(walk: SqlWalk, split: bool | None) -> tuple[list[Piece], list[Piece]] 
 
 
 def _count(walk: SqlWalk, piece: Piece) -> int:
-    """Statements in a piece, as the scanner counted them (a whole script: unknown, 0)."""
+    """Statements in a piece, estimated from its semicolons (a whole script: unknown, 0)."""
     ahead = walk.scripts[piece[0]].ahead
     return ahead.counts[piece[1]] if ahead is not None and piece[1] >= 0 else 0
 
@@ -212,17 +213,29 @@ def check_split(walk: SqlWalk, mine: list[Piece], rest: list[Piece]) -> None:
 
     Every piece must be parsed already (:func:`_plan` sees to it), so that the fork does not copy
     a thread in the middle of libpg_query.
+
+    The helper decodes its pieces trusting that the chunk before them ends a statement; this
+    process checks that when it decodes that chunk. If a chunk of the script the two shares
+    split is cut where no statement ends, its :class:`Chunks` here parse the rest of the script
+    from that chunk on, the helper's pieces of it included: the helper is stopped and its pieces
+    are checked here (those of that script are then empty). A bad cut among the helper's own
+    pieces is found by the helper, which parses the rest of that script itself, as here.
     """
     join_parse()
     helper = _Helper.start(walk, rest)
     try:
         for piece in mine:
             walk.check(piece, walk.statements(piece))
-        result = helper.finish(walk.progress)
+        shared = walk.scripts[rest[0][0]].ahead if rest else None
+        if shared is not None and shared.failed is not None:  # it stands for the helper's share
+            helper.stop()
+            result = None
+        else:
+            result = helper.finish(walk.progress)
     except BaseException:
         helper.stop()
         raise
-    if result is None:  # the helper failed: check its pieces here
+    if result is None:  # the helper failed or was stopped: check its pieces here
         walk.check_all(rest)
         return
     findings, used, count = result
@@ -273,6 +286,8 @@ class _Helper:
         self.pid = pid
         self.send = send
         self.receive = receive
+        #: the helper is reaped (or being reaped): its pid may be another process's now
+        self.reaped = False
 
     @classmethod
     def start(cls, walk: SqlWalk, pieces: list[Piece]) -> _Helper:
@@ -317,18 +332,24 @@ class _Helper:
                 result: _Result = pickle.load(answer)
         except Exception:
             os.waitpid(self.pid, 0)
+            self.reaped = True
             return None
         # the whole result arrived, so the helper did its work; it is reaped in the background,
-        # because the kernel takes ~10 ms to tear down its copy of this process
-        threading.Thread(target=os.waitpid, args=(self.pid, 0), daemon=True).start()
+        # because the kernel takes ~10 ms to tear down its copy of this process (with _thread:
+        # the program does not import threading)
+        self.reaped = True
+        _thread.start_new_thread(os.waitpid, (self.pid, 0))
         return result
 
     def stop(self) -> None:
-        """End the helper now (this process is being interrupted)."""
+        """End the helper now (this process is interrupted, or its work is void); idempotent."""
         for fd in (self.send, self.receive):
             if fd >= 0:
                 os.close(fd)
         self.send = self.receive = -1
+        if self.reaped:
+            return
+        self.reaped = True
         try:
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)

@@ -119,6 +119,93 @@ def test_a_syntax_error_in_a_chunk_is_checked_in_order(
     assert _lint([str(target)], split=False)[0] == findings
 
 
+#: a statement with a ';' line inside: a long line comment (the cheap cuts land on it), then the
+#: rest of the statement (``VACUUM ANALYZE users``), which parses on its own as well
+CUT_INSIDE = (
+    "VACUUM -- the nightly job is off this week: reclaim the rows the backfill above left dead "
+    "and refresh the statistics the planner needs before the app uses the new indexes;\n"
+    "ANALYZE users;\n"
+)
+
+
+def _lint_whole(paths: list[str]) -> tuple[list[tuple[object, ...]], int]:
+    """Without parse-ahead: each script parsed at once."""
+    libpg_query.prefetch([])
+    libpg_query.join_parse()
+    report = lint_paths(paths, Settings(), split=False)
+    return _summary(report.findings), report.statements
+
+
+def _bad_chunks(path: Path) -> list[int]:
+    from tests.lint.test_parser import _bad_cuts
+
+    return _bad_cuts(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def finished(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Records what every helper's ``finish`` returns (a stopped helper is not finished)."""
+    record: list[object] = []
+    finish = lint_files._Helper.finish
+
+    def recorded(self: lint_files._Helper, progress: lint_files.Progress) -> object:
+        record.append(finish(self, progress))
+        return record[-1]
+
+    monkeypatch.setattr(lint_files._Helper, "finish", recorded)
+    return record
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3])
+def test_a_bad_cut_in_the_first_share_stops_the_helper(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    started: Started,
+    finished: list[object],
+    chunk: int,
+) -> None:
+    """The first process finds a chunk of its own cut inside a statement: it parses the rest of
+    that script, the helper's pieces of it included, so it stops the helper and checks the rest
+    itself (the next script too)."""
+    monkeypatch.setattr(libpg_query, "CHUNK_STATEMENTS", chunk)
+    first, second = tmp_path / "a.sql", tmp_path / "b.sql"
+    first.write_text(CUT_INSIDE + SCRIPT, encoding="utf-8")
+    second.write_text(SCRIPT.replace("accounts", "ledgers"), encoding="utf-8")
+    paths = [str(first), str(second)]
+    expected = _lint_whole(paths)
+    assert _lint(paths, split=False) == expected
+    assert _lint(paths, split=True) == expected
+    assert len(started) == 1
+    (given, helper), bad = started[0], _bad_chunks(first)
+    assert bad and (0, bad[0]) not in given and given[0][0] == 0  # the helper is given a's end
+    assert helper.reaped and not finished  # stopped, not asked for its findings
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3])
+def test_a_bad_cut_in_the_helpers_share_is_its_own(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    started: Started,
+    finished: list[object],
+    chunk: int,
+) -> None:
+    """The helper finds a chunk of its own cut inside a statement: it parses the rest of that
+    script itself, which is what one process would do."""
+    monkeypatch.setattr(libpg_query, "CHUNK_STATEMENTS", chunk)
+    first, second = tmp_path / "a.sql", tmp_path / "b.sql"
+    more = SCRIPT.replace("accounts", "ledgers")
+    first.write_text(SCRIPT + more + CUT_INSIDE + SCRIPT.replace("accounts", "funds"), "utf-8")
+    second.write_text(more, encoding="utf-8")
+    paths = [str(first), str(second)]
+    expected = _lint_whole(paths)
+    assert _lint(paths, split=False) == expected
+    assert _lint(paths, split=True) == expected
+    assert len(started) == 1
+    (given, _), bad = started[0], _bad_chunks(first)
+    assert bad and (0, bad[0]) in given and given[0][0] == 0 and given[0][1] > 0  # a's middle
+    assert len(finished) == 1 and finished[0] is not None  # its findings were used
+
+
 def test_the_program_splits_a_large_file_and_prints_the_same(tmp_path: Path) -> None:
     """End to end: ``migcheck lint`` on 4,000 statements, split (the default) and not."""
     target = tmp_path / "big.sql"

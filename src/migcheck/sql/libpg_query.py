@@ -9,12 +9,12 @@ a few milliseconds after Python does; turning the JSON trees into statements is
 
 from __future__ import annotations
 
+import _thread
 import ctypes
 import itertools
 import os
 import sys
-import threading
-from queue import SimpleQueue
+from _queue import SimpleQueue
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
@@ -74,10 +74,6 @@ def library() -> Any:
     lib.pg_query_parse_plpgsql.restype = _PlpgsqlResult
     lib.pg_query_free_plpgsql_parse_result.argtypes = [_PlpgsqlResult]
     lib.pg_query_free_plpgsql_parse_result.restype = None
-    lib.pg_query_split_with_scanner.argtypes = [ctypes.c_char_p]
-    lib.pg_query_split_with_scanner.restype = _SplitResult
-    lib.pg_query_free_split_result.argtypes = [_SplitResult]
-    lib.pg_query_free_split_result.restype = None
     _lib = lib
     return lib
 
@@ -124,58 +120,79 @@ def parse_plpgsql_json(data: bytes) -> bytes | None:
     return tree
 
 
-class _SplitStmt(ctypes.Structure):
-    _fields_ = [("stmt_location", ctypes.c_int), ("stmt_len", ctypes.c_int)]
-
-
-class _SplitResult(ctypes.Structure):
-    _fields_ = [
-        ("stmts", ctypes.POINTER(ctypes.POINTER(_SplitStmt))),
-        ("n_stmts", ctypes.c_int),
-        ("stderr_buffer", ctypes.c_char_p),
-        ("error", ctypes.POINTER(_Error)),
-    ]
-
-
 #: statements per chunk when a prefetched file is parsed in pieces
 CHUNK_STATEMENTS = 1000
 
+#: how many ``;\n`` after a cut's target :func:`chunk_bounds` looks at for a likely statement end
+_CUT_CANDIDATES = 32
+#: how a line that continues a statement rather than starts one often begins: indentation (a
+#: function body), a blank line, the close of a dollar quote or of a parenthesis, the END of a
+#: body and the BEGIN of a PL/pgSQL block after its DECLARE section (often at the margin)
+_CONTINUATION = (
+    *(bytes([byte]) for byte in b" \t\r\n\f\v$)"),
+    *(b"END", b"end", b"End", b"BEGIN\n", b"begin\n"),
+)
+
 
 def chunk_bounds(data: bytes) -> tuple[list[int], list[int]]:
-    """Where to cut ``data`` into runs of about CHUNK_STATEMENTS statements, and their sizes.
+    r"""Where to cut ``data`` into runs of about CHUNK_STATEMENTS statements, and their sizes.
 
-    Returns the byte offsets of the cuts (with 0 and the end) and the statements in each run.
-    The cuts are statement starts found by libpg_query's scanner (quotes, dollar quotes and
-    comments are known to it). A cut the parser disagrees with makes a chunk fail to parse,
-    and the caller then parses the whole script at once, so a cut never changes a result.
+    Returns the byte offsets of the cuts (with 0 and the end) and the semicolons in each run, an
+    estimate of its statements (semicolons in strings, comments and bodies count too). Cheap: a
+    few byte searches, no lexing. With k = ceil(semicolons / CHUNK_STATEMENTS) runs, each cut is
+    just after a ``;\n`` at or after an even k-th of the text, preferably one followed by a line
+    that starts at the margin and not with ``END`` or a lone ``BEGIN`` (likely a new statement,
+    not a line of a function body).
+
+    A cut may still be wrong (inside a string, a comment, a body, ``BEGIN ATOMIC``, a rule's
+    action list): :class:`migcheck.sql.parser.Chunks` keeps a run only when its parse ends with a
+    statement terminated by a real ``;`` and nothing but blanks after it, and otherwise parses
+    the rest of the script from that run's start, so a cut never changes a result.
     """
-    lib = library()
-    result = lib.pg_query_split_with_scanner(data)
-    try:
-        if result.error:
-            return [0, len(data)], [0]
-        total = result.n_stmts
-        cuts = [
-            result.stmts[i].contents.stmt_location
-            for i in range(CHUNK_STATEMENTS, total, CHUNK_STATEMENTS)
-        ]
-    finally:
-        lib.pg_query_free_split_result(result)
-    bounds = [0, *(c for c in cuts if 0 < c < len(data)), len(data)]
-    counts = [CHUNK_STATEMENTS] * (len(bounds) - 2) + [0]
-    counts[-1] = max(total - sum(counts), 0)
+    size = len(data)
+    estimate = data.count(b";")
+    if estimate <= CHUNK_STATEMENTS:
+        return [0, size], [estimate]
+    runs = -(-estimate // CHUNK_STATEMENTS)
+    bounds = [0]
+    for index in range(1, runs):
+        target = max(index * size // runs, bounds[-1])
+        cut = _cut_after(data, target, (index + 1) * size // runs)
+        if bounds[-1] < cut < size:
+            bounds.append(cut)
+    bounds.append(size)
+    counts = [data.count(b";", start, end) for start, end in itertools.pairwise(bounds)]
     return bounds, counts
+
+
+def _cut_after(data: bytes, target: int, limit: int) -> int:
+    r"""Just after the first ``;\n`` at or after ``target``; -1 when there is none.
+
+    Among the first _CUT_CANDIDATES ones that start before ``limit``, the first followed by a line
+    that does not look like a continuation is taken instead.
+    """
+    first = data.find(b";\n", target)
+    found = first
+    for _ in range(_CUT_CANDIDATES):
+        if found < 0 or found >= limit:
+            break
+        if not data.startswith(_CONTINUATION, found + 2) and found + 2 < len(data):
+            return found + 2
+        found = data.find(b";\n", found + 2, limit)
+    return first + 2 if first >= 0 else -1
 
 
 class Ahead:
     """A script :func:`prefetch` parses in a background thread: its chunks, as they are ready.
 
-    ``counts`` (statements per chunk, as the scanner counted them) is known before the first
-    chunk is parsed; :meth:`chunk` waits for the parse thread when it has not got there yet.
+    ``bounds`` (where the chunks start, and the end) and ``counts`` (the semicolons in each chunk,
+    an estimate of its statements) are known before the first chunk is parsed; :meth:`chunk`
+    waits for the parse thread when it has not got there yet.
     """
 
-    def __init__(self, data: bytes, counts: list[int]) -> None:
+    def __init__(self, data: bytes, bounds: list[int], counts: list[int]) -> None:
         self.data = data
+        self.bounds = bounds
         self.counts = counts
         #: ``(start, end, JSON tree)`` per chunk, in order, then None; or a SqlSyntaxError
         self.queue: SimpleQueue[tuple[int, int, bytes] | SqlSyntaxError | None] = SimpleQueue()
@@ -212,8 +229,10 @@ _PARSE_SWITCH_INTERVAL = 0.0002
 
 #: what :func:`prefetch` parses, by script bytes
 _ahead: dict[bytes, Ahead] = {}
-_ahead_read = threading.Event()
-_ahead_thread: threading.Thread | None = None
+#: held while the :func:`prefetch` thread reads and cuts the files (``take`` waits for it)
+_ahead_read = _thread.allocate_lock()
+#: held while the :func:`prefetch` thread runs (``join_parse`` waits for it); None before any
+_ahead_running: _thread.LockType | None = None
 _ahead_paths: list[str] = []
 
 
@@ -222,29 +241,29 @@ def prefetch(paths: list[str]) -> None:
 
     libpg_query runs without the GIL, so the C parse happens on the other core while the caller
     imports the rest of migcheck (~40 ms) and then decodes and checks the script: each file is
-    parsed in chunks of CHUNK_STATEMENTS statements that :mod:`migcheck.sql.parser` takes as
-    they are ready.
+    parsed in chunks of about CHUNK_STATEMENTS statements that :mod:`migcheck.sql.parser` takes
+    as they are ready.
     The results serve only a later :func:`take` of exactly the same text in this process (and
     are dropped by the next ``prefetch``); files that cannot be read are skipped (the caller
     reports them). Asking again for the same paths while the first thread runs changes nothing.
+    The thread is started with :mod:`_thread`: importing :mod:`threading` would delay it ~2 ms.
     """
-    global _ahead_thread, _ahead_paths
-    running = _ahead_thread is not None and (_ahead_thread.is_alive() or bool(_ahead))
+    global _ahead_running, _ahead_paths
+    running = _ahead_running is not None and (_ahead_running.locked() or bool(_ahead))
     if running and paths == _ahead_paths:
         return
-    if _ahead_thread is not None:
-        _ahead_thread.join()
+    join_parse()
     _ahead_paths = list(paths)
     _ahead.clear()  # results of an earlier run that were never asked for
-    _ahead_read.clear()
 
     def work() -> None:
         try:
             parse_all(read_all())
         finally:
             sys.setswitchinterval(interval)
+            running_lock.release()
 
-    def read_all() -> list[tuple[Ahead, list[int]]]:
+    def read_all() -> list[Ahead]:
         scripts = []
         try:
             for path in paths:
@@ -257,16 +276,16 @@ def prefetch(paths: list[str]) -> None:
                     bounds, counts = chunk_bounds(data)
                 except Exception:  # never leave a reader waiting: it parses at once
                     continue
-                _ahead[data] = ahead = Ahead(data, counts)
-                scripts.append((ahead, bounds))
+                _ahead[data] = ahead = Ahead(data, bounds, counts)
+                scripts.append(ahead)
         finally:
-            _ahead_read.set()
+            _ahead_read.release()
         return scripts
 
-    def parse_all(scripts: list[tuple[Ahead, list[int]]]) -> None:
-        for ahead, bounds in scripts:
+    def parse_all(scripts: list[Ahead]) -> None:
+        for ahead in scripts:
             try:
-                for start, end in itertools.pairwise(bounds):
+                for start, end in itertools.pairwise(ahead.bounds):
                     ahead.queue.put((start, end, parse_json(ahead.data[start:end])))
             except SqlSyntaxError as error:
                 ahead.queue.put(error)
@@ -278,23 +297,34 @@ def prefetch(paths: list[str]) -> None:
     # between its C calls the thread needs the GIL for a moment; at the default switch
     # interval (5 ms) it would wait that long each time while the main thread works
     interval = sys.getswitchinterval()
-    sys.setswitchinterval(_PARSE_SWITCH_INTERVAL)
-    _ahead_thread = threading.Thread(target=work, name="migcheck-parse", daemon=True)
-    _ahead_thread.start()
+    running_lock = _thread.allocate_lock()
+    running_lock.acquire()
+    _ahead_read.acquire()  # free: the last thread has ended
+    try:
+        sys.setswitchinterval(_PARSE_SWITCH_INTERVAL)
+        _ahead_running = running_lock
+        _thread.start_new_thread(work, ())
+    except Exception:  # no thread ("can't start new thread"): nothing is parsed ahead
+        _ahead_running = None
+        sys.setswitchinterval(interval)
+        running_lock.release()
+        _ahead_read.release()
+        raise
 
 
 def take(data: bytes) -> Ahead | None:
     """The :func:`prefetch` of exactly this script, or None; each is given out once."""
-    if _ahead_thread is None:
+    if _ahead_running is None:
         return None
-    _ahead_read.wait()
-    return _ahead.pop(data, None)
+    with _ahead_read:  # wait until the thread has read and cut every file
+        return _ahead.pop(data, None)
 
 
 def join_parse() -> None:
     """Wait for the :func:`prefetch` thread to end (it has nothing left to do: see callers)."""
-    if _ahead_thread is not None:
-        _ahead_thread.join()
+    if _ahead_running is not None:
+        with _ahead_running:
+            pass
 
 
 #: glibc ``mallopt`` parameters

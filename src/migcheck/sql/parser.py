@@ -34,39 +34,76 @@ __all__ = ["Chunks", "RawStatement", "SqlSyntaxError", "parse_bytes", "parse_scr
 
 
 class Chunks:
-    """A script parsed ahead (:func:`migcheck.sql.libpg_query.prefetch`), decoded chunk by chunk."""
+    """A script parsed ahead (:func:`migcheck.sql.libpg_query.prefetch`), decoded chunk by chunk.
+
+    The chunks are cut by a cheap guess (:func:`migcheck.sql.libpg_query.chunk_bounds`), checked
+    here against the parse: a chunk other than the last is kept only when its parse ends with a
+    statement terminated by a real ``;`` followed by nothing but blanks and comments. The first
+    chunk starts a statement, so by induction every kept chunk does, and the statements are those
+    of a parse of the whole script.
+    """
 
     def __init__(self, ahead: Ahead) -> None:
         self.ahead = ahead
-        #: statements per chunk, as libpg_query's scanner counted them
+        #: statements per chunk, estimated (its semicolons): for proportions, never for results
         self.counts = ahead.counts
         self._lines = _Lines(ahead.data)
-        #: the first chunk that did not parse: it stands for the rest of the script
-        self._failed: int | None = None
+        #: the first chunk that did not parse or was cut where no statement ends: it stands for
+        #: the rest of the script (None while every chunk asked for so far was sound)
+        self.failed: int | None = None
 
     def statements(self, index: int) -> list[RawStatement]:
         """The statements of chunk ``index`` (chunks must be asked for in order).
 
-        A chunk that did not parse stands for the rest of the script, which is then parsed from
-        that chunk's start as :func:`parse_script` parses a whole script (a syntax error: statement
-        by statement; a cut inside a ``BEGIN ATOMIC`` body, which the scanner does not know: at
-        once); the chunks after it are empty.
+        A chunk that did not parse, or whose end is not the end of a statement (the cut fell in
+        a string, a comment, a body, ``BEGIN ATOMIC``, a rule's actions), stands for the rest of
+        the script, which is then parsed from that chunk's start as :func:`parse_script` parses
+        a whole script (at once; statement by statement after a syntax error); the chunks after
+        it are empty. Asking for a later chunk first skips the check of the earlier ones: only
+        a caller that knows they were sound (checked by another process) may do that.
         """
-        if self._failed is not None:
+        if self.failed is not None:
             return []
-        found = self.ahead.chunk(index)
-        data, lines = self.ahead.data, self._lines
+        ahead = self.ahead
+        data, lines = ahead.data, self._lines
+        found = ahead.chunk(index)
         if found is None:
-            self._failed = index
-            previous = self.ahead.chunk(index - 1) if index else None
-            return _parse_from(data, lines, previous[1] if previous else 0)
+            self.failed = index
+            return _parse_from(data, lines, ahead.bounds[index])
         start, end, tree = found
+        stmts: list[dict[str, Any]] = orjson.loads(tree).get("stmts", [])
+        if index < len(self.counts) - 1 and not self._ends_cleanly(data, start, end, stmts):
+            self.failed = index
+            return _parse_from(data, lines, start)
         out: list[RawStatement] = []
-        for raw in orjson.loads(tree).get("stmts", []):
+        for raw in stmts:
             offset = start + raw.get("stmt_location", 0)
             length = raw.get("stmt_len", 0) or end - offset
             out.append(_make(data, lines, offset, length, raw.get("stmt"), None))
         return out
+
+    @staticmethod
+    def _ends_cleanly(data: bytes, start: int, end: int, stmts: list[dict[str, Any]]) -> bool:
+        """True when the parse ``stmts`` of ``data[start:end]`` ends where a statement ends.
+
+        The last statement must be terminated by its ``;`` (libpg_query gives a ``stmt_len``
+        only then) and only blanks, comments and empty statements may follow it. Nothing that
+        follows can then change how the chunk lexes or parses.
+        """
+        pos = start
+        if stmts:
+            last = stmts[-1]
+            length = last.get("stmt_len", 0)
+            if not length:
+                return False  # runs to the chunk's end: it may go on in the next one
+            pos = start + last.get("stmt_location", 0) + length
+            if data[pos : pos + 1] != b";":
+                return False
+        while True:
+            pos = _skip_blank(data, pos, end)
+            if pos >= end or data[pos] != 0x3B:  # ;
+                return pos >= end
+            pos += 1
 
     def all(self) -> list[RawStatement]:
         """The statements of every chunk."""
