@@ -5,12 +5,12 @@ A run over SQL files is a sequence of *pieces*: a whole script, or one chunk of 
 and feeds them to the rules; what the rules know so far (schema, transaction state, the script
 being checked) is its :class:`Progress`, plain data that can be pickled.
 
-That makes the split possible. With :func:`check_split`, this process (the *first*) checks the
-first pieces while a forked helper (the *second*) decodes and builds the facts of the rest — the
-two costly steps — at the same time on the other core. It is used when the parse-ahead is
-complete by the time the rules could start (about 10k statements on two cores, parsed while
-migcheck is imported): for a larger input the parse thread and the decoding already keep both
-cores busy, and a helper that has to wait for the parse only adds its hand-over.
+That makes the split possible. Pieces are checked in order while the parse thread works (it
+runs on the other core); once every piece is parsed, the thread has ended and what is left of a
+large input is divided: with :func:`check_split`, this process (the *first*) checks the first
+part while a forked helper (the *second*) decodes and builds the facts of the rest — the two
+costly steps — at the same time on the other core. Forking only after the parse keeps the fork
+from copying a thread in the middle of libpg_query.
 
 When the first process is done it hands its progress to the helper, which runs the rules over
 its pieces from exactly that state and sends its findings back. The findings, their order and
@@ -152,33 +152,43 @@ def lint_scripts(walk: SqlWalk, *, split: bool | None = None) -> None:
 
     ``split``: None decides by size, the CPUs this process may use and ``MIGCHECK_JOBS``
     (``1`` keeps one process); True splits whenever the input allows it.
+
+    Pieces are checked in order here while the parse thread works; as soon as every piece is
+    parsed, what is left is divided (:func:`_divide`) and the last part goes to a helper.
     """
     for script in walk.scripts:
         script.ahead = parsed_ahead(script.text)
-    plan = _plan(walk, split)
-    if plan is None:
-        walk.check_all(walk.pieces())
-    else:
-        check_split(walk, *plan)
+    pieces = walk.pieces()
+    done = 0
+    if _may_split(walk, pieces, split):
+        while done < len(pieces) and not all(_parsed(walk, piece) for piece in pieces):
+            walk.check(pieces[done], walk.statements(pieces[done]))
+            done += 1
+        division = _divide(walk, pieces[done:], split)
+        if division is not None:
+            check_split(walk, *division)
+            done = len(pieces)
+    walk.check_all(pieces[done:])
     walk.end_script()
 
 
-def _plan(walk: SqlWalk, split: bool | None) -> tuple[list[Piece], list[Piece]] | None:
-    """The pieces for this process and for the helper, or None to check in one process."""
-    if split is False or not hasattr(os, "fork"):
-        return None
+def _may_split(walk: SqlWalk, pieces: list[Piece], split: bool | None) -> bool:
+    """True when a helper may take part of ``pieces``: fork exists, allowed, input large."""
+    if split is False or not hasattr(os, "fork") or len(pieces) < 2:
+        return False
     if split is None and (os.environ.get("MIGCHECK_JOBS", "").strip() == "1" or _cpus() < 2):
-        return None
-    pieces = walk.pieces()
+        return False
+    return split is True or sum(_count(walk, piece) for piece in pieces) >= SPLIT_MIN_STATEMENTS
+
+
+def _divide(
+    walk: SqlWalk, pieces: list[Piece], split: bool | None
+) -> tuple[list[Piece], list[Piece]] | None:
+    """The pieces for this process and for the helper, or None to check them all here."""
     counts = [_count(walk, piece) for piece in pieces]
     total = sum(counts)
     if len(pieces) < 2 or total == 0 or (split is None and total < SPLIT_MIN_STATEMENTS):
         return None
-    if not all(_parsed(walk, piece) for piece in pieces):
-        return None
-    if not all(s.ahead is None or s.ahead.complete() for s in walk.scripts):
-        return None  # a syntax error: the rest of that script is parsed again, in order here
-    # a chunk cut where no statement ends is found only when it is decoded: check_split copes
     # this process decodes, builds facts and checks its share while the helper decodes and
     # builds facts for the rest: both are done together when this process takes this share
     share = 1 / (2 + _RULES_COST)
@@ -197,8 +207,9 @@ def _count(walk: SqlWalk, piece: Piece) -> int:
 
 
 def _parsed(walk: SqlWalk, piece: Piece) -> bool:
+    """True when the parse thread is done with ``piece`` (parsed, or failed before it)."""
     ahead = walk.scripts[piece[0]].ahead
-    return ahead is None or ahead.ready(piece[1])
+    return ahead is None or piece[1] < 0 or ahead.ready(piece[1])
 
 
 def _cpus() -> int:
@@ -211,8 +222,10 @@ def _cpus() -> int:
 def check_split(walk: SqlWalk, mine: list[Piece], rest: list[Piece]) -> None:
     """Check ``mine`` here and ``rest`` in a forked helper, as if all in order here.
 
-    Every piece must be parsed already (:func:`_plan` sees to it), so that the fork does not copy
-    a thread in the middle of libpg_query.
+    Every piece must be parsed already (:func:`lint_scripts` sees to it), so that the fork does
+    not copy a thread in the middle of libpg_query. A script this process found cut badly (or
+    not parsing) before the fork stands for its rest here already: the helper inherits that, and
+    its pieces of that script are empty.
 
     The helper decodes its pieces trusting that the chunk before them ends a statement; this
     process checks that when it decodes that chunk. If a chunk of the script the two shares

@@ -93,6 +93,37 @@ def test_split_finds_the_same(
     assert len(started) == 1 and started[0][0]
 
 
+@pytest.mark.parametrize("before", [1, 3])
+def test_pieces_checked_while_the_parse_runs_then_split(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: Started, before: int
+) -> None:
+    """The first pieces are checked before the parse is done; the rest is divided after."""
+    monkeypatch.setattr(libpg_query, "CHUNK_STATEMENTS", 2)
+    first, second = tmp_path / "a.sql", tmp_path / "b.sql"
+    first.write_text(SCRIPT, encoding="utf-8")
+    second.write_text(SCRIPT.replace("accounts", "ledgers"), encoding="utf-8")
+    paths = [str(first), str(second)]
+    expected = _lint(paths, split=False)
+    parsed = lint_files._parsed
+    checked: list[lint_files.Piece] = []
+    check = lint_files.SqlWalk.check
+
+    def recorded(walk: lint_files.SqlWalk, piece: lint_files.Piece, facts: list[object]) -> None:
+        checked.append(piece)
+        check(walk, piece, facts)  # type: ignore[arg-type]
+
+    def late(walk: lint_files.SqlWalk, piece: lint_files.Piece) -> bool:
+        return len(checked) >= before and parsed(walk, piece)
+
+    monkeypatch.setattr(lint_files.SqlWalk, "check", recorded)
+    monkeypatch.setattr(lint_files, "_parsed", late)
+    assert _lint(paths, split=True) == expected
+    assert len(started) == 1
+    helper_pieces = started[0][0]
+    assert checked[:before] == [(0, 0), (0, 1), (0, 2)][:before]
+    assert not set(helper_pieces) & set(checked[:before])
+
+
 def test_helper_failure_falls_back_to_one_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

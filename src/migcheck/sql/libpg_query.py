@@ -194,11 +194,10 @@ class Ahead:
         self.data = data
         self.bounds = bounds
         self.counts = counts
-        #: ``(start, end, JSON tree)`` per chunk, in order, then None; or a SqlSyntaxError
-        self.queue: SimpleQueue[tuple[int, int, bytes] | SqlSyntaxError | None] = SimpleQueue()
+        #: ``(start, end, JSON tree)`` per chunk, in order, then None (also after a failure)
+        self.queue: SimpleQueue[tuple[int, int, bytes] | None] = SimpleQueue()
         self._chunks: list[tuple[int, int, bytes]] = []
         self._ended = False
-        self.failed = False
 
     def chunk(self, index: int) -> tuple[int, int, bytes] | None:
         """``(start, end, JSON tree)`` of chunk ``index``, or None when it did not parse."""
@@ -206,8 +205,6 @@ class Ahead:
             item = self.queue.get()
             if item is None:
                 self._ended = True
-            elif isinstance(item, SqlSyntaxError):
-                self.failed = self._ended = True
             else:
                 self._chunks.append(item)
         return self._chunks[index] if index < len(self._chunks) else None
@@ -217,11 +214,6 @@ class Ahead:
         while len(self._chunks) <= index and not self._ended and not self.queue.empty():
             self.chunk(len(self._chunks))
         return len(self._chunks) > index or self._ended
-
-    def complete(self) -> bool:
-        """Wait for the whole script; True when every chunk parsed."""
-        self.chunk(len(self.counts))
-        return not self.failed and len(self._chunks) == len(self.counts)
 
 
 #: the GIL switch interval while :func:`prefetch` parses (seconds)
@@ -284,13 +276,13 @@ def prefetch(paths: list[str]) -> None:
 
     def parse_all(scripts: list[Ahead]) -> None:
         for ahead in scripts:
+            # a chunk that does not parse ends the script's chunks: the reader parses the rest
+            # of the script itself (and any other failure must not leave it waiting)
             try:
                 for start, end in itertools.pairwise(ahead.bounds):
                     ahead.queue.put((start, end, parse_json(ahead.data[start:end])))
-            except SqlSyntaxError as error:
-                ahead.queue.put(error)
-            except Exception as error:  # never leave a reader waiting for a chunk
-                ahead.queue.put(SqlSyntaxError(f"parsing ahead failed: {error}", -1))
+            except Exception:
+                pass  # the reader parses the rest itself and reports what does not parse
             finally:
                 ahead.queue.put(None)
 

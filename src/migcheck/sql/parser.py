@@ -116,10 +116,6 @@ class Chunks:
         """True when chunk ``index`` can be decoded without waiting for the parse thread."""
         return self.ahead.ready(index)
 
-    def complete(self) -> bool:
-        """Wait for the parse thread; True when every chunk parsed."""
-        return self.ahead.complete()
-
 
 def parsed_ahead(text: str) -> Chunks | None:
     """The parse-ahead of exactly this script, in chunks (taken: given out once), or None."""
