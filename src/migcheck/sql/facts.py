@@ -6,10 +6,6 @@ from migcheck.record import Record
 from migcheck.sql.locks import Lock
 from migcheck.sql.types import TypeRef
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~9 ms)
-if TYPE_CHECKING:
-    from typing import Any
-
 
 class Expr(Record):
     """An expression's volatility as far as it matters for defaults and backfills.
@@ -387,15 +383,3 @@ class Statement(Record):
         self.internal = internal
         self.nested = nested
         self.raises = raises
-
-    def __getstate__(self) -> tuple[Any, ...]:
-        """The fields as a tuple (pickles faster than the default mapping of slot names)."""
-        return tuple([getattr(self, name) for name in _PICKLED])
-
-    def __setstate__(self, state: tuple[Any, ...]) -> None:
-        for name, value in zip(_PICKLED, state, strict=True):
-            setattr(self, name, value)
-
-
-#: the fields of a pickled Statement
-_PICKLED = tuple(Statement.__slots__)
