@@ -206,6 +206,8 @@ def qi(name: str | None) -> str:
     """Quote an identifier for messages and suggested SQL when it needs quoting."""
     if not name:
         return "?"
+    if name.isidentifier() and name.isascii() and name.islower() and name not in RESERVED:
+        return name  # the common case, without splitting
     parts = name.split(".")
     out = []
     for part in parts:
