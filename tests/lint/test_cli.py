@@ -147,6 +147,25 @@ def test_lint_of_sql_never_imports_sqlalchemy_alembic_or_psycopg() -> None:
     assert done.stderr.strip().splitlines()[-1] == "[]"
 
 
+def test_lint_of_a_file_imports_only_what_it_needs(tmp_path: Path) -> None:
+    """Startup is a third of linting 10k statements: these stay out (docs/lint.md, Speed)."""
+    target = tmp_path / "m.sql"  # no pyproject.toml above: no tomllib, no pathlib
+    target.write_text("CREATE INDEX i ON t (a);\n", encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from migcheck.cli import main\n"
+        "try:\n"
+        f"    main(['lint', '--format', 'json', {str(target)!r}])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "names = ('click', 'typing', 'tomllib', 'pathlib', 'threading', 'queue', 'signal', "
+        "'pickle')\n"
+        "sys.stderr.write(repr([m for m in names if m in sys.modules]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
 def test_the_program_exits_with_the_right_code_and_complete_output() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "migcheck", "lint", "--format", "json", str(BAD)],
