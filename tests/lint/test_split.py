@@ -14,6 +14,7 @@ from migcheck.config import Settings
 from migcheck.lint import lint_paths, sort_findings
 from migcheck.model import Finding
 from migcheck.sql import libpg_query
+from migcheck.sql.facts import Statement
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="splitting needs os.fork")
 
@@ -108,9 +109,9 @@ def test_pieces_checked_while_the_parse_runs_then_split(
     checked: list[lint_files.Piece] = []
     check = lint_files.SqlWalk.check
 
-    def recorded(walk: lint_files.SqlWalk, piece: lint_files.Piece, facts: list[object]) -> None:
+    def recorded(walk: lint_files.SqlWalk, piece: lint_files.Piece, facts: list[Statement]) -> None:
         checked.append(piece)
-        check(walk, piece, facts)  # type: ignore[arg-type]
+        check(walk, piece, facts)
 
     def late(walk: lint_files.SqlWalk, piece: lint_files.Piece) -> bool:
         return len(checked) >= before and parsed(walk, piece)
