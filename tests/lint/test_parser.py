@@ -246,11 +246,12 @@ CUT_INSIDE = [
     " INSERT INTO b VALUES (2));\n"
     "CREATE RULE s AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1);\n"
     "INSERT INTO b VALUES (2));\nSELECT 1;\n",
-    # the same at 1000 statements a chunk: a chunk that parses, and one that does not
+    # the same at 1000 statements a chunk: a chunk that parses, and one that does not (a tagged
+    # dollar quote: chunk_bounds avoids cuts inside $$ bodies, not inside $tag$ ones)
     _centred("VACUUM -- a comment longer than the statement it is in;\nANALYZE t;\n"),
     _centred(
-        "CREATE FUNCTION h() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\nNEW.a := 1;\n"
-        "NEW.b := 2;\nNEW.c := 3;\nRETURN NEW;\nEND;\n$$;\n"
+        "CREATE FUNCTION h() RETURNS trigger LANGUAGE plpgsql AS $fn$\nBEGIN\nNEW.a := 1;\n"
+        "NEW.b := 2;\nNEW.c := 3;\nRETURN NEW;\nEND;\n$fn$;\n"
     ),
 ]
 
@@ -307,6 +308,11 @@ def test_chunk_bounds() -> None:
     bounds, counts = libpg_query.chunk_bounds(text)
     assert len(bounds) == 3 and sum(counts) == text.count(b";") and bounds[-1] == len(text)
     assert text[: bounds[1]].endswith(b"$$;\n")  # the middle falls in the body: not cut there
+    unindented = "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\nBEGIN\n"
+    unindented += "PERFORM 1;\n" * 40 + "RETURN 1;\nEND;\n$$;\n"
+    text = ("SELECT 1;\n" * 690 + unindented + "SELECT 2;\n" * 690).encode()
+    bounds, _ = libpg_query.chunk_bounds(text)
+    assert len(bounds) == 3 and text[: bounds[1]].endswith(b"$$;\n")  # not inside the $$ body
     assert libpg_query.chunk_bounds(b"SELECT 1; " * 3000) == ([0, 30000], [3000])
 
 
