@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -131,41 +132,38 @@ def test_stdin(tmp_path: Path) -> None:
     assert [(f["rule"], f["path"]) for f in findings] == [("MC118", "<stdin>")]
 
 
-def test_lint_of_sql_never_imports_sqlalchemy_alembic_or_psycopg() -> None:
+def _imported_by_lint(target: Path, names: tuple[str, ...], first: str = "") -> list[str]:
+    """Which of ``names`` ``migcheck lint TARGET`` imports, in a fresh interpreter.
+
+    ``first`` is imported beforehand and what it imports does not count.
+    """
     code = (
-        "import sys\n"
+        "import sys\n" + (f"import {first}\n" if first else "") + "before = set(sys.modules)\n"
         "from migcheck.cli import main\n"
         "try:\n"
-        f"    main(['lint', '--format', 'json', {str(BAD)!r}])\n"
+        f"    main(['lint', '--format', 'json', {str(target)!r}])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = [m for m in ('sqlalchemy', 'alembic', 'psycopg', 'google.protobuf') "
-        "if m in sys.modules]\n"
-        "sys.stderr.write(repr(heavy))\n"
+        f"names = {names!r}\n"
+        "sys.stderr.write(repr([m for m in names if m in sys.modules and m not in before]))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stderr.strip().splitlines()[-1] == "[]"
+    found: list[str] = ast.literal_eval(done.stderr.strip().splitlines()[-1])
+    return found
+
+
+def test_lint_of_sql_never_imports_sqlalchemy_alembic_or_psycopg() -> None:
+    heavy = ("sqlalchemy", "alembic", "psycopg", "google.protobuf")
+    assert _imported_by_lint(BAD, heavy) == []
 
 
 def test_lint_of_a_file_imports_only_what_it_needs(tmp_path: Path) -> None:
     """Startup is a third of linting 10k statements: these stay out (docs/lint.md, Speed)."""
     target = tmp_path / "m.sql"  # no pyproject.toml above: no tomllib, no pathlib
     target.write_text("CREATE INDEX i ON t (a);\n", encoding="utf-8")
-    code = (
-        "import sys\n"
-        "import orjson\n"  # what it imports depends on the Python version (3.10: threading)
-        "before = set(sys.modules)\n"
-        "from migcheck.cli import main\n"
-        "try:\n"
-        f"    main(['lint', '--format', 'json', {str(target)!r}])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "names = ('click', 'typing', 'tomllib', 'pathlib', 'threading', 'queue', 'signal', "
-        "'pickle')\n"
-        "sys.stderr.write(repr([m for m in names if m in sys.modules and m not in before]))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stderr.strip().splitlines()[-1] == "[]"
+    names = ("click", "typing", "tomllib", "pathlib", "threading", "queue", "signal", "pickle")
+    # what orjson imports depends on the Python version (3.10: threading): it does not count
+    assert _imported_by_lint(target, names, first="orjson") == []
 
 
 def test_the_program_exits_with_the_right_code_and_complete_output() -> None:

@@ -61,6 +61,14 @@ def _lint(paths: list[str], split: bool) -> tuple[list[tuple[object, ...]], int]
     return _summary(report.findings), report.statements
 
 
+def _two_scripts(tmp_path: Path, first: str, second: str) -> list[str]:
+    """Write the scripts a.sql and b.sql; their paths."""
+    paths = [tmp_path / "a.sql", tmp_path / "b.sql"]
+    for path, text in zip(paths, (first, second), strict=True):
+        path.write_text(text, encoding="utf-8")
+    return [str(path) for path in paths]
+
+
 #: each helper a run started: the pieces it was given and the helper
 Started = list[tuple[list[lint_files.Piece], lint_files._Helper]]
 
@@ -84,10 +92,7 @@ def test_split_finds_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: Started, chunk: int
 ) -> None:
     monkeypatch.setattr(libpg_query, "CHUNK_STATEMENTS", chunk)
-    first, second = tmp_path / "a.sql", tmp_path / "b.sql"
-    first.write_text(SCRIPT, encoding="utf-8")
-    second.write_text(SCRIPT.replace("accounts", "ledgers"), encoding="utf-8")
-    paths = [str(first), str(second)]
+    paths = _two_scripts(tmp_path, SCRIPT, SCRIPT.replace("accounts", "ledgers"))
     expected = _lint(paths, split=False)
     assert expected[0], "the script must give findings to compare"
     assert _lint(paths, split=True) == expected
@@ -100,10 +105,7 @@ def test_pieces_checked_while_the_parse_runs_then_split(
 ) -> None:
     """The first pieces are checked before the parse is done; the rest is divided after."""
     monkeypatch.setattr(libpg_query, "CHUNK_STATEMENTS", 2)
-    first, second = tmp_path / "a.sql", tmp_path / "b.sql"
-    first.write_text(SCRIPT, encoding="utf-8")
-    second.write_text(SCRIPT.replace("accounts", "ledgers"), encoding="utf-8")
-    paths = [str(first), str(second)]
+    paths = _two_scripts(tmp_path, SCRIPT, SCRIPT.replace("accounts", "ledgers"))
     expected = _lint(paths, split=False)
     parsed = lint_files._parsed
     checked: list[lint_files.Piece] = []
@@ -200,15 +202,12 @@ def test_a_bad_cut_in_the_first_share_stops_the_helper(
     that script, the helper's pieces of it included, so it stops the helper and checks the rest
     itself (the next script too)."""
     monkeypatch.setattr(libpg_query, "CHUNK_STATEMENTS", chunk)
-    first, second = tmp_path / "a.sql", tmp_path / "b.sql"
-    first.write_text(CUT_INSIDE + SCRIPT, encoding="utf-8")
-    second.write_text(SCRIPT.replace("accounts", "ledgers"), encoding="utf-8")
-    paths = [str(first), str(second)]
+    paths = _two_scripts(tmp_path, CUT_INSIDE + SCRIPT, SCRIPT.replace("accounts", "ledgers"))
     expected = _lint_whole(paths)
     assert _lint(paths, split=False) == expected
     assert _lint(paths, split=True) == expected
     assert len(started) == 1
-    (given, helper), bad = started[0], _bad_chunks(first)
+    (given, helper), bad = started[0], _bad_chunks(Path(paths[0]))
     assert bad and (0, bad[0]) not in given and given[0][0] == 0  # the helper is given a's end
     assert helper.reaped and not finished  # stopped, not asked for its findings
 
@@ -224,16 +223,15 @@ def test_a_bad_cut_in_the_helpers_share_is_its_own(
     """The helper finds a chunk of its own cut inside a statement: it parses the rest of that
     script itself, which is what one process would do."""
     monkeypatch.setattr(libpg_query, "CHUNK_STATEMENTS", chunk)
-    first, second = tmp_path / "a.sql", tmp_path / "b.sql"
     more = SCRIPT.replace("accounts", "ledgers")
-    first.write_text(SCRIPT + more + CUT_INSIDE + SCRIPT.replace("accounts", "funds"), "utf-8")
-    second.write_text(more, encoding="utf-8")
-    paths = [str(first), str(second)]
+    paths = _two_scripts(
+        tmp_path, SCRIPT + more + CUT_INSIDE + SCRIPT.replace("accounts", "funds"), more
+    )
     expected = _lint_whole(paths)
     assert _lint(paths, split=False) == expected
     assert _lint(paths, split=True) == expected
     assert len(started) == 1
-    (given, _), bad = started[0], _bad_chunks(first)
+    (given, _), bad = started[0], _bad_chunks(Path(paths[0]))
     assert bad and (0, bad[0]) in given and given[0][0] == 0 and given[0][1] > 0  # a's middle
     assert len(finished) == 1 and finished[0] is not None  # its findings were used
 
