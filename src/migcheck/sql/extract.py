@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from migcheck.sql.facts import Action, ColumnDef, Constraint, Expr, Statement
+from migcheck.sql.libpg_query import encode
 from migcheck.sql.locks import Lock
 from migcheck.sql.parser import (
     RawStatement,
@@ -911,7 +912,7 @@ def string_constants(text: str) -> set[str]:
     in a transaction that added an enum value (MC401), which are rare.
     """
     try:
-        stack: list[Any] = list(parse_bytes(text.encode("utf-8", "replace")))
+        stack: list[Any] = list(parse_bytes(encode(text)))
     except SqlSyntaxError:
         return set()
     found: set[str] = set()
