@@ -258,7 +258,7 @@ def prefetch(paths: list[str]) -> None:
     """Start parsing these SQL files in a background thread, ahead of their use.
 
     libpg_query runs without the GIL, so the C parse happens on the other core while the caller
-    imports the rest of migcheck (~40 ms) and then decodes and checks the script: each file is
+    imports the rest of migcheck (~25 ms) and then decodes and checks the script: each file is
     parsed in chunks of about CHUNK_STATEMENTS statements that :mod:`migcheck.sql.parser` takes
     as they are ready.
     The results serve only a later :func:`take` of exactly the same text in this process (and
