@@ -271,7 +271,7 @@ def run_pytest_alembic(ini: Path, server: object) -> float:
 
 def run_migcheck(ini: Path, server: object, trace_locks: bool) -> tuple[float, object]:
     """Run the verify walk in this process on ``server``; return its time and result."""
-    from migcheck.project import load_project
+    from migcheck.alembic_project.project import load_project
     from migcheck.verify.walk import VerifyOptions, verify_project
 
     project = load_project(ini)

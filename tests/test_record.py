@@ -7,7 +7,7 @@ import pickle
 import pytest
 
 from migcheck.config import Settings
-from migcheck.model import Finding, Location, Severity
+from migcheck.result import Finding, Location, Severity
 from migcheck.sql.types import TypeRef
 
 

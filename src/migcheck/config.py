@@ -25,8 +25,8 @@ import os
 import sys
 
 from migcheck.errors import MigcheckError
-from migcheck.model import Severity
 from migcheck.record import FrozenRecord
+from migcheck.result import Severity
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~9 ms)
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ class Record:
     Like a dataclass with ``eq=True``, a record compares equal to another of the same class with
     equal fields, and is unhashable unless its class defines ``__hash__``. Its ``__init__`` takes
     every field, positionally in ``__slots__`` order: that is how it is pickled (the schema and
-    state a split hands to its helper, :mod:`migcheck.lint_files`), a third smaller and faster to
+    state a split hands to its helper, :mod:`migcheck.lint.runner`), a third smaller and faster to
     load than the default state mapping of slot names.
     """
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migcheck.config import Settings
-from migcheck.lint import lint_paths
+from migcheck.lint.entry import lint_paths
 
 CORPUS = Path(__file__).with_name("corpus")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from migcheck.config import Settings
-from migcheck.lint import lint_paths
-from migcheck.model import Finding
+from migcheck.lint.entry import lint_paths
+from migcheck.result import Finding
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"

@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 from tests.lint.helpers import FIXTURES
 
-from migcheck.capture.alembic import capture_project
+from migcheck.alembic_project.offline import capture_project
 from migcheck.cli import cli
 from migcheck.config import Settings
-from migcheck.lint import lint_alembic
+from migcheck.lint.entry import lint_alembic
 
 BASIC = FIXTURES / "lint" / "alembic_basic"
 TXN = FIXTURES / "lint" / "alembic_txn"

@@ -60,7 +60,7 @@ def test_directory_is_searched_for_sql_files(tmp_path: Path) -> None:
 
 def test_directory_expansion_order_and_links(tmp_path: Path) -> None:
     """Files sorted by path components, hidden ones included, symlinked directories not followed."""
-    from migcheck.lint import sql_files
+    from migcheck.lint.entry import sql_files
 
     for name in ("a/1.sql", "a/sub/2.sql", ".hidden/3.sql", "a-c.sql", "other/4.sql", "a/n.txt"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -184,8 +184,8 @@ def test_the_program_exits_with_the_right_code_and_complete_output() -> None:
 def test_retained_statements_are_kept_and_findings_unchanged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from migcheck import lint
     from migcheck.config import Settings
+    from migcheck.lint import entry as lint
 
     expected = lint.lint_paths([str(BAD), str(GOOD)], Settings()).findings
     monkeypatch.setattr(lint, "_retained", [])

@@ -8,8 +8,8 @@ import pytest
 from tests.lint.helpers import lint_sql, rules_of
 
 from migcheck.config import Settings
-from migcheck.lint import lint_paths
-from migcheck.rules.suppress import scan
+from migcheck.lint.entry import lint_paths
+from migcheck.lint.suppress import scan
 from migcheck.sql.types import Change, TypeRef, type_change
 
 

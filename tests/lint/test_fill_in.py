@@ -10,7 +10,7 @@ from alembic import command
 from tests.autogen.helpers import FIXTURES, Shop
 
 from migcheck.config import Settings
-from migcheck.lint import lint_alembic
+from migcheck.lint.entry import lint_alembic
 from migcheck.pg import Database
 
 

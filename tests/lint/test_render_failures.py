@@ -6,10 +6,10 @@ from pathlib import Path
 
 from tests.lint.helpers import FIXTURES
 
-from migcheck.capture.alembic import capture_project
+from migcheck.alembic_project.offline import capture_project
 from migcheck.config import Settings
-from migcheck.lint import lint_alembic
-from migcheck.model import Finding
+from migcheck.lint.entry import lint_alembic
+from migcheck.result import Finding
 
 UNNAMED = FIXTURES / "lint" / "alembic_unnamed"
 

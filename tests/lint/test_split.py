@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from migcheck import lint_files
 from migcheck.config import Settings
-from migcheck.lint import lint_paths, sort_findings
-from migcheck.model import Finding
+from migcheck.lint import runner as lint_files
+from migcheck.lint.entry import lint_paths, sort_findings
+from migcheck.result import Finding
 from migcheck.sql import libpg_query
 from migcheck.sql.facts import Statement
 
@@ -171,7 +171,7 @@ def _lint_whole(paths: list[str]) -> tuple[list[tuple[object, ...]], int]:
 
 
 def _bad_chunks(path: Path) -> list[int]:
-    from tests.lint.test_parser import _bad_cuts
+    from tests.sql.test_parser import _bad_cuts
 
     return _bad_cuts(path.read_text(encoding="utf-8"))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from migcheck.schema.diff import describe_all
-from migcheck.schema.snapshot import FIELDS, Snapshot
+from migcheck.catalog.diff import describe_all
+from migcheck.catalog.snapshot import FIELDS, Snapshot
 
 
 def snap(**categories: dict[tuple[str, ...], dict[str, Any]]) -> Snapshot:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from migcheck.alembic_project.project import load_project
 from migcheck.errors import MigcheckError
 from migcheck.pg import Server
-from migcheck.project import load_project
 from migcheck.verify.results import RevisionResult, VerifyResult
 from migcheck.verify.walk import VerifyOptions, verify_project
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from migcheck.alembic_project.project import load_project
 from migcheck.errors import MigcheckError
 from migcheck.pg import Server
-from migcheck.project import load_project
 from migcheck.verify.walk import VerifyOptions, verify_project
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "verify"

@@ -8,10 +8,10 @@ from typing import Any
 import psycopg
 import pytest
 
+from migcheck.catalog import snapshot as schema_snapshot
+from migcheck.catalog.diff import describe_all
+from migcheck.catalog.snapshot import Snapshot
 from migcheck.pg import Database
-from migcheck.schema import snapshot as schema_snapshot
-from migcheck.schema.diff import describe_all
-from migcheck.schema.snapshot import Snapshot
 
 SCHEMA = """
 CREATE EXTENSION IF NOT EXISTS pg_trgm;

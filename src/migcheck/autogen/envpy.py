@@ -18,8 +18,8 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
+from migcheck.alembic_project.project import find_ini
 from migcheck.errors import MigcheckError
-from migcheck.project import find_ini
 
 IMPORT_LINE = "import migcheck.alembic"
 SPLAT = "**migcheck.alembic.configure_kwargs"

@@ -16,8 +16,8 @@ import sys
 
 from migcheck.config import Settings, load_settings
 from migcheck.errors import MigcheckError
-from migcheck.model import Severity
 from migcheck.record import Record
+from migcheck.result import Severity
 
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
 FAIL_ON = ("info", "warning", "error", "never")
@@ -132,7 +132,13 @@ def run(args: LintArgs) -> None:
 
         # the C parse of the files runs on the other core while the imports below run here
         prefetch([path for path in args.paths if path != "-" and os.path.isfile(path)])
-    from migcheck.lint import exit_code, lint_alembic, lint_paths, retain_parsed, sort_findings
+    from migcheck.lint.entry import (
+        exit_code,
+        lint_alembic,
+        lint_paths,
+        retain_parsed,
+        sort_findings,
+    )
 
     if program:
         retain_parsed()

@@ -83,8 +83,8 @@ def verify(
     head, then downgrades to base. Exit status: 0 all pass, 1 a revision failed or the models
     drifted, 2 bad input (path, env.py, options).
     """
+    from migcheck.alembic_project.project import find_ini, load_project, working_directory
     from migcheck.pg import start_server
-    from migcheck.project import find_ini, load_project, working_directory
     from migcheck.report import verify_json, verify_junit, verify_text
     from migcheck.verify.results import RevisionResult
     from migcheck.verify.walk import VerifyOptions, verify_project

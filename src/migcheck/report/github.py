@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from migcheck.model import Report, Severity
+from migcheck.result import Report, Severity
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from migcheck.model import Report, Severity
+from migcheck.result import Report, Severity
 
 _LEVEL = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.INFO: "info"}
 

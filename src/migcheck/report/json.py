@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import orjson
 
-from migcheck.model import Finding, Report, Severity
 from migcheck.report.summary import summary
+from migcheck.result import Finding, Report, Severity
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~9 ms)
 if TYPE_CHECKING:

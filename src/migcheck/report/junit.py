@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from migcheck.model import Report
+from migcheck.result import Report
 
 
 def render(report: Report) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from migcheck.model import Report
+from migcheck.result import Report
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:

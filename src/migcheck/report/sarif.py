@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from migcheck import __version__
-from migcheck.model import Report, Severity
+from migcheck.result import Report, Severity
 from migcheck.rules.registry import all_rules
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

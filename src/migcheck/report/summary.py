@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from migcheck.model import Report, Severity
+from migcheck.result import Report, Severity
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~9 ms)
 if TYPE_CHECKING:

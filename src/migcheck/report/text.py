@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from migcheck.model import Report, Severity
+from migcheck.result import Report, Severity
 
 _COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
 _BOLD = "\x1b[1m"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from migcheck.trace import TracedStatement
 from migcheck.verify.results import VerifyResult
+from migcheck.verify.trace import TracedStatement
 
 
 def as_dict(result: VerifyResult) -> dict[str, Any]:

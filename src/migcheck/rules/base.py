@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from migcheck.model import Severity
+from migcheck.lint.schema import Context
 from migcheck.record import FrozenRecord, Record
-from migcheck.rules.context import Context
+from migcheck.result import Severity
 from migcheck.sql.facts import Constraint, Statement
 from migcheck.sql.naming import default_constraint_name
 

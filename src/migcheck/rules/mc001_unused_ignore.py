@@ -27,7 +27,7 @@ op.create_index("users_email_idx", "users", ["email"])  # migcheck: ignore[MC101
 
 from __future__ import annotations
 
-from migcheck.model import Severity
+from migcheck.result import Severity
 from migcheck.rules.base import Rule
 
 RULE = Rule("MC001", "unused-ignore", Severity.WARNING, __doc__ or "")

@@ -41,10 +41,10 @@ EXISTS`) before retrying.
 
 from __future__ import annotations
 
-from migcheck.model import Severity
+from migcheck.lint.schema import Context
 from migcheck.record import Record
+from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule
-from migcheck.rules.context import Context
 from migcheck.sql.facts import Statement
 
 

@@ -38,9 +38,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migcheck.model import Severity
+from migcheck.lint.schema import Context
+from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule, qi
-from migcheck.rules.context import Context
 from migcheck.sql.facts import Statement
 
 #: ``type_`` of op.drop_constraint -> the constraint kind in the facts

@@ -65,7 +65,7 @@ class TypeRef(FrozenRecord):
         """Build a TypeRef from any spelling of the type name.
 
         Equal types are one shared object: a run meets the same few types thousands of times,
-        and the schema handed to a split's helper (:mod:`migcheck.lint_files`) pickles each once.
+        and the schema handed to a split's helper (:mod:`migcheck.lint.runner`) pickles each once.
         """
         key = (name, mods, array)
         found = _INTERNED.get(key)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from migcheck.trace import TracedStatement
+from migcheck.verify.trace import TracedStatement
 
 PASS = "pass"
 FAIL = "fail"

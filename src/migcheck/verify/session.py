@@ -40,11 +40,11 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
+from migcheck.alembic_project.project import Project
+from migcheck.catalog import snapshot as schema_snapshot
+from migcheck.catalog.snapshot import Snapshot
 from migcheck.errors import MigcheckError
-from migcheck.project import Project
-from migcheck.schema import snapshot as schema_snapshot
-from migcheck.schema.snapshot import Snapshot
-from migcheck.trace import LockTracer, TracedStatement
+from migcheck.verify.trace import LockTracer, TracedStatement
 
 #: How long to wait for env.py to reach its migrations or finish, in seconds.
 ENV_TIMEOUT = 300.0
@@ -282,7 +282,7 @@ class AlembicSession:
     ) -> list[TracedStatement] | None:
         """Run one revision's ``upgrade()`` or ``downgrade()`` and commit.
 
-        With ``trace``, return the locks each statement took (:mod:`migcheck.trace`).
+        With ``trace``, return the locks each statement took (:mod:`migcheck.verify.trace`).
         Raises :class:`StepFailed` when it raises (the session is then over).
         """
         if not self._alive:

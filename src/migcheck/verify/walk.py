@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 
 from alembic.script import Script
 
+from migcheck.alembic_project.project import Project
+from migcheck.catalog.diff import describe_all
+from migcheck.catalog.snapshot import Snapshot
 from migcheck.errors import MigcheckError
 from migcheck.pg import Database, Server
-from migcheck.project import Project
-from migcheck.schema.diff import describe_all
-from migcheck.schema.snapshot import Snapshot
 from migcheck.verify import revisions as facts
 from migcheck.verify.drift import check_drift
 from migcheck.verify.results import ERROR, FAIL, PASS, Drift, RevisionResult, VerifyResult

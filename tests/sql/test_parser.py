@@ -122,9 +122,9 @@ def test_quoted_and_schema_qualified_names() -> None:
 @given(st.text())
 def test_arbitrary_text_never_crashes(text: str) -> None:
     from migcheck.config import Settings
-    from migcheck.model import Report
+    from migcheck.lint.engine import Engine
     from migcheck.report.lint_formats import render
-    from migcheck.rules.engine import Engine
+    from migcheck.result import Report
 
     stmts = statements(text, "fuzz.sql")
     for s in stmts:
@@ -161,7 +161,7 @@ def test_arbitrary_text_never_crashes(text: str) -> None:
 )
 def test_sql_like_fragments_never_crash(parts: list[str]) -> None:
     from migcheck.config import Settings
-    from migcheck.rules.engine import Engine
+    from migcheck.lint.engine import Engine
 
     stmts = statements(" ".join(parts))
     Engine(Settings(enable=frozenset({"MC501", "MC502", "MC503", "MC504", "MC505"}))).run(stmts)

@@ -11,7 +11,7 @@ from tests.lint.helpers import ROOT
 
 from migcheck.cli import cli
 from migcheck.config import Settings
-from migcheck.lint import lint_paths
+from migcheck.lint.entry import lint_paths
 from migcheck.rules.docs import generate
 from migcheck.rules.registry import all_rules
 

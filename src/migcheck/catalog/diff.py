@@ -1,6 +1,6 @@
 """The differences between two schema snapshots, one readable line each.
 
-:func:`diff` compares two :class:`~migcheck.schema.snapshot.Snapshot` objects and returns
+:func:`diff` compares two :class:`~migcheck.catalog.snapshot.Snapshot` objects and returns
 :class:`Difference` records; :func:`describe` turns one into a sentence such as
 ``index ix_users_created_at on users exists after downgrade to a2 but did not before`` or
 ``column users.email: NOT NULL before, nullable after downgrade to a2``.
@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from migcheck.schema.snapshot import Identity, Snapshot
+from migcheck.catalog.snapshot import Identity, Snapshot
 
 #: Fields an index or constraint definition already spells out, reported only when the
 #: definition itself is unchanged.

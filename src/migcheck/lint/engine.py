@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from migcheck.config import Settings
-from migcheck.model import Finding, Location, Severity
+from migcheck.lint.schema import Context, Schema
+from migcheck.lint.suppress import Suppressions
 from migcheck.record import Record
+from migcheck.result import Finding, Location, Severity
 from migcheck.rules.base import Check, Hit, Rule
-from migcheck.rules.context import Context, Schema
 from migcheck.rules.registry import all_rules
-from migcheck.rules.suppress import Suppressions
 from migcheck.sql.facts import Statement
 
 

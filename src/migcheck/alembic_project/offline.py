@@ -114,7 +114,7 @@ def _patched(recorder: _Recorder) -> Iterator[None]:
     from alembic.ddl.postgresql import PostgresqlImpl
     from alembic.runtime.migration import MigrationContext
 
-    from migcheck.capture.offline_bind import offline_bind
+    from migcheck.alembic_project.offline_bind import offline_bind
 
     original_output = DefaultImpl.static_output
     original_bind = MigrationContext._stdout_connection
@@ -250,7 +250,7 @@ def capture_project(
     variables), the revisions are rendered with Alembic's stock PostgreSQL environment instead
     and a line saying so is appended to ``notes``.
     """
-    from migcheck.project import find_ini, load_project, working_directory
+    from migcheck.alembic_project.project import find_ini, load_project, working_directory
 
     origin = os.getcwd()
     ini = find_ini(path)

@@ -10,7 +10,7 @@ import pytest
 
 from migcheck.cli import main
 
-FIXTURE = Path(__file__).parent.parent / "fixtures" / "lint" / "alembic_bind_calls"
+FIXTURE = Path(__file__).parent.parent.parent / "fixtures" / "lint" / "alembic_bind_calls"
 
 AFTER_COMMIT = '''"""CONCURRENTLY after a hand-made commit, but still inside the next transaction
 

@@ -109,7 +109,7 @@ class Executor(Protocol):
 @cache
 def function_sql() -> str:
     """The ``CREATE FUNCTION pg_temp.migcheck_snapshot`` statement."""
-    return resources.files("migcheck.schema").joinpath("snapshot.sql").read_text("utf-8")
+    return resources.files("migcheck.catalog").joinpath("snapshot.sql").read_text("utf-8")
 
 
 @dataclass(frozen=True)

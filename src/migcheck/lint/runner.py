@@ -24,10 +24,10 @@ import _thread
 import os
 import sys
 
-from migcheck.model import Finding, Location, Severity
+from migcheck.lint.engine import Engine, RunState
+from migcheck.lint.schema import Schema
 from migcheck.record import Record
-from migcheck.rules.context import Schema
-from migcheck.rules.engine import Engine, RunState
+from migcheck.result import Finding, Location, Severity
 from migcheck.sql.extract import facts_of
 from migcheck.sql.extract import statements as sql_statements
 from migcheck.sql.facts import Statement

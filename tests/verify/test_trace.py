@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from migcheck.pg import Database
-from migcheck.trace import LockTracer, TracedStatement
+from migcheck.verify.trace import LockTracer, TracedStatement
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Sequence
 
 from migcheck.config import Settings
 from migcheck.errors import MigcheckError
-from migcheck.lint_files import Script, SqlWalk, lint_scripts
-from migcheck.model import Finding, Location, Report, Severity
-from migcheck.rules.engine import Engine
-from migcheck.rules.suppress import Suppressions, scan
+from migcheck.lint.engine import Engine
+from migcheck.lint.runner import Script, SqlWalk, lint_scripts
+from migcheck.lint.suppress import Suppressions, scan
+from migcheck.result import Finding, Location, Report, Severity
 from migcheck.sql.facts import Statement
 
 
@@ -92,7 +92,7 @@ def lint_paths(
 ) -> Report:
     """Lint SQL files and directories; schema learned from one file carries to the next.
 
-    ``split`` lets a large input be checked by two processes (see :mod:`migcheck.lint_files`):
+    ``split`` lets a large input be checked by two processes (see :mod:`migcheck.lint.runner`):
     None decides by size and CPUs, True whenever it is parsed ahead in more than one chunk.
     Splitting forks this process, so only the ``migcheck`` program itself asks for it.
 
@@ -166,7 +166,7 @@ def lint_alembic(
 
     Remarks for the user (e.g. env.py could not run offline) are appended to ``notes``.
     """
-    from migcheck.capture.alembic import capture_project
+    from migcheck.alembic_project.offline import capture_project
 
     captured = capture_project(
         path,

@@ -14,7 +14,7 @@ import pytest
 from tests.lint.helpers import FIXTURES, settings_for
 
 from migcheck.config import Settings
-from migcheck.lint import lint_alembic, lint_paths
+from migcheck.lint.entry import lint_alembic, lint_paths
 from migcheck.rules.registry import all_rules
 
 RULES_DIR = FIXTURES / "rules"

@@ -1,0 +1,1 @@
+"""Alembic projects: loading one, rendering its revisions offline."""

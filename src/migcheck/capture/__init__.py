@@ -1,1 +1,0 @@
-"""Turning Alembic revisions into statements with their transaction context and source lines."""

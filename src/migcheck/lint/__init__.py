@@ -1,0 +1,1 @@
+"""Linting: entry points, the engine running the rules, schema state, suppression, the runner."""
