@@ -7,8 +7,8 @@ import pickle
 import pytest
 
 from migcheck.config import Settings
+from migcheck.postgres.types import TypeRef
 from migcheck.result import Finding, Location, Severity
-from migcheck.sql.types import TypeRef
 
 
 def test_record_repr_and_equality_follow_the_fields() -> None:

@@ -10,7 +10,7 @@ from tests.lint.helpers import lint_sql, rules_of
 from migcheck.config import Settings
 from migcheck.lint.entry import lint_paths
 from migcheck.lint.suppress import scan
-from migcheck.sql.types import Change, TypeRef, type_change
+from migcheck.postgres.types import Change, TypeRef, type_change
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from tests.lint.helpers import lint_sql
 
+from migcheck.postgres.naming import default_constraint_name
 from migcheck.sql.facts import Constraint
-from migcheck.sql.naming import default_constraint_name
 
 
 @pytest.mark.parametrize(
@@ -32,7 +32,7 @@ from migcheck.sql.naming import default_constraint_name
     ],
 )
 def test_default_constraint_name(table: str, con: Constraint, expected: str | None) -> None:
-    assert default_constraint_name(table, con) == expected
+    assert default_constraint_name(table, con.kind, con.columns) == expected
 
 
 def test_unnamed_foreign_key_message_uses_the_default_name(tmp_path: Path) -> None:

@@ -55,12 +55,12 @@ def test_locks_each_statement_took_are_reported(invoke: Invoke) -> None:
         "relation": "users",
         "kind": "table",
         "mode": "SHARE",
-        "blocks": "writes (INSERT, UPDATE, DELETE)",
+        "blocks": "all writes (INSERT, UPDATE, DELETE)",
         "new_relation": False,
     } in index["locks"]
     code, text, _ = invoke(str(FIXTURES / "clean"))
     assert "locks observed on existing tables:" in text
-    assert "takes SHARE on users (blocks writes (INSERT, UPDATE, DELETE))" in text
+    assert "takes SHARE on users (blocks all writes (INSERT, UPDATE, DELETE))" in text
 
 
 def test_no_trace_locks_leaves_locks_empty(invoke: Invoke) -> None:
@@ -166,4 +166,4 @@ def test_junit_carries_the_lock_trace(invoke: Invoke) -> None:
     cases = {c.get("name", "").split()[0]: c for c in ET.fromstring(out).iter("testcase")}
     system_out = cases["a2"].findtext("system-out") or ""
     assert "CREATE INDEX ix_users_created_at ON users (created_at)" in system_out
-    assert "takes SHARE on users (blocks writes (INSERT, UPDATE, DELETE))" in system_out
+    assert "takes SHARE on users (blocks all writes (INSERT, UPDATE, DELETE))" in system_out

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from migcheck.pg import Database
+from migcheck.postgres.locks import Lock
 from migcheck.verify.trace import LockTracer, TracedStatement
 
 
@@ -34,30 +35,30 @@ def _trace(engine: sa.Engine, *statements: str, autocommit: bool = False) -> lis
     return tracer.statements
 
 
-def _modes(traced: TracedStatement) -> set[tuple[str, str]]:
+def _modes(traced: TracedStatement) -> set[tuple[str, Lock]]:
     return {(lock.relation, lock.mode) for lock in traced.locks}
 
 
 def test_plain_create_index_takes_share_lock(engine: sa.Engine) -> None:
     [traced] = _trace(engine, 'CREATE INDEX ix_weird ON "order" ("weird name")')
-    assert ("order", "ShareLock") in _modes(traced)
+    assert ("order", Lock.SHARE) in _modes(traced)
     assert traced.strongest is not None
-    assert traced.strongest.mode == "ShareLock"
-    assert traced.strongest.blocks.startswith("writes")
+    assert traced.strongest.mode == Lock.SHARE
+    assert traced.strongest.blocks == "all writes (INSERT, UPDATE, DELETE)"
     assert traced.in_transaction
 
 
 def test_type_change_rewrites_under_access_exclusive(engine: sa.Engine) -> None:
     [traced] = _trace(engine, 'ALTER TABLE "order" ALTER COLUMN "weird name" TYPE bigint')
-    assert ("order", "AccessExclusiveLock") in _modes(traced)
+    assert ("order", Lock.ACCESS_EXCLUSIVE) in _modes(traced)
     assert "order" in traced.rewritten
     assert traced.strongest is not None
-    assert traced.strongest.blocks == "everything, reads included"
+    assert traced.strongest.blocks == "all reads and writes"
 
 
 def test_metadata_only_change_does_not_rewrite(engine: sa.Engine) -> None:
     [traced] = _trace(engine, "ALTER TABLE \"order\" ADD COLUMN note text DEFAULT 'x'")
-    assert ("order", "AccessExclusiveLock") in _modes(traced)
+    assert ("order", Lock.ACCESS_EXCLUSIVE) in _modes(traced)
     assert traced.rewritten == []
 
 
@@ -75,7 +76,7 @@ def test_locks_already_held_are_not_counted_twice(engine: sa.Engine) -> None:
         'ALTER TABLE "order" ADD COLUMN extra int',
     )
     assert [t.sql for t in traced] == ['LOCK TABLE "order" IN ACCESS EXCLUSIVE MODE']
-    assert ("order", "AccessExclusiveLock") in _modes(traced[0])
+    assert ("order", Lock.ACCESS_EXCLUSIVE) in _modes(traced[0])
 
 
 def test_version_bookkeeping_is_left_out(engine: sa.Engine) -> None:

@@ -6,11 +6,11 @@ rule always sees the state *before* the statement it checks.
 
 from __future__ import annotations
 
+from migcheck.postgres.locks import Lock
+from migcheck.postgres.naming import default_constraint_name
+from migcheck.postgres.types import TypeRef
 from migcheck.record import Record
 from migcheck.sql.facts import Constraint, Statement
-from migcheck.sql.locks import Lock
-from migcheck.sql.naming import default_constraint_name
-from migcheck.sql.types import TypeRef
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~9 ms)
 if TYPE_CHECKING:
@@ -340,7 +340,7 @@ def _add_constraint(ctx: Context, table: str, con: Constraint, validated: bool) 
     state = ctx.schema.table(table)
     name = (
         con.name
-        or default_constraint_name(table, con)
+        or default_constraint_name(table, con.kind, con.columns)
         or f"{table}_{'_'.join(con.columns)}_{con.kind}"
     )
     state.constraints[name] = ConstraintState(
@@ -376,7 +376,7 @@ def _alter_table(ctx: Context, s: Statement) -> None:
         elif a.kind == "add_constraint" and a.constraint is not None:
             _add_constraint(ctx, s.table, a.constraint, validated=True)
             con = a.constraint
-            name = con.name or default_constraint_name(s.table, con)
+            name = con.name or default_constraint_name(s.table, con.kind, con.columns)
             if con.not_valid and name and ctx.in_transaction:
                 ctx.not_valid_in_tx[(s.table, name)] = s
         elif a.kind == "validate_constraint" and a.name:

@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from migcheck.lint.schema import Context
+from migcheck.postgres.naming import default_constraint_name
 from migcheck.record import FrozenRecord, Record
 from migcheck.result import Severity
 from migcheck.sql.facts import Constraint, Statement
-from migcheck.sql.naming import default_constraint_name
 
 
 class Hit(Record):
@@ -226,7 +226,7 @@ def constraint_label(table: str, con: Constraint) -> tuple[str, str]:
     """
     if con.name:
         return qi(con.name), qi(con.name)
-    default = default_constraint_name(table, con)
+    default = default_constraint_name(table, con.kind, con.columns)
     if default is None:
         return "(unnamed)", "<name>"
     return f"{qi(default)} (unnamed; PostgreSQL's default name)", qi(default)

@@ -43,10 +43,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
+from migcheck.postgres.types import Change, could_be_free, type_change
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule, qi
 from migcheck.sql.facts import Statement
-from migcheck.sql.types import Change, could_be_free, type_change
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:

@@ -37,11 +37,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
+from migcheck.postgres.types import Change, could_be_free, type_change
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule, qi
 from migcheck.rules.mc111_lock_timeout import LOCKING_KINDS
 from migcheck.sql.facts import Action, Statement
-from migcheck.sql.types import Change, could_be_free, type_change
 
 _SLOW_ACTIONS = frozenset({"validate_constraint", "set_tablespace", "set_logged", "set_unlogged"})
 

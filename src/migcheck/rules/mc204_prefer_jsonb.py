@@ -29,10 +29,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
+from migcheck.postgres.types import TypeRef
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule, qi
 from migcheck.sql.facts import Statement
-from migcheck.sql.types import TypeRef
 
 
 def column_types(s: Statement) -> Iterator[tuple[str, TypeRef]]:

@@ -28,10 +28,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
+from migcheck.postgres.identifiers import MAX_BYTES, untruncated
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule
 from migcheck.sql.facts import Statement
-from migcheck.sql.identifiers import MAX_BYTES, untruncated
 
 
 def _names(s: Statement) -> Iterator[str]:

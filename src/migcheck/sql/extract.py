@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from migcheck.postgres.functions import STABLE_FUNCTIONS, VOLATILE_FUNCTIONS
+from migcheck.postgres.locks import Lock
+from migcheck.postgres.types import TypeRef
 from migcheck.sql.facts import Action, ColumnDef, Constraint, Expr, Statement
 from migcheck.sql.libpg_query import encode
-from migcheck.sql.locks import Lock
 from migcheck.sql.parser import (
     RawStatement,
     SqlSyntaxError,
@@ -14,108 +16,12 @@ from migcheck.sql.parser import (
     parse_script,
     plpgsql_body,
 )
-from migcheck.sql.types import TypeRef
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~9 ms)
 if TYPE_CHECKING:
     from typing import Any
 
 Node = dict[str, "Any"]
-
-VOLATILE_FUNCTIONS = frozenset(
-    {
-        "random",
-        "random_normal",
-        "gen_random_uuid",
-        "uuidv4",
-        "uuidv7",
-        "uuid_generate_v1",
-        "uuid_generate_v1mc",
-        "uuid_generate_v4",
-        "clock_timestamp",
-        "timeofday",
-        "nextval",
-        "setseed",
-        "txid_current",
-        "pg_current_xact_id",
-    }
-)
-
-#: builtins that are STABLE or IMMUTABLE (a default using them is evaluated once since PG 11)
-STABLE_FUNCTIONS = frozenset(
-    {
-        "now",
-        "transaction_timestamp",
-        "statement_timestamp",
-        "current_setting",
-        "lower",
-        "upper",
-        "coalesce",
-        "length",
-        "abs",
-        "concat",
-        "to_json",
-        "to_jsonb",
-        "json_build_object",
-        "jsonb_build_object",
-        "json_build_array",
-        "jsonb_build_array",
-        "array",
-        "make_interval",
-        "date_trunc",
-        "timezone",
-        "to_timestamp",
-        "to_char",
-        "to_date",
-        "md5",
-        "greatest",
-        "least",
-        "nullif",
-        "trim",
-        "btrim",
-        "replace",
-        "substring",
-        "jsonb_object",
-        "json_object",
-        "array_fill",
-        "round",
-        "floor",
-        "ceil",
-        "ceiling",
-        "trunc",
-        "sign",
-        "power",
-        "sqrt",
-        "mod",
-        "char_length",
-        "left",
-        "right",
-        "lpad",
-        "rpad",
-        "ltrim",
-        "rtrim",
-        "initcap",
-        "split_part",
-        "regexp_replace",
-        "format",
-        "concat_ws",
-        "array_length",
-        "array_append",
-        "jsonb_set",
-        "date_part",
-        "make_date",
-        "make_time",
-        "make_timestamp",
-        "make_timestamptz",
-        "age",
-        "current_database",
-        "current_schema",
-        "to_number",
-        "encode",
-        "decode",
-        "sha256",
-    }
-)
 
 _ALTER_LOCKS = {
     "AT_AddColumn": Lock.ACCESS_EXCLUSIVE,

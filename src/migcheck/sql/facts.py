@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from migcheck.postgres.locks import Lock
+from migcheck.postgres.types import TypeRef
 from migcheck.record import Record
-from migcheck.sql.locks import Lock
-from migcheck.sql.types import TypeRef
 
 
 class Expr(Record):

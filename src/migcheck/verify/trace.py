@@ -20,29 +20,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
-#: Lock modes from weakest to strongest, as pg_locks names them.
-MODES = (
-    "AccessShareLock",
-    "RowShareLock",
-    "RowExclusiveLock",
-    "ShareUpdateExclusiveLock",
-    "ShareLock",
-    "ShareRowExclusiveLock",
-    "ExclusiveLock",
-    "AccessExclusiveLock",
-)
-
-#: What each lock mode makes other sessions wait for (PostgreSQL's conflict table, in words).
-BLOCKS = {
-    "AccessShareLock": "ALTER/DROP TABLE and other ACCESS EXCLUSIVE lockers",
-    "RowShareLock": "EXCLUSIVE and ACCESS EXCLUSIVE lockers",
-    "RowExclusiveLock": "CREATE INDEX, and SHARE or stronger lockers",
-    "ShareUpdateExclusiveLock": "other schema changes, VACUUM and ANALYZE (not reads or writes)",
-    "ShareLock": "writes (INSERT, UPDATE, DELETE)",
-    "ShareRowExclusiveLock": "writes (INSERT, UPDATE, DELETE)",
-    "ExclusiveLock": "writes and SELECT … FOR UPDATE (plain reads still run)",
-    "AccessExclusiveLock": "everything, reads included",
-}
+from migcheck.postgres.locks import Lock
 
 _RELKINDS = {
     "r": "table",
@@ -74,17 +52,6 @@ WHERE c.relkind IN ('r', 'i', 'm', 'p', 'I', 'S')
 """
 
 
-def strength(mode: str) -> int:
-    """Position of ``mode`` in :data:`MODES` (0 weakest); -1 for an unknown mode."""
-    return MODES.index(mode) if mode in MODES else -1
-
-
-def mode_label(mode: str) -> str:
-    """``AccessExclusiveLock`` -> ``ACCESS EXCLUSIVE``."""
-    words = "".join(f" {c}" if c.isupper() else c for c in mode.removesuffix("Lock")).split()
-    return " ".join(words).upper()
-
-
 def _qualified(schema: str, name: str) -> str:
     return name if schema == "public" else f"{schema}.{name}"
 
@@ -95,18 +62,18 @@ class LockTaken:
 
     relation: str
     kind: str
-    mode: str
+    mode: Lock
     new_relation: bool = False
 
     @property
     def blocks(self) -> str:
         """What other sessions wait for while this lock is held."""
-        return BLOCKS.get(self.mode, "unknown")
+        return self.mode.blocks
 
     @property
     def label(self) -> str:
         """The mode as PostgreSQL's documentation writes it (``ACCESS EXCLUSIVE``)."""
-        return mode_label(self.mode)
+        return self.mode.label
 
 
 @dataclass
@@ -124,15 +91,13 @@ class TracedStatement:
     def blocks_traffic(self) -> bool:
         """True when it blocked writes to an existing relation (SHARE or up) or rewrote one."""
         strongest = self.strongest
-        return bool(self.rewritten) or (
-            strongest is not None and strength(strongest.mode) >= strength("ShareLock")
-        )
+        return bool(self.rewritten) or (strongest is not None and strongest.mode.strong)
 
     @property
     def strongest(self) -> LockTaken | None:
         """The strongest lock taken on a relation that existed before the statement."""
         existing = [lock for lock in self.locks if not lock.new_relation]
-        return max(existing, key=lambda lock: strength(lock.mode), default=None)
+        return max(existing, key=lambda lock: lock.mode, default=None)
 
 
 class LockTracer:
@@ -238,11 +203,15 @@ class LockTracer:
                 self._probing = False
         traced = TracedStatement(sql=statement.strip(), in_transaction=in_tx, duration_ms=elapsed)
         existing = self._existing or set()
-        for key in sorted(set(now) - self._held, key=lambda k: (now[k][0], strength(k[1]))):
+        for key in sorted(
+            set(now) - self._held, key=lambda k: (now[k][0], Lock.from_pg_mode(k[1]))
+        ):
             relation, kind, _node = now[key]
             if relation not in self.ignore:
                 new = key[0] not in existing
-                traced.locks.append(LockTaken(relation, kind, key[1], new_relation=new))
+                traced.locks.append(
+                    LockTaken(relation, kind, Lock.from_pg_mode(key[1]), new_relation=new)
+                )
         for oid, (relation, _kind, node) in sorted({k[0]: v for k, v in now.items()}.items()):
             previous = self._filenodes.get(oid)
             if previous is not None and previous != node and relation not in self.ignore:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from migcheck.sql.facts import Constraint
-
-#: PostgreSQL's NAMEDATALEN - 1
-MAX_IDENTIFIER = 63
+from migcheck.postgres.identifiers import MAX_BYTES as MAX_IDENTIFIER
 
 _SUFFIX = {
     "foreign_key": "fkey",
@@ -30,22 +27,23 @@ def _make_object_name(name1: str, name2: str, label: str) -> str:
     return "_".join(parts)
 
 
-def default_constraint_name(table: str, con: Constraint) -> str | None:
+def default_constraint_name(table: str, kind: str, columns: tuple[str, ...]) -> str | None:
     """The name PostgreSQL picks for an unnamed constraint on ``table`` (``schema.name``).
 
     None when it cannot be told from the statement: a table-level CHECK is named after the one
     column its expression uses, which the facts do not record. PostgreSQL appends a number when
-    the name is taken, so this is the name *by default*.
+    the name is taken, so this is the name *by default*. ``kind`` is ``foreign_key``, ``check``,
+    ``unique``, ``primary_key`` or ``exclude``; ``columns`` are the constrained columns.
     """
-    label = _SUFFIX.get(con.kind)
-    if label is None or (con.kind == "check" and not con.columns):
+    label = _SUFFIX.get(kind)
+    if label is None or (kind == "check" and not columns):
         return None
     relation = table.rsplit(".", 1)[-1]
-    if con.kind == "primary_key":
+    if kind == "primary_key":
         return _make_object_name(relation, "", label)
-    if con.kind in ("foreign_key", "exclude"):
-        addition = "_".join(c for c in con.columns if c)
+    if kind in ("foreign_key", "exclude"):
+        addition = "_".join(c for c in columns if c)
     else:
-        addition = con.columns[0] if con.kind == "check" else "_".join(con.columns)
+        addition = columns[0] if kind == "check" else "_".join(columns)
     addition = addition[:MAX_IDENTIFIER]
     return _make_object_name(relation, addition, label)
