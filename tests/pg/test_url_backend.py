@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 
 from migcheck.errors import MigcheckError
 from migcheck.pg import Server, choose_backend, start_server
@@ -69,3 +70,50 @@ def test_url_backend_needs_a_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MIGCHECK_DATABASE_URL", raising=False)
     with pytest.raises(MigcheckError, match="needs --database-url"), start_server("url"):
         pass
+
+
+def test_parse_url_keeps_connection_parameters() -> None:
+    endpoint, db = parse_url(
+        "postgresql://u:pw@db.example/app?sslmode=verify-full&sslrootcert=/etc/ca.pem"
+        "&options=-c%20statement_timeout%3D5s&application_name=ci"
+    )
+    assert dict(endpoint.params) == {
+        "sslmode": "verify-full",
+        "sslrootcert": "/etc/ca.pem",
+        "options": "-c statement_timeout=5s",
+        "application_name": "ci",
+    }
+    assert "sslmode=verify-full" in endpoint.conninfo(db)
+    assert "sslmode=verify-full" in endpoint.url(db)
+    assert parse_url(endpoint.url(db).replace("+psycopg", ""))[0] == endpoint
+
+
+def test_connection_parameters_reach_the_server(pg_server: Server) -> None:
+    """Every connection migcheck opens carries the URL's parameters (here: ``options``)."""
+    url = pg_server.endpoint.url("postgres")
+    url += ("&" if "?" in url else "?") + "options=-c%20statement_timeout%3D4321"
+    with start_server("url", database_url=url) as server:
+        mine = server.create_database()
+        with psycopg.connect(mine.conninfo) as conn:
+            assert conn.execute("SHOW statement_timeout").fetchone() == ("4321ms",)
+        engine = sa.create_engine(mine.url)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == "4321ms"
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u:s3cr3t@host:99999/db",
+        "postgresql://u:s3cr3t@host:port/db",
+        "postgresql://u:s3cr#et@host/db",
+        "//u:s3cr3t@host/db",
+        "postgresql://u:s3cr3t@[::1/db",
+        "postgresql://u:s3cr3t@host/db?port=x",
+    ],
+)
+def test_url_errors_never_show_the_password(url: str) -> None:
+    with pytest.raises(MigcheckError, match=r"^--database-url: ") as raised:
+        parse_url(url)
+    assert "s3cr" not in str(raised.value)

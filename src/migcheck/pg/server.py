@@ -21,12 +21,17 @@ from migcheck.errors import MigcheckError
 
 @dataclass(frozen=True)
 class Endpoint:
-    """How to reach a server: host (name, address or socket directory), port, user, password."""
+    """How to reach a server: host (name, address or socket directory), port, user, password.
+
+    ``params`` are the other libpq connection parameters the user gave (``sslmode``,
+    ``sslrootcert``, ``options``, …), passed on to every connection unchanged.
+    """
 
     host: str
     port: int
     user: str
     password: str | None = None
+    params: tuple[tuple[str, str], ...] = ()
 
     def conninfo(self, dbname: str) -> str:
         """A libpq connection string for ``dbname``, for ``psycopg.connect``."""
@@ -36,6 +41,7 @@ class Endpoint:
             user=self.user,
             password=self.password or None,
             dbname=dbname,
+            **dict(self.params),
         )
 
     def url(self, dbname: str) -> str:
@@ -43,10 +49,16 @@ class Endpoint:
         auth = quote(self.user, safe="")
         if self.password:
             auth += ":" + quote(self.password, safe="")
+        params = [(key, value) for key, value in self.params]
         if self.host.startswith("/"):
-            query = f"?host={quote(self.host, safe='/')}&port={self.port}"
-            return f"postgresql+psycopg://{auth}@/{quote(dbname, safe='')}{query}"
-        return f"postgresql+psycopg://{auth}@{self.host}:{self.port}/{quote(dbname, safe='')}"
+            params = [("host", self.host), ("port", str(self.port)), *params]
+            where = ""
+        else:
+            host = f"[{self.host}]" if ":" in self.host else self.host
+            where = f"{host}:{self.port}"
+        query = "&".join(f"{quote(k, safe='')}={quote(v, safe='/')}" for k, v in params)
+        tail = f"?{query}" if query else ""
+        return f"postgresql+psycopg://{auth}@{where}/{quote(dbname, safe='')}{tail}"
 
 
 @dataclass(frozen=True)

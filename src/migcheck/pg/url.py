@@ -7,7 +7,7 @@ writes to any other database.
 
 from __future__ import annotations
 
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import psycopg
 
@@ -24,21 +24,42 @@ class UrlServer(Server):
 
 
 def parse_url(url: str) -> tuple[Endpoint, str]:
-    """Split a ``postgresql://`` (or ``postgresql+psycopg://``) URL into endpoint and database."""
-    parts = urlsplit(url)
+    """Split a ``postgresql://`` (or ``postgresql+psycopg://``) URL into endpoint and database.
+
+    Query parameters other than ``host`` and ``port`` (``sslmode``, ``sslrootcert``,
+    ``options``, …) are kept and used on every connection. Errors never repeat the URL: it may
+    hold a password.
+    """
+    try:
+        parts = urlsplit(url)
+        port_number = parts.port
+    except ValueError:
+        raise MigcheckError(
+            "--database-url: not a valid URL (bad host or port; percent-encode '#', '@', '/' "
+            "in the password)"
+        ) from None
     scheme = parts.scheme.split("+")[0]
     if scheme not in ("postgresql", "postgres"):
-        raise MigcheckError(f"--database-url: expected a postgresql:// URL, got {scheme or url!r}")
-    query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
-    host = parts.hostname or unquote(query.get("host", "")) or "localhost"
+        shown = repr(scheme) if scheme else "no scheme"
+        raise MigcheckError(f"--database-url: expected a postgresql:// URL, got {shown}")
+    if "#" in url:
+        raise MigcheckError(
+            "--database-url: the URL contains '#': percent-encode it (%23) in the password"
+        )
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    given = dict(query)
+    host = parts.hostname or given.get("host", "") or "localhost"
     try:
-        port = parts.port or int(query.get("port", "5432"))
+        port = port_number or int(given.get("port", "5432"))
     except ValueError:
-        raise MigcheckError(f"--database-url: bad port in {url!r}") from None
+        raise MigcheckError("--database-url: the port is not a number") from None
+    if not 0 < port < 65536:
+        raise MigcheckError("--database-url: the port is out of range (1-65535)")
     user = unquote(parts.username or "") or "postgres"
     password = unquote(parts.password) if parts.password else None
     dbname = unquote(parts.path.lstrip("/")) or "postgres"
-    return Endpoint(host=host, port=port, user=user, password=password), dbname
+    params = tuple((k, v) for k, v in query if k not in ("host", "port"))
+    return Endpoint(host=host, port=port, user=user, password=password, params=params), dbname
 
 
 def start(url: str) -> UrlServer:
