@@ -203,3 +203,24 @@ def test_clean_run_renders(fmt: str, tmp_path: Path) -> None:
     assert result.exit_code == 0
     if fmt == "text":
         assert result.output == "0 findings in 1 file, 1 statements\n"
+
+
+def _hostile(tmp_path: Path) -> Path:
+    """A file whose identifiers carry control characters (ESC, BEL, a NUL-like \\x01)."""
+    bad = tmp_path / "hostile.sql"
+    bad.write_text('CREATE INDEX "ix\x1b]0;owned\x07\x01" ON "users\x1b[2J" (email);\n')
+    return bad
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "gitlab", "junit"])
+def test_control_characters_keep_every_format_well_formed(fmt: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["lint", "--format", fmt, str(_hostile(tmp_path))])
+    assert result.exit_code == 1, result.output
+    if fmt == "junit":
+        root = ET.fromstring(result.output)
+        assert "\\x1b" in ET.tostring(root, "unicode")
+    elif fmt in ("json", "sarif", "gitlab"):
+        json.loads(result.output)
+    if fmt in ("text", "github", "junit"):
+        assert "\x1b" not in result.output
+        assert "\x07" not in result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from migcheck.report.escape import xml_safe
 from migcheck.result import Report
 
 
@@ -22,15 +23,17 @@ def render(report: Report) -> str:
         ET.SubElement(suite, "testcase", classname="migcheck", name="lint")
     for f in report.findings:
         loc = f.location
+        path = xml_safe(loc.path)
         case = ET.SubElement(
             suite,
             "testcase",
-            classname=loc.path,
-            name=f"{f.rule} {f.name} at {loc.path}:{loc.line}:{loc.column}",
-            file=loc.path,
+            classname=path,
+            name=f"{f.rule} {f.name} at {path}:{loc.line}:{loc.column}",
+            file=path,
             line=str(loc.line),
         )
-        failure = ET.SubElement(case, "failure", message=f.message, type=f.severity.label)
-        failure.text = f"{f.message}\nfix: {f.fix}\n{f.statement}".strip()
+        message = xml_safe(f.message)
+        failure = ET.SubElement(case, "failure", message=message, type=f.severity.label)
+        failure.text = xml_safe(f"{f.message}\nfix: {f.fix}\n{f.statement}".strip())
     ET.indent(suites)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, "unicode") + "\n"

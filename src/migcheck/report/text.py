@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from migcheck.report.escape import printable
 from migcheck.result import Report, Severity
 
 _COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
@@ -16,7 +17,7 @@ def render(report: Report, *, color: bool = False) -> str:
     """Render findings as ``path:line:col: severity RULE name`` blocks and a summary line."""
     lines: list[str] = []
     for f in report.findings:
-        where = f"{f.location.path}:{f.location.line}:{f.location.column}"
+        where = printable(f"{f.location.path}:{f.location.line}:{f.location.column}")
         level = _LABELS[f.severity]
         if color:
             lines.append(
@@ -25,9 +26,10 @@ def render(report: Report, *, color: bool = False) -> str:
             )
         else:
             lines.append(f"{where}: {level} {f.rule} {f.name}")
-        lines.append(f"  {f.message}")
+        lines.append(f"  {printable(f.message)}")
         if f.fix:
-            lines.append(f"  {_DIM}fix:{_RESET} {f.fix}" if color else f"  fix: {f.fix}")
+            fix = printable(f.fix)
+            lines.append(f"  {_DIM}fix:{_RESET} {fix}" if color else f"  fix: {fix}")
     counts = {s: 0 for s in Severity}
     for f in report.findings:
         counts[f.severity] += 1
