@@ -37,7 +37,11 @@ def __getattr__(name: str) -> object:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
+    """Console-script entry point; ``argv`` (default: the program's arguments) for tests.
+
+    Called without ``argv`` it is the ``migcheck`` program, whose process ends when it returns:
+    then the heap is frozen first (:func:`migcheck.lint.collector.freeze_before_exit`).
+    """
     import click
 
     from migcheck.cli.group import cli
@@ -51,8 +55,13 @@ def main(argv: list[str] | None = None) -> None:
             raise KeyboardInterrupt from None
         except click.ClickException as error:
             error.show()
-            sys.exit(error.exit_code)
-        sys.exit(code if isinstance(code, int) else 0)
+            code = error.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("migcheck: interrupted\n")
-        sys.exit(130)
+        code = 130
+    finally:
+        if argv is None:
+            from migcheck.lint.collector import freeze_before_exit
+
+            freeze_before_exit()
+    sys.exit(code if isinstance(code, int) else 0)

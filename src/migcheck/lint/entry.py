@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from migcheck.config import Settings
 from migcheck.errors import MigcheckError
+from migcheck.lint import collector
 from migcheck.lint.engine import Engine
 from migcheck.lint.runner import Script, lint_scripts
 from migcheck.lint.suppress import Suppressions, scan
@@ -120,6 +121,20 @@ def lint_alembic(
 
     Remarks for the user (e.g. env.py could not run offline) are appended to ``notes``.
     """
+    with collector.paused():
+        return _lint_alembic(path, settings, name, start, end, changed_since, x_args, notes)
+
+
+def _lint_alembic(
+    path: str,
+    settings: Settings,
+    name: str,
+    start: str | None,
+    end: str | None,
+    changed_since: str | None,
+    x_args: Sequence[str],
+    notes: list[str] | None,
+) -> Report:
     from migcheck.alembic_project.offline import capture_project
 
     captured = capture_project(
