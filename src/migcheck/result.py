@@ -52,9 +52,27 @@ class Finding:
 
 
 @dataclass(slots=True)
+class Coverage:
+    """How much of an Alembic history a lint run checked."""
+
+    #: the revisions the run was asked to lint
+    revisions: int
+    #: those that could not be rendered offline, in order, as ``"id (path)"``: what they
+    #: rendered before the failure was checked, the rest was not
+    unchecked: list[str] = field(default_factory=list)
+
+    @property
+    def checked(self) -> int:
+        """Revisions rendered in full and checked."""
+        return self.revisions - len(self.unchecked)
+
+
+@dataclass(slots=True)
 class Report:
     """Everything one ``migcheck lint`` run found."""
 
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     statements: int = 0
+    #: for an Alembic project: the revisions checked (None for SQL files)
+    coverage: Coverage | None = None

@@ -16,7 +16,7 @@ from migcheck.lint import collector
 from migcheck.lint.engine import Engine
 from migcheck.lint.runner import Script, lint_scripts
 from migcheck.lint.suppress import Suppressions, scan
-from migcheck.result import Finding, Location, Report, Severity
+from migcheck.result import Coverage, Finding, Location, Report, Severity
 
 
 def display_path(path: str | os.PathLike[str]) -> str:
@@ -161,7 +161,9 @@ def _lint_alembic(
     )
     if captured.session_lock_timeout and notes is not None:
         notes.append("env.py sets lock_timeout for its session: every revision runs with it")
-    report = Report(files=len(shown))
+    paths = {r.revision: r.path for r in captured.revisions}
+    unchecked = [f"{r} ({paths[r]})" for r in captured.unrendered if r in captured.selected]
+    report = Report(files=len(shown), coverage=Coverage(len(captured.selected), unchecked))
     report.statements = sum(
         1 for s in captured.statements if not s.internal and s.revision in captured.selected
     )
