@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -225,3 +226,50 @@ def test_semicolons_inside_statements_do_not_split_them() -> None:
         (6, "SELECT", None),
         (8, "SELECT", None),
     ]
+
+
+#: scripts where a ``;`` that PostgreSQL's scanner sees as top level does not end a statement
+#: (``BEGIN ATOMIC`` bodies, rule action lists), next to strings, comments, dollar quotes and
+#: syntax errors, for cuts after every statement or two
+CHUNKED = [
+    TRICKY,
+    "SELECT 0;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT 1;\n"
+    "  SELECT 2;\nEND;\nSELECT 3;\nSELECT 4;\n",
+    "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1);\n"
+    " INSERT INTO b VALUES (2));\nSELECT 1;\nSELECT 2;\n",
+    "SELECT 1;\nSELECT 2;\nSELECT 3;\nfoo bar;\nSELECT 5;\nSELECT 6;\n",
+    "SELECT 1;\nSELECT 'a;\nb;';\n/* c; */ SELECT 2;\nDO $$ BEGIN PERFORM 1; END $$;\nSELECT 3",
+    "SELECT 1;\nSELECT 'unterminated;\nSELECT 2;\n",
+    "",
+]
+
+
+def _without_locations(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _without_locations(v) for k, v in value.items() if k != "location"}
+    if isinstance(value, list):
+        return [_without_locations(v) for v in value]
+    return value
+
+
+def _summary(script: str) -> list[tuple[object, ...]]:
+    return [
+        (r.text, r.line, r.column, r.end_line, r.error, _without_locations(r.tree))
+        for r in parse_script(script)
+    ]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3])
+@pytest.mark.parametrize("script", CHUNKED, ids=range(len(CHUNKED)))
+def test_a_script_parsed_in_chunks_gives_the_same_statements(
+    monkeypatch: pytest.MonkeyPatch, script: str, chunk: int
+) -> None:
+    """Only node ``location`` fields differ (they count from the chunk); nothing reads them."""
+    from migcheck.sql import parser
+
+    whole = _summary(script)
+    monkeypatch.setattr(parser, "CHUNK_STATEMENTS", chunk)
+    assert _summary(script) == whole
+    assert sum(len(c) for c in parser.parse_chunks(script)) == len(whole)
+    plain = "SELECT 1;\n" * 6
+    assert [len(c) for c in parser.parse_chunks(plain)] == [chunk] * (6 // chunk)

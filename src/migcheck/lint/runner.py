@@ -1,5 +1,8 @@
 """Lint SQL scripts in order, in this process: parse each, build its facts, run the rules.
 
+A large script goes through these steps a chunk of statements at a time
+(:func:`migcheck.sql.parser.parse_chunks`), so its parse trees never all sit in memory.
+
 The schema one script leaves behind is the prior schema of the next, so a table created in
 ``001.sql`` is known when ``002.sql`` alters it.
 """
@@ -11,7 +14,8 @@ from dataclasses import dataclass
 from migcheck.lint import collector
 from migcheck.lint.engine import Engine
 from migcheck.lint.schema import Schema
-from migcheck.sql.extract import statements as sql_statements
+from migcheck.sql.extract import facts_of
+from migcheck.sql.parser import parse_chunks
 
 
 @dataclass(slots=True)
@@ -28,7 +32,10 @@ def lint_scripts(engine: Engine, scripts: list[Script], *, in_transaction: bool 
         schema = Schema()
         count = 0
         for script in scripts:
-            statements = sql_statements(script.text, script.path)
-            schema = engine.run(statements, schema=schema, in_transaction=in_transaction)
-            count += len(statements)
+            run = engine.start(schema=schema, in_transaction=in_transaction)
+            for chunk in parse_chunks(script.text):
+                statements = facts_of(chunk, script.path)
+                engine.feed(run, statements)
+                count += len(statements)
+            schema = engine.finish(run)
         return count

@@ -34,6 +34,19 @@ class _ParseResult(ctypes.Structure):
     ]
 
 
+class _SplitStmt(ctypes.Structure):
+    _fields_ = [("stmt_location", ctypes.c_int), ("stmt_len", ctypes.c_int)]
+
+
+class _SplitResult(ctypes.Structure):
+    _fields_ = [
+        ("stmts", ctypes.POINTER(ctypes.POINTER(_SplitStmt))),
+        ("n_stmts", ctypes.c_int),
+        ("stderr_buffer", ctypes.c_char_p),
+        ("error", ctypes.POINTER(_Error)),
+    ]
+
+
 class _PlpgsqlResult(ctypes.Structure):
     _fields_ = [("plpgsql_funcs", ctypes.c_void_p), ("error", ctypes.POINTER(_Error))]
 
@@ -62,6 +75,10 @@ def library() -> Any:
     lib.pg_query_parse.restype = _ParseResult
     lib.pg_query_free_parse_result.argtypes = [_ParseResult]
     lib.pg_query_free_parse_result.restype = None
+    lib.pg_query_split_with_scanner.argtypes = [ctypes.c_char_p]
+    lib.pg_query_split_with_scanner.restype = _SplitResult
+    lib.pg_query_free_split_result.argtypes = [_SplitResult]
+    lib.pg_query_free_split_result.restype = None
     lib.pg_query_parse_plpgsql.argtypes = [ctypes.c_char_p]
     lib.pg_query_parse_plpgsql.restype = _PlpgsqlResult
     lib.pg_query_free_plpgsql_parse_result.argtypes = [_PlpgsqlResult]
@@ -97,6 +114,29 @@ def parse_json(data: bytes) -> bytes:
     finally:
         lib.pg_query_free_parse_result(result)
     return tree
+
+
+def statement_ends(data: bytes, every: int = 1) -> list[int]:
+    """Byte offsets just after the top-level ``;`` ending every ``every``-th statement of ``data``.
+
+    Found by PostgreSQL's scanner, which knows strings, quoted identifiers, comments and dollar
+    quotes, but not ``BEGIN ATOMIC`` bodies or a rule's parenthesised actions: a ``;`` inside
+    those counts too. Empty when the scanner fails (an unterminated quote or comment).
+    """
+    lib = library()
+    result = lib.pg_query_split_with_scanner(data)
+    try:
+        if result.error:
+            return []
+        ends = []
+        for index in range(every - 1, result.n_stmts, every):
+            stmt = result.stmts[index].contents
+            end = stmt.stmt_location + stmt.stmt_len
+            if data[end : end + 1] == b";":
+                ends.append(end + 1)
+    finally:
+        lib.pg_query_free_split_result(result)
+    return ends
 
 
 def parse_plpgsql_json(data: bytes) -> bytes | None:
