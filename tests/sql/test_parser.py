@@ -259,17 +259,38 @@ def _summary(script: str) -> list[tuple[object, ...]]:
     ]
 
 
+@pytest.mark.parametrize("ahead", [True, False])
 @pytest.mark.parametrize("chunk", [1, 2, 3])
 @pytest.mark.parametrize("script", CHUNKED, ids=range(len(CHUNKED)))
 def test_a_script_parsed_in_chunks_gives_the_same_statements(
-    monkeypatch: pytest.MonkeyPatch, script: str, chunk: int
+    monkeypatch: pytest.MonkeyPatch, script: str, chunk: int, ahead: bool
 ) -> None:
-    """Only node ``location`` fields differ (they count from the chunk); nothing reads them."""
+    """Only node ``location`` fields differ (they count from the chunk); nothing reads them.
+
+    The same with the next chunks parsed in a thread (migcheck.sql.ahead) or not.
+    """
+    from migcheck.sql import ahead as parse_ahead
     from migcheck.sql import parser
 
     whole = _summary(script)
     monkeypatch.setattr(parser, "CHUNK_STATEMENTS", chunk)
+    monkeypatch.setattr(parse_ahead, "PARSE_AHEAD", ahead)
     assert _summary(script) == whole
     assert sum(len(c) for c in parser.parse_chunks(script)) == len(whole)
     plain = "SELECT 1;\n" * 6
     assert [len(c) for c in parser.parse_chunks(plain)] == [chunk] * (6 // chunk)
+
+
+def test_the_parse_ahead_thread_ends_with_the_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A syntax error early on, or a caller that stops, leaves no thread parsing behind."""
+    import threading
+
+    from migcheck.sql import parser
+
+    monkeypatch.setattr(parser, "CHUNK_STATEMENTS", 1)
+    script = "SELECT 1;\nfoo bar;\n" + "SELECT 2;\n" * 50
+    assert [r.error is not None for r in parse_script(script)][:3] == [False, True, False]
+    chunks = parser.parse_chunks("SELECT 3;\n" * 50)
+    assert len(next(chunks)) == 1
+    chunks.close()
+    assert not any(t.name == "migcheck-parse-ahead" for t in threading.enumerate())

@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from migcheck.sql import ahead
 from migcheck.sql.libpg_query import (
     SqlSyntaxError,
     encode,
@@ -238,14 +239,18 @@ def parse_chunks(text: str) -> Iterator[list[RawStatement]]:
     if data.count(b";") > CHUNK_STATEMENTS:
         cuts.extend(end for end in statement_ends(data, CHUNK_STATEMENTS) if end < len(data))
     cuts.append(len(data))
-    for start, end in itertools.pairwise(cuts):
-        try:
-            stmts = parse_bytes(data[start:end])
-        except SqlSyntaxError:
-            yield _parse_from(data, lines, start)
-            return
-        if stmts:
-            yield _raw_statements(data, lines, start, end, stmts)
+    bounds = list(itertools.pairwise(cuts))
+    trees = ahead.parsed([data[start:end] for start, end in bounds])
+    try:
+        for (start, end), tree in zip(bounds, trees, strict=True):
+            if isinstance(tree, SqlSyntaxError):
+                yield _parse_from(data, lines, start)
+                return
+            stmts: list[dict[str, Any]] = orjson.loads(tree).get("stmts", [])
+            if stmts:
+                yield _raw_statements(data, lines, start, end, stmts)
+    finally:
+        trees.close()
 
 
 def _parse_from(data: bytes, lines: _Lines, start: int) -> list[RawStatement]:
