@@ -267,14 +267,14 @@ def test_a_script_parsed_in_chunks_gives_the_same_statements(
 ) -> None:
     """Only node ``location`` fields differ (they count from the chunk); nothing reads them.
 
-    The same with the next chunks parsed in a thread (migcheck.sql.ahead) or not.
+    The same with the next chunks parsed in a thread (migcheck.speed) or not.
     """
-    from migcheck.sql import ahead as parse_ahead
+    from migcheck import speed
     from migcheck.sql import parser
 
     whole = _summary(script)
     monkeypatch.setattr(parser, "CHUNK_STATEMENTS", chunk)
-    monkeypatch.setattr(parse_ahead, "PARSE_AHEAD", ahead)
+    monkeypatch.setattr(speed, "PARSE_AHEAD", ahead)
     assert _summary(script) == whole
     assert sum(len(c) for c in parser.parse_chunks(script)) == len(whole)
     plain = "SELECT 1;\n" * 6

@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     """Console-script entry point; ``argv`` (default: the program's arguments) for tests.
 
     Called without ``argv`` it is the ``migcheck`` program, whose process ends when it returns:
-    then the heap is frozen first (:func:`migcheck.lint.collector.freeze_before_exit`).
+    then the heap is frozen first (:func:`migcheck.speed.freeze_before_exit`).
     """
     import click
 
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
         code = 130
     finally:
         if argv is None:
-            from migcheck.lint.collector import freeze_before_exit
+            from migcheck.speed import freeze_before_exit
 
             freeze_before_exit()
     sys.exit(code if isinstance(code, int) else 0)

@@ -10,9 +10,9 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 
+from migcheck import speed
 from migcheck.config import Settings
 from migcheck.errors import MigcheckError
-from migcheck.lint import collector
 from migcheck.lint.engine import Engine
 from migcheck.lint.runner import Script, lint_scripts
 from migcheck.lint.suppress import Suppressions, scan
@@ -121,7 +121,7 @@ def lint_alembic(
 
     Remarks for the user (e.g. env.py could not run offline) are appended to ``notes``.
     """
-    with collector.paused():
+    with speed.gc_paused():
         return _lint_alembic(path, settings, name, start, end, changed_since, x_args, notes)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from migcheck.lint import collector
+from migcheck import speed
 from migcheck.lint.engine import Engine
 from migcheck.lint.schema import Schema
 from migcheck.sql.extract import facts_of
@@ -28,7 +28,7 @@ class Script:
 
 def lint_scripts(engine: Engine, scripts: list[Script], *, in_transaction: bool = False) -> int:
     """Check every script in order with ``engine``; the number of statements checked."""
-    with collector.paused():
+    with speed.gc_paused():
         schema = Schema()
         count = 0
         for script in scripts:

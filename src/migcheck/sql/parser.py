@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from migcheck.sql import ahead
+from migcheck import speed
 from migcheck.sql.libpg_query import (
     SqlSyntaxError,
     encode,
@@ -240,7 +240,7 @@ def parse_chunks(text: str) -> Iterator[list[RawStatement]]:
         cuts.extend(end for end in statement_ends(data, CHUNK_STATEMENTS) if end < len(data))
     cuts.append(len(data))
     bounds = list(itertools.pairwise(cuts))
-    trees = ahead.parsed([data[start:end] for start, end in bounds])
+    trees = speed.parsed([data[start:end] for start, end in bounds])
     try:
         for (start, end), tree in zip(bounds, trees, strict=True):
             if isinstance(tree, SqlSyntaxError):
