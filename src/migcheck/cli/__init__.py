@@ -39,13 +39,16 @@ def __getattr__(name: str) -> object:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point; ``argv`` (default: the program's arguments) for tests.
 
-    Called without ``argv`` it is the ``migcheck`` program, whose process ends when it returns:
-    then the heap is frozen first (:func:`migcheck.speed.freeze_before_exit`).
+    Called without ``argv`` it is the ``migcheck`` program, whose process ends when it returns,
+    and says so to :mod:`migcheck.speed` (the heap is then frozen instead of collected).
     """
     import click
 
+    from migcheck import speed
     from migcheck.cli.group import cli
 
+    if argv is None:
+        speed.process_ends_after_command()
     args = sys.argv[1:] if argv is None else list(argv)
     try:
         try:
@@ -60,8 +63,5 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write("migcheck: interrupted\n")
         code = 130
     finally:
-        if argv is None:
-            from migcheck.speed import freeze_before_exit
-
-            freeze_before_exit()
+        speed.freeze()
     sys.exit(code if isinstance(code, int) else 0)
