@@ -7,13 +7,15 @@ with the ratio migcheck/squawk and statements per second. migcheck's bytecode is
 (``compileall``, as ``pip install`` does for a wheel), so an editable checkout run under
 ``PYTHONDONTWRITEBYTECODE=1`` is not timed compiling its own source on every run. migcheck is
 also timed with text output (to a pipe) on every size, to check that output stays linear.
-Finally a generated Alembic project with ``--revisions`` linear revisions is linted (no squawk
-equivalent).
+Finally a generated Alembic project with ``--revisions`` linear revisions is linted, next to
+what a squawk user runs on the same project: ``alembic upgrade head --sql > f.sql && squawk
+f.sql`` (timed as one shell command).
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -161,9 +163,16 @@ def main() -> None:
             project = Path(tmp) / "project"
             generate_project(project, args.revisions)
             seconds = median_time([*migcheck, "lint", "--alembic", str(project)], args.runs)
+            alembic = shutil.which("alembic") or str(Path(sys.executable).with_name("alembic"))
+            sql = shlex.quote(str(Path(tmp) / "rendered.sql"))
+            peer = (
+                f"cd {shlex.quote(str(project))} && {shlex.quote(alembic)} upgrade head --sql "
+                f"> {sql} && {shlex.quote(squawk)} {sql}"
+            )
+            theirs = median_time(["sh", "-c", peer], args.runs) if have_squawk else float("nan")
             print(
-                f"migcheck lint --alembic, {args.revisions} revisions: {seconds:.3f}s "
-                f"({seconds / args.revisions * 1000:.1f} ms per revision)"
+                f"{args.revisions} revisions: migcheck lint --alembic {seconds:.3f}s, "
+                f"alembic upgrade head --sql + squawk {theirs:.3f}s, ratio {seconds / theirs:.2f}"
             )
 
 

@@ -74,3 +74,14 @@ def test_unknown_rule_names_the_option(
     assert _exit_code(["lint", option, "MC999", str(sql)]) == 2
     [line] = capsys.readouterr().err.strip().splitlines()
     assert line == f"migcheck: error: {option}: unknown rule 'MC999' (see `migcheck rules`)"
+
+
+def test_main_with_argv_never_freezes_the_heap(tmp_path: Path) -> None:
+    """Only the program (main() without argv) may freeze: its process ends after the command."""
+    import gc
+
+    sql = tmp_path / "m.sql"
+    sql.write_text("CREATE INDEX i ON t (a);\n", encoding="utf-8")
+    frozen = gc.get_freeze_count()
+    assert _exit_code(["lint", str(sql)]) == 1
+    assert gc.get_freeze_count() == frozen and gc.isenabled()

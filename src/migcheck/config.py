@@ -21,82 +21,39 @@ Unknown keys are an error naming the key, so a typo never silently disables a se
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from migcheck.errors import MigcheckError
-from migcheck.record import FrozenRecord
 from migcheck.result import Severity
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~9 ms)
-if TYPE_CHECKING:
-    from pathlib import Path
-    from typing import Any
 
-
-class Settings(FrozenRecord):
+@dataclass(slots=True, frozen=True)
+class Settings:
     """Validated ``[tool.migcheck]`` settings; the defaults are what an empty table means."""
 
-    __slots__ = (
-        "pg_version",
-        "enable",
-        "disable",
-        "fail_on",
-        "severity",
-        "lock_timeout",
-        "statement_timeout",
-        "retries",
-        "retry_backoff",
-        "backfill_batch_size",
-        "source",
-    )
-
-    pg_version: int
-    enable: frozenset[str]
-    disable: frozenset[str]
-    fail_on: Severity
-    severity: dict[str, Severity]
-    lock_timeout: str
-    statement_timeout: str
-    retries: int
-    retry_backoff: float
-    backfill_batch_size: int
-    source: Path | None
-
-    def __init__(
-        self,
-        pg_version: int = 13,
-        enable: frozenset[str] = frozenset(),
-        disable: frozenset[str] = frozenset(),
-        fail_on: Severity = Severity.WARNING,
-        severity: dict[str, Severity] | None = None,
-        lock_timeout: str = "2s",
-        statement_timeout: str = "0",
-        retries: int = 5,
-        retry_backoff: float = 0.5,
-        backfill_batch_size: int = 1000,
-        source: Path | None = None,
-    ) -> None:
-        object.__setattr__(self, "pg_version", pg_version)
-        object.__setattr__(self, "enable", enable)
-        object.__setattr__(self, "disable", disable)
-        object.__setattr__(self, "fail_on", fail_on)
-        object.__setattr__(self, "severity", {} if severity is None else severity)
-        object.__setattr__(self, "lock_timeout", lock_timeout)
-        object.__setattr__(self, "statement_timeout", statement_timeout)
-        object.__setattr__(self, "retries", retries)
-        object.__setattr__(self, "retry_backoff", retry_backoff)
-        object.__setattr__(self, "backfill_batch_size", backfill_batch_size)
-        object.__setattr__(self, "source", source)
+    pg_version: int = 13
+    enable: frozenset[str] = frozenset()
+    disable: frozenset[str] = frozenset()
+    fail_on: Severity = Severity.WARNING
+    severity: dict[str, Severity] = field(default_factory=dict)
+    lock_timeout: str = "2s"
+    statement_timeout: str = "0"
+    retries: int = 5
+    retry_backoff: float = 0.5
+    backfill_batch_size: int = 1000
+    source: Path | None = None
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with the given fields changed."""
-        values = {name: getattr(self, name) for name in self.__slots__}
-        values.update(changes)
-        return Settings(**values)
+        return dataclasses.replace(self, **changes)
 
 
-_KEYS = {name.replace("_", "-") for name in Settings.__slots__} - {"source"}
+_KEYS = {f.name.replace("_", "-") for f in dataclasses.fields(Settings)} - {"source"}
 
 
 def find_pyproject(start: str | os.PathLike[str]) -> Path | None:
@@ -107,8 +64,6 @@ def find_pyproject(start: str | os.PathLike[str]) -> Path | None:
     while True:
         candidate = os.path.join(here, "pyproject.toml")
         if os.path.isfile(candidate):
-            from pathlib import Path  # pathlib costs lint ~4 ms: only when there is a file
-
             return Path(candidate)
         parent = os.path.dirname(here)
         if parent == here:
@@ -127,11 +82,7 @@ def load_settings(
         path = find_pyproject(start or os.getcwd())
         if path is None:
             return Settings()
-    from pathlib import Path
-
     path = Path(path)
-    # imported here: tomllib (and the typing module it needs) costs ~10 ms of lint's startup,
-    # paid only when there is a pyproject.toml to read
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on Python 3.10 only

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import enum
-
-from migcheck.record import Record
+from dataclasses import dataclass, field
 
 
 class Severity(enum.IntEnum):
@@ -29,52 +28,51 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity {text!r} (choose from {choices})") from None
 
 
-class Location(Record):
+@dataclass(slots=True)
+class Location:
     """Where something is: a file, a 1-based line and column, and optionally a revision id."""
 
-    __slots__ = ("path", "line", "column", "revision")
-
-    def __init__(
-        self, path: str, line: int = 1, column: int = 1, revision: str | None = None
-    ) -> None:
-        self.path = path
-        self.line = line
-        self.column = column
-        self.revision = revision
+    path: str
+    line: int = 1
+    column: int = 1
+    revision: str | None = None
 
 
-class Finding(Record):
+@dataclass(slots=True)
+class Finding:
     """One problem found by a rule, with the fix a reviewer should apply."""
 
-    __slots__ = ("rule", "name", "severity", "location", "message", "fix", "statement")
-
-    def __init__(
-        self,
-        rule: str,
-        name: str,
-        severity: Severity,
-        location: Location,
-        message: str,
-        fix: str = "",
-        statement: str = "",
-    ) -> None:
-        self.rule = rule
-        self.name = name
-        self.severity = severity
-        self.location = location
-        self.message = message
-        self.fix = fix
-        self.statement = statement
+    rule: str
+    name: str
+    severity: Severity
+    location: Location
+    message: str
+    fix: str = ""
+    statement: str = ""
 
 
-class Report(Record):
+@dataclass(slots=True)
+class Coverage:
+    """How much of an Alembic history a lint run checked."""
+
+    #: the revisions the run was asked to lint
+    revisions: int
+    #: those that could not be rendered offline, in order, as ``"id (path)"``: what they
+    #: rendered before the failure was checked, the rest was not
+    unchecked: list[str] = field(default_factory=list)
+
+    @property
+    def checked(self) -> int:
+        """Revisions rendered in full and checked."""
+        return self.revisions - len(self.unchecked)
+
+
+@dataclass(slots=True)
+class Report:
     """Everything one ``migcheck lint`` run found."""
 
-    __slots__ = ("findings", "files", "statements")
-
-    def __init__(
-        self, findings: list[Finding] | None = None, files: int = 0, statements: int = 0
-    ) -> None:
-        self.findings: list[Finding] = [] if findings is None else findings
-        self.files = files
-        self.statements = statements
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    statements: int = 0
+    #: for an Alembic project: the revisions checked (None for SQL files)
+    coverage: Coverage | None = None

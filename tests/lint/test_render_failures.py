@@ -1,12 +1,15 @@
-"""Revisions that raise while rendered offline: MC405 for unnamed constraint drops, MC002 else."""
+"""Revisions that raise while rendered offline: MC405, MC002, what is kept, and coverage."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from click.testing import CliRunner
 from tests.lint.helpers import FIXTURES
 
 from migcheck.alembic_project.offline import capture_project
+from migcheck.cli import cli
 from migcheck.config import Settings
 from migcheck.lint.entry import lint_alembic
 from migcheck.result import Finding
@@ -60,3 +63,55 @@ def test_capture_kinds() -> None:
     assert not any(s.kind == "error" for s in captured.statements)
     drop = next(s for s in captured.statements if s.kind == "unnamed_constraint_drop")
     assert (drop.table, drop.object_type, drop.function) == ("package", "foreignkey", "downgrade")
+
+
+PARTIAL = FIXTURES / "lint" / "alembic_partial"
+
+
+def test_a_failed_rendering_keeps_what_it_rendered_before_the_raising_line() -> None:
+    report = lint_alembic(str(PARTIAL), Settings())
+    found = {(Path(f.location.path).name, f.location.line, f.rule) for f in report.findings}
+    # p2 line 15 (before the loop that needs a connection) is checked; its MC002 follows it
+    assert {("p2.py", 15, "MC101"), ("p2.py", 16, "MC002")} <= found
+    # the revision after it is rendered and checked too; nothing after the raising line is
+    assert ("p3.py", 13, "MC105") in found
+    assert not any(name == "p2.py" and line > 16 for name, line, _ in found)
+    captured = capture_project(PARTIAL)
+    p2 = [s for s in captured.statements if s.revision == "p2"]
+    assert [s.kind for s in p2 if not s.internal][-1] == "render_error"
+    assert [s.kind for s in p2 if s.internal][-1] == "commit"  # the transaction it began ends
+    assert captured.unrendered == ["p2"]
+
+
+def test_coverage_is_reported_in_text_and_json() -> None:
+    report = lint_alembic(str(PARTIAL), Settings())
+    assert report.coverage is not None
+    assert (report.coverage.revisions, report.coverage.checked) == (3, 2)
+    assert [entry.split()[0] for entry in report.coverage.unchecked] == ["p2"]
+    text = CliRunner().invoke(cli, ["lint", "--alembic", str(PARTIAL)])
+    assert text.exit_code == 1
+    assert text.output.splitlines()[-1].startswith(
+        "2 of 3 revisions checked; not rendered offline: p2 ("
+    )
+    document = json.loads(
+        CliRunner().invoke(cli, ["lint", "--alembic", str(PARTIAL), "--format", "json"]).output
+    )
+    coverage = document["summary"]["revisions"]
+    assert (coverage["total"], coverage["checked"]) == (3, 2)
+    assert coverage["unchecked"][0].startswith("p2 (")
+    clean = json.loads(
+        CliRunner()
+        .invoke(cli, ["lint", "--alembic", str(UNNAMED), "--from", "r5", "--format", "json"])
+        .output
+    )
+    assert clean["summary"]["revisions"] == {"total": 1, "checked": 1, "unchecked": []}
+
+
+def test_an_env_py_that_renders_nothing_offline_is_an_error_not_a_pass() -> None:
+    project = FIXTURES / "lint" / "alembic_offline_noop"
+    result = CliRunner().invoke(cli, ["lint", "--alembic", str(project)])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1
+    assert result.output.startswith("migcheck: error: ")
+    assert "env.py rendered none of the 1 revisions" in result.output
+    assert "nothing was checked" in result.output

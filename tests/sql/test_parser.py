@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -217,103 +215,33 @@ SELECT 3
 """
 
 
-def _centred(construct: str) -> str:
-    """``construct`` between 600 statements a side: at 1000 statements a chunk, the only cut
-    (after the middle of the text) falls in the construct."""
-    pad = "SELECT 1;\n" * 600
-    return pad + construct + pad
+def test_semicolons_inside_statements_do_not_split_them() -> None:
+    """Rule actions, BEGIN ATOMIC bodies, dollar quotes, strings and comments stay whole."""
+    assert [(r.line, r.text.split()[0], r.error) for r in parse_script(TRICKY)] == [
+        (1, "SELECT", None),
+        (2, "CREATE", None),
+        (3, "CREATE", None),
+        (4, "DO", None),
+        (5, "SELECT", None),
+        (6, "SELECT", None),
+        (8, "SELECT", None),
+    ]
 
 
-#: scripts where a ``;`` ends a line inside a statement: the cheap cuts of chunk_bounds fall there
-CUT_INSIDE = [
-    # a string literal, a quoted identifier, a block comment
-    "SELECT 1;\nSELECT 'a;\nb;\nc';\nSELECT 2;\n",
-    'SELECT 1;\nCREATE TABLE "odd;\nname;\n" (a int);\nSELECT 2;\n',
-    "SELECT 1;\n/* one;\ntwo;\n*/ SELECT 2;\nSELECT 3;\n",
-    # dollar-quoted bodies, indented and not
-    "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    NEW.a := 1;\n"
-    "    RETURN NEW;\nEND;\n$$;\nSELECT 1;\n",
-    "CREATE FUNCTION g() RETURNS trigger LANGUAGE plpgsql AS $body$\nBEGIN\nNEW.a := 1;\n"
-    "RETURN NEW;\nEND;\n$body$;\nDO $$\nBEGIN\nPERFORM 1;\nEND\n$$;\nSELECT 1;\n",
-    # line comments ending in ';': inside a statement (the chunk parses, its last statement has
-    # no terminator) and after one (a sound cut)
-    "SELECT 1 -- one;\n+ 1;\nVACUUM -- and;\nANALYZE t;\nSELECT 2; -- two;\n"
-    "SELECT 3 -- three;\n, 4;\nSELECT 5;\n",
-    # SQL-standard bodies and rule action lists
-    "SELECT 0;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\nSELECT 1;\n"
-    "SELECT 2;\nEND;\nSELECT 3;\n",
+#: scripts where a ``;`` that PostgreSQL's scanner sees as top level does not end a statement
+#: (``BEGIN ATOMIC`` bodies, rule action lists), next to strings, comments, dollar quotes and
+#: syntax errors, for cuts after every statement or two
+CHUNKED = [
+    TRICKY,
+    "SELECT 0;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT 1;\n"
+    "  SELECT 2;\nEND;\nSELECT 3;\nSELECT 4;\n",
     "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1);\n"
-    " INSERT INTO b VALUES (2));\n"
-    "CREATE RULE s AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1);\n"
-    "INSERT INTO b VALUES (2));\nSELECT 1;\n",
-    # the same at 1000 statements a chunk: a chunk that parses, and one that does not (a tagged
-    # dollar quote: chunk_bounds avoids cuts inside $$ bodies, not inside $tag$ ones)
-    _centred("VACUUM -- a comment longer than the statement it is in;\nANALYZE t;\n"),
-    _centred(
-        "CREATE FUNCTION h() RETURNS trigger LANGUAGE plpgsql AS $fn$\nBEGIN\nNEW.a := 1;\n"
-        "NEW.b := 2;\nNEW.c := 3;\nRETURN NEW;\nEND;\n$fn$;\n"
-    ),
+    " INSERT INTO b VALUES (2));\nSELECT 1;\nSELECT 2;\n",
+    "SELECT 1;\nSELECT 2;\nSELECT 3;\nfoo bar;\nSELECT 5;\nSELECT 6;\n",
+    "SELECT 1;\nSELECT 'a;\nb;';\n/* c; */ SELECT 2;\nDO $$ BEGIN PERFORM 1; END $$;\nSELECT 3",
+    "SELECT 1;\nSELECT 'unterminated;\nSELECT 2;\n",
+    "",
 ]
-
-
-def _bad_cuts(script: str) -> list[int]:
-    """The chunks (by index) chunk_bounds ends inside a statement or comment of the script."""
-    import orjson
-
-    from migcheck.sql import libpg_query
-
-    data = libpg_query.encode(script)
-    bounds, _ = libpg_query.chunk_bounds(data)
-    stmts = orjson.loads(libpg_query.parse_json(data)).get("stmts", [])
-    ends = [s.get("stmt_location", 0) + s["stmt_len"] for s in stmts if s.get("stmt_len")]
-
-    def sound(cut: int) -> bool:  # only blanks, comments and ';' from a statement's ';' to it
-        pos = max([end + 1 for end in ends if end < cut], default=0)
-        while pos < cut:
-            if data[pos] in b" \t\r\n\f\v;":
-                pos += 1
-            elif data.startswith(b"--", pos):
-                pos = data.find(b"\n", pos) + 1 or len(data)
-            elif data.startswith(b"/*", pos):
-                pos = data.find(b"*/", pos) + 2
-            else:
-                return False
-        return pos == cut
-
-    return [index for index, cut in enumerate(bounds[1:-1]) if not sound(cut)]
-
-
-@pytest.mark.parametrize("chunk", [1000, 2, 1])
-@pytest.mark.parametrize("script", CUT_INSIDE, ids=range(len(CUT_INSIDE)))
-def test_cheap_cuts_fall_inside_statements(
-    monkeypatch: pytest.MonkeyPatch, script: str, chunk: int
-) -> None:
-    """CUT_INSIDE does exercise the check of the cuts: some fall inside statements or comments."""
-    from migcheck.sql import libpg_query
-
-    monkeypatch.setattr(libpg_query, "CHUNK_STATEMENTS", chunk)
-    if chunk < 1000 or len(script) > 1000:
-        assert _bad_cuts(script)
-
-
-def test_chunk_bounds() -> None:
-    """Cuts just after a ';' line, at most one per CHUNK_STATEMENTS semicolons, an indented
-    line not first; counts are the semicolons of each chunk."""
-    from migcheck.sql import libpg_query
-
-    assert libpg_query.chunk_bounds(b"") == ([0, 0], [0])
-    assert libpg_query.chunk_bounds(b"SELECT 1") == ([0, 8], [0])
-    body = "DO $$\nBEGIN\n  PERFORM 1;\n  PERFORM 2;\nEND\n$$;\n"
-    text = ("SELECT 1;\n" * 700 + body + "SELECT 2;\n" * 700).encode()
-    bounds, counts = libpg_query.chunk_bounds(text)
-    assert len(bounds) == 3 and sum(counts) == text.count(b";") and bounds[-1] == len(text)
-    assert text[: bounds[1]].endswith(b"$$;\n")  # the middle falls in the body: not cut there
-    unindented = "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\nBEGIN\n"
-    unindented += "PERFORM 1;\n" * 40 + "RETURN 1;\nEND;\n$$;\n"
-    text = ("SELECT 1;\n" * 690 + unindented + "SELECT 2;\n" * 690).encode()
-    bounds, _ = libpg_query.chunk_bounds(text)
-    assert len(bounds) == 3 and text[: bounds[1]].endswith(b"$$;\n")  # not inside the $$ body
-    assert libpg_query.chunk_bounds(b"SELECT 1; " * 3000) == ([0, 30000], [3000])
 
 
 def _without_locations(value: object) -> object:
@@ -331,52 +259,38 @@ def _summary(script: str) -> list[tuple[object, ...]]:
     ]
 
 
-@pytest.mark.parametrize("chunk", [1000, 2, 1])
-@pytest.mark.parametrize(
-    "script",
-    [
-        "CREATE INDEX i ON t (a);\nSELECT 1;\n",
-        "SELECT 1;\nfoo bar;\nDROP TABLE t;\n",
-        "SELECT 'unterminated;\nSELECT 2;\n",
-        "SELECT 1;\nSELECT 2;\nSELECT 3;\nfoo bar;\nSELECT 5;\nSELECT 6;\n",
-        # a cut inside a BEGIN ATOMIC body: the rest then parses at once
-        "SELECT 0;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql\n"
-        "BEGIN ATOMIC\n  SELECT 1;\n  SELECT 2;\nEND;\nSELECT 3;\n",
-        TRICKY,
-        "",
-        *CUT_INSIDE,
-    ],
-)
-def test_prefetched_parse_is_the_same(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str, chunk: int
+@pytest.mark.parametrize("ahead", [True, False])
+@pytest.mark.parametrize("chunk", [1, 2, 3])
+@pytest.mark.parametrize("script", CHUNKED, ids=range(len(CHUNKED)))
+def test_a_script_parsed_in_chunks_gives_the_same_statements(
+    monkeypatch: pytest.MonkeyPatch, script: str, chunk: int, ahead: bool
 ) -> None:
-    """Parsed ahead in chunks or at once, a script gives the same statements.
+    """Only node ``location`` fields differ (they count from the chunk); nothing reads them.
 
-    Only node ``location`` fields differ (they count from the chunk); nothing reads them.
+    The same with the next chunks parsed in a thread (migcheck.speed) or not.
     """
-    from migcheck.sql import libpg_query
+    from migcheck import speed
+    from migcheck.sql import parser
 
-    monkeypatch.setattr(libpg_query, "CHUNK_STATEMENTS", chunk)
-    target = tmp_path / "m.sql"
-    target.write_text(script, encoding="utf-8")
-    expected = _summary(script)
-    libpg_query.prefetch([str(target), str(tmp_path / "missing.sql")])
-    assert _summary(script) == expected
-    assert script.encode() not in libpg_query._ahead
+    whole = _summary(script)
+    monkeypatch.setattr(parser, "CHUNK_STATEMENTS", chunk)
+    monkeypatch.setattr(speed, "PARSE_AHEAD", ahead)
+    assert _summary(script) == whole
+    assert sum(len(c) for c in parser.parse_chunks(script)) == len(whole)
+    plain = "SELECT 1;\n" * 6
+    assert [len(c) for c in parser.parse_chunks(plain)] == [chunk] * (6 // chunk)
 
 
-def test_prefetch_failure_falls_back_to_a_normal_parse(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from migcheck.sql import libpg_query
+def test_the_parse_ahead_thread_ends_with_the_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A syntax error early on, or a caller that stops, leaves no thread parsing behind."""
+    import threading
 
-    def broken(data: bytes) -> tuple[list[int], list[int]]:
-        raise MemoryError("simulated")
+    from migcheck.sql import parser
 
-    script = "SELECT 1;\nSELECT 2;\n"
-    target = tmp_path / "m.sql"
-    target.write_text(script, encoding="utf-8")
-    expected = _summary(script)
-    monkeypatch.setattr(libpg_query, "chunk_bounds", broken)
-    libpg_query.prefetch([str(target)])
-    assert _summary(script) == expected
+    monkeypatch.setattr(parser, "CHUNK_STATEMENTS", 1)
+    script = "SELECT 1;\nfoo bar;\n" + "SELECT 2;\n" * 50
+    assert [r.error is not None for r in parse_script(script)][:3] == [False, True, False]
+    chunks = parser.parse_chunks("SELECT 3;\n" * 50)
+    assert len(next(chunks)) == 1
+    chunks.close()
+    assert not any(t.name == "migcheck-parse-ahead" for t in threading.enumerate())

@@ -1,12 +1,18 @@
 """Capture what an Alembic project really runs: offline SQL per revision, mapped to ``op.`` lines.
 
-Each revision is rendered the way ``alembic upgrade PARENT:REV --sql`` renders it, through the
-project's own env.py, so the transaction structure is Alembic's: the BEGIN/COMMIT around the
-revision (or the whole run), ``transaction_per_migration`` and the COMMIT/BEGIN pair emitted by
-``autocommit_block()``. While rendering, Alembic's ``static_output`` is wrapped: every chunk of SQL
-is tagged with the revision file and line of the ``op.`` call on the Python stack that produced
-it. ``op.alter_column(..., existing_type=...)`` is wrapped too, so the previous column type is
-known even when the column was created outside the project's history.
+The history is rendered in one pass, the way ``alembic upgrade base:head --sql`` renders it,
+through the project's own env.py, so the SQL is Alembic's, including the COMMIT/BEGIN pair
+emitted by ``autocommit_block()``. Each revision is rendered as its own transaction
+(``transaction_per_migration``), as if each were run by its own ``alembic upgrade``. While
+rendering, Alembic's ``static_output`` is wrapped: every chunk of SQL is tagged with the
+revision file and line of the ``op.`` call on the Python stack that produced it (Alembic's own
+chunks, BEGIN/COMMIT and the version table, with the revision being run).
+``op.alter_column(..., existing_type=...)`` is wrapped too, so the previous column type is known
+even when the column was created outside the project's history.
+
+A revision that raises while rendered keeps the statements it rendered before the raising line,
+and the pass resumes after it; the revisions that could not be rendered are named in
+:attr:`Captured.unrendered`.
 """
 
 from __future__ import annotations
@@ -50,15 +56,24 @@ class Captured:
     selected: set[str] = field(default_factory=set)
     #: env.py (or the database URL) sets lock_timeout for the session when it runs online
     session_lock_timeout: bool = False
+    #: revisions, in order, whose rendering raised (their statements before that line are kept)
+    #: or that env.py never rendered
+    unrendered: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Chunk:
     text: str
     revision: str | None
     line: int
     internal: bool
     hint: Statement | None = None
+    #: ``"begin"`` or ``"commit"`` for the transaction statements Alembic emits around a revision
+    transaction: str = ""
+
+
+#: Alembic's functions that emit a revision's BEGIN and COMMIT
+_TRANSACTION_CALLERS = {"emit_begin": "begin", "emit_commit": "commit"}
 
 
 class _Recorder:
@@ -70,22 +85,29 @@ class _Recorder:
         self._known: dict[str, str | None] = {}
 
     def revision_frame(self, frame: FrameType | None) -> tuple[str | None, int]:
+        """The revision file and line on the stack; else (the revision being run, 0)."""
+        step = None
         while frame is not None:
-            name = frame.f_code.co_filename
+            code = frame.f_code
+            name = code.co_filename
             revision = self._known.get(name, "")
             if revision == "":
                 revision = self.files.get(os.path.realpath(name))
                 self._known[name] = revision
             if revision is not None:
                 return revision, frame.f_lineno
+            if step is None and code.co_name == "run_migrations" and "step" in code.co_varnames:
+                step = frame.f_locals.get("step")
             frame = frame.f_back
-        return None, 0
+        script = getattr(step, "revision", None)
+        return getattr(script, "revision", None), 0
 
     def output(self, text: str, frame: FrameType | None) -> None:
         caller = frame.f_code.co_name if frame is not None else ""
         revision, line = self.revision_frame(frame)
-        internal = revision is None or caller in ("emit_begin", "emit_commit")
-        self.chunks.append(_Chunk(text, revision, line, internal))
+        transaction = _TRANSACTION_CALLERS.get(caller, "")
+        internal = line == 0 or bool(transaction)
+        self.chunks.append(_Chunk(text, revision, line, internal, transaction=transaction))
 
     def hint(self, table: str, column: str, type_text: str | None, nullable: bool | None) -> None:
         revision, line = self.revision_frame(sys._getframe(2))
@@ -112,6 +134,7 @@ def type_ref_of(type_text: str) -> Any:
 def _patched(recorder: _Recorder) -> Iterator[None]:
     from alembic.ddl.impl import DefaultImpl
     from alembic.ddl.postgresql import PostgresqlImpl
+    from alembic.runtime.environment import EnvironmentContext
     from alembic.runtime.migration import MigrationContext
 
     from migcheck.alembic_project.offline_bind import offline_bind
@@ -120,6 +143,11 @@ def _patched(recorder: _Recorder) -> Iterator[None]:
     original_bind = MigrationContext._stdout_connection
     original_alter = PostgresqlImpl.alter_column
     original_file_config = logging.config.fileConfig
+    original_configure = EnvironmentContext.configure
+
+    def configure(self: Any, *args: Any, **kw: Any) -> None:
+        kw["transaction_per_migration"] = True  # each revision linted as its own transaction
+        original_configure(self, *args, **kw)
 
     def static_output(self: Any, text: str) -> None:
         recorder.output(text, sys._getframe(1))
@@ -141,6 +169,7 @@ def _patched(recorder: _Recorder) -> Iterator[None]:
     DefaultImpl.static_output = static_output  # type: ignore[method-assign]
     PostgresqlImpl.alter_column = alter_column  # type: ignore[method-assign]
     logging.config.fileConfig = no_logging_config
+    EnvironmentContext.configure = configure  # type: ignore[method-assign]
     MigrationContext._stdout_connection = (  # type: ignore[method-assign]
         lambda self, connection: offline_bind(self)
     )
@@ -151,6 +180,7 @@ def _patched(recorder: _Recorder) -> Iterator[None]:
         DefaultImpl.static_output = original_output  # type: ignore[method-assign]
         PostgresqlImpl.alter_column = original_alter  # type: ignore[method-assign]
         logging.config.fileConfig = original_file_config
+        EnvironmentContext.configure = original_configure  # type: ignore[method-assign]
 
 
 def _changed_files(root: Path, ref: str) -> set[str]:
@@ -192,15 +222,15 @@ def _display(path: str, origin: str) -> str:
 
 
 @contextlib.contextmanager
-def _offline_run(config: Any, script: Any, target: str, downgrade: bool) -> Iterator[Any]:
-    """What ``alembic upgrade TARGET --sql`` (or ``downgrade``) sets up, reusing the scripts.
+def _offline_run(
+    config: Any, script: Any, start: Sequence[str], destination: str, downgrade: bool
+) -> Iterator[Any]:
+    """What ``alembic upgrade START:DESTINATION --sql`` (or ``downgrade``) sets up.
 
-    ``command.upgrade`` would build a new ScriptDirectory (re-reading every revision file) on
-    each call, which made rendering N revisions one by one quadratic.
+    ``start`` are the revisions the run starts from (none: base). The project's ScriptDirectory
+    is reused, not read again as ``command.upgrade`` would.
     """
     from alembic.runtime.environment import EnvironmentContext
-
-    start, _, destination = target.rpartition(":")
 
     def run(revision: Any, context: Any) -> Any:
         if downgrade:
@@ -212,20 +242,24 @@ def _offline_run(config: Any, script: Any, target: str, downgrade: bool) -> Iter
         script,
         fn=run,
         as_sql=True,
-        starting_rev=start or None,
+        starting_rev=list(start) or None,
         destination_rev=destination,
     ) as environment:
         yield environment
 
 
-def _render_with_env_py(config: Any, script: Any, target: str, downgrade: bool = False) -> None:
-    with _offline_run(config, script, target, downgrade):
+def _render_with_env_py(
+    config: Any, script: Any, start: Sequence[str], destination: str, downgrade: bool = False
+) -> None:
+    with _offline_run(config, script, start, destination, downgrade):
         script.run_env()
 
 
-def _render_builtin(config: Any, script: Any, target: str, downgrade: bool = False) -> None:
+def _render_builtin(
+    config: Any, script: Any, start: Sequence[str], destination: str, downgrade: bool = False
+) -> None:
     """Render like ``upgrade --sql`` with Alembic's stock PostgreSQL environment, not env.py."""
-    with _offline_run(config, script, target, downgrade) as environment:
+    with _offline_run(config, script, start, destination, downgrade) as environment:
         environment.configure(
             dialect_name="postgresql", literal_binds=True, output_buffer=io.StringIO()
         )
@@ -283,58 +317,138 @@ def _capture(
     keep = project.between(None, last) if last else project.revisions
     if not project.config.get_main_option("sqlalchemy.url"):
         project.config.set_main_option("sqlalchemy.url", "postgresql+psycopg://")
-    render = _render_with_env_py
+    shown: dict[str, str] = {}
+    sources: dict[str, list[str]] = {}
     for script in keep:
-        shown = _display(os.path.abspath(script.path), origin)
+        shown[script.revision] = _display(os.path.abspath(script.path), origin)
         source = Path(script.path).read_text(encoding="utf-8", errors="replace")
+        sources[script.revision] = source.splitlines()
         selected = script.revision in wanted
-        captured.revisions.append(CapturedRevision(script.revision, shown, source, selected))
-        parents = project.parents(script)
-        target = f"{parents[0]}:{script.revision}" if parents else script.revision
-        while True:
-            recorder = _Recorder(files)
-            project.config.output_buffer = io.StringIO()
-            try:
-                with _patched(recorder), contextlib.redirect_stdout(io.StringIO()):
-                    render(project.config, project.script, target)
-                failure = None
-            except Exception as error:  # the user's revision and env.py code may raise anything
-                failure = error
-            if failure is None or _raised_in(failure, files) or render is _render_builtin:
-                break
-            message = _first_line(failure)
-            if notes is not None:
-                notes.append(
-                    f"{project.ini_path}: env.py cannot run offline ({message}); rendering "
-                    "revisions with Alembic's default PostgreSQL environment instead"
+        captured.revisions.append(
+            CapturedRevision(script.revision, shown[script.revision], source, selected)
+        )
+    if not keep:
+        return captured
+    render, chunks, failed = _render_history(project, keep, last or "heads", files, notes)
+    rendered = {chunk.revision for chunk in chunks} - set(failed)
+    captured.unrendered = [s.revision for s in keep if s.revision not in rendered]
+    if wanted and not any(c.revision in wanted for c in chunks):
+        raise MigcheckError(
+            f"{project.ini_path}: env.py rendered none of the {len(wanted)} revisions to lint "
+            "offline (alembic upgrade --sql printed no migration; does env.py do nothing in "
+            "offline mode?): nothing was checked"
+        )
+    after: dict[str, Statement] = {}
+    for script in keep:
+        if script.revision in wanted and script.revision in rendered:
+            down = _downgrade_failure(project, render, script, files)
+            if down is not None:
+                after[script.revision] = _failure(
+                    down, script.path, shown[script.revision], script.revision
                 )
-            render = _render_builtin
-        lines = source.splitlines()
-        if failure is not None:
-            if not _raised_in(failure, files):
-                raise MigcheckError(
-                    f"{project.ini_path}: cannot render revision {script.revision} offline "
-                    f"(alembic upgrade --sql): {_first_line(failure)}"
-                )
-            captured.statements.append(_failure(failure, script.path, shown, script.revision))
-            continue
-        captured.statements.extend(_statements(recorder.chunks, script.revision, shown, lines))
-        if selected and "drop_constraint" in source:
-            destination = parents[0] if parents else "base"
-            down = _render_failure(project, render, f"{script.revision}:{destination}", files)
-            if down is not None and _unnamed_constraint(down) is not None:
-                captured.statements.append(_failure(down, script.path, shown, script.revision))
+    captured.statements = list(_statements(chunks, shown, sources, after))
     return captured
 
 
-def _render_failure(project: Any, render: Any, target: str, files: dict[str, str]) -> Any:
-    """The exception rendering ``downgrade TARGET --sql`` raises in a revision file, or None."""
+def _render_history(
+    project: Any,
+    keep: list[Any],
+    destination: str,
+    files: dict[str, str],
+    notes: list[str] | None,
+) -> tuple[Any, list[_Chunk], dict[str, BaseException]]:
+    """Render ``keep`` (every revision up to ``destination``) in one ``upgrade --sql`` pass.
+
+    Returns the renderer used, the chunks in order and the revisions that raised. A revision
+    that raises keeps its chunks so far, is closed with an internal COMMIT and a chunk standing
+    for the failure at its raising line; the pass resumes after it. When env.py itself cannot
+    run offline, the history is rendered again with Alembic's stock PostgreSQL environment and
+    a note says so.
+    """
+    render: Any = _render_with_env_py
+    scripts = {s.revision: s for s in keep}
+    while True:
+        recorder = _Recorder(files)
+        failed: dict[str, BaseException] = {}
+        error = _render_from(project, render, recorder, [], destination)
+        while error is not None:
+            revision = _failed_revision(error, files)
+            if revision is None or revision in failed or revision not in scripts:
+                break
+            failed[revision] = error
+            _close_failed(recorder, revision, error, scripts[revision])
+            done = {c.revision for c in recorder.chunks if c.revision is not None}
+            parents = {p for r in done for p in project.parents(scripts[r]) if r in scripts}
+            error = _render_from(project, render, recorder, sorted(done - parents), destination)
+        if error is None:
+            return render, recorder.chunks, failed
+        if render is _render_builtin:
+            raise MigcheckError(
+                f"{project.ini_path}: cannot render revisions offline "
+                f"(alembic upgrade --sql): {_first_line(error)}"
+            )
+        if notes is not None:
+            notes.append(
+                f"{project.ini_path}: env.py cannot run offline ({_first_line(error)}); rendering "
+                "revisions with Alembic's default PostgreSQL environment instead"
+            )
+        render = _render_builtin
+
+
+def _render_from(
+    project: Any, render: Any, recorder: _Recorder, start: list[str], destination: str
+) -> BaseException | None:
+    """Render ``start:destination`` into ``recorder``; the exception it raised, if any."""
+    project.config.output_buffer = io.StringIO()
+    try:
+        with _patched(recorder), contextlib.redirect_stdout(io.StringIO()):
+            render(project.config, project.script, start, destination)
+    except Exception as error:  # the user's revision and env.py code may raise anything
+        return error
+    return None
+
+
+def _failed_revision(error: BaseException, files: dict[str, str]) -> str | None:
+    """The revision being rendered when ``error`` was raised in a revision file, else None."""
+    if not _raised_in(error, files):
+        return None
+    found = None
+    trace = error.__traceback__
+    while trace is not None:
+        frame = trace.tb_frame
+        if frame.f_code.co_name == "run_migrations" and "step" in frame.f_locals:
+            script = getattr(frame.f_locals["step"], "revision", None)
+            found = getattr(script, "revision", found)
+        trace = trace.tb_next
+    return found
+
+
+def _close_failed(recorder: _Recorder, revision: str, error: BaseException, script: Any) -> None:
+    """End the chunks of a revision that raised: its failure, and COMMIT if it began one."""
+    failure = _failure(error, script.path, "", revision)
+    recorder.chunks.append(_Chunk("", revision, 0, True, failure))
+    marks = [c.transaction for c in recorder.chunks if c.revision == revision and c.transaction]
+    if marks and marks[-1] == "begin":
+        recorder.chunks.append(_Chunk("COMMIT;", revision, 0, True, transaction="commit"))
+
+
+def _downgrade_failure(project: Any, render: Any, script: Any, files: dict[str, str]) -> Any:
+    """The exception rendering the downgrade of ``script`` raises for an unnamed constraint.
+
+    Only revisions that mention ``drop_constraint`` are rendered down (MC405 reads it).
+    """
+    source = Path(script.path).read_text(encoding="utf-8", errors="replace")
+    if "drop_constraint" not in source:
+        return None
+    parents = project.parents(script)
+    destination = parents[0] if parents else "base"
     project.config.output_buffer = io.StringIO()
     try:
         with _patched(_Recorder(files)), contextlib.redirect_stdout(io.StringIO()):
-            render(project.config, project.script, target, downgrade=True)
+            render(project.config, project.script, [script.revision], destination, downgrade=True)
     except Exception as error:  # the user's revision and env.py code may raise anything
-        return error if _raised_in(error, files) else None
+        if _raised_in(error, files) and _unnamed_constraint(error) is not None:
+            return error
     return None
 
 
@@ -454,16 +568,35 @@ def _raised_in(error: BaseException, files: dict[str, str]) -> bool:
 
 
 def _statements(
-    chunks: list[_Chunk], revision: str, shown: str, lines: list[str]
+    chunks: list[_Chunk],
+    shown: dict[str, str],
+    sources: dict[str, list[str]],
+    after: dict[str, Statement],
 ) -> Iterator[Statement]:
-    for chunk in chunks:
-        if chunk.revision is not None and chunk.revision != revision:
-            continue  # another branch's revision rendered on the way to a merge point
+    """The statements of the chunks, each placed on its revision's ``op.`` line.
+
+    Chunks of no revision (env.py's own SQL before the first migration) go with the next
+    revision's; ``after[revision]`` follows the last chunk of that revision.
+    """
+    owners = [chunk.revision for chunk in chunks]
+    following: str | None = None
+    for index in range(len(owners) - 1, -1, -1):  # a chunk of no revision: the next one's
+        following = owners[index] = owners[index] or following
+    current: str | None = None
+    for chunk, revision in zip(chunks, owners, strict=True):
+        if revision is None or revision not in shown:
+            continue
+        if revision != current:
+            if current in after:
+                yield after.pop(current)
+            current = revision
+        path = shown[revision]
         if chunk.hint is not None:
-            chunk.hint.path, chunk.hint.revision = shown, revision
+            chunk.hint.path, chunk.hint.revision = path, revision
             yield chunk.hint
             continue
-        for s in sql_statements(chunk.text, shown):
+        lines = sources[revision]
+        for s in sql_statements(chunk.text, path):
             s.revision = revision
             s.internal = chunk.internal
             if chunk.line:
@@ -471,3 +604,5 @@ def _statements(
                 text = lines[chunk.line - 1] if chunk.line <= len(lines) else ""
                 s.column = len(text) - len(text.lstrip()) + 1
             yield s
+    if current in after:
+        yield after.pop(current)

@@ -3,41 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from migcheck.config import Settings
 from migcheck.lint.schema import Context, Schema
 from migcheck.lint.suppress import Suppressions
-from migcheck.record import Record
 from migcheck.result import Finding, Location, Severity
 from migcheck.rules.base import Check, Hit, Rule
 from migcheck.rules.registry import all_rules
 from migcheck.sql.facts import Statement
 
 
-class Selection(Record):
+@dataclass(slots=True)
+class Selection:
     """The rules a run uses and their effective severities."""
-
-    __slots__ = ("rules", "severity", "by_kind", "by_action", "every")
 
     rules: list[Rule]
     severity: dict[str, Severity]
-    by_kind: dict[str, list[Rule]]
-    by_action: dict[str, list[Rule]]
-    every: list[Rule]
-
-    def __init__(
-        self,
-        rules: list[Rule],
-        severity: dict[str, Severity],
-        by_kind: dict[str, list[Rule]] | None = None,
-        by_action: dict[str, list[Rule]] | None = None,
-        every: list[Rule] | None = None,
-    ) -> None:
-        self.rules = rules
-        self.severity = severity
-        self.by_kind = {} if by_kind is None else by_kind
-        self.by_action = {} if by_action is None else by_action
-        self.every = [] if every is None else every
+    by_kind: dict[str, list[Rule]] = field(default_factory=dict)
+    by_action: dict[str, list[Rule]] = field(default_factory=dict)
+    every: list[Rule] = field(default_factory=list)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Selection:
@@ -92,42 +77,21 @@ def _wrapped_by_runner(statements: Sequence[Statement]) -> bool:
     return False
 
 
-class RunState(Record):
+@dataclass(slots=True)
+class RunState:
     """Where a stream of statements is: the context and the unit being checked."""
-
-    __slots__ = ("ctx", "reported", "managed", "started", "path", "revision", "last", "block")
 
     ctx: Context
     reported: set[str] | None
     managed: bool
-    started: bool
+    started: bool = False
     #: the path and revision of the unit (file or revision) being checked
-    path: str
-    revision: str | None
+    path: str = ""
+    revision: str | None = None
     #: the last reportable statement of the unit (end-of-unit findings go there)
-    last: Statement | None
+    last: Statement | None = None
     #: inside the implicit transaction of a DO block
-    block: bool
-
-    def __init__(
-        self,
-        ctx: Context,
-        reported: set[str] | None,
-        managed: bool,
-        started: bool = False,
-        path: str = "",
-        revision: str | None = None,
-        last: Statement | None = None,
-        block: bool = False,
-    ) -> None:
-        self.ctx = ctx
-        self.reported = reported
-        self.managed = managed
-        self.started = started
-        self.path = path
-        self.revision = revision
-        self.last = last
-        self.block = block
+    block: bool = False
 
 
 class Engine:
@@ -176,10 +140,7 @@ class Engine:
         managed: bool = False,
         lock_timeout: bool = False,
     ) -> RunState:
-        """Begin a stream that is fed in pieces (:meth:`feed`), as :meth:`run` describes.
-
-        The returned state is plain data: it can be pickled and fed in another process.
-        """
+        """Begin a stream that is fed in pieces (:meth:`feed`), as :meth:`run` describes."""
         ctx = Context(pg_version=self.settings.pg_version, schema=schema or Schema())
         ctx.transactional_stream = managed
         ctx.lock_timeout = lock_timeout

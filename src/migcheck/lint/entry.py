@@ -6,18 +6,17 @@ Importing this module is cheap: Alembic and SQLAlchemy are imported only by
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from collections.abc import Iterable, Sequence
 
+from migcheck import speed
 from migcheck.config import Settings
 from migcheck.errors import MigcheckError
 from migcheck.lint.engine import Engine
-from migcheck.lint.runner import Script, SqlWalk, lint_scripts
+from migcheck.lint.runner import Script, lint_scripts
 from migcheck.lint.suppress import Suppressions, scan
-from migcheck.result import Finding, Location, Report, Severity
-from migcheck.sql.facts import Statement
+from migcheck.result import Coverage, Finding, Location, Report, Severity
 
 
 def display_path(path: str | os.PathLike[str]) -> str:
@@ -46,8 +45,7 @@ def sql_files(paths: Iterable[str]) -> list[str]:
 def _sql_files_under(directory: str) -> list[str]:
     """Every ``*.sql`` file below ``directory``, sorted by path components.
 
-    Symlinked directories are not followed (as ``pathlib``'s ``rglob``, which this replaces:
-    importing pathlib costs lint ~4 ms).
+    Symlinked directories are not followed.
     """
     found = []
     for root, _dirs, files in os.walk(directory):
@@ -68,50 +66,8 @@ def _read(path: str) -> str:
         raise MigcheckError(f"{path}: cannot read: {error.strerror}") from None
 
 
-#: parsed statements kept alive until the process ends (see :func:`retain_parsed`)
-_retained: list[list[Statement]] | None = None
-
-
-def retain_parsed() -> None:
-    """Keep every run's parsed statements instead of freeing them when the run ends.
-
-    For the ``migcheck`` program only, which leaves with ``os._exit``: freeing a large file's
-    statements one object at a time costs ~13 ms per 10k statements, for nothing.
-    """
-    global _retained
-    if _retained is None:
-        _retained = []
-
-
-def lint_paths(
-    paths: Sequence[str],
-    settings: Settings,
-    *,
-    in_transaction: bool = False,
-    split: bool | None = False,
-) -> Report:
-    """Lint SQL files and directories; schema learned from one file carries to the next.
-
-    ``split`` lets a large input be checked by two processes (see :mod:`migcheck.lint.runner`):
-    None decides by size and CPUs, True whenever it is parsed ahead in more than one chunk.
-    Splitting forks this process, so only the ``migcheck`` program itself asks for it.
-
-    The cyclic garbage collector is paused meanwhile: parse trees and facts form no reference
-    cycles worth collecting, and repeated collections of a growing heap made a 100k-statement
-    run 2.5 times slower (measured; docs/parser.md).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _lint_paths(paths, settings, in_transaction, split)
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _lint_paths(
-    paths: Sequence[str], settings: Settings, in_transaction: bool, split: bool | None
-) -> Report:
+def lint_paths(paths: Sequence[str], settings: Settings, *, in_transaction: bool = False) -> Report:
+    """Lint SQL files and directories; schema learned from one file carries to the next."""
     files = sql_files(paths)
     suppressions = Suppressions()
     engine = Engine(settings, suppressions)
@@ -121,9 +77,8 @@ def _lint_paths(
         shown = "<stdin>" if path == "-" else display_path(path)
         suppressions.add(scan(shown, text, "--"))
         scripts.append(Script(shown, text))
-    walk = SqlWalk(engine, scripts, in_transaction=in_transaction, retained=_retained)
-    lint_scripts(walk, split=split)
-    report = Report(files=len(files), statements=walk.progress.statements)
+    count = lint_scripts(engine, scripts, in_transaction=in_transaction)
+    report = Report(files=len(files), statements=count)
     report.findings = engine.findings + unused_ignores(engine, suppressions)
     return report
 
@@ -166,6 +121,20 @@ def lint_alembic(
 
     Remarks for the user (e.g. env.py could not run offline) are appended to ``notes``.
     """
+    with speed.gc_paused():
+        return _lint_alembic(path, settings, name, start, end, changed_since, x_args, notes)
+
+
+def _lint_alembic(
+    path: str,
+    settings: Settings,
+    name: str,
+    start: str | None,
+    end: str | None,
+    changed_since: str | None,
+    x_args: Sequence[str],
+    notes: list[str] | None,
+) -> Report:
     from migcheck.alembic_project.offline import capture_project
 
     captured = capture_project(
@@ -192,7 +161,9 @@ def lint_alembic(
     )
     if captured.session_lock_timeout and notes is not None:
         notes.append("env.py sets lock_timeout for its session: every revision runs with it")
-    report = Report(files=len(shown))
+    paths = {r.revision: r.path for r in captured.revisions}
+    unchecked = [f"{r} ({paths[r]})" for r in captured.unrendered if r in captured.selected]
+    report = Report(files=len(shown), coverage=Coverage(len(captured.selected), unchecked))
     report.statements = sum(
         1 for s in captured.statements if not s.internal and s.revision in captured.selected
     )

@@ -6,119 +6,58 @@ rule always sees the state *before* the statement it checks.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 from migcheck.postgres.locks import Lock
 from migcheck.postgres.naming import default_constraint_name
 from migcheck.postgres.types import TypeRef
-from migcheck.record import Record
 from migcheck.sql.facts import Constraint, Statement
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~9 ms)
-if TYPE_CHECKING:
-    from typing import Any
 
-
-class ColumnState(Record):
+@dataclass(slots=True)
+class ColumnState:
     """A column as known from earlier statements."""
 
-    __slots__ = ("type", "not_null", "nullability_known")
-
-    type: TypeRef | None
-    not_null: bool
+    type: TypeRef | None = None
+    not_null: bool = False
     #: ``not_null`` is known (the column was defined or its nullability set here), not a guess
-    nullability_known: bool
-
-    def __init__(
-        self,
-        type: TypeRef | None = None,
-        not_null: bool = False,
-        nullability_known: bool = False,
-    ) -> None:
-        self.type = type
-        self.not_null = not_null
-        self.nullability_known = nullability_known
+    nullability_known: bool = False
 
 
-class ConstraintState(Record):
+@dataclass(slots=True)
+class ConstraintState:
     """A constraint as known from earlier statements."""
-
-    __slots__ = ("kind", "validated", "columns", "not_null_column")
 
     kind: str
     validated: bool
-    columns: tuple[str, ...]
-    not_null_column: str | None
-
-    def __init__(
-        self,
-        kind: str,
-        validated: bool,
-        columns: tuple[str, ...] = (),
-        not_null_column: str | None = None,
-    ) -> None:
-        self.kind = kind
-        self.validated = validated
-        self.columns = columns
-        self.not_null_column = not_null_column
+    columns: tuple[str, ...] = ()
+    not_null_column: str | None = None
 
 
-class TableState(Record):
+@dataclass(slots=True)
+class TableState:
     """A table as known from earlier statements (columns, constraints, index column lists)."""
 
-    __slots__ = (
-        "columns",
-        "constraints",
-        "indexes",
-        "not_null_checks",
-        "complete",
-        "validated_unseen",
-    )
-
-    columns: dict[str, ColumnState]
-    constraints: dict[str, ConstraintState]
-    indexes: list[tuple[str, ...]]
+    columns: dict[str, ColumnState] = field(default_factory=dict)
+    constraints: dict[str, ConstraintState] = field(default_factory=dict)
+    indexes: list[tuple[str, ...]] = field(default_factory=list)
     #: column -> names of CHECK (column IS NOT NULL) constraints on it
-    not_null_checks: dict[str, set[str]]
+    not_null_checks: dict[str, set[str]] = field(default_factory=dict)
     #: the full definition was seen (created in this run), so "no such index" is trustworthy
-    complete: bool
+    complete: bool = False
     #: constraints validated here whose definition was never seen (added by an earlier migration)
-    validated_unseen: set[str]
-
-    def __init__(
-        self,
-        columns: dict[str, ColumnState] | None = None,
-        constraints: dict[str, ConstraintState] | None = None,
-        indexes: list[tuple[str, ...]] | None = None,
-        not_null_checks: dict[str, set[str]] | None = None,
-        complete: bool = False,
-        validated_unseen: set[str] | None = None,
-    ) -> None:
-        self.columns = {} if columns is None else columns
-        self.constraints = {} if constraints is None else constraints
-        self.indexes = [] if indexes is None else indexes
-        self.not_null_checks = {} if not_null_checks is None else not_null_checks
-        self.complete = complete
-        self.validated_unseen = set() if validated_unseen is None else validated_unseen
+    validated_unseen: set[str] = field(default_factory=set)
 
 
-class Schema(Record):
+@dataclass(slots=True)
+class Schema:
     """Tables and indexes known from earlier statements, files or revisions."""
 
-    __slots__ = ("tables", "index_tables", "index_columns")
-
-    tables: dict[str, TableState]
-    index_tables: dict[str, str]
+    tables: dict[str, TableState] = field(default_factory=dict)
+    index_tables: dict[str, str] = field(default_factory=dict)
     #: index name -> its key columns
-    index_columns: dict[str, tuple[str, ...]]
-
-    def __init__(
-        self,
-        tables: dict[str, TableState] | None = None,
-        index_tables: dict[str, str] | None = None,
-        index_columns: dict[str, tuple[str, ...]] | None = None,
-    ) -> None:
-        self.tables = {} if tables is None else tables
-        self.index_tables = {} if index_tables is None else index_tables
-        self.index_columns = {} if index_columns is None else index_columns
+    index_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def table(self, name: str) -> TableState:
         """The state of table ``name``, created empty on first use."""
@@ -149,89 +88,35 @@ class Schema(Record):
         )
 
 
-class Context(Record):
+@dataclass(slots=True)
+class Context:
     """Everything a rule may ask about the statement's surroundings."""
 
-    __slots__ = (
-        "pg_version",
-        "path",
-        "schema",
-        "created",
-        "in_transaction",
-        "explicit_begin",
-        "held",
-        "exclusive_by",
-        "lock_timeout",
-        "statement_timeout",
-        "local_lock_timeout",
-        "not_valid_in_tx",
-        "enum_values_in_tx",
-        "transactional_stream",
-        "transaction_number",
-        "memory",
-    )
-
-    pg_version: int
-    path: str
-    schema: Schema
+    pg_version: int = 13
+    path: str = ""
+    schema: Schema = field(default_factory=Schema)
     #: tables created earlier in this file / revision (lock rules do not apply to them)
-    created: set[str]
-    in_transaction: bool
+    created: set[str] = field(default_factory=set)
+    in_transaction: bool = False
     #: the transaction was opened by BEGIN in the SQL (not implied by the runner)
-    explicit_begin: Statement | None
+    explicit_begin: Statement | None = None
     #: strongest lock held per table in the current transaction
-    held: dict[str, Lock]
+    held: dict[str, Lock] = field(default_factory=dict)
     #: first statement in this transaction that took ACCESS EXCLUSIVE on an existing table
-    exclusive_by: Statement | None
-    lock_timeout: bool
-    statement_timeout: bool
-    local_lock_timeout: bool
+    exclusive_by: Statement | None = None
+    lock_timeout: bool = False
+    statement_timeout: bool = False
+    local_lock_timeout: bool = False
     #: (table, constraint) added NOT VALID in the current transaction
-    not_valid_in_tx: dict[tuple[str, str], Statement]
+    not_valid_in_tx: dict[tuple[str, str], Statement] = field(default_factory=dict)
     #: (type, value) added by ALTER TYPE … ADD VALUE in the current transaction
-    enum_values_in_tx: dict[str, Statement]
+    enum_values_in_tx: dict[str, Statement] = field(default_factory=dict)
     #: a transaction statement (BEGIN/COMMIT) was seen in this stream
-    transactional_stream: bool
+    transactional_stream: bool = False
     #: increments at every BEGIN, so rules can remember things per transaction
-    transaction_number: int
+    transaction_number: int = 0
     #: per-unit scratch space for rules, keyed by rule id (reset with each file / revision)
-    memory: dict[str, Any]
-
-    def __init__(
-        self,
-        pg_version: int = 13,
-        path: str = "",
-        schema: Schema | None = None,
-        created: set[str] | None = None,
-        in_transaction: bool = False,
-        explicit_begin: Statement | None = None,
-        held: dict[str, Lock] | None = None,
-        exclusive_by: Statement | None = None,
-        lock_timeout: bool = False,
-        statement_timeout: bool = False,
-        local_lock_timeout: bool = False,
-        not_valid_in_tx: dict[tuple[str, str], Statement] | None = None,
-        enum_values_in_tx: dict[str, Statement] | None = None,
-        transactional_stream: bool = False,
-        transaction_number: int = 0,
-        memory: dict[str, Any] | None = None,
-    ) -> None:
-        self.pg_version = pg_version
-        self.path = path
-        self.schema = Schema() if schema is None else schema
-        self.created = set() if created is None else created
-        self.in_transaction = in_transaction
-        self.explicit_begin = explicit_begin
-        self.held = {} if held is None else held
-        self.exclusive_by = exclusive_by
-        self.lock_timeout = lock_timeout
-        self.statement_timeout = statement_timeout
-        self.local_lock_timeout = local_lock_timeout
-        self.not_valid_in_tx = {} if not_valid_in_tx is None else not_valid_in_tx
-        self.enum_values_in_tx = {} if enum_values_in_tx is None else enum_values_in_tx
-        self.transactional_stream = transactional_stream
-        self.transaction_number = transaction_number
-        self.memory = {} if memory is None else memory
+    memory: dict[str, Any] = field(default_factory=dict)
 
     def remember(self, rule: str) -> dict[str, Any]:
         """Scratch space for ``rule`` that lasts for the current file / revision."""

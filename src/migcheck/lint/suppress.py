@@ -11,39 +11,22 @@ silences nothing is itself reported (MC001), so stale ignores do not pile up.
 
 from __future__ import annotations
 
-from migcheck.record import Record
+from dataclasses import dataclass, field
 
 _MARKER = "migcheck:"
 
 
-class Ignore(Record):
+@dataclass(slots=True)
+class Ignore:
     """One suppression comment."""
-
-    __slots__ = ("path", "line", "column", "rules", "standalone", "used")
 
     path: str
     line: int
     column: int
     rules: frozenset[str]
     #: the comment is alone on its line, so it also covers the next line
-    standalone: bool
-    used: set[str]
-
-    def __init__(
-        self,
-        path: str,
-        line: int,
-        column: int,
-        rules: frozenset[str],
-        standalone: bool = True,
-        used: set[str] | None = None,
-    ) -> None:
-        self.path = path
-        self.line = line
-        self.column = column
-        self.rules = rules
-        self.standalone = standalone
-        self.used = set() if used is None else used
+    standalone: bool = True
+    used: set[str] = field(default_factory=set)
 
     def matches(self, rule: str) -> bool:
         """True when this comment silences ``rule``."""

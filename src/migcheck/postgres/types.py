@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import enum
-
-from migcheck.record import FrozenRecord
+from dataclasses import dataclass
 
 #: spellings that name the same internal type
 _ALIASES = {
@@ -43,22 +42,16 @@ _DISPLAY = {
 SERIAL_TYPES = frozenset({"serial", "bigserial", "smallserial"})
 
 
-class TypeRef(FrozenRecord):
+@dataclass(slots=True, frozen=True)
+class TypeRef:
     """A column type: canonical internal name, its modifiers (length, precision) and array-ness.
 
     Immutable and hashable (a type built by :meth:`of` is shared).
     """
 
-    __slots__ = ("name", "mods", "array")
-
     name: str
-    mods: tuple[int, ...]
-    array: bool
-
-    def __init__(self, name: str, mods: tuple[int, ...] = (), array: bool = False) -> None:
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "mods", mods)
-        object.__setattr__(self, "array", array)
+    mods: tuple[int, ...] = ()
+    array: bool = False
 
     @classmethod
     def of(cls, name: str, mods: tuple[int, ...] = (), array: bool = False) -> TypeRef:

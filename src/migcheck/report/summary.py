@@ -15,7 +15,7 @@ def summary(report: Report) -> dict[str, Any]:
     """The ``summary`` object of the JSON format: totals and counts per severity and rule."""
     severities = Counter(f.severity for f in report.findings)
     rules = Counter(f.rule for f in report.findings)
-    return {
+    found: dict[str, Any] = {
         "files": report.files,
         "statements": report.statements,
         "findings": len(report.findings),
@@ -24,3 +24,10 @@ def summary(report: Report) -> dict[str, Any]:
         "info": severities.get(Severity.INFO, 0),
         "rules": dict(sorted(rules.items())),
     }
+    if report.coverage is not None:
+        found["revisions"] = {
+            "total": report.coverage.revisions,
+            "checked": report.coverage.checked,
+            "unchecked": report.coverage.unchecked,
+        }
+    return found

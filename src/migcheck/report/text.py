@@ -43,4 +43,10 @@ def render(report: Report, *, color: bool = False) -> str:
     lines.append(
         f"{total} {noun}{detail} in {report.files} {files}, {report.statements} statements"
     )
+    coverage = report.coverage
+    if coverage is not None:
+        line = f"{coverage.checked} of {coverage.revisions} revisions checked"
+        if coverage.unchecked:
+            line += f"; not rendered offline: {', '.join(coverage.unchecked)}"
+        lines.append(line)
     return "\n".join(lines) + "\n"
