@@ -43,7 +43,8 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, constraint_label, qi
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import constraint_label, qi
 from migcheck.sql.facts import Statement
 
 

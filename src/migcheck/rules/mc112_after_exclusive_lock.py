@@ -39,8 +39,8 @@ from collections.abc import Iterator
 from migcheck.lint.schema import Context
 from migcheck.postgres.types import Change, could_be_free, type_change
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.rules.mc111_lock_timeout import LOCKING_KINDS
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import LOCKING_KINDS, qi
 from migcheck.sql.facts import Action, Statement
 
 _SLOW_ACTIONS = frozenset({"validate_constraint", "set_tablespace", "set_logged", "set_unlogged"})

@@ -31,7 +31,8 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
 from migcheck.sql.facts import Statement
 
 

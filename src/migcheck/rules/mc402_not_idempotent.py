@@ -41,8 +41,9 @@ EXISTS`) before retrying.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from migcheck.lint.schema import Context
-from migcheck.record import Record
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule
 from migcheck.sql.facts import Statement
@@ -75,28 +76,17 @@ _NONE: tuple[Hit, ...] = ()
 _SHOWN = 5
 
 
-class _Statements(Record):
+@dataclass(slots=True)
+class _Statements:
     """Statements in file order, as much of them as the finding shows.
 
     That is the first one, how many there are, and the lines of the next few.
     """
 
-    __slots__ = ("first", "count", "lines")
-
-    first: Statement | None
-    count: int
+    first: Statement | None = None
+    count: int = 0
     #: lines of the statements after the first (one more than shown, to know there are more)
-    lines: list[int]
-
-    def __init__(
-        self,
-        first: Statement | None = None,
-        count: int = 0,
-        lines: list[int] | None = None,
-    ) -> None:
-        self.first = first
-        self.count = count
-        self.lines = [] if lines is None else lines
+    lines: list[int] = field(default_factory=list)
 
     def add(self, s: Statement) -> None:
         if self.first is None:

@@ -32,8 +32,8 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.rules.mc204_prefer_jsonb import column_types
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import column_types, qi
 from migcheck.sql.facts import Statement
 
 
