@@ -10,6 +10,7 @@ from migcheck.alembic_project.offline import capture_project
 from migcheck.config import Settings
 from migcheck.lint.entry import lint_alembic
 from migcheck.result import Finding
+from migcheck.sql.facts import Kind, UnnamedConstraintDrop
 
 UNNAMED = FIXTURES / "lint" / "alembic_unnamed"
 
@@ -54,9 +55,13 @@ def test_downgrades_are_rendered_only_for_selected_revisions() -> None:
 
 def test_capture_kinds() -> None:
     captured = capture_project(UNNAMED)
-    kinds = {(s.revision, s.kind) for s in captured.statements}
+    kinds = {(s.revision, s.kind.value) for s in captured.statements}
     assert ("r2", "unnamed_constraint_drop") in kinds
     assert ("r4", "render_error") in kinds
-    assert not any(s.kind == "error" for s in captured.statements)
-    drop = next(s for s in captured.statements if s.kind == "unnamed_constraint_drop")
-    assert (drop.table, drop.object_type, drop.function) == ("package", "foreignkey", "downgrade")
+    assert not any(s.kind is Kind.ERROR for s in captured.statements)
+    drop = next(s for s in captured.statements if isinstance(s, UnnamedConstraintDrop))
+    assert (drop.table, drop.constraint_type, drop.function) == (
+        "package",
+        "foreignkey",
+        "downgrade",
+    )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.sql.facts import Statement
+from migcheck.sql.facts import Kind, Statement
 
 
 @dataclass(slots=True)
@@ -30,7 +30,10 @@ class Rule:
     """One rule: identity, documentation and the functions that check statements.
 
     ``kinds`` lists the statement kinds ``check`` wants (empty tuple: every kind); for
-    ``alter_table``, ``actions`` narrows it to statements with one of those action kinds.
+    :attr:`Kind.ALTER_TABLE`, ``actions`` narrows it to statements with one of those action kinds.
+    ``check`` is called with every statement as a :class:`Statement`; it narrows it to the family
+    of the kinds it wants (``assert isinstance(s, IndexBuild)``, see
+    :data:`migcheck.sql.facts.FAMILIES`) before reading that family's facts.
 
     ``doc`` is the user-facing documentation in four sections (*What it does*, *Why is this bad*,
     *Example*, *Use instead*); ``docs/rules/<ID>.md`` is generated from it.
@@ -40,7 +43,7 @@ class Rule:
     name: str
     severity: Severity
     doc: str
-    kinds: tuple[str, ...] = ()
+    kinds: tuple[Kind, ...] = ()
     check: Check | None = None
     finish: Finish | None = None
     opt_in: bool = False

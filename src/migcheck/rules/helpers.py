@@ -12,25 +12,25 @@ from functools import lru_cache
 from migcheck.postgres.identifiers import RESERVED
 from migcheck.postgres.naming import default_constraint_name
 from migcheck.postgres.types import TypeRef
-from migcheck.sql.facts import Constraint, Statement
+from migcheck.sql.facts import Constraint, Kind, TableChange
 
 #: statement kinds that can take a table lock (the others never need lock_timeout)
 LOCKING_KINDS = (
-    "create_table",
-    "alter_table",
-    "create_index",
-    "drop_index",
-    "drop_table",
-    "drop",
-    "create_trigger",
-    "rename",
-    "set_schema",
-    "refresh",
-    "reindex",
-    "vacuum",
-    "cluster",
-    "lock",
-    "truncate",
+    Kind.CREATE_TABLE,
+    Kind.ALTER_TABLE,
+    Kind.CREATE_INDEX,
+    Kind.DROP_INDEX,
+    Kind.DROP_TABLE,
+    Kind.DROP,
+    Kind.CREATE_TRIGGER,
+    Kind.RENAME,
+    Kind.SET_SCHEMA,
+    Kind.REFRESH,
+    Kind.REINDEX,
+    Kind.VACUUM,
+    Kind.CLUSTER,
+    Kind.LOCK,
+    Kind.TRUNCATE,
 )
 
 
@@ -65,7 +65,7 @@ def constraint_label(table: str, con: Constraint) -> tuple[str, str]:
     return f"{qi(default)} (unnamed; PostgreSQL's default name)", qi(default)
 
 
-def column_types(s: Statement) -> Iterator[tuple[str, TypeRef]]:
+def column_types(s: TableChange) -> Iterator[tuple[str, TypeRef]]:
     """Every (column, type) the statement declares."""
     for col in s.columns:
         if col.type is not None:

@@ -44,11 +44,12 @@ from migcheck.lint.schema import Context
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule
 from migcheck.rules.helpers import qi
-from migcheck.sql.facts import Statement
+from migcheck.sql.facts import Kind, Statement, TableChange
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag validation in the transaction that added the constraint NOT VALID."""
+    assert isinstance(s, TableChange)
     if not s.table or not ctx.in_transaction:
         return
     for a in s.actions:
@@ -71,7 +72,7 @@ RULE = Rule(
     "validate-in-same-transaction",
     Severity.WARNING,
     __doc__ or "",
-    ("alter_table",),
+    (Kind.ALTER_TABLE,),
     check,
     actions=("validate_constraint",),
 )

@@ -33,11 +33,12 @@ from migcheck.lint.schema import Context
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule
 from migcheck.rules.helpers import qi
-from migcheck.sql.facts import Statement
+from migcheck.sql.facts import Kind, Statement, TableChange
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag a blocking DETACH PARTITION."""
+    assert isinstance(s, TableChange)
     if not s.table or ctx.is_new(s.table):
         return
     for a in s.actions:
@@ -63,7 +64,7 @@ RULE = Rule(
     "detach-partition-non-concurrently",
     Severity.WARNING,
     __doc__ or "",
-    ("alter_table",),
+    (Kind.ALTER_TABLE,),
     check,
     actions=("detach_partition",),
 )

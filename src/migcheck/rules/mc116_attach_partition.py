@@ -44,11 +44,12 @@ from migcheck.lint.schema import Context
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule
 from migcheck.rules.helpers import qi
-from migcheck.sql.facts import Statement
+from migcheck.sql.facts import Kind, Statement, TableChange
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag ATTACH PARTITION that must scan the partition."""
+    assert isinstance(s, TableChange)
     if not s.table:
         return
     for a in s.actions:
@@ -72,7 +73,7 @@ RULE = Rule(
     "attach-partition-scans",
     Severity.WARNING,
     __doc__ or "",
-    ("alter_table",),
+    (Kind.ALTER_TABLE,),
     check,
     actions=("attach_partition",),
 )

@@ -32,11 +32,12 @@ from migcheck.lint.schema import Context
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule
 from migcheck.rules.helpers import column_types, qi
-from migcheck.sql.facts import Statement
+from migcheck.sql.facts import Kind, Statement, TableChange
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag json columns."""
+    assert isinstance(s, TableChange)
     for column, type_ in column_types(s):
         if type_.name == "json":
             yield Hit(
@@ -51,6 +52,6 @@ RULE = Rule(
     "prefer-jsonb",
     Severity.WARNING,
     __doc__ or "",
-    ("create_table", "alter_table"),
+    (Kind.CREATE_TABLE, Kind.ALTER_TABLE),
     check,
 )
