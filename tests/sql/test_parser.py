@@ -85,7 +85,7 @@ def test_statements_the_rules_need_parse_to_facts() -> None:
     assert isinstance(vacuum, Maintenance) and isinstance(lock, Maintenance)
     assert isinstance(timeout, Setting)
     assert detach.actions[0].concurrently and detach.no_transaction
-    assert attach.actions[0].kind == "attach_partition" and attach.actions[0].name == "m2024"
+    assert attach.actions[0].kind == "attach_partition" and attach.actions[0].partition == "m2024"
     assert (enum.enum, enum.value, enum.if_not_exists) == ("mood", "meh", True)
     assert reindex.concurrently
     assert vacuum.full

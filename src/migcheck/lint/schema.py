@@ -396,15 +396,15 @@ def _alter_table(ctx: Context, s: Statement) -> None:
             name = con.name or default_constraint_name(s.table, con.kind, con.columns)
             if con.not_valid and name and ctx.in_transaction:
                 ctx.not_valid_in_tx[(s.table, name)] = s
-        elif a.kind == "validate_constraint" and a.name:
-            known = state.constraints.get(a.name)
+        elif a.kind == "validate_constraint" and a.constraint_name:
+            known = state.constraints.get(a.constraint_name)
             if known is not None:
                 known.validated = True
             else:
-                state.validated_unseen.add(a.name)
-        elif a.kind == "drop_constraint" and a.name:
-            state.constraints.pop(a.name, None)
-            state.validated_unseen.discard(a.name)
+                state.validated_unseen.add(a.constraint_name)
+        elif a.kind == "drop_constraint" and a.constraint_name:
+            state.constraints.pop(a.constraint_name, None)
+            state.validated_unseen.discard(a.constraint_name)
 
 
 def _create_index(ctx: Context, s: Statement) -> None:

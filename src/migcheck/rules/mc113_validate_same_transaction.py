@@ -53,13 +53,14 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     if not s.table or not ctx.in_transaction:
         return
     for a in s.actions:
-        if a.kind != "validate_constraint" or not a.name:
+        if a.kind != "validate_constraint" or not a.constraint_name:
             continue
-        added = ctx.not_valid_in_tx.get((s.table, a.name))
+        added = ctx.not_valid_in_tx.get((s.table, a.constraint_name))
         if added is None or ctx.is_new(s.table):
             continue
+        name = qi(a.constraint_name)
         yield Hit(
-            f"VALIDATE CONSTRAINT {qi(a.name)} runs in the same transaction that added it NOT "
+            f"VALIDATE CONSTRAINT {name} runs in the same transaction that added it NOT "
             f"VALID (line {added.line}), so the scan of {qi(s.table)} happens while the ADD's "
             "lock still blocks writes",
             "COMMIT after adding the constraint NOT VALID and validate it in a separate "

@@ -53,7 +53,7 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
             "lock_timeout and detach in a quiet period."
         )
         yield Hit(
-            f"DETACH PARTITION {qi(a.name)} takes ACCESS EXCLUSIVE on {qi(s.table)}, blocking "
+            f"DETACH PARTITION {qi(a.partition)} takes ACCESS EXCLUSIVE on {qi(s.table)}, blocking "
             "all reads and writes on the partitioned table",
             fix,
         )

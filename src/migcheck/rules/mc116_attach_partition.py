@@ -53,17 +53,18 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     if not s.table:
         return
     for a in s.actions:
-        if a.kind != "attach_partition" or not a.name or ctx.is_new(a.name):
+        if a.kind != "attach_partition" or not a.partition or ctx.is_new(a.partition):
             continue
-        part = ctx.schema.tables.get(a.name)
+        part = ctx.schema.tables.get(a.partition)
         if part is not None and any(
             c.kind == "check" and c.validated for c in part.constraints.values()
         ):
             continue
+        part_name = qi(a.partition)
         yield Hit(
-            f"ATTACH PARTITION {qi(a.name)} scans the whole partition to check its bound while "
-            f"holding ACCESS EXCLUSIVE on {qi(a.name)} (all reads and writes blocked)",
-            f"First add a CHECK constraint on {qi(a.name)} matching the bound NOT VALID and "
+            f"ATTACH PARTITION {part_name} scans the whole partition to check its bound while "
+            f"holding ACCESS EXCLUSIVE on {part_name} (all reads and writes blocked)",
+            f"First add a CHECK constraint on {part_name} matching the bound NOT VALID and "
             "VALIDATE it; ATTACH then skips the scan.",
         )
 

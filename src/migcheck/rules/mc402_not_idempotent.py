@@ -69,7 +69,7 @@ def _what(s: Statement) -> str | None:
         return "ALTER TYPE … ADD VALUE without IF NOT EXISTS"
     if isinstance(s, TableChange):
         for a in s.actions:
-            if a.kind == "add_column" and not a.if_exists:
+            if a.kind == "add_column" and not a.if_not_exists:
                 return "ADD COLUMN without IF NOT EXISTS"
             if a.kind == "drop_column" and not a.if_exists:
                 return "DROP COLUMN without IF EXISTS"

@@ -271,7 +271,7 @@ def _action(cmd: Node) -> Action:
     if subtype == "AT_AddColumn":
         col = column_def(definition.get("ColumnDef", {}))
         return Action(
-            kind, lock, column=col.name, column_def=col, if_exists=bool(cmd.get("missing_ok"))
+            kind, lock, column=col.name, column_def=col, if_not_exists=bool(cmd.get("missing_ok"))
         )
     column = cmd.get("name")
     if_exists = bool(cmd.get("missing_ok"))
@@ -296,7 +296,7 @@ def _action(cmd: Node) -> Action:
         con = constraint(definition.get("Constraint", {}))
         if con is not None and con.kind == "foreign_key":
             lock = Lock.SHARE_ROW_EXCLUSIVE
-        return Action(kind, lock, constraint=con, name=con.name if con else None)
+        return Action(kind, lock, constraint=con)
     if subtype in ("AT_AttachPartition", "AT_DetachPartition", "AT_DetachPartitionFinalize"):
         part = definition.get("PartitionCmd", {})
         concurrent = bool(part.get("concurrent"))
@@ -304,9 +304,11 @@ def _action(cmd: Node) -> Action:
             lock = Lock.SHARE_UPDATE_EXCLUSIVE if concurrent else Lock.ACCESS_EXCLUSIVE
         elif subtype == "AT_DetachPartitionFinalize":  # completes a concurrent detach
             lock = Lock.SHARE_UPDATE_EXCLUSIVE
-        return Action(kind, lock, name=_rel(part.get("name")), concurrently=concurrent)
-    if subtype in ("AT_ValidateConstraint", "AT_DropConstraint", "AT_SetTableSpace"):
-        return Action(kind, lock, name=column, if_exists=if_exists)
+        return Action(kind, lock, partition=_rel(part.get("name")), concurrently=concurrent)
+    if subtype in ("AT_ValidateConstraint", "AT_DropConstraint"):
+        return Action(kind, lock, constraint_name=column, if_exists=if_exists)
+    if subtype == "AT_SetTableSpace":
+        return Action(kind, lock, tablespace=column)
     return Action(kind, lock, column=column, if_exists=if_exists)
 
 
@@ -339,10 +341,10 @@ def _alter_table(n: Node, kind: Kind) -> Statement:
                 for c in a.column_def.constraints
                 if c.ref_table and c.ref_table != table
             )
-        if a.kind == "attach_partition" and a.name:
-            locks.append((a.name, Lock.ACCESS_EXCLUSIVE))
-        if a.kind == "detach_partition" and a.name:
-            locks.append((a.name, a.lock))
+        if a.kind == "attach_partition" and a.partition:
+            locks.append((a.partition, Lock.ACCESS_EXCLUSIVE))
+        if a.kind == "detach_partition" and a.partition:
+            locks.append((a.partition, a.lock))
         if a.concurrently:
             no_transaction = True
     return TableChange(

@@ -145,11 +145,20 @@ class Action:
     type: TypeRef | None = None
     #: ALTER COLUMN … TYPE: a USING expression that is more than the column itself
     using: bool = False
-    #: the constraint validated or dropped, the partition attached or detached, the tablespace
-    name: str | None = None
+    #: VALIDATE / DROP CONSTRAINT: the constraint
+    constraint_name: str | None = None
+    #: ATTACH / DETACH PARTITION: the partition
+    partition: str | None = None
+    #: SET TABLESPACE: the tablespace
+    tablespace: str | None = None
+    #: DETACH PARTITION … CONCURRENTLY
     concurrently: bool = False
+    #: SET DEFAULT: the new default
     default: Expr | None = None
+    #: … IF EXISTS (DROP COLUMN, DROP CONSTRAINT, ALTER COLUMN)
     if_exists: bool = False
+    #: ADD COLUMN IF NOT EXISTS
+    if_not_exists: bool = False
 
 
 @dataclass(slots=True)
