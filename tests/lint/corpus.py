@@ -1,12 +1,9 @@
 """The comparison corpus: hazard/*.sql (one hazard each) and safe/*.sql (zero-downtime recipes).
 
-Each file may start with comment headers read here:
-
-* ``-- expect: MC101 MC110`` — rule ids a hazard file must raise;
-* ``-- pg-version: 14`` — the server version the file is written for;
-* ``-- enable: MC501`` — opt-in rules the case is about;
-* ``-- squawk: rule-name`` — the squawk rule that addresses the hazard (``none`` when none does),
-  so squawk's recall counts that rule, not its findings on every file (require-statement-timeout).
+Each file may start with the comment headers of :mod:`tests.lint.headers` (``-- expect:``,
+``-- pg-version:``, ``-- enable:``, ``-- squawk:``); ``-- squawk:`` names the squawk rule that
+addresses the hazard (``none`` when none does), so squawk's recall counts that rule, not its
+findings on every file (require-statement-timeout).
 
 Run ``python -m tests.lint.corpus`` to print, per file, what migcheck and squawk report
 (squawk from the same environment, ``--reporter json``).
@@ -21,21 +18,19 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from migcheck.config import Settings
+from tests.lint.headers import Headers, read_headers
+
 from migcheck.lint.entry import lint_paths
 
 CORPUS = Path(__file__).with_name("corpus")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Case:
     """One corpus file and its headers."""
 
     path: Path
-    expect: frozenset[str]
-    pg_version: int | None
-    enable: frozenset[str]
-    squawk: str | None = None
+    headers: Headers
 
     @property
     def hazard(self) -> bool:
@@ -47,35 +42,10 @@ class Case:
         """``hazard/name`` or ``safe/name``."""
         return f"{self.path.parent.name}/{self.path.stem}"
 
-    def settings(self) -> Settings:
-        """Default settings, plus the file's pg-version and enabled opt-in rules."""
-        settings = Settings()
-        if self.pg_version is not None:
-            settings = settings.replace(pg_version=self.pg_version)
-        if self.enable:
-            settings = settings.replace(enable=self.enable)
-        return settings
-
 
 def read_case(path: Path) -> Case:
-    """Parse the comment headers of one corpus file."""
-    expect: set[str] = set()
-    enable: set[str] = set()
-    pg_version: int | None = None
-    squawk: str | None = None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("--"):
-            break
-        key, _, value = line[2:].strip().partition(":")
-        if key == "expect":
-            expect.update(value.split())
-        elif key == "enable":
-            enable.update(value.split())
-        elif key == "pg-version":
-            pg_version = int(value)
-        elif key == "squawk":
-            squawk = value.strip()
-    return Case(path, frozenset(expect), pg_version, frozenset(enable), squawk)
+    """One corpus file with its comment headers."""
+    return Case(path, read_headers(path))
 
 
 def cases(kind: str) -> list[Case]:
@@ -85,14 +55,14 @@ def cases(kind: str) -> list[Case]:
 
 def migcheck_rules(case: Case) -> set[str]:
     """Rule ids migcheck reports on the case."""
-    return {f.rule for f in lint_paths([str(case.path)], case.settings()).findings}
+    return {f.rule for f in lint_paths([str(case.path)], case.headers.settings()).findings}
 
 
 def squawk_rules(case: Case, squawk: str) -> set[str]:
     """Rule names squawk reports on the case (its default rules)."""
     command = [squawk, "--reporter", "json"]
-    if case.pg_version is not None:
-        command += ["--pg-version", f"{case.pg_version}.0"]
+    if case.headers.pg_version is not None:
+        command += ["--pg-version", f"{case.headers.pg_version}.0"]
     done = subprocess.run([*command, str(case.path)], capture_output=True, text=True, check=False)
     found = json.loads(done.stdout or "[]")
     return {item["rule_name"] for item in found}
@@ -114,13 +84,15 @@ def main() -> None:
             ours = migcheck_rules(case)
             theirs = squawk_rules(case, squawk)
             if case.hazard:
-                caught["migcheck"] += case.expect <= ours
-                caught["migcheck without opt-in rules"] += case.expect <= ours and not case.enable
-                caught["squawk"] += case.squawk in theirs
-                mine = " ".join(sorted(case.expect)) + (
-                    "" if case.expect <= ours else " **missed**"
+                caught["migcheck"] += case.headers.expect <= ours
+                caught["migcheck without opt-in rules"] += (
+                    case.headers.expect <= ours and not case.headers.enable
                 )
-                other = case.squawk if case.squawk in theirs else "—"
+                caught["squawk"] += case.headers.squawk in theirs
+                mine = " ".join(sorted(case.headers.expect)) + (
+                    "" if case.headers.expect <= ours else " **missed**"
+                )
+                other = case.headers.squawk if case.headers.squawk in theirs else "—"
             else:
                 clean["migcheck"] += not ours
                 clean["squawk"] += not theirs

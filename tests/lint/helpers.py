@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.lint.headers import read_headers
+
 from migcheck.config import Settings
 from migcheck.lint.entry import lint_paths
 from migcheck.result import Finding
@@ -13,16 +15,10 @@ FIXTURES = ROOT / "fixtures"
 
 
 def settings_for(path: Path, enable: str | None = None) -> Settings:
-    """Settings for a fixture: the rule enabled, plus ``-- fixture: pg-version=N`` headers."""
-    settings = Settings()
-    first = path.read_text(encoding="utf-8").splitlines()[:1]
-    if first and first[0].startswith("-- fixture:"):
-        for item in first[0].removeprefix("-- fixture:").split():
-            key, _, value = item.partition("=")
-            if key == "pg-version":
-                settings = settings.replace(pg_version=int(value))
+    """Settings for a fixture: its headers (:mod:`tests.lint.headers`), plus rule ``enable``."""
+    settings = read_headers(path).settings()
     if enable:
-        settings = settings.replace(enable=frozenset({enable}))
+        settings = settings.replace(enable=settings.enable | {enable})
     return settings
 
 

@@ -16,6 +16,7 @@ from migcheck.alembic_project.offline import capture_project
 from migcheck.cli import cli
 from migcheck.config import Settings
 from migcheck.lint.entry import lint_alembic
+from migcheck.sql.facts import Kind
 
 BASIC = FIXTURES / "lint" / "alembic_basic"
 TXN = FIXTURES / "lint" / "alembic_txn"
@@ -62,11 +63,11 @@ def test_transaction_structure_is_alembics() -> None:
 
 def test_capture_keeps_transaction_markers_and_internal_statements() -> None:
     captured = capture_project(TXN, end="a2")
-    kinds = [(s.revision, s.kind, s.internal) for s in captured.statements]
+    kinds = [(s.revision, s.kind.value, s.internal) for s in captured.statements]
     assert ("a1", "begin", True) in kinds
     assert ("a2", "create_index", False) in kinds
     assert all(s.internal for s in captured.statements if "alembic_version" in s.text)
-    index = next(s for s in captured.statements if s.kind == "create_index")
+    index = next(s for s in captured.statements if s.kind is Kind.CREATE_INDEX)
     assert index.path.endswith("a2_concurrently.py")
     assert (index.line, index.column) == (15, 5)
 
@@ -74,7 +75,7 @@ def test_capture_keeps_transaction_markers_and_internal_statements() -> None:
 def test_autocommit_block_is_outside_the_transaction() -> None:
     captured = capture_project(TXN, start="a4")
     assert captured.selected == {"a4"}
-    a4 = [s.kind for s in captured.statements if s.revision == "a4"]
+    a4 = [s.kind.value for s in captured.statements if s.revision == "a4"]
     assert a4 == [
         "begin",
         "commit",

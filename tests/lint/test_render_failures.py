@@ -13,6 +13,7 @@ from migcheck.cli import cli
 from migcheck.config import Settings
 from migcheck.lint.entry import lint_alembic
 from migcheck.result import Finding
+from migcheck.sql.facts import Kind, UnnamedConstraintDrop
 
 UNNAMED = FIXTURES / "lint" / "alembic_unnamed"
 
@@ -57,12 +58,17 @@ def test_downgrades_are_rendered_only_for_selected_revisions() -> None:
 
 def test_capture_kinds() -> None:
     captured = capture_project(UNNAMED)
-    kinds = {(s.revision, s.kind) for s in captured.statements}
+    kinds = {(s.revision, s.kind.value) for s in captured.statements}
     assert ("r2", "unnamed_constraint_drop") in kinds
     assert ("r4", "render_error") in kinds
-    assert not any(s.kind == "error" for s in captured.statements)
-    drop = next(s for s in captured.statements if s.kind == "unnamed_constraint_drop")
-    assert (drop.table, drop.object_type, drop.function) == ("package", "foreignkey", "downgrade")
+    assert not any(s.kind is Kind.ERROR for s in captured.statements)
+    drop = next(s for s in captured.statements if isinstance(s, UnnamedConstraintDrop))
+    assert (drop.table, drop.constraint_type, drop.function) == (
+        "package",
+        "foreignkey",
+        "downgrade",
+    )
+
 
 
 PARTIAL = FIXTURES / "lint" / "alembic_partial"
@@ -78,8 +84,8 @@ def test_a_failed_rendering_keeps_what_it_rendered_before_the_raising_line() -> 
     assert not any(name == "p2.py" and line > 16 for name, line, _ in found)
     captured = capture_project(PARTIAL)
     p2 = [s for s in captured.statements if s.revision == "p2"]
-    assert [s.kind for s in p2 if not s.internal][-1] == "render_error"
-    assert [s.kind for s in p2 if s.internal][-1] == "commit"  # the transaction it began ends
+    assert [s.kind for s in p2 if not s.internal][-1] is Kind.RENDER_ERROR
+    assert [s.kind for s in p2 if s.internal][-1] is Kind.COMMIT  # the transaction it began ends
     assert captured.unrendered == ["p2"]
 
 

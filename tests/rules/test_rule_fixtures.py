@@ -1,7 +1,12 @@
 """Every fixtures/rules/<ID>/bad*.sql raises exactly that rule; every good*.sql raises nothing.
 
 Rules that only Alembic revisions can raise (MC002, MC405) have small Alembic projects instead:
-``fixtures/rules/<ID>/bad*/alembic.ini`` and ``good*/alembic.ini``.
+``fixtures/rules/<ID>/bad*/alembic.ini`` and ``good*/alembic.ini``. A fixture may start with the
+comment headers of :mod:`tests.lint.headers` (``-- pg-version: 14``).
+
+The findings of each rule's fixtures (message, line, column) are kept in one snapshot per rule,
+``tests/rules/snapshots/<ID>.json``. After a deliberate change of a message, rewrite them with
+``MIGCHECK_UPDATE_SNAPSHOTS=1 pytest tests/rules/test_rule_fixtures.py`` and review the diff.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from migcheck.lint.entry import lint_alembic, lint_paths
 from migcheck.rules.registry import all_rules
 
 RULES_DIR = FIXTURES / "rules"
-SNAPSHOT = Path(__file__).with_name("snapshots") / "rules.json"
+SNAPSHOTS = Path(__file__).with_name("snapshots")
 CASES = sorted(RULES_DIR.glob("MC*/*.sql"))
 PROJECTS = sorted(p.parent for p in RULES_DIR.glob("MC*/*/alembic.ini"))
 
@@ -60,10 +65,22 @@ def test_every_rule_has_good_and_bad_fixtures() -> None:
         assert any(n.startswith("good") for n in names), rule.id
 
 
-def test_snapshot() -> None:
-    """Messages, lines and columns of every fixture; MIGCHECK_UPDATE_SNAPSHOTS=1 rewrites it."""
-    current = {f"{p.parent.name}/{p.name}": _findings(p) for p in CASES}
-    if os.environ.get("MIGCHECK_UPDATE_SNAPSHOTS") or not SNAPSHOT.exists():
-        SNAPSHOT.parent.mkdir(exist_ok=True)
-        SNAPSHOT.write_text(json.dumps(current, indent=1, ensure_ascii=False) + "\n", "utf-8")
-    assert json.loads(SNAPSHOT.read_text("utf-8")) == current
+#: rules with SQL fixtures, each with its snapshot
+SNAPSHOT_RULES = sorted({p.parent.name for p in CASES})
+
+
+@pytest.mark.parametrize("rule_id", SNAPSHOT_RULES)
+def test_snapshot(rule_id: str) -> None:
+    """Messages, lines and columns of the rule's fixtures match ``snapshots/<ID>.json``."""
+    current = {p.name: _findings(p) for p in CASES if p.parent.name == rule_id}
+    snapshot = SNAPSHOTS / f"{rule_id}.json"
+    if os.environ.get("MIGCHECK_UPDATE_SNAPSHOTS"):
+        SNAPSHOTS.mkdir(exist_ok=True)
+        snapshot.write_text(json.dumps(current, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    assert snapshot.exists(), f"no {snapshot.name}: run with MIGCHECK_UPDATE_SNAPSHOTS=1"
+    assert json.loads(snapshot.read_text("utf-8")) == current
+
+
+def test_no_stray_snapshots() -> None:
+    """Every snapshot file belongs to a rule with SQL fixtures (a renamed rule leaves none)."""
+    assert sorted(p.stem for p in SNAPSHOTS.glob("*.json")) == SNAPSHOT_RULES

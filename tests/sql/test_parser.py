@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from migcheck.sql.extract import statements
+from migcheck.sql.facts import EnumChange, IndexBuild, Maintenance, Reindex, Setting, TableChange
 from migcheck.sql.parser import parse_script
 from migcheck.sql.splitter import split_statements
 
@@ -63,7 +64,7 @@ def test_statements_the_rules_need_parse_to_facts() -> None:
     SET LOCAL lock_timeout = '2s';
     """
     facts = statements(text)
-    assert [s.kind for s in facts] == [
+    assert [s.kind.value for s in facts] == [
         "alter_table",
         "alter_table",
         "alter_enum",
@@ -76,16 +77,21 @@ def test_statements_the_rules_need_parse_to_facts() -> None:
         "set",
     ]
     detach, attach, enum, reindex, vacuum, _, lock, unique, validate, timeout = facts
+    assert isinstance(detach, TableChange) and isinstance(attach, TableChange)
+    assert isinstance(unique, TableChange) and isinstance(validate, TableChange)
+    assert isinstance(enum, EnumChange) and isinstance(reindex, Reindex)
+    assert isinstance(vacuum, Maintenance) and isinstance(lock, Maintenance)
+    assert isinstance(timeout, Setting)
     assert detach.actions[0].concurrently and detach.no_transaction
-    assert attach.actions[0].kind == "attach_partition" and attach.actions[0].name == "m2024"
-    assert (enum.enum_type, enum.enum_value, enum.if_not_exists) == ("mood", "meh", True)
+    assert attach.actions[0].kind == "attach_partition" and attach.actions[0].partition == "m2024"
+    assert (enum.enum, enum.value, enum.if_not_exists) == ("mood", "meh", True)
     assert reindex.concurrently
     assert vacuum.full
-    assert lock.tables == ("a", "b") and lock.lock_mode.label == "SHARE"
+    assert lock.tables == ("a", "b") and lock.mode.label == "SHARE"
     constraint = unique.actions[0].constraint
     assert constraint is not None and constraint.using_index == "ui"
     assert validate.actions[0].kind == "validate_constraint"
-    assert (timeout.setting, timeout.setting_value, timeout.setting_local) == (
+    assert (timeout.name, timeout.value, timeout.local) == (
         "lock_timeout",
         "2s",
         True,
@@ -111,9 +117,10 @@ def test_column_facts() -> None:
 
 def test_quoted_and_schema_qualified_names() -> None:
     (s,) = statements('CREATE INDEX "Weird Idx" ON "My Schema"."order" ("select")')
+    assert isinstance(s, IndexBuild)
     assert s.table == "My Schema.order"
-    assert s.index_name == "Weird Idx"
-    assert s.index_columns == ("select",)
+    assert s.index == "Weird Idx"
+    assert s.columns == ("select",)
 
 
 @settings(max_examples=300, deadline=None)
@@ -178,7 +185,7 @@ def test_do_block_statements_are_checked_on_their_lines() -> None:
         "DO $$ this is not plpgsql $$;\n"
     )
     facts = statements(text)
-    assert [(s.kind, s.line, s.nested) for s in facts] == [
+    assert [(s.kind.value, s.line, s.nested) for s in facts] == [
         ("do", 1, False),
         ("update", 3, True),
         ("drop_index", 4, True),

@@ -33,7 +33,14 @@ from typing import Any
 from migcheck.errors import MigcheckError
 from migcheck.sql.extract import statements as sql_statements
 from migcheck.sql.extract import table_key, type_ref
-from migcheck.sql.facts import ColumnDef, Statement
+from migcheck.sql.facts import (
+    ColumnDef,
+    Kind,
+    RenderError,
+    SchemaHint,
+    Statement,
+    UnnamedConstraintDrop,
+)
 from migcheck.sql.parser import parse_script
 
 
@@ -113,7 +120,7 @@ class _Recorder:
         revision, line = self.revision_frame(sys._getframe(2))
         parsed = type_ref_of(type_text) if type_text else None
         col = ColumnDef(column, parsed, not_null=nullable is False)
-        hint = Statement("schema_hint", table=table, columns=(col,), internal=True)
+        hint = SchemaHint(Kind.SCHEMA_HINT, table=table, columns=(col,), internal=True)
         self.chunks.append(_Chunk("", revision, line, True, hint))
 
 
@@ -499,21 +506,22 @@ def _failure(error: BaseException, path: str, shown: str, revision: str) -> Stat
     unnamed = _unnamed_constraint(error)
     table, type_ = unnamed if unnamed is not None else (None, None)
     message = _first_line(error)
-    return Statement(
-        "render_error" if unnamed is None else "unnamed_constraint_drop",
-        text=text.strip(),
-        path=shown,
-        line=max(line, 1),
-        end_line=max(line, 1),
-        column=len(text) - len(text.lstrip()) + 1,
-        revision=revision,
-        table=table,
-        object_type=type_ or "",
-        function=function,
-        error=f"cannot render revision {revision} offline: {message}"
-        if unnamed is None
-        else message,
-    )
+    found: Statement
+    if unnamed is None:
+        error_text = f"cannot render revision {revision} offline: {message}"
+        found = RenderError(Kind.RENDER_ERROR, function=function, error=error_text)
+    else:
+        found = UnnamedConstraintDrop(
+            Kind.UNNAMED_CONSTRAINT_DROP,
+            table=table,
+            constraint_type=type_,
+            function=function,
+            error=message,
+        )
+    found.text, found.path, found.revision = text.strip(), shown, revision
+    found.line = found.end_line = max(line, 1)
+    found.column = len(text) - len(text.lstrip()) + 1
+    return found
 
 
 def _raising_line(error: BaseException, path: str) -> tuple[int, str | None]:

@@ -11,7 +11,7 @@ from migcheck.lint.suppress import Suppressions
 from migcheck.result import Finding, Location, Severity
 from migcheck.rules.base import Check, Hit, Rule
 from migcheck.rules.registry import all_rules
-from migcheck.sql.facts import Statement
+from migcheck.sql.facts import TRANSACTION_KINDS, Kind, Setting, Statement, TableChange
 
 
 @dataclass(slots=True)
@@ -20,7 +20,7 @@ class Selection:
 
     rules: list[Rule]
     severity: dict[str, Severity]
-    by_kind: dict[str, list[Rule]] = field(default_factory=dict)
+    by_kind: dict[Kind, list[Rule]] = field(default_factory=dict)
     by_action: dict[str, list[Rule]] = field(default_factory=dict)
     every: list[Rule] = field(default_factory=list)
 
@@ -43,7 +43,7 @@ class Selection:
                 continue
             if rule.kinds:
                 for kind in rule.kinds:
-                    if kind == "alter_table" and rule.actions:
+                    if kind is Kind.ALTER_TABLE and rule.actions:
                         for action in rule.actions:
                             selection.by_action.setdefault(action, []).append(rule)
                     else:
@@ -70,9 +70,9 @@ def _wrapped_by_runner(statements: Sequence[Statement]) -> bool:
     (Flyway, sqitch, ``psql -1``), as if ``--assume-in-transaction``.
     """
     for s in statements[:_PREAMBLE]:
-        if s.kind in ("begin", "commit", "rollback") or s.no_transaction:
+        if s.kind in TRANSACTION_KINDS or s.no_transaction:
             return False
-        if s.kind == "set" and s.setting_local:
+        if isinstance(s, Setting) and s.local:
             return True
     return False
 
@@ -102,7 +102,7 @@ class Engine:
         self.selection = Selection.from_settings(settings)
         self.suppressions = suppressions or Suppressions()
         self.findings: list[Finding] = []
-        self._cache: dict[str | tuple[str, ...], list[tuple[Rule, Check]]] = {}
+        self._cache: dict[Kind | tuple[Kind | str, ...], list[tuple[Rule, Check]]] = {}
 
     def run(
         self,
@@ -176,8 +176,10 @@ class Engine:
             if not s.internal:
                 state.last = s
                 if reported is None or (s.revision or s.path) in reported:
-                    actions = s.actions
-                    key = (s.kind, *[a.kind for a in actions]) if actions else s.kind
+                    actions = s.actions if isinstance(s, TableChange) else ()
+                    key: Kind | tuple[Kind | str, ...] = (
+                        (s.kind, *[a.kind for a in actions]) if actions else s.kind
+                    )
                     checks = cache.get(key)
                     if checks is None:
                         checks = cache[key] = self._checks_for(s, by_kind, every)
@@ -193,12 +195,12 @@ class Engine:
         return state.ctx.schema
 
     def _checks_for(
-        self, s: Statement, by_kind: dict[str, list[Rule]], every: list[Rule]
+        self, s: Statement, by_kind: dict[Kind, list[Rule]], every: list[Rule]
     ) -> list[tuple[Rule, Check]]:
         """The rules to run on ``s`` (by statement kind and ALTER TABLE action kinds)."""
         rules = list(by_kind.get(s.kind, ()))
-        by_action = self.selection.by_action if s.kind == "alter_table" else {}
-        for action in s.actions:
+        by_action = self.selection.by_action if s.kind is Kind.ALTER_TABLE else {}
+        for action in s.actions if isinstance(s, TableChange) else ():
             for rule in by_action.get(action.kind, ()):
                 if rule not in rules:
                     rules.append(rule)

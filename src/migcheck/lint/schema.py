@@ -6,13 +6,28 @@ rule always sees the state *before* the statement it checks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from migcheck.postgres.locks import Lock
 from migcheck.postgres.naming import default_constraint_name
 from migcheck.postgres.types import TypeRef
-from migcheck.sql.facts import Constraint, Statement
+from migcheck.sql.facts import (
+    TRANSACTION_KINDS,
+    Constraint,
+    Create,
+    DomainChange,
+    Drop,
+    EnumChange,
+    IndexBuild,
+    Kind,
+    Rename,
+    SchemaHint,
+    Setting,
+    Statement,
+    TableChange,
+)
 
 
 @dataclass(slots=True)
@@ -156,15 +171,14 @@ class Context:
     def apply(self, s: Statement) -> None:
         """Update the state with the effects of statement ``s``."""
         kind = s.kind
-        if kind in ("begin", "commit", "rollback"):
+        if kind in TRANSACTION_KINDS:
             self.transactional_stream = True
-        if kind == "begin":
-            self.begin(s)
+            if kind is Kind.BEGIN:
+                self.begin(s)
+            else:
+                self.end()
             return
-        if kind in ("commit", "rollback"):
-            self.end()
-            return
-        if kind == "set":
+        if isinstance(s, Setting):
             self._apply_set(s)
             return
         if self.in_transaction:
@@ -177,23 +191,23 @@ class Context:
                     and table not in self.created
                 ):
                     self.exclusive_by = s
-            if kind == "alter_enum" and s.enum_value is not None:
-                self.enum_values_in_tx[s.enum_value] = s
+            if isinstance(s, EnumChange) and kind is Kind.ALTER_ENUM and s.value is not None:
+                self.enum_values_in_tx[s.value] = s
         handler = _SCHEMA.get(kind)
         if handler is not None:
             handler(self, s)
 
-    def _apply_set(self, s: Statement) -> None:
-        value = s.setting_value
+    def _apply_set(self, s: Setting) -> None:
+        value = s.value
         on = value is not None and value.strip() not in ("0", "", "0s", "0ms")
-        if s.setting_local and not self.in_transaction:
+        if s.local and not self.in_transaction:
             return
-        if s.setting == "all":  # RESET ALL
+        if s.name == "all":  # RESET ALL
             self.lock_timeout = self.local_lock_timeout = self.statement_timeout = False
-        elif s.setting == "lock_timeout":
+        elif s.name == "lock_timeout":
             self.lock_timeout = on
-            self.local_lock_timeout = s.setting_local and on
-        elif s.setting == "statement_timeout":
+            self.local_lock_timeout = s.local and on
+        elif s.name == "statement_timeout":
             self.statement_timeout = on
 
 
@@ -209,6 +223,7 @@ def _names_not_null_check(name: str, column: str) -> bool:
 
 
 def _create_table(ctx: Context, s: Statement) -> None:
+    assert isinstance(s, TableChange)
     if not s.table:
         return
     ctx.created.add(s.table)
@@ -241,6 +256,7 @@ def _add_constraint(ctx: Context, table: str, con: Constraint, validated: bool) 
 
 
 def _alter_table(ctx: Context, s: Statement) -> None:
+    assert isinstance(s, TableChange)
     if not s.table:
         return
     state = ctx.schema.table(s.table)
@@ -264,33 +280,36 @@ def _alter_table(ctx: Context, s: Statement) -> None:
             name = con.name or default_constraint_name(s.table, con.kind, con.columns)
             if con.not_valid and name and ctx.in_transaction:
                 ctx.not_valid_in_tx[(s.table, name)] = s
-        elif a.kind == "validate_constraint" and a.name:
-            known = state.constraints.get(a.name)
+        elif a.kind == "validate_constraint" and a.constraint_name:
+            known = state.constraints.get(a.constraint_name)
             if known is not None:
                 known.validated = True
             else:
-                state.validated_unseen.add(a.name)
-        elif a.kind == "drop_constraint" and a.name:
-            state.constraints.pop(a.name, None)
-            state.validated_unseen.discard(a.name)
+                state.validated_unseen.add(a.constraint_name)
+        elif a.kind == "drop_constraint" and a.constraint_name:
+            state.constraints.pop(a.constraint_name, None)
+            state.validated_unseen.discard(a.constraint_name)
 
 
 def _create_index(ctx: Context, s: Statement) -> None:
+    assert isinstance(s, IndexBuild)
     if not s.table:
         return
-    ctx.schema.table(s.table).indexes.append(s.index_columns)
-    if s.index_name:
-        ctx.schema.index_tables[s.index_name] = s.table
-        ctx.schema.index_columns[s.index_name] = s.index_columns
+    ctx.schema.table(s.table).indexes.append(s.columns)
+    if s.index:
+        ctx.schema.index_tables[s.index] = s.table
+        ctx.schema.index_columns[s.index] = s.columns
 
 
 def _drop_table(ctx: Context, s: Statement) -> None:
-    for table in s.tables:
+    assert isinstance(s, Drop)
+    for table in s.names:
         ctx.schema.tables.pop(table, None)
         ctx.created.discard(table)
 
 
 def _rename(ctx: Context, s: Statement) -> None:
+    assert isinstance(s, Rename)
     if not s.table or not s.new_name:
         return
     if s.object_type == "OBJECT_TABLE":
@@ -306,25 +325,36 @@ def _rename(ctx: Context, s: Statement) -> None:
 
 
 def _create_domain(ctx: Context, s: Statement) -> None:
-    """A domain or enum type created here: no table uses it yet, nor running code."""
-    if s.enum_type:
-        ctx.created.add(s.enum_type)
+    """A domain created here: no table uses it yet, nor running code."""
+    assert isinstance(s, DomainChange)
+    if s.domain:
+        ctx.created.add(s.domain)
 
 
-def _create_matview(ctx: Context, s: Statement) -> None:
+def _create_enum(ctx: Context, s: Statement) -> None:
+    """An enum type created here: no table uses it yet, nor running code."""
+    assert isinstance(s, EnumChange)
+    if s.enum:
+        ctx.created.add(s.enum)
+
+
+def _create_view(ctx: Context, s: Statement) -> None:
     """A view or materialized view created here: nobody reads it yet."""
-    if s.table:
-        ctx.created.add(s.table)
+    assert isinstance(s, Create)
+    if s.name:
+        ctx.created.add(s.name)
 
 
 def _create_schema(ctx: Context, s: Statement) -> None:
     """A schema created here (known as ``schema:name`` among the created objects)."""
-    if s.new_name:
-        ctx.created.add(f"schema:{s.new_name}")
+    assert isinstance(s, Create)
+    if s.name:
+        ctx.created.add(f"schema:{s.name}")
 
 
 def _schema_hint(ctx: Context, s: Statement) -> None:
     """Alembic's ``existing_type``/``existing_nullable``: fill in what is not known yet."""
+    assert isinstance(s, SchemaHint)
     if not s.table:
         return
     state = ctx.schema.table(s.table)
@@ -336,16 +366,17 @@ def _schema_hint(ctx: Context, s: Statement) -> None:
             known.not_null = True
 
 
-_SCHEMA = {
-    "schema_hint": _schema_hint,
-    "create_table": _create_table,
-    "create_domain": _create_domain,
-    "create_type": _create_domain,
-    "create_matview": _create_matview,
-    "create_view": _create_matview,
-    "create_schema": _create_schema,
-    "alter_table": _alter_table,
-    "create_index": _create_index,
-    "drop_table": _drop_table,
-    "rename": _rename,
+#: how each kind changes the schema state (the handler asserts the kind's family)
+_SCHEMA: dict[Kind, Callable[[Context, Statement], None]] = {
+    Kind.SCHEMA_HINT: _schema_hint,
+    Kind.CREATE_TABLE: _create_table,
+    Kind.CREATE_DOMAIN: _create_domain,
+    Kind.CREATE_TYPE: _create_enum,
+    Kind.CREATE_MATVIEW: _create_view,
+    Kind.CREATE_VIEW: _create_view,
+    Kind.CREATE_SCHEMA: _create_schema,
+    Kind.ALTER_TABLE: _alter_table,
+    Kind.CREATE_INDEX: _create_index,
+    Kind.DROP_TABLE: _drop_table,
+    Kind.RENAME: _rename,
 }

@@ -46,7 +46,34 @@ def index() -> str:
     for r in all_rules():
         on = "opt-in" if r.opt_in else "on"
         lines.append(f"| [{r.id}]({r.id}.md) | {r.name} | {r.severity.label} | {on} | {r.title} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, "", *_ADDING]) + "\n"
+
+
+#: how to add a rule, at the end of the index
+_ADDING = [
+    "## Adding a rule",
+    "",
+    "1. Write `src/migcheck/rules/mcNNN_<name>.py`: a module docstring in the four sections "
+    "(*What it does*, *Why is this bad*, *Example*, *Use instead*), a `check(s, ctx)` and "
+    "`RULE = Rule(id, name, severity, __doc__, kinds, check)`. `kinds` are the "
+    "`migcheck.sql.facts.Kind` members the rule wants (for `Kind.ALTER_TABLE`, `actions=` narrows "
+    "to action kinds); `check` narrows the statement to the kinds' family "
+    "(`assert isinstance(s, IndexBuild)`, see `FAMILIES` in `migcheck/sql/facts.py`) and reads "
+    "only that family's facts, the schema state in `ctx` (`migcheck/lint/schema.py`) and "
+    "PostgreSQL facts from `migcheck.postgres`.",
+    "2. Import only `rules.base`, `rules.helpers` (shared helpers such as `qi`), "
+    "`migcheck.result`, `migcheck.sql`, `migcheck.postgres` and `migcheck.lint.schema`: never "
+    "another rule.",
+    "3. Add the module to `MODULES` in `src/migcheck/rules/registry.py`.",
+    "4. Add `fixtures/rules/<ID>/bad*.sql` and `good*.sql` (headers such as `-- pg-version: 14`, "
+    "read by `tests/lint/headers.py`); create the rule's snapshot with "
+    "`MIGCHECK_UPDATE_SNAPSHOTS=1 pytest tests/rules/test_rule_fixtures.py` and review "
+    "`tests/rules/snapshots/<ID>.json`.",
+    "5. Regenerate these pages: `python -m migcheck.rules.docs`.",
+    "",
+    "A fact the extractor does not build yet goes into the family of its kind in "
+    "`migcheck/sql/facts.py`, built in `migcheck/sql/extract.py`.",
+]
 
 
 def generate() -> dict[str, str]:

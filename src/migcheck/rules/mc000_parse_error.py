@@ -33,15 +33,16 @@ from collections.abc import Iterator
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule
-from migcheck.sql.facts import Statement
+from migcheck.sql.facts import Kind, ParseError, Statement
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Report the parser's error."""
+    assert isinstance(s, ParseError)
     yield Hit(
         f"PostgreSQL cannot parse this statement: {s.error}",
         "Fix the syntax; PostgreSQL would reject the statement and stop the migration here.",
     )
 
 
-RULE = Rule("MC000", "parse-error", Severity.ERROR, __doc__ or "", ("error",), check)
+RULE = Rule("MC000", "parse-error", Severity.ERROR, __doc__ or "", (Kind.ERROR,), check)

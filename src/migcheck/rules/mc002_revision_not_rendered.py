@@ -46,11 +46,12 @@ from collections.abc import Iterator
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule
-from migcheck.sql.facts import Statement
+from migcheck.sql.facts import Kind, RenderError, Statement
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Report the revision that could not be rendered and why."""
+    assert isinstance(s, RenderError)
     where = f" in {s.function}()" if s.function else ""
     reason = (s.error or "").partition(": ")[2] or (s.error or "")
     yield Hit(
@@ -62,5 +63,5 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC002", "revision-not-rendered", Severity.WARNING, __doc__ or "", ("render_error",), check
+    "MC002", "revision-not-rendered", Severity.WARNING, __doc__ or "", (Kind.RENDER_ERROR,), check
 )

@@ -45,15 +45,17 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import IndexBuild, Kind, Statement
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag a non-concurrent index build on an existing table."""
+    assert isinstance(s, IndexBuild)
     if s.concurrently or s.only or not s.table or ctx.is_new(s.table):
         return
-    name = f"{qi(s.index_name)} " if s.index_name else ""
+    name = f"{qi(s.index)} " if s.index else ""
     yield Hit(
         f"CREATE INDEX {name}on {qi(s.table)} takes a SHARE lock for the whole build, "
         "blocking all writes (INSERT, UPDATE, DELETE) on the table until it finishes",
@@ -67,6 +69,6 @@ RULE = Rule(
     "create-index-non-concurrently",
     Severity.ERROR,
     __doc__ or "",
-    ("create_index",),
+    (Kind.CREATE_INDEX,),
     check,
 )

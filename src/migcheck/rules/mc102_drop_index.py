@@ -34,15 +34,17 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import Drop, Kind, Statement
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag a non-concurrent DROP INDEX of an index on an existing table."""
+    assert isinstance(s, Drop)
     if s.concurrently:
         return
-    for name in s.tables:
+    for name in s.names:
         table = ctx.schema.index_tables.get(name)
         if ctx.is_new(table):
             continue
@@ -56,5 +58,10 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC102", "drop-index-non-concurrently", Severity.WARNING, __doc__ or "", ("drop_index",), check
+    "MC102",
+    "drop-index-non-concurrently",
+    Severity.WARNING,
+    __doc__ or "",
+    (Kind.DROP_INDEX,),
+    check,
 )

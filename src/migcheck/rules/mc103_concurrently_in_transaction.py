@@ -37,15 +37,15 @@ from collections.abc import Iterator
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule
-from migcheck.sql.facts import Statement
+from migcheck.sql.facts import EnumChange, Kind, Statement
 
 _WHAT = {
-    "create_index": "CREATE INDEX CONCURRENTLY",
-    "drop_index": "DROP INDEX CONCURRENTLY",
-    "reindex": "REINDEX",
-    "alter_table": "DETACH PARTITION CONCURRENTLY",
-    "vacuum": "VACUUM",
-    "drop_database": "DROP DATABASE",
+    Kind.CREATE_INDEX: "CREATE INDEX CONCURRENTLY",
+    Kind.DROP_INDEX: "DROP INDEX CONCURRENTLY",
+    Kind.REINDEX: "REINDEX",
+    Kind.ALTER_TABLE: "DETACH PARTITION CONCURRENTLY",
+    Kind.VACUUM: "VACUUM",
+    Kind.DROP_DATABASE: "DROP DATABASE",
 }
 
 
@@ -53,14 +53,14 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag a no-transaction command inside a transaction."""
     if not ctx.in_transaction:
         return
-    if s.kind == "alter_enum":
-        if ctx.pg_version >= 12 or ctx.is_new(s.enum_type):
+    if isinstance(s, EnumChange):
+        if ctx.pg_version >= 12 or ctx.is_new(s.enum):
             return
         what = f"ALTER TYPE … ADD VALUE (before PostgreSQL 12, here {ctx.pg_version})"
     elif not s.no_transaction:
         return
     else:
-        what = _WHAT.get(s.kind, s.kind)
+        what = _WHAT.get(s.kind, s.kind.value)
     yield Hit(
         f"{what} cannot run inside a transaction block; PostgreSQL rejects it and the "
         "migration fails here",
@@ -75,13 +75,13 @@ RULE = Rule(
     Severity.ERROR,
     __doc__ or "",
     (
-        "create_index",
-        "drop_index",
-        "reindex",
-        "alter_table",
-        "vacuum",
-        "alter_enum",
-        "drop_database",
+        Kind.CREATE_INDEX,
+        Kind.DROP_INDEX,
+        Kind.REINDEX,
+        Kind.ALTER_TABLE,
+        Kind.VACUUM,
+        Kind.ALTER_ENUM,
+        Kind.DROP_DATABASE,
     ),
     check,
 )

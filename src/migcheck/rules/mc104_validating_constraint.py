@@ -43,12 +43,14 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, constraint_label, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import constraint_label, qi
+from migcheck.sql.facts import Kind, Statement, TableChange
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag validating FK/CHECK constraints added to an existing table."""
+    assert isinstance(s, TableChange)
     if not s.table or ctx.is_new(s.table):
         return
     for a in s.actions:
@@ -101,7 +103,7 @@ RULE = Rule(
     "constraint-validated-on-add",
     Severity.ERROR,
     __doc__ or "",
-    ("alter_table",),
+    (Kind.ALTER_TABLE,),
     check,
     actions=("add_constraint", "add_column"),
 )

@@ -48,8 +48,9 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Action, Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import Action, Kind, Statement, TableChange
 
 
 def _primary_key_using_index(table: str, a: Action, ctx: Context) -> Iterator[Hit]:
@@ -79,6 +80,7 @@ def _primary_key_using_index(table: str, a: Action, ctx: Context) -> Iterator[Hi
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag SET NOT NULL that has to scan the table under ACCESS EXCLUSIVE."""
+    assert isinstance(s, TableChange)
     if not s.table or ctx.is_new(s.table):
         return
     table = ctx.schema.tables.get(s.table)
@@ -107,7 +109,7 @@ RULE = Rule(
     "set-not-null-scans-table",
     Severity.ERROR,
     __doc__ or "",
-    ("alter_table",),
+    (Kind.ALTER_TABLE,),
     check,
     actions=("set_not_null", "add_constraint"),
 )

@@ -38,12 +38,14 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import Kind, Statement, TableChange
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag a stored generated column added to an existing table."""
+    assert isinstance(s, TableChange)
     if not s.table or ctx.is_new(s.table):
         return
     for a in s.actions:
@@ -60,7 +62,7 @@ RULE = Rule(
     "add-column-stored-generated",
     Severity.ERROR,
     __doc__ or "",
-    ("alter_table",),
+    (Kind.ALTER_TABLE,),
     check,
     actions=("add_column",),
 )

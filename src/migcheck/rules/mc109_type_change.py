@@ -45,12 +45,14 @@ from collections.abc import Iterator
 from migcheck.lint.schema import Context
 from migcheck.postgres.types import Change, could_be_free, type_change
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import Kind, Statement, TableChange
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag type changes that are not known to be metadata-only."""
+    assert isinstance(s, TableChange)
     if not s.table or ctx.is_new(s.table):
         return
     table = ctx.schema.tables.get(s.table)
@@ -84,7 +86,7 @@ RULE = Rule(
     "column-type-change-rewrites",
     Severity.ERROR,
     __doc__ or "",
-    ("alter_table",),
+    (Kind.ALTER_TABLE,),
     check,
     actions=("alter_type",),
 )

@@ -39,8 +39,9 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, constraint_label, qi
-from migcheck.sql.facts import Constraint, Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import constraint_label, qi
+from migcheck.sql.facts import Constraint, Kind, Statement, TableChange
 
 _LABEL = {"unique": "UNIQUE", "primary_key": "PRIMARY KEY", "exclude": "EXCLUDE"}
 
@@ -67,6 +68,7 @@ def _hit(table: str, con: Constraint) -> Hit:
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag constraints whose index is built while the table is locked."""
+    assert isinstance(s, TableChange)
     if not s.table or ctx.is_new(s.table):
         return
     for a in s.actions:
@@ -83,7 +85,7 @@ RULE = Rule(
     "constraint-builds-index-under-lock",
     Severity.ERROR,
     __doc__ or "",
-    ("alter_table",),
+    (Kind.ALTER_TABLE,),
     check,
     actions=("add_constraint", "add_column"),
 )

@@ -34,7 +34,8 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import LOCKING_KINDS, qi
 from migcheck.sql.facts import Statement
 
 
@@ -57,24 +58,5 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
         "op.execute(\"SET LOCAL lock_timeout = '2s'\")) and retry on timeout.",
     )
 
-
-#: statement kinds that can take a table lock (the others never need lock_timeout)
-LOCKING_KINDS = (
-    "create_table",
-    "alter_table",
-    "create_index",
-    "drop_index",
-    "drop_table",
-    "drop",
-    "create_trigger",
-    "rename",
-    "set_schema",
-    "refresh",
-    "reindex",
-    "vacuum",
-    "cluster",
-    "lock",
-    "truncate",
-)
 
 RULE = Rule("MC111", "missing-lock-timeout", Severity.WARNING, __doc__ or "", LOCKING_KINDS, check)

@@ -39,14 +39,24 @@ from collections.abc import Iterator
 from migcheck.lint.schema import Context
 from migcheck.postgres.types import Change, could_be_free, type_change
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.rules.mc111_lock_timeout import LOCKING_KINDS
-from migcheck.sql.facts import Action, Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import LOCKING_KINDS, qi
+from migcheck.sql.facts import (
+    Action,
+    DataChange,
+    IndexBuild,
+    Kind,
+    Maintenance,
+    Query,
+    Reindex,
+    Statement,
+    TableChange,
+)
 
 _SLOW_ACTIONS = frozenset({"validate_constraint", "set_tablespace", "set_logged", "set_unlogged"})
 
 
-def _slow_action(s: Statement, a: Action, ctx: Context) -> bool:
+def _slow_action(s: TableChange, a: Action, ctx: Context) -> bool:
     """True when the ALTER TABLE action scans or rewrites the table."""
     if a.kind in _SLOW_ACTIONS:
         return True
@@ -67,21 +77,26 @@ def _slow_action(s: Statement, a: Action, ctx: Context) -> bool:
 
 
 def _slow(s: Statement, ctx: Context) -> str | None:
-    if s.kind in ("update", "delete") and not ctx.is_new(s.table) and not s.by_key:
-        return "a backfill " + s.kind.upper()
-    if s.kind == "insert" and s.has_from_select:
-        return "INSERT … SELECT"
-    if s.kind == "select" and s.has_from_select:
-        return "a query reading tables"
-    if s.kind == "do":
+    if isinstance(s, DataChange):
+        if s.kind is not Kind.INSERT and not ctx.is_new(s.table) and not s.by_key:
+            return "a backfill " + s.kind.sql
+        return "INSERT … SELECT" if s.kind is Kind.INSERT and s.has_from_select else None
+    if isinstance(s, Query):
+        return "a query reading tables" if s.reads_tables else None
+    if s.kind is Kind.DO:
         return "a DO block"
-    if s.kind == "create_index" and not ctx.is_new(s.table):
+    if s.kind is Kind.CREATE_INDEX and isinstance(s, IndexBuild) and not ctx.is_new(s.table):
         return "an index build"
-    if s.kind == "refresh" and not s.concurrently and not ctx.is_new(s.table):
-        return "REFRESH MATERIALIZED VIEW"
-    if s.kind in ("vacuum", "cluster", "reindex") and s.table and not ctx.is_new(s.table):
-        return s.kind.upper()
-    if s.kind == "alter_table" and not ctx.is_new(s.table):
+    if isinstance(s, Maintenance):
+        view = s.tables[0] if s.tables else None
+        if s.kind is Kind.REFRESH and not s.concurrently and not ctx.is_new(view):
+            return "REFRESH MATERIALIZED VIEW"
+        if s.kind in (Kind.VACUUM, Kind.CLUSTER) and view and not ctx.is_new(view):
+            return s.kind.sql
+        return None
+    if isinstance(s, Reindex) and s.target and not ctx.is_new(s.target):
+        return "REINDEX"
+    if s.kind is Kind.ALTER_TABLE and isinstance(s, TableChange) and not ctx.is_new(s.table):
         for a in s.actions:
             if _slow_action(s, a, ctx):
                 return "ALTER TABLE … " + a.kind.replace("_", " ").upper()
@@ -124,6 +139,6 @@ RULE = Rule(
     "work-after-exclusive-lock",
     Severity.WARNING,
     __doc__ or "",
-    (*LOCKING_KINDS, "update", "delete", "insert", "select", "do"),
+    (*LOCKING_KINDS, Kind.UPDATE, Kind.DELETE, Kind.INSERT, Kind.SELECT, Kind.DO),
     check,
 )

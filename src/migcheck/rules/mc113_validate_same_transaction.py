@@ -42,22 +42,25 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import Kind, Statement, TableChange
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag validation in the transaction that added the constraint NOT VALID."""
+    assert isinstance(s, TableChange)
     if not s.table or not ctx.in_transaction:
         return
     for a in s.actions:
-        if a.kind != "validate_constraint" or not a.name:
+        if a.kind != "validate_constraint" or not a.constraint_name:
             continue
-        added = ctx.not_valid_in_tx.get((s.table, a.name))
+        added = ctx.not_valid_in_tx.get((s.table, a.constraint_name))
         if added is None or ctx.is_new(s.table):
             continue
+        name = qi(a.constraint_name)
         yield Hit(
-            f"VALIDATE CONSTRAINT {qi(a.name)} runs in the same transaction that added it NOT "
+            f"VALIDATE CONSTRAINT {name} runs in the same transaction that added it NOT "
             f"VALID (line {added.line}), so the scan of {qi(s.table)} happens while the ADD's "
             "lock still blocks writes",
             "COMMIT after adding the constraint NOT VALID and validate it in a separate "
@@ -70,7 +73,7 @@ RULE = Rule(
     "validate-in-same-transaction",
     Severity.WARNING,
     __doc__ or "",
-    ("alter_table",),
+    (Kind.ALTER_TABLE,),
     check,
     actions=("validate_constraint",),
 )

@@ -30,26 +30,28 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import Kind, Reindex, Statement
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag REINDEX without CONCURRENTLY."""
+    assert isinstance(s, Reindex)
     if (
         s.concurrently
-        or ctx.is_new(s.table)
-        or ctx.is_new(ctx.schema.index_tables.get(s.table or ""))
+        or ctx.is_new(s.target)
+        or ctx.is_new(ctx.schema.index_tables.get(s.target or ""))
     ):
         return
     what = s.object_type.removeprefix("REINDEX_OBJECT_")
     yield Hit(
-        f"REINDEX {what} {qi(s.table)} without CONCURRENTLY locks the index(es) ACCESS EXCLUSIVE "
+        f"REINDEX {what} {qi(s.target)} without CONCURRENTLY locks the index(es) ACCESS EXCLUSIVE "
         "and the table SHARE, blocking writes and queries that use the index during the rebuild",
         "Use REINDEX … CONCURRENTLY (PostgreSQL 12+) outside a transaction block.",
     )
 
 
 RULE = Rule(
-    "MC114", "reindex-non-concurrently", Severity.WARNING, __doc__ or "", ("reindex",), check
+    "MC114", "reindex-non-concurrently", Severity.WARNING, __doc__ or "", (Kind.REINDEX,), check
 )

@@ -31,12 +31,14 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import Kind, Statement, TableChange
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag a blocking DETACH PARTITION."""
+    assert isinstance(s, TableChange)
     if not s.table or ctx.is_new(s.table):
         return
     for a in s.actions:
@@ -51,7 +53,7 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
             "lock_timeout and detach in a quiet period."
         )
         yield Hit(
-            f"DETACH PARTITION {qi(a.name)} takes ACCESS EXCLUSIVE on {qi(s.table)}, blocking "
+            f"DETACH PARTITION {qi(a.partition)} takes ACCESS EXCLUSIVE on {qi(s.table)}, blocking "
             "all reads and writes on the partitioned table",
             fix,
         )
@@ -62,7 +64,7 @@ RULE = Rule(
     "detach-partition-non-concurrently",
     Severity.WARNING,
     __doc__ or "",
-    ("alter_table",),
+    (Kind.ALTER_TABLE,),
     check,
     actions=("detach_partition",),
 )

@@ -42,26 +42,29 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import Kind, Statement, TableChange
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag ATTACH PARTITION that must scan the partition."""
+    assert isinstance(s, TableChange)
     if not s.table:
         return
     for a in s.actions:
-        if a.kind != "attach_partition" or not a.name or ctx.is_new(a.name):
+        if a.kind != "attach_partition" or not a.partition or ctx.is_new(a.partition):
             continue
-        part = ctx.schema.tables.get(a.name)
+        part = ctx.schema.tables.get(a.partition)
         if part is not None and any(
             c.kind == "check" and c.validated for c in part.constraints.values()
         ):
             continue
+        part_name = qi(a.partition)
         yield Hit(
-            f"ATTACH PARTITION {qi(a.name)} scans the whole partition to check its bound while "
-            f"holding ACCESS EXCLUSIVE on {qi(a.name)} (all reads and writes blocked)",
-            f"First add a CHECK constraint on {qi(a.name)} matching the bound NOT VALID and "
+            f"ATTACH PARTITION {part_name} scans the whole partition to check its bound while "
+            f"holding ACCESS EXCLUSIVE on {part_name} (all reads and writes blocked)",
+            f"First add a CHECK constraint on {part_name} matching the bound NOT VALID and "
             "VALIDATE it; ATTACH then skips the scan.",
         )
 
@@ -71,7 +74,7 @@ RULE = Rule(
     "attach-partition-scans",
     Severity.WARNING,
     __doc__ or "",
-    ("alter_table",),
+    (Kind.ALTER_TABLE,),
     check,
     actions=("attach_partition",),
 )

@@ -33,8 +33,9 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import Kind, Maintenance, Statement, TableChange
 
 _ACTIONS = {
     "set_tablespace": "SET TABLESPACE",
@@ -57,13 +58,16 @@ def _hit(what: str, table: str | None, everything: str = "") -> Hit:
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag rewriting statements on existing tables."""
-    if s.kind == "vacuum" and s.full:
-        for table in s.tables or (None,):
+    if isinstance(s, Maintenance):
+        if s.kind is Kind.VACUUM and s.full:
+            for table in s.tables or (None,):
+                if not ctx.is_new(table):
+                    yield _hit("VACUUM FULL", table, "every table")
+        elif s.kind is Kind.CLUSTER:
+            table = s.tables[0] if s.tables else None
             if not ctx.is_new(table):
-                yield _hit("VACUUM FULL", table, "every table")
-    elif s.kind == "cluster" and not ctx.is_new(s.table):
-        yield _hit("CLUSTER", s.table, "every clustered table")
-    elif s.kind == "alter_table" and s.table and not ctx.is_new(s.table):
+                yield _hit("CLUSTER", table, "every clustered table")
+    elif isinstance(s, TableChange) and s.table and not ctx.is_new(s.table):
         for a in s.actions:
             if a.kind in _ACTIONS:
                 yield _hit(f"ALTER TABLE … {_ACTIONS[a.kind]}", s.table)
@@ -74,7 +78,7 @@ RULE = Rule(
     "table-rewrite",
     Severity.ERROR,
     __doc__ or "",
-    ("vacuum", "cluster", "alter_table"),
+    (Kind.VACUUM, Kind.CLUSTER, Kind.ALTER_TABLE),
     check,
     actions=tuple(_ACTIONS),
 )

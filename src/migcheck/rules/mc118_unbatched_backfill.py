@@ -44,17 +44,19 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import DataChange, Kind, Statement
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag an unbatched UPDATE/DELETE of an existing table."""
+    assert isinstance(s, DataChange)
     if not s.table or ctx.is_new(s.table) or s.batched:
         return
     scope = "every row" if not s.has_where else "every matching row"
     yield Hit(
-        f"{s.kind.upper()} of {qi(s.table)} touches {scope} in one transaction, holding row "
+        f"{s.kind.sql} of {qi(s.table)} touches {scope} in one transaction, holding row "
         "locks that block concurrent updates of those rows until it commits",
         "Backfill in batches by key range (e.g. WHERE id >= :lo AND id < :hi), one short "
         "transaction per batch, outside the schema-change transaction.",
@@ -62,5 +64,10 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC118", "unbatched-backfill", Severity.WARNING, __doc__ or "", ("update", "delete"), check
+    "MC118",
+    "unbatched-backfill",
+    Severity.WARNING,
+    __doc__ or "",
+    (Kind.UPDATE, Kind.DELETE),
+    check,
 )

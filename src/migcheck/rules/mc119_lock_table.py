@@ -34,21 +34,23 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import Kind, Maintenance, Statement
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag LOCK TABLE on existing tables."""
+    assert isinstance(s, Maintenance)
     for table in s.tables:
         if ctx.is_new(table):
             continue
         yield Hit(
-            f"LOCK TABLE {qi(table)} takes {s.lock_mode.label}, blocking {s.lock_mode.blocks} "
+            f"LOCK TABLE {qi(table)} takes {s.mode.label}, blocking {s.mode.blocks} "
             "until the transaction ends",
             "Avoid explicit locks in migrations; if needed, use the weakest mode, SET LOCAL "
             "lock_timeout first and keep the transaction short.",
         )
 
 
-RULE = Rule("MC119", "lock-table", Severity.WARNING, __doc__ or "", ("lock",), check)
+RULE = Rule("MC119", "lock-table", Severity.WARNING, __doc__ or "", (Kind.LOCK,), check)

@@ -40,8 +40,9 @@ from collections.abc import Iterable, Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Constraint, Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import Constraint, Kind, Statement, TableChange
 
 
 def check(s: Statement, ctx: Context) -> Iterable[Hit]:
@@ -51,9 +52,10 @@ def check(s: Statement, ctx: Context) -> Iterable[Hit]:
     in the run (a table of unknown indexes cannot become known later without being dropped,
     and its foreign keys with it).
     """
+    assert isinstance(s, TableChange)
     if not s.table:
         return ()
-    if s.kind != "create_table":
+    if s.kind is not Kind.CREATE_TABLE:
         state = ctx.schema.tables.get(s.table)
         if state is None or not state.complete:
             return ()
@@ -93,7 +95,7 @@ RULE = Rule(
     "foreign-key-without-index",
     Severity.WARNING,
     __doc__ or "",
-    ("create_table", "alter_table"),
+    (Kind.CREATE_TABLE, Kind.ALTER_TABLE),
     check,
     finish,
 )

@@ -37,20 +37,22 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import DomainChange, Kind, Statement
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag a CHECK added to an existing domain without NOT VALID."""
-    if ctx.is_new(s.enum_type):
+    assert isinstance(s, DomainChange)
+    if ctx.is_new(s.domain):
         return
     for con in s.constraints:
         if con.kind != "check" or con.not_valid:
             continue
         name = f" {qi(con.name)}" if con.name else ""
         yield Hit(
-            f"Adding CHECK{name} to domain {qi(s.enum_type)} scans every column of every table "
+            f"Adding CHECK{name} to domain {qi(s.domain)} scans every column of every table "
             "that uses the domain, holding a SHARE lock (all writes blocked) on each table for "
             "its whole scan",
             "Add it NOT VALID, check and fix existing rows in batches; or put the CHECK on the "
@@ -63,6 +65,6 @@ RULE = Rule(
     "alter-domain-add-constraint",
     Severity.ERROR,
     __doc__ or "",
-    ("alter_domain",),
+    (Kind.ALTER_DOMAIN,),
     check,
 )

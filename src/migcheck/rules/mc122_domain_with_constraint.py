@@ -37,16 +37,18 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import DomainChange, Kind, Statement
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag a domain created with a CHECK constraint."""
+    assert isinstance(s, DomainChange)
     if not s.constraints:
         return
     yield Hit(
-        f"Domain {qi(s.enum_type)} has a CHECK constraint: changing it later rechecks every "
+        f"Domain {qi(s.domain)} has a CHECK constraint: changing it later rechecks every "
         "table that uses the domain under a SHARE lock, and converting a column to it rewrites "
         "the table",
         "Create the domain without CHECK and put the constraint on the columns (ADD CONSTRAINT "
@@ -59,6 +61,6 @@ RULE = Rule(
     "domain-with-constraint",
     Severity.WARNING,
     __doc__ or "",
-    ("create_domain",),
+    (Kind.CREATE_DOMAIN,),
     check,
 )

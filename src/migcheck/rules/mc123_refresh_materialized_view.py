@@ -33,18 +33,21 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import Kind, Maintenance, Statement
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag a refresh that blocks readers of an existing materialized view."""
-    if s.concurrently or not s.table or ctx.is_new(s.table):
+    assert isinstance(s, Maintenance)
+    if s.concurrently or not s.tables or ctx.is_new(s.tables[0]):
         return
+    view = s.tables[0]
     yield Hit(
-        f"REFRESH MATERIALIZED VIEW {qi(s.table)} holds ACCESS EXCLUSIVE on the view for the "
+        f"REFRESH MATERIALIZED VIEW {qi(view)} holds ACCESS EXCLUSIVE on the view for the "
         "whole refresh, blocking every query that reads it",
-        f"REFRESH MATERIALIZED VIEW CONCURRENTLY {qi(s.table)} (the view needs a unique index).",
+        f"REFRESH MATERIALIZED VIEW CONCURRENTLY {qi(view)} (the view needs a unique index).",
     )
 
 
@@ -53,6 +56,6 @@ RULE = Rule(
     "refresh-matview-non-concurrently",
     Severity.WARNING,
     __doc__ or "",
-    ("refresh",),
+    (Kind.REFRESH,),
     check,
 )

@@ -37,22 +37,24 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import Kind, Move, Rename, Statement
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag renames and schema moves of existing tables."""
+    assert isinstance(s, (Rename, Move))
     if s.object_type != "OBJECT_TABLE" or not s.table or ctx.is_new(s.table):
         return
-    if s.kind == "set_schema":
+    if isinstance(s, Move):
         name = s.table.rpartition(".")[2]
         yield Hit(
-            f"Moving table {qi(s.table)} to schema {qi(s.new_name)} breaks running code that "
+            f"Moving table {qi(s.table)} to schema {qi(s.schema)} breaks running code that "
             "still uses the old qualified name (and takes ACCESS EXCLUSIVE, blocking all reads "
             "and writes while it waits)",
             f"Keep the old name working: CREATE VIEW {qi(s.table)} AS SELECT * FROM "
-            f"{qi(f'{s.new_name}.{name}')} in the same transaction, drop it once no code uses "
+            f"{qi(f'{s.schema}.{name}')} in the same transaction, drop it once no code uses "
             "the old name.",
         )
         return
@@ -65,5 +67,5 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC202", "rename-table", Severity.WARNING, __doc__ or "", ("rename", "set_schema"), check
+    "MC202", "rename-table", Severity.WARNING, __doc__ or "", (Kind.RENAME, Kind.SET_SCHEMA), check
 )

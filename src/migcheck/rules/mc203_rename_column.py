@@ -35,12 +35,14 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import Kind, Rename, Statement
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag column renames on existing tables."""
+    assert isinstance(s, Rename)
     if s.object_type != "OBJECT_COLUMN" or not s.table or ctx.is_new(s.table):
         return
     yield Hit(
@@ -51,4 +53,4 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     )
 
 
-RULE = Rule("MC203", "rename-column", Severity.WARNING, __doc__ or "", ("rename",), check)
+RULE = Rule("MC203", "rename-column", Severity.WARNING, __doc__ or "", (Kind.RENAME,), check)

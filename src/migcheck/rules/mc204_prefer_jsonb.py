@@ -29,26 +29,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
-from migcheck.postgres.types import TypeRef
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
-
-
-def column_types(s: Statement) -> Iterator[tuple[str, TypeRef]]:
-    """Every (column, type) the statement declares."""
-    for col in s.columns:
-        if col.type is not None:
-            yield col.name, col.type
-    for a in s.actions:
-        if a.column_def is not None and a.column_def.type is not None:
-            yield a.column_def.name, a.column_def.type
-        elif a.kind == "alter_type" and a.type is not None and a.column:
-            yield a.column, a.type
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import column_types, qi
+from migcheck.sql.facts import Kind, Statement, TableChange
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag json columns."""
+    assert isinstance(s, TableChange)
     for column, type_ in column_types(s):
         if type_.name == "json":
             yield Hit(
@@ -63,6 +52,6 @@ RULE = Rule(
     "prefer-jsonb",
     Severity.WARNING,
     __doc__ or "",
-    ("create_table", "alter_table"),
+    (Kind.CREATE_TABLE, Kind.ALTER_TABLE),
     check,
 )

@@ -36,22 +36,24 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import EnumChange, Kind, Statement
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag renaming a value of an existing enum."""
-    if ctx.is_new(s.enum_type):
+    assert isinstance(s, EnumChange)
+    if ctx.is_new(s.enum):
         return
     yield Hit(
-        f"Renaming value '{s.old_name}' of enum {qi(s.enum_type)} to '{s.new_name}' breaks "
+        f"Renaming value '{s.old_value}' of enum {qi(s.enum)} to '{s.new_value}' breaks "
         "running code that still writes or compares the old label",
-        f"ADD VALUE '{s.new_name}' in its own transaction, move code and rows to it, and leave "
-        f"'{s.old_name}' unused.",
+        f"ADD VALUE '{s.new_value}' in its own transaction, move code and rows to it, and leave "
+        f"'{s.old_value}' unused.",
     )
 
 
 RULE = Rule(
-    "MC206", "rename-enum-value", Severity.WARNING, __doc__ or "", ("rename_enum_value",), check
+    "MC206", "rename-enum-value", Severity.WARNING, __doc__ or "", (Kind.RENAME_ENUM_VALUE,), check
 )

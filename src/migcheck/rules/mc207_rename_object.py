@@ -35,8 +35,9 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import Kind, Rename, Statement
 
 _KINDS = {
     "OBJECT_VIEW": "view",
@@ -51,6 +52,7 @@ _KINDS = {
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag renames of objects that running code refers to by name."""
+    assert isinstance(s, Rename)
     label = _KINDS.get(s.object_type)
     if label is None or ctx.is_new(s.old_name):
         return
@@ -62,4 +64,4 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     )
 
 
-RULE = Rule("MC207", "rename-object", Severity.WARNING, __doc__ or "", ("rename",), check)
+RULE = Rule("MC207", "rename-object", Severity.WARNING, __doc__ or "", (Kind.RENAME,), check)

@@ -31,26 +31,28 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import Drop, Kind, Statement
 
 _VIEWS = {"OBJECT_VIEW": "VIEW", "OBJECT_MATVIEW": "MATERIALIZED VIEW"}
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag dropping existing tables and views."""
-    if s.kind == "drop":
+    assert isinstance(s, Drop)
+    if s.kind is Kind.DROP:
         label = _VIEWS.get(s.object_type)
         if label is None:
             return
-        for view in s.tables:
+        for view in s.names:
             if not ctx.is_new(view):
                 yield Hit(
                     f"DROP {label} {qi(view)} breaks running code that still queries it",
                     "Remove all uses from code in an earlier release, then drop it.",
                 )
         return
-    for table in s.tables:
+    for table in s.names:
         if ctx.is_new(table):
             continue
         yield Hit(
@@ -61,4 +63,6 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
         )
 
 
-RULE = Rule("MC301", "drop-table", Severity.WARNING, __doc__ or "", ("drop_table", "drop"), check)
+RULE = Rule(
+    "MC301", "drop-table", Severity.WARNING, __doc__ or "", (Kind.DROP_TABLE, Kind.DROP), check
+)

@@ -30,12 +30,14 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import Kind, Maintenance, Statement
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag TRUNCATE of existing tables."""
+    assert isinstance(s, Maintenance)
     for table in s.tables:
         if ctx.is_new(table):
             continue
@@ -46,4 +48,4 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
         )
 
 
-RULE = Rule("MC303", "truncate", Severity.WARNING, __doc__ or "", ("truncate",), check)
+RULE = Rule("MC303", "truncate", Severity.WARNING, __doc__ or "", (Kind.TRUNCATE,), check)

@@ -34,22 +34,25 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import Drop, Kind, Statement
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag DROP DATABASE and DROP SCHEMA … CASCADE."""
-    if s.kind == "drop_database":
+    assert isinstance(s, Drop)
+    if s.kind is Kind.DROP_DATABASE:
+        database = s.names[0] if s.names else None
         yield Hit(
-            f"DROP DATABASE {qi(s.table)} deletes the whole database and breaks every client "
+            f"DROP DATABASE {qi(database)} deletes the whole database and breaks every client "
             "connected to it",
             "Do not drop databases from a migration; do it by hand after a backup.",
         )
         return
     if s.object_type != "OBJECT_SCHEMA" or not s.cascade:
         return
-    for schema in s.tables:
+    for schema in s.names:
         if ctx.is_new(f"schema:{schema}"):
             continue
         yield Hit(
@@ -64,6 +67,6 @@ RULE = Rule(
     "drop-database-or-schema",
     Severity.ERROR,
     __doc__ or "",
-    ("drop", "drop_database"),
+    (Kind.DROP, Kind.DROP_DATABASE),
     check,
 )

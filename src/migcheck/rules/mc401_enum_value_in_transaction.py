@@ -37,20 +37,22 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
 from migcheck.sql.extract import string_constants
-from migcheck.sql.facts import Statement
+from migcheck.sql.facts import EnumChange, Kind, Statement
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag uses of enum values added in this transaction."""
-    if not ctx.enum_values_in_tx or not ctx.in_transaction or s.kind == "alter_enum":
+    if not ctx.enum_values_in_tx or not ctx.in_transaction or s.kind is Kind.ALTER_ENUM:
         return
     used = string_constants(s.text) & set(ctx.enum_values_in_tx)
     for value in sorted(used):
         added = ctx.enum_values_in_tx[value]
+        assert isinstance(added, EnumChange)
         yield Hit(
-            f"Uses enum value '{value}' added to {qi(added.enum_type)} in the same transaction "
+            f"Uses enum value '{value}' added to {qi(added.enum)} in the same transaction "
             f"(line {added.line}): PostgreSQL rejects it with 'unsafe use of new value'",
             "COMMIT after ALTER TYPE … ADD VALUE (Alembic: run it in "
             "op.get_context().autocommit_block()) before using the value.",

@@ -41,25 +41,35 @@ EXISTS`) before retrying.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from migcheck.lint.schema import Context
-from migcheck.record import Record
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule
-from migcheck.sql.facts import Statement
+from migcheck.sql.facts import (
+    Drop,
+    EnumChange,
+    IndexBuild,
+    Kind,
+    Maintenance,
+    Reindex,
+    Statement,
+    TableChange,
+)
 
 
 def _what(s: Statement) -> str | None:
-    if s.kind == "create_table" and not s.if_not_exists:
-        return "CREATE TABLE without IF NOT EXISTS"
-    if s.kind == "create_index" and not s.if_not_exists:
-        return "CREATE INDEX without IF NOT EXISTS"
-    if s.kind in ("drop_table", "drop_index") and not s.if_exists:
-        return f"DROP {'TABLE' if s.kind == 'drop_table' else 'INDEX'} without IF EXISTS"
-    if s.kind == "alter_enum" and not s.if_not_exists:
+    if isinstance(s, TableChange) and s.kind is Kind.CREATE_TABLE:
+        return None if s.if_not_exists else "CREATE TABLE without IF NOT EXISTS"
+    if isinstance(s, IndexBuild):
+        return None if s.if_not_exists else "CREATE INDEX without IF NOT EXISTS"
+    if isinstance(s, Drop) and s.kind in (Kind.DROP_TABLE, Kind.DROP_INDEX) and not s.if_exists:
+        return f"DROP {'TABLE' if s.kind is Kind.DROP_TABLE else 'INDEX'} without IF EXISTS"
+    if isinstance(s, EnumChange) and s.kind is Kind.ALTER_ENUM and not s.if_not_exists:
         return "ALTER TYPE … ADD VALUE without IF NOT EXISTS"
-    if s.kind == "alter_table":
+    if isinstance(s, TableChange):
         for a in s.actions:
-            if a.kind == "add_column" and not a.if_exists:
+            if a.kind == "add_column" and not a.if_not_exists:
                 return "ADD COLUMN without IF NOT EXISTS"
             if a.kind == "drop_column" and not a.if_exists:
                 return "DROP COLUMN without IF EXISTS"
@@ -75,28 +85,17 @@ _NONE: tuple[Hit, ...] = ()
 _SHOWN = 5
 
 
-class _Statements(Record):
+@dataclass(slots=True)
+class _Statements:
     """Statements in file order, as much of them as the finding shows.
 
     That is the first one, how many there are, and the lines of the next few.
     """
 
-    __slots__ = ("first", "count", "lines")
-
-    first: Statement | None
-    count: int
+    first: Statement | None = None
+    count: int = 0
     #: lines of the statements after the first (one more than shown, to know there are more)
-    lines: list[int]
-
-    def __init__(
-        self,
-        first: Statement | None = None,
-        count: int = 0,
-        lines: list[int] | None = None,
-    ) -> None:
-        self.first = first
-        self.count = count
-        self.lines = [] if lines is None else lines
+    lines: list[int] = field(default_factory=list)
 
     def add(self, s: Statement) -> None:
         if self.first is None:
@@ -132,7 +131,7 @@ def check(s: Statement, ctx: Context) -> tuple[Hit, ...]:
     if not s.no_transaction:
         if _what(s) is not None:
             memory["pending"].add(s)
-    elif memory["pending"].count and not ctx.is_new(s.table):  # a new table's build hardly fails
+    elif memory["pending"].count and not ctx.is_new(_target(s)):  # a new table hardly fails
         memory.setdefault("boundary", s)
         memory["flagged"].extend(memory["pending"])
         memory["pending"] = _Statements()
@@ -158,10 +157,23 @@ def finish(ctx: Context) -> list[Hit]:
     return [Hit(message, _FIX, statement=first)]
 
 
+def _target(s: Statement) -> str | None:
+    """The table (or index) a statement that cannot run in a transaction works on."""
+    if isinstance(s, (TableChange, IndexBuild)):
+        return s.table
+    if isinstance(s, Drop):
+        return s.names[0] if s.names else None
+    if isinstance(s, Reindex):
+        return s.target
+    if isinstance(s, Maintenance):
+        return s.tables[0] if s.tables else None
+    return None
+
+
 def _label(s: Statement) -> str:
-    if s.kind in ("create_index", "drop_index"):
-        return f"{'CREATE' if s.kind == 'create_index' else 'DROP'} INDEX CONCURRENTLY"
-    return s.kind.replace("_", " ").upper()
+    if s.kind in (Kind.CREATE_INDEX, Kind.DROP_INDEX):
+        return f"{'CREATE' if s.kind is Kind.CREATE_INDEX else 'DROP'} INDEX CONCURRENTLY"
+    return s.kind.sql
 
 
 RULE = Rule(
@@ -170,14 +182,14 @@ RULE = Rule(
     Severity.WARNING,
     __doc__ or "",
     (
-        "create_table",
-        "create_index",
-        "drop_table",
-        "drop_index",
-        "alter_enum",
-        "alter_table",
-        "reindex",
-        "vacuum",
+        Kind.CREATE_TABLE,
+        Kind.CREATE_INDEX,
+        Kind.DROP_TABLE,
+        Kind.DROP_INDEX,
+        Kind.ALTER_ENUM,
+        Kind.ALTER_TABLE,
+        Kind.REINDEX,
+        Kind.VACUUM,
     ),
     check,
     finish,

@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule
-from migcheck.sql.facts import Statement
+from migcheck.sql.facts import Kind, Statement
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
@@ -72,5 +72,5 @@ def finish(ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC403", "begin-without-commit", Severity.ERROR, __doc__ or "", ("begin",), check, finish
+    "MC403", "begin-without-commit", Severity.ERROR, __doc__ or "", (Kind.BEGIN,), check, finish
 )

@@ -45,7 +45,7 @@ from collections.abc import Iterator
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule
-from migcheck.sql.facts import Statement
+from migcheck.sql.facts import DoBlock, Kind, Statement
 
 #: how the message raised by an unfilled backfill starts (``migcheck.autogen.backfill``)
 MARKER = "migcheck: FILL_IN placeholder:"
@@ -53,6 +53,7 @@ MARKER = "migcheck: FILL_IN placeholder:"
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag a DO block that raises the FILL_IN placeholder's exception."""
+    assert isinstance(s, DoBlock)
     for _line, message in s.raises:
         if message.startswith(MARKER):
             yield Hit(
@@ -63,4 +64,4 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
             )
 
 
-RULE = Rule("MC404", "fill-in-placeholder", Severity.ERROR, __doc__ or "", ("do",), check)
+RULE = Rule("MC404", "fill-in-placeholder", Severity.ERROR, __doc__ or "", (Kind.DO,), check)

@@ -40,8 +40,9 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import Kind, Statement, UnnamedConstraintDrop
 
 #: ``type_`` of op.drop_constraint -> the constraint kind in the facts
 _KINDS = {
@@ -52,10 +53,10 @@ _KINDS = {
 }
 
 
-def _known_names(s: Statement, ctx: Context) -> list[str]:
+def _known_names(s: UnnamedConstraintDrop, ctx: Context) -> list[str]:
     """Names of the table's constraints of that kind this run knows (created or default)."""
     state = ctx.schema.tables.get(s.table) if s.table else None
-    kind = _KINDS.get(s.object_type)
+    kind = _KINDS.get(s.constraint_type or "")
     if state is None or kind is None:
         return []
     return sorted(name for name, con in state.constraints.items() if con.kind == kind)
@@ -71,9 +72,10 @@ _WORDS = {
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Report the op that drops an unnamed constraint."""
+    assert isinstance(s, UnnamedConstraintDrop)
     where = f"{s.function}()" if s.function else f"revision {s.revision}"
     table = f" on {qi(s.table)}" if s.table else ""
-    kind = _WORDS.get(s.object_type, s.object_type) or "constraint"
+    kind = _WORDS.get(s.constraint_type or "", s.constraint_type) or "constraint"
     names = _known_names(s, ctx)
     if names:
         known = ", ".join(qi(n) for n in names)
@@ -82,7 +84,7 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
         name = "its name in the database (an unnamed foreign key is <table>_<columns>_fkey)"
     yield Hit(
         f"{where} drops a {kind}{table} without naming it: rendering it raises "
-        f'"{_short(s.error or "")}", so this migration can never run',
+        f'"{_short(s.error)}", so this migration can never run',
         f"Pass op.drop_constraint {name}; or set a naming_convention "
         "on the MetaData so autogenerate writes names.",
     )
@@ -99,6 +101,6 @@ RULE = Rule(
     "unnamed-constraint-drop",
     Severity.ERROR,
     __doc__ or "",
-    ("unnamed_constraint_drop",),
+    (Kind.UNNAMED_CONSTRAINT_DROP,),
     check,
 )

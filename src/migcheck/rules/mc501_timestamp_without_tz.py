@@ -32,13 +32,14 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.rules.mc204_prefer_jsonb import column_types
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import column_types, qi
+from migcheck.sql.facts import Kind, Statement, TableChange
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag timestamp-without-time-zone columns."""
+    assert isinstance(s, TableChange)
     for column, type_ in column_types(s):
         if type_.name == "timestamp":
             yield Hit(
@@ -52,7 +53,7 @@ RULE = Rule(
     "timestamp-without-time-zone",
     Severity.WARNING,
     __doc__ or "",
-    ("create_table", "alter_table"),
+    (Kind.CREATE_TABLE, Kind.ALTER_TABLE),
     check,
     opt_in=True,
 )

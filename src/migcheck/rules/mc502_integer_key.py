@@ -30,14 +30,16 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import ColumnDef, Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import ColumnDef, Kind, Statement, TableChange
 
 _SMALL = frozenset({"int4", "int2", "serial", "smallserial"})
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag small integer primary keys."""
+    assert isinstance(s, TableChange)
     keys = {c for con in s.constraints if con.kind == "primary_key" for c in con.columns}
     columns: list[ColumnDef] = list(s.columns)
     columns.extend(a.column_def for a in s.actions if a.column_def is not None)
@@ -56,7 +58,7 @@ RULE = Rule(
     "integer-primary-key",
     Severity.WARNING,
     __doc__ or "",
-    ("create_table", "alter_table"),
+    (Kind.CREATE_TABLE, Kind.ALTER_TABLE),
     check,
     opt_in=True,
 )

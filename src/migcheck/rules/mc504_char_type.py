@@ -29,13 +29,14 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.rules.mc204_prefer_jsonb import column_types
-from migcheck.sql.facts import Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import column_types, qi
+from migcheck.sql.facts import Kind, Statement, TableChange
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag char(n) columns."""
+    assert isinstance(s, TableChange)
     for column, type_ in column_types(s):
         if type_.name == "bpchar":
             yield Hit(
@@ -50,7 +51,7 @@ RULE = Rule(
     "no-char-type",
     Severity.INFO,
     __doc__ or "",
-    ("create_table", "alter_table"),
+    (Kind.CREATE_TABLE, Kind.ALTER_TABLE),
     check,
     opt_in=True,
 )

@@ -31,16 +31,21 @@ from migcheck.lint.schema import Context
 from migcheck.postgres.identifiers import MAX_BYTES, untruncated
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule
-from migcheck.sql.facts import Statement
+from migcheck.sql.facts import IndexBuild, Kind, Rename, Statement, TableChange
 
 
 def _names(s: Statement) -> Iterator[str]:
-    if s.kind == "create_table" and s.table:
+    if isinstance(s, IndexBuild):
+        if s.index:
+            yield s.index
+        return
+    if isinstance(s, Rename):
+        if s.new_name:
+            yield s.new_name
+        return
+    assert isinstance(s, TableChange)
+    if s.kind is Kind.CREATE_TABLE and s.table:
         yield s.table.split(".")[-1]
-    if s.index_name:
-        yield s.index_name
-    if s.new_name:
-        yield s.new_name
     for col in s.columns:
         yield col.name
     for con in s.constraints:
@@ -71,7 +76,7 @@ RULE = Rule(
     "identifier-too-long",
     Severity.WARNING,
     __doc__ or "",
-    ("create_table", "alter_table", "create_index", "rename"),
+    (Kind.CREATE_TABLE, Kind.ALTER_TABLE, Kind.CREATE_INDEX, Kind.RENAME),
     check,
     opt_in=True,
 )

@@ -33,8 +33,9 @@ from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
-from migcheck.rules.base import Hit, Rule, qi
-from migcheck.sql.facts import ColumnDef, Statement
+from migcheck.rules.base import Hit, Rule
+from migcheck.rules.helpers import qi
+from migcheck.sql.facts import ColumnDef, Kind, Statement, TableChange
 
 #: the integer type behind each serial pseudo-type
 _BASE = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
@@ -42,6 +43,7 @@ _BASE = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag serial-family columns."""
+    assert isinstance(s, TableChange)
     columns: list[ColumnDef] = list(s.columns)
     columns.extend(a.column_def for a in s.actions if a.column_def is not None)
     for col in columns:
@@ -59,7 +61,7 @@ RULE = Rule(
     "prefer-identity",
     Severity.INFO,
     __doc__ or "",
-    ("create_table", "alter_table"),
+    (Kind.CREATE_TABLE, Kind.ALTER_TABLE),
     check,
     opt_in=True,
     actions=("add_column",),

@@ -7,7 +7,30 @@ from collections.abc import Callable, Iterable
 from migcheck.postgres.functions import STABLE_FUNCTIONS, VOLATILE_FUNCTIONS
 from migcheck.postgres.locks import Lock
 from migcheck.postgres.types import TypeRef
-from migcheck.sql.facts import Action, ColumnDef, Constraint, Expr, Statement
+from migcheck.sql.facts import (
+    Action,
+    ColumnDef,
+    Constraint,
+    Create,
+    DataChange,
+    DoBlock,
+    DomainChange,
+    Drop,
+    EnumChange,
+    Expr,
+    IndexBuild,
+    Kind,
+    Maintenance,
+    Move,
+    ParseError,
+    Query,
+    Reindex,
+    Rename,
+    Setting,
+    Statement,
+    TableChange,
+    TransactionControl,
+)
 from migcheck.sql.libpg_query import encode
 from migcheck.sql.parser import (
     RawStatement,
@@ -248,7 +271,7 @@ def _action(cmd: Node) -> Action:
     if subtype == "AT_AddColumn":
         col = column_def(definition.get("ColumnDef", {}))
         return Action(
-            kind, lock, column=col.name, column_def=col, if_exists=bool(cmd.get("missing_ok"))
+            kind, lock, column=col.name, column_def=col, if_not_exists=bool(cmd.get("missing_ok"))
         )
     column = cmd.get("name")
     if_exists = bool(cmd.get("missing_ok"))
@@ -273,7 +296,7 @@ def _action(cmd: Node) -> Action:
         con = constraint(definition.get("Constraint", {}))
         if con is not None and con.kind == "foreign_key":
             lock = Lock.SHARE_ROW_EXCLUSIVE
-        return Action(kind, lock, constraint=con, name=con.name if con else None)
+        return Action(kind, lock, constraint=con)
     if subtype in ("AT_AttachPartition", "AT_DetachPartition", "AT_DetachPartitionFinalize"):
         part = definition.get("PartitionCmd", {})
         concurrent = bool(part.get("concurrent"))
@@ -281,53 +304,61 @@ def _action(cmd: Node) -> Action:
             lock = Lock.SHARE_UPDATE_EXCLUSIVE if concurrent else Lock.ACCESS_EXCLUSIVE
         elif subtype == "AT_DetachPartitionFinalize":  # completes a concurrent detach
             lock = Lock.SHARE_UPDATE_EXCLUSIVE
-        return Action(kind, lock, name=_rel(part.get("name")), concurrently=concurrent)
-    if subtype in ("AT_ValidateConstraint", "AT_DropConstraint", "AT_SetTableSpace"):
-        return Action(kind, lock, name=column, if_exists=if_exists)
+        return Action(kind, lock, partition=_rel(part.get("name")), concurrently=concurrent)
+    if subtype in ("AT_ValidateConstraint", "AT_DropConstraint"):
+        return Action(kind, lock, constraint_name=column, if_exists=if_exists)
+    if subtype == "AT_SetTableSpace":
+        return Action(kind, lock, tablespace=column)
     return Action(kind, lock, column=column, if_exists=if_exists)
 
 
-def _alter_table(n: Node, s: Statement) -> None:
-    s.table = _rel(n.get("relation"))
-    s.if_exists = bool(n.get("missing_ok"))
-    s.object_type = n.get("objtype", "OBJECT_TABLE")
-    s.actions = tuple(
+def _alter_table(n: Node, kind: Kind) -> Statement:
+    table = _rel(n.get("relation"))
+    actions = tuple(
         [_action(c["AlterTableCmd"]) for c in n.get("cmds", ()) if "AlterTableCmd" in c]
     )
-    if s.table is None:
-        return
-    if s.object_type == "OBJECT_INDEX":
+    if_exists = bool(n.get("missing_ok"))
+    if table is None:
+        return TableChange(kind, actions=actions, if_exists=if_exists)
+    if n.get("objtype", "OBJECT_TABLE") == "OBJECT_INDEX":
         # ALTER INDEX: ATTACH PARTITION and renames are catalog-only; SET TABLESPACE copies it
-        s.kind = "alter_index"
-        if any(a.kind == "set_tablespace" for a in s.actions):
-            s.locks = ((s.table, Lock.ACCESS_EXCLUSIVE),)
-        return
+        moved = any(a.kind == "set_tablespace" for a in actions)
+        return IndexBuild(
+            Kind.ALTER_INDEX, index=table, locks=((table, Lock.ACCESS_EXCLUSIVE),) if moved else ()
+        )
     locks: list[tuple[str, Lock]] = []
-    if len(s.actions) == 1:
-        locks.append((s.table, s.actions[0].lock))
-    elif s.actions:
-        locks.append((s.table, max(a.lock for a in s.actions)))
-    for a in s.actions:
+    if len(actions) == 1:
+        locks.append((table, actions[0].lock))
+    elif actions:
+        locks.append((table, max(a.lock for a in actions)))
+    no_transaction = False
+    for a in actions:
         if a.constraint is not None and a.constraint.ref_table:
             locks.append((a.constraint.ref_table, Lock.SHARE_ROW_EXCLUSIVE))
         if a.column_def is not None:
             locks.extend(
                 (c.ref_table, Lock.SHARE_ROW_EXCLUSIVE)
                 for c in a.column_def.constraints
-                if c.ref_table and c.ref_table != s.table
+                if c.ref_table and c.ref_table != table
             )
-        if a.kind == "attach_partition" and a.name:
-            locks.append((a.name, Lock.ACCESS_EXCLUSIVE))
-        if a.kind == "detach_partition" and a.name:
-            locks.append((a.name, a.lock))
+        if a.kind == "attach_partition" and a.partition:
+            locks.append((a.partition, Lock.ACCESS_EXCLUSIVE))
+        if a.kind == "detach_partition" and a.partition:
+            locks.append((a.partition, a.lock))
         if a.concurrently:
-            s.no_transaction = True
-    s.locks = tuple(locks)
+            no_transaction = True
+    return TableChange(
+        kind,
+        table=table,
+        actions=actions,
+        if_exists=if_exists,
+        locks=tuple(locks),
+        no_transaction=no_transaction,
+    )
 
 
-def _create_table(n: Node, s: Statement) -> None:
-    s.table = _rel(n.get("relation"))
-    s.if_not_exists = bool(n.get("if_not_exists"))
+def _create_table(n: Node, kind: Kind) -> Statement:
+    table = _rel(n.get("relation"))
     columns: list[ColumnDef] = []
     constraints: list[Constraint] = []
     for elt in n.get("tableElts", ()):
@@ -337,161 +368,192 @@ def _create_table(n: Node, s: Statement) -> None:
             con = constraint(elt["Constraint"])
             if con is not None:
                 constraints.append(con)
-    s.columns = tuple(columns)
-    s.constraints = tuple(constraints)
+    partition_of = None
     if n.get("partbound") is not None:
         parents = n.get("inhRelations") or ()
-        s.partition_of = _rel(parents[0]) if parents else None
+        partition_of = _rel(parents[0]) if parents else None
     refs = {c.ref_table for c in constraints if c.ref_table}
     refs |= {c.ref_table for col in columns for c in col.constraints if c.ref_table}
-    locks = [(r, Lock.SHARE_ROW_EXCLUSIVE) for r in sorted(refs) if r != s.table]
-    if s.partition_of:
-        locks.append((s.partition_of, Lock.ACCESS_EXCLUSIVE))
-    s.locks = tuple(locks)
-
-
-def _create_table_as(n: Node, s: Statement) -> None:
-    objtype = n.get("objtype", "OBJECT_TABLE")
-    if objtype == "OBJECT_MATVIEW":
-        s.kind = "create_matview"
-        s.table = _rel((n.get("into") or {}).get("rel"))
-        return
-    if objtype != "OBJECT_TABLE":
-        s.kind = "other"
-        return
-    s.table = _rel((n.get("into") or {}).get("rel"))
-    s.if_not_exists = bool(n.get("if_not_exists"))
-
-
-def _index(n: Node, s: Statement) -> None:
-    s.table = _rel(n.get("relation"))
-    s.only = not (n.get("relation") or {}).get("inh", False)
-    s.index_name = n.get("idxname")
-    s.unique = bool(n.get("unique") or n.get("primary"))
-    s.concurrently = bool(n.get("concurrent"))
-    s.if_not_exists = bool(n.get("if_not_exists"))
-    s.has_where = "whereClause" in n
-    s.index_columns = tuple(
-        p["IndexElem"].get("name") or "" for p in n.get("indexParams", ()) if "IndexElem" in p
+    locks = [(r, Lock.SHARE_ROW_EXCLUSIVE) for r in sorted(refs) if r != table]
+    if partition_of:
+        locks.append((partition_of, Lock.ACCESS_EXCLUSIVE))
+    return TableChange(
+        kind,
+        table=table,
+        columns=tuple(columns),
+        constraints=tuple(constraints),
+        partition_of=partition_of,
+        if_not_exists=bool(n.get("if_not_exists")),
+        locks=tuple(locks),
     )
-    s.no_transaction = s.concurrently
-    if s.table:
-        lock = Lock.SHARE_UPDATE_EXCLUSIVE if s.concurrently else Lock.SHARE
-        s.locks = ((s.table, lock),)
 
 
-def _drop(n: Node, s: Statement) -> None:
+def _create_table_as(n: Node, kind: Kind) -> Statement:
+    objtype = n.get("objtype", "OBJECT_TABLE")
+    table = _rel((n.get("into") or {}).get("rel"))
+    if objtype == "OBJECT_MATVIEW":
+        return Create(Kind.CREATE_MATVIEW, name=table)
+    if objtype != "OBJECT_TABLE":
+        return Statement(Kind.OTHER)
+    return TableChange(kind, table=table, if_not_exists=bool(n.get("if_not_exists")))
+
+
+def _index(n: Node, kind: Kind) -> Statement:
+    table = _rel(n.get("relation"))
+    concurrently = bool(n.get("concurrent"))
+    lock = Lock.SHARE_UPDATE_EXCLUSIVE if concurrently else Lock.SHARE
+    return IndexBuild(
+        kind,
+        table=table,
+        only=not (n.get("relation") or {}).get("inh", False),
+        index=n.get("idxname"),
+        unique=bool(n.get("unique") or n.get("primary")),
+        concurrently=concurrently,
+        if_not_exists=bool(n.get("if_not_exists")),
+        partial="whereClause" in n,
+        columns=tuple(
+            p["IndexElem"].get("name") or "" for p in n.get("indexParams", ()) if "IndexElem" in p
+        ),
+        no_transaction=concurrently,
+        locks=((table, lock),) if table else (),
+    )
+
+
+def _drop(n: Node, kind: Kind) -> Statement:
     remove = n.get("removeType", "")
-    s.object_type = remove
-    s.concurrently = bool(n.get("concurrent"))
-    s.if_exists = bool(n.get("missing_ok"))
-    s.cascade = n.get("behavior") == "DROP_CASCADE"
+    concurrently = bool(n.get("concurrent"))
     names: list[str] = []
+    locks: tuple[tuple[str, Lock], ...] = ()
     if remove in ("OBJECT_TRIGGER", "OBJECT_POLICY", "OBJECT_RULE"):
         # objects are [schema.]table.name: the lock is on the table
         tables = [
             _qualified(o["List"].get("items", [])[:-1]) for o in n.get("objects", ()) if "List" in o
         ]
-        s.tables = tuple(t for t in tables if t)
-        s.table = s.tables[0] if s.tables else None
-        s.locks = tuple((t, Lock.ACCESS_EXCLUSIVE) for t in s.tables)
-        return
-    for obj in n.get("objects", ()):
-        if "List" in obj:
-            names.append(_qualified(obj["List"].get("items")))
-        elif "String" in obj:
-            names.append(obj["String"]["sval"])
-        elif "TypeName" in obj:
-            names.append(_qualified(obj["TypeName"].get("names")))
-    s.tables = tuple(names)
-    s.table = names[0] if names else None
-    if remove == "OBJECT_INDEX":
-        s.kind = "drop_index"
-        s.no_transaction = s.concurrently
-        lock = Lock.SHARE_UPDATE_EXCLUSIVE if s.concurrently else Lock.ACCESS_EXCLUSIVE
-        s.locks = tuple((name, lock) for name in names)
-    elif remove == "OBJECT_TABLE":
-        s.kind = "drop_table"
-        s.locks = tuple((name, Lock.ACCESS_EXCLUSIVE) for name in names)
+        names = [t for t in tables if t]
+        locks = tuple((t, Lock.ACCESS_EXCLUSIVE) for t in names)
+    else:
+        for obj in n.get("objects", ()):
+            if "List" in obj:
+                names.append(_qualified(obj["List"].get("items")))
+            elif "String" in obj:
+                names.append(obj["String"]["sval"])
+            elif "TypeName" in obj:
+                names.append(_qualified(obj["TypeName"].get("names")))
+        if remove == "OBJECT_INDEX":
+            kind = Kind.DROP_INDEX
+            lock = Lock.SHARE_UPDATE_EXCLUSIVE if concurrently else Lock.ACCESS_EXCLUSIVE
+            locks = tuple((name, lock) for name in names)
+        elif remove == "OBJECT_TABLE":
+            kind = Kind.DROP_TABLE
+            locks = tuple((name, Lock.ACCESS_EXCLUSIVE) for name in names)
+    return Drop(
+        kind,
+        object_type=remove,
+        names=tuple(names),
+        concurrently=concurrently,
+        if_exists=bool(n.get("missing_ok")),
+        cascade=n.get("behavior") == "DROP_CASCADE",
+        no_transaction=kind is Kind.DROP_INDEX and concurrently,
+        locks=locks,
+    )
 
 
-def _rename(n: Node, s: Statement) -> None:
-    s.object_type = n.get("renameType", "")
-    s.table = _rel(n.get("relation"))
-    s.old_name = n.get("subname") or s.table
+def _rename(n: Node, kind: Kind) -> Statement:
+    object_type = n.get("renameType", "")
+    table = _rel(n.get("relation"))
+    old_name = n.get("subname") or table
     target = n.get("object") or {}
     if "List" in target:  # types and domains
-        s.old_name = _qualified(target["List"].get("items"))
+        old_name = _qualified(target["List"].get("items"))
     elif "ObjectWithArgs" in target:  # functions and procedures
-        s.old_name = _qualified(target["ObjectWithArgs"].get("objname"))
-    s.new_name = n.get("newname")
-    s.if_exists = bool(n.get("missing_ok"))
-    if s.table and s.object_type in ("OBJECT_TABLE", "OBJECT_COLUMN", "OBJECT_TABCONSTRAINT"):
-        s.locks = ((s.table, Lock.ACCESS_EXCLUSIVE),)
+        old_name = _qualified(target["ObjectWithArgs"].get("objname"))
+    locked = table and object_type in ("OBJECT_TABLE", "OBJECT_COLUMN", "OBJECT_TABCONSTRAINT")
+    return Rename(
+        kind,
+        object_type=object_type,
+        table=table,
+        old_name=old_name,
+        new_name=n.get("newname"),
+        if_exists=bool(n.get("missing_ok")),
+        locks=((table, Lock.ACCESS_EXCLUSIVE),) if table and locked else (),
+    )
 
 
-def _reindex(n: Node, s: Statement) -> None:
-    s.object_type = n.get("kind", "")
-    s.table = _rel(n.get("relation")) or n.get("name")
-    s.concurrently = any(
+def _reindex(n: Node, kind: Kind) -> Statement:
+    object_type = n.get("kind", "")
+    target = _rel(n.get("relation")) or n.get("name")
+    concurrently = any(
         p.get("DefElem", {}).get("defname") == "concurrently" for p in n.get("params", ())
     )
-    s.no_transaction = s.concurrently or s.object_type in (
-        "REINDEX_OBJECT_SCHEMA",
-        "REINDEX_OBJECT_DATABASE",
-        "REINDEX_OBJECT_SYSTEM",
+    lock = Lock.SHARE_UPDATE_EXCLUSIVE if concurrently else Lock.ACCESS_EXCLUSIVE
+    return Reindex(
+        kind,
+        object_type=object_type,
+        target=target,
+        concurrently=concurrently,
+        no_transaction=concurrently
+        or object_type
+        in ("REINDEX_OBJECT_SCHEMA", "REINDEX_OBJECT_DATABASE", "REINDEX_OBJECT_SYSTEM"),
+        locks=((target, lock),) if target else (),
     )
-    if s.table:
-        lock = Lock.SHARE_UPDATE_EXCLUSIVE if s.concurrently else Lock.ACCESS_EXCLUSIVE
-        s.locks = ((s.table, lock),)
 
 
-def _vacuum(n: Node, s: Statement) -> None:
+def _vacuum(n: Node, kind: Kind) -> Statement:
     options = {o.get("DefElem", {}).get("defname") for o in n.get("options", ())}
-    s.full = "full" in options
-    s.kind = "vacuum" if n.get("is_vacuumcmd") else "analyze"
-    s.no_transaction = s.kind == "vacuum"
+    full = "full" in options
+    kind = Kind.VACUUM if n.get("is_vacuumcmd") else Kind.ANALYZE
     names = [_rel(r.get("VacuumRelation", {}).get("relation")) for r in n.get("rels", ())]
-    s.tables = tuple(name for name in names if name)
-    s.table = s.tables[0] if s.tables else None
-    lock = Lock.ACCESS_EXCLUSIVE if s.full else Lock.SHARE_UPDATE_EXCLUSIVE
-    s.locks = tuple((t, lock) for t in s.tables)
+    tables = tuple(name for name in names if name)
+    lock = Lock.ACCESS_EXCLUSIVE if full else Lock.SHARE_UPDATE_EXCLUSIVE
+    return Maintenance(
+        kind,
+        tables=tables,
+        full=full,
+        no_transaction=kind is Kind.VACUUM,
+        locks=tuple((t, lock) for t in tables),
+    )
 
 
-def _cluster(n: Node, s: Statement) -> None:
-    s.table = _rel(n.get("relation"))
-    s.index_name = n.get("indexname")
-    if s.table:
-        s.locks = ((s.table, Lock.ACCESS_EXCLUSIVE),)
+def _cluster(n: Node, kind: Kind) -> Statement:
+    table = _rel(n.get("relation"))
+    return Maintenance(
+        kind,
+        tables=(table,) if table else (),
+        index=n.get("indexname"),
+        locks=((table, Lock.ACCESS_EXCLUSIVE),) if table else (),
+    )
 
 
-def _relations(n: Node, s: Statement, lock: Lock) -> None:
-    s.tables = tuple(t for t in (_rel(r) for r in n.get("relations", ())) if t)
-    s.table = s.tables[0] if s.tables else None
-    s.locks = tuple((t, lock) for t in s.tables)
+def _relations(n: Node) -> tuple[str, ...]:
+    return tuple(t for t in (_rel(r) for r in n.get("relations", ())) if t)
 
 
-def _lock(n: Node, s: Statement) -> None:
-    s.lock_mode = Lock.from_lock_mode(int(n.get("mode", 8)))
-    _relations(n, s, s.lock_mode)
+def _lock(n: Node, kind: Kind) -> Statement:
+    mode = Lock.from_lock_mode(int(n.get("mode", 8)))
+    tables = _relations(n)
+    return Maintenance(kind, tables=tables, mode=mode, locks=tuple((t, mode) for t in tables))
 
 
-def _truncate(n: Node, s: Statement) -> None:
-    _relations(n, s, Lock.ACCESS_EXCLUSIVE)
+def _truncate(n: Node, kind: Kind) -> Statement:
+    tables = _relations(n)
+    return Maintenance(kind, tables=tables, locks=tuple((t, Lock.ACCESS_EXCLUSIVE) for t in tables))
 
 
-def _dml(n: Node, s: Statement) -> None:
-    s.table = _rel(n.get("relation"))
-    if s.table == "alembic_version":  # Alembic's bookkeeping in an offline-rendered script
-        s.internal = True
-    s.has_where = "whereClause" in n
+def _dml(n: Node, kind: Kind) -> Statement:
+    table = _rel(n.get("relation"))
     select = (n.get("selectStmt") or {}).get("SelectStmt", {})
-    s.has_from_select = bool(select.get("fromClause"))
     bound = _bound(n.get("whereClause"))
-    s.batched = bound is not None
-    s.by_key = bound == "key"
-    if s.table:
-        s.locks = ((s.table, Lock.ROW_EXCLUSIVE),)
+    return DataChange(
+        kind,
+        table=table,
+        # Alembic's bookkeeping in an offline-rendered script
+        internal=table == "alembic_version",
+        has_where="whereClause" in n,
+        has_from_select=bool(select.get("fromClause")),
+        batched=bound is not None,
+        by_key=bound == "key",
+        locks=((table, Lock.ROW_EXCLUSIVE),) if table else (),
+    )
 
 
 _RANGE_OPERATORS = frozenset({"<", ">", "<=", ">="})
@@ -592,11 +654,10 @@ def _bound(where: Node | None) -> str | None:
     return None
 
 
-def _set(n: Node, s: Statement) -> None:
-    kind = n.get("kind", "")
-    s.setting = "all" if kind == "VAR_RESET_ALL" else (n.get("name") or "").lower()
-    s.setting_local = bool(n.get("is_local"))
-    if kind == "VAR_SET_VALUE":
+def _set(n: Node, kind: Kind) -> Statement:
+    how = n.get("kind", "")
+    value = None
+    if how == "VAR_SET_VALUE":
         values = []
         for arg in n.get("args", ()):
             const = arg.get("A_Const", {})
@@ -604,155 +665,177 @@ def _set(n: Node, s: Statement) -> None:
                 values.append(str(const["sval"].get("sval", "")))
             elif "ival" in const:
                 values.append(str(const["ival"].get("ival", 0)))
-        s.setting_value = " ".join(values)
-    else:
-        s.setting_value = None
+        value = " ".join(values)
+    return Setting(
+        kind,
+        name="all" if how == "VAR_RESET_ALL" else (n.get("name") or "").lower(),
+        value=value,
+        local=bool(n.get("is_local")),
+    )
 
 
 _TRANSACTION_KINDS = {
-    "TRANS_STMT_BEGIN": "begin",
-    "TRANS_STMT_START": "begin",
-    "TRANS_STMT_COMMIT": "commit",
-    "TRANS_STMT_ROLLBACK": "rollback",
-    "TRANS_STMT_PREPARE": "commit",
+    "TRANS_STMT_BEGIN": Kind.BEGIN,
+    "TRANS_STMT_START": Kind.BEGIN,
+    "TRANS_STMT_COMMIT": Kind.COMMIT,
+    "TRANS_STMT_ROLLBACK": Kind.ROLLBACK,
+    "TRANS_STMT_PREPARE": Kind.COMMIT,
 }
 
 
-def _transaction(n: Node, s: Statement) -> None:
-    s.kind = _TRANSACTION_KINDS.get(n.get("kind", ""), "savepoint")
+def _transaction(n: Node, kind: Kind) -> Statement:
+    return TransactionControl(_TRANSACTION_KINDS.get(n.get("kind", ""), Kind.SAVEPOINT))
 
 
-def _alter_enum(n: Node, s: Statement) -> None:
-    s.enum_type = _qualified(n.get("typeName"))
-    s.enum_value = n.get("newVal")
-    s.if_not_exists = bool(n.get("skipIfNewValExists"))
+def _alter_enum(n: Node, kind: Kind) -> Statement:
+    enum = _qualified(n.get("typeName"))
     if n.get("oldVal"):
-        s.kind = "rename_enum_value"
-        s.old_name = n["oldVal"]
-        s.new_name = s.enum_value
-        s.enum_value = None
+        return EnumChange(
+            Kind.RENAME_ENUM_VALUE, enum=enum, old_value=n["oldVal"], new_value=n.get("newVal")
+        )
+    return EnumChange(
+        kind, enum=enum, value=n.get("newVal"), if_not_exists=bool(n.get("skipIfNewValExists"))
+    )
 
 
-def _domain(n: Node, s: Statement) -> None:
+def _domain(n: Node, kind: Kind) -> Statement:
     """CREATE DOMAIN / ALTER DOMAIN: the domain's name and the CHECK constraints it gets."""
-    s.enum_type = _qualified(n.get("domainname") or n.get("typeName"))
-    if s.kind == "alter_domain":
+    domain = _qualified(n.get("domainname") or n.get("typeName"))
+    if kind is Kind.ALTER_DOMAIN:
         found = constraint((n.get("def") or {}).get("Constraint", {}))
-        if n.get("subtype") == "C" and found is not None:
-            s.constraints = (found,)
-        return
+        added = (found,) if n.get("subtype") == "C" and found is not None else ()
+        return DomainChange(kind, domain=domain, constraints=added)
     items = [constraint(c["Constraint"]) for c in n.get("constraints", ()) if "Constraint" in c]
-    s.constraints = tuple([c for c in items if c is not None and c.kind == "check"])
+    checks = tuple([c for c in items if c is not None and c.kind == "check"])
+    return DomainChange(kind, domain=domain, constraints=checks)
 
 
-def _refresh(n: Node, s: Statement) -> None:
-    s.table = _rel(n.get("relation"))
-    s.concurrently = bool(n.get("concurrent"))
-    if s.table and not s.concurrently:
-        s.locks = ((s.table, Lock.ACCESS_EXCLUSIVE),)
+def _refresh(n: Node, kind: Kind) -> Statement:
+    view = _rel(n.get("relation"))
+    concurrently = bool(n.get("concurrent"))
+    return Maintenance(
+        kind,
+        tables=(view,) if view else (),
+        concurrently=concurrently,
+        locks=((view, Lock.ACCESS_EXCLUSIVE),) if view and not concurrently else (),
+    )
 
 
-def _drop_database(n: Node, s: Statement) -> None:
-    s.object_type = "OBJECT_DATABASE"
-    s.table = n.get("dbname")
-    s.if_exists = bool(n.get("missing_ok"))
-    s.no_transaction = True
+def _drop_database(n: Node, kind: Kind) -> Statement:
+    name = n.get("dbname")
+    return Drop(
+        kind,
+        object_type="OBJECT_DATABASE",
+        names=(name,) if name else (),
+        if_exists=bool(n.get("missing_ok")),
+        no_transaction=True,
+    )
 
 
-def _create_schema(n: Node, s: Statement) -> None:
-    s.new_name = n.get("schemaname")
-    s.if_not_exists = bool(n.get("if_not_exists"))
+def _create_schema(n: Node, kind: Kind) -> Statement:
+    return Create(kind, name=n.get("schemaname"), if_not_exists=bool(n.get("if_not_exists")))
 
 
-def _set_schema(n: Node, s: Statement) -> None:
-    """ALTER TABLE … SET SCHEMA: a move, recorded like a rename of the table."""
-    s.object_type = n.get("objectType", "")
-    s.table = _rel(n.get("relation"))
-    s.new_name = n.get("newschema")
-    s.if_exists = bool(n.get("missing_ok"))
-    if s.table and s.object_type == "OBJECT_TABLE":
-        s.locks = ((s.table, Lock.ACCESS_EXCLUSIVE),)
+def _set_schema(n: Node, kind: Kind) -> Statement:
+    """ALTER TABLE … SET SCHEMA: a move of the table to another schema."""
+    object_type = n.get("objectType", "")
+    table = _rel(n.get("relation"))
+    locked = table and object_type == "OBJECT_TABLE"
+    return Move(
+        kind,
+        object_type=object_type,
+        table=table,
+        schema=n.get("newschema"),
+        if_exists=bool(n.get("missing_ok")),
+        locks=((table, Lock.ACCESS_EXCLUSIVE),) if table and locked else (),
+    )
 
 
-def _create_type(n: Node, s: Statement) -> None:
-    s.enum_type = _qualified(n.get("typeName"))
+def _create_type(n: Node, kind: Kind) -> Statement:
+    return EnumChange(kind, enum=_qualified(n.get("typeName")))
 
 
-def _create_trigger(n: Node, s: Statement) -> None:
-    s.table = _rel(n.get("relation"))
-    if s.table:
-        s.locks = ((s.table, Lock.SHARE_ROW_EXCLUSIVE),)
+def _create_trigger(n: Node, kind: Kind) -> Statement:
+    table = _rel(n.get("relation"))
+    return Statement(kind, locks=((table, Lock.SHARE_ROW_EXCLUSIVE),) if table else ())
 
 
-def _select(n: Node, s: Statement) -> None:
+def _select(n: Node, kind: Kind) -> Statement:
     """``SELECT set_config('lock_timeout', '2s', is_local)`` is a SET in disguise."""
-    s.has_from_select = "fromClause" in n
+    query = Query(kind, reads_tables="fromClause" in n)
     targets = n.get("targetList")
     if not targets or len(targets) != 1 or "fromClause" in n:
-        return
+        return query
     call = (targets[0].get("ResTarget", {}).get("val") or {}).get("FuncCall")
     if call is None or _strings(call.get("funcname"))[-1:] != ("set_config",):
-        return
+        return query
     args = [a.get("A_Const", {}) for a in call.get("args", ())]
     if len(args) != 3 or not all("sval" in a for a in args[:2]):
-        return
-    s.kind = "set"
-    s.setting = str(args[0]["sval"].get("sval", "")).lower()
-    s.setting_value = str(args[1]["sval"].get("sval", ""))
-    s.setting_local = bool(args[2].get("boolval", {}).get("boolval"))
+        return query
+    return Setting(
+        Kind.SET,
+        name=str(args[0]["sval"].get("sval", "")).lower(),
+        value=str(args[1]["sval"].get("sval", "")),
+        local=bool(args[2].get("boolval", {}).get("boolval")),
+    )
 
 
-def _create_view(n: Node, s: Statement) -> None:
-    s.table = _rel(n.get("view"))
+def _create_view(n: Node, kind: Kind) -> Statement:
+    return Create(kind, name=_rel(n.get("view")))
 
 
-def _nothing(n: Node, s: Statement) -> None:
-    return None
+def _do(n: Node, kind: Kind) -> Statement:
+    return DoBlock(kind)
 
 
-_HANDLERS: dict[str, tuple[str, Callable[[Node, Statement], None]]] = {
-    "CreateStmt": ("create_table", _create_table),
-    "CreateTableAsStmt": ("create_table", _create_table_as),
-    "AlterTableStmt": ("alter_table", _alter_table),
-    "IndexStmt": ("create_index", _index),
-    "DropStmt": ("drop", _drop),
-    "RenameStmt": ("rename", _rename),
-    "ReindexStmt": ("reindex", _reindex),
-    "VacuumStmt": ("vacuum", _vacuum),
-    "ClusterStmt": ("cluster", _cluster),
-    "LockStmt": ("lock", _lock),
-    "TruncateStmt": ("truncate", _truncate),
-    "UpdateStmt": ("update", _dml),
-    "DeleteStmt": ("delete", _dml),
-    "InsertStmt": ("insert", _dml),
-    "SelectStmt": ("select", _select),
-    "ViewStmt": ("create_view", _create_view),
-    "VariableSetStmt": ("set", _set),
-    "TransactionStmt": ("begin", _transaction),
-    "AlterEnumStmt": ("alter_enum", _alter_enum),
-    "CreateEnumStmt": ("create_type", _create_type),
-    "CreateFunctionStmt": ("create_function", _nothing),
-    "DoStmt": ("do", _nothing),
-    "CreateTrigStmt": ("create_trigger", _create_trigger),
-    "CreateDomainStmt": ("create_domain", _domain),
-    "AlterDomainStmt": ("alter_domain", _domain),
-    "RefreshMatViewStmt": ("refresh", _refresh),
-    "DropdbStmt": ("drop_database", _drop_database),
-    "AlterObjectSchemaStmt": ("set_schema", _set_schema),
-    "CreateSchemaStmt": ("create_schema", _create_schema),
+def _nothing(n: Node, kind: Kind) -> Statement:
+    return Statement(kind)
+
+
+_HANDLERS: dict[str, tuple[Kind, Callable[[Node, Kind], Statement]]] = {
+    "CreateStmt": (Kind.CREATE_TABLE, _create_table),
+    "CreateTableAsStmt": (Kind.CREATE_TABLE, _create_table_as),
+    "AlterTableStmt": (Kind.ALTER_TABLE, _alter_table),
+    "IndexStmt": (Kind.CREATE_INDEX, _index),
+    "DropStmt": (Kind.DROP, _drop),
+    "RenameStmt": (Kind.RENAME, _rename),
+    "ReindexStmt": (Kind.REINDEX, _reindex),
+    "VacuumStmt": (Kind.VACUUM, _vacuum),
+    "ClusterStmt": (Kind.CLUSTER, _cluster),
+    "LockStmt": (Kind.LOCK, _lock),
+    "TruncateStmt": (Kind.TRUNCATE, _truncate),
+    "UpdateStmt": (Kind.UPDATE, _dml),
+    "DeleteStmt": (Kind.DELETE, _dml),
+    "InsertStmt": (Kind.INSERT, _dml),
+    "SelectStmt": (Kind.SELECT, _select),
+    "ViewStmt": (Kind.CREATE_VIEW, _create_view),
+    "VariableSetStmt": (Kind.SET, _set),
+    "TransactionStmt": (Kind.BEGIN, _transaction),
+    "AlterEnumStmt": (Kind.ALTER_ENUM, _alter_enum),
+    "CreateEnumStmt": (Kind.CREATE_TYPE, _create_type),
+    "CreateFunctionStmt": (Kind.CREATE_FUNCTION, _nothing),
+    "DoStmt": (Kind.DO, _do),
+    "CreateTrigStmt": (Kind.CREATE_TRIGGER, _create_trigger),
+    "CreateDomainStmt": (Kind.CREATE_DOMAIN, _domain),
+    "AlterDomainStmt": (Kind.ALTER_DOMAIN, _domain),
+    "RefreshMatViewStmt": (Kind.REFRESH, _refresh),
+    "DropdbStmt": (Kind.DROP_DATABASE, _drop_database),
+    "AlterObjectSchemaStmt": (Kind.SET_SCHEMA, _set_schema),
+    "CreateSchemaStmt": (Kind.CREATE_SCHEMA, _create_schema),
 }
 
 
 def facts(raw: RawStatement, path: str = "") -> Statement:
     """Facts for one parsed statement (kind ``error`` when it did not parse)."""
     if raw.tree is None:
-        return Statement(
-            "error", raw.text, path, raw.line, raw.column, raw.end_line, error=raw.error
+        return ParseError(
+            Kind.ERROR, raw.text, path, raw.line, raw.column, raw.end_line, error=raw.error or ""
         )
-    kind_name, node = next(iter(raw.tree.items()))
-    kind, handler = _HANDLERS.get(kind_name, ("other", _nothing))
-    statement = Statement(kind, raw.text, path, raw.line, raw.column, raw.end_line)
-    handler(node, statement)
+    node_name, node = next(iter(raw.tree.items()))
+    kind, handler = _HANDLERS.get(node_name, (Kind.OTHER, _nothing))
+    statement = handler(node, kind)
+    statement.text, statement.path = raw.text, path
+    statement.line, statement.column, statement.end_line = raw.line, raw.column, raw.end_line
     return statement
 
 
@@ -770,12 +853,12 @@ def facts_of(raws: Iterable[RawStatement], path: str = "") -> list[Statement]:
     for raw in raws:
         statement = facts(raw, path)
         out.append(statement)
-        if statement.kind == "do":
+        if isinstance(statement, DoBlock):
             out.extend(do_body(statement, raw.node))
     return out
 
 
-def do_body(do: Statement, node: Node) -> list[Statement]:
+def do_body(do: DoBlock, node: Node) -> list[Statement]:
     """Facts for the SQL statements a PL/pgSQL DO block (``node``, its DoStmt) runs.
 
     They are placed on their own lines. Also records on ``do`` the messages of the exceptions

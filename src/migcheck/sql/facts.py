@@ -1,13 +1,89 @@
-"""Typed facts about one SQL statement: what the rules read instead of SQL text or parse trees."""
+"""Typed facts about one SQL statement: what the rules read instead of SQL text or parse trees.
+
+Every statement is a :class:`Statement`: its :class:`Kind`, where it came from and the locks it
+takes. Each kind belongs to one *family*, a subclass that adds the facts of that family
+(:data:`FAMILIES` maps each kind to its class): a rule reads only the fields of the families of
+the kinds it declares.
+"""
 
 from __future__ import annotations
 
+import enum
+from dataclasses import dataclass
+
 from migcheck.postgres.locks import Lock
 from migcheck.postgres.types import TypeRef
-from migcheck.record import Record
 
 
-class Expr(Record):
+class Kind(enum.Enum):
+    """What a statement is; the value is its name in messages and docs."""
+
+    # table changes (TableChange)
+    CREATE_TABLE = "create_table"
+    ALTER_TABLE = "alter_table"
+    # indexes (IndexBuild, Reindex)
+    CREATE_INDEX = "create_index"
+    ALTER_INDEX = "alter_index"
+    REINDEX = "reindex"
+    # drops (Drop)
+    DROP = "drop"
+    DROP_TABLE = "drop_table"
+    DROP_INDEX = "drop_index"
+    DROP_DATABASE = "drop_database"
+    # renames and moves (Rename, Move)
+    RENAME = "rename"
+    SET_SCHEMA = "set_schema"
+    # maintenance and explicit locks (Maintenance)
+    VACUUM = "vacuum"
+    ANALYZE = "analyze"
+    CLUSTER = "cluster"
+    REFRESH = "refresh"
+    LOCK = "lock"
+    TRUNCATE = "truncate"
+    # data changes (DataChange) and queries (Query)
+    UPDATE = "update"
+    DELETE = "delete"
+    INSERT = "insert"
+    SELECT = "select"
+    # settings (Setting)
+    SET = "set"
+    # transaction control (TransactionControl)
+    BEGIN = "begin"
+    COMMIT = "commit"
+    ROLLBACK = "rollback"
+    SAVEPOINT = "savepoint"
+    # enum types (EnumChange) and domains (DomainChange)
+    CREATE_TYPE = "create_type"
+    ALTER_ENUM = "alter_enum"
+    RENAME_ENUM_VALUE = "rename_enum_value"
+    CREATE_DOMAIN = "create_domain"
+    ALTER_DOMAIN = "alter_domain"
+    # other objects created (Create)
+    CREATE_VIEW = "create_view"
+    CREATE_MATVIEW = "create_matview"
+    CREATE_SCHEMA = "create_schema"
+    # only location and locks (Statement)
+    CREATE_FUNCTION = "create_function"
+    CREATE_TRIGGER = "create_trigger"
+    OTHER = "other"
+    # PL/pgSQL DO blocks (DoBlock)
+    DO = "do"
+    # a statement PostgreSQL cannot parse (ParseError)
+    ERROR = "error"
+    # from Alembic revisions only: existing_type/existing_nullable (SchemaHint); a revision that
+    # cannot be rendered offline (RenderError); op.drop_constraint(None, …) (UnnamedConstraintDrop)
+    SCHEMA_HINT = "schema_hint"
+    RENDER_ERROR = "render_error"
+    UNNAMED_CONSTRAINT_DROP = "unnamed_constraint_drop"
+
+    @property
+    def sql(self) -> str:
+        """The kind in upper-case words, as messages name it (``VACUUM``, ``DROP TABLE``)."""
+        return str(self.value).replace("_", " ").upper()
+
+
+@dataclass(slots=True)
+class Expr:
     """An expression's volatility as far as it matters for defaults and backfills.
 
     ``volatile`` is True when it calls a known volatile function (random(), gen_random_uuid(),
@@ -15,110 +91,39 @@ class Expr(Record):
     (user functions are VOLATILE unless declared otherwise).
     """
 
-    __slots__ = ("volatile", "unknown_calls", "is_null")
-
-    volatile: bool
-    unknown_calls: tuple[str, ...]
-    is_null: bool
-
-    def __init__(
-        self,
-        volatile: bool = False,
-        unknown_calls: tuple[str, ...] = (),
-        is_null: bool = False,
-    ) -> None:
-        self.volatile = volatile
-        self.unknown_calls = unknown_calls
-        self.is_null = is_null
+    volatile: bool = False
+    unknown_calls: tuple[str, ...] = ()
+    is_null: bool = False
 
 
-class Constraint(Record):
-    """A table constraint (inline on a column or table-level)."""
+@dataclass(slots=True)
+class Constraint:
+    """A table or domain constraint (inline on a column or table-level)."""
 
-    __slots__ = (
-        "kind",
-        "name",
-        "columns",
-        "not_valid",
-        "using_index",
-        "ref_table",
-        "ref_columns",
-        "not_null_column",
-    )
-
+    #: check, foreign_key, unique, primary_key, exclude or not_null
     kind: str
-    name: str | None
-    columns: tuple[str, ...]
-    not_valid: bool
-    using_index: str | None
-    ref_table: str | None
-    ref_columns: tuple[str, ...]
+    name: str | None = None
+    columns: tuple[str, ...] = ()
+    not_valid: bool = False
+    using_index: str | None = None
+    ref_table: str | None = None
+    ref_columns: tuple[str, ...] = ()
     #: for ``CHECK (col IS NOT NULL)``: the column it proves non-null
-    not_null_column: str | None
-
-    def __init__(
-        self,
-        kind: str,
-        name: str | None = None,
-        columns: tuple[str, ...] = (),
-        not_valid: bool = False,
-        using_index: str | None = None,
-        ref_table: str | None = None,
-        ref_columns: tuple[str, ...] = (),
-        not_null_column: str | None = None,
-    ) -> None:
-        self.kind = kind
-        self.name = name
-        self.columns = columns
-        self.not_valid = not_valid
-        self.using_index = using_index
-        self.ref_table = ref_table
-        self.ref_columns = ref_columns
-        self.not_null_column = not_null_column
+    not_null_column: str | None = None
 
 
-class ColumnDef(Record):
+@dataclass(slots=True)
+class ColumnDef:
     """A column definition in CREATE TABLE or ADD COLUMN."""
 
-    __slots__ = (
-        "name",
-        "type",
-        "not_null",
-        "primary_key",
-        "default",
-        "generated_stored",
-        "identity",
-        "constraints",
-    )
-
     name: str
-    type: TypeRef | None
-    not_null: bool
-    primary_key: bool
-    default: Expr | None
-    generated_stored: bool
-    identity: bool
-    constraints: tuple[Constraint, ...]
-
-    def __init__(
-        self,
-        name: str,
-        type: TypeRef | None = None,
-        not_null: bool = False,
-        primary_key: bool = False,
-        default: Expr | None = None,
-        generated_stored: bool = False,
-        identity: bool = False,
-        constraints: tuple[Constraint, ...] = (),
-    ) -> None:
-        self.name = name
-        self.type = type
-        self.not_null = not_null
-        self.primary_key = primary_key
-        self.default = default
-        self.generated_stored = generated_stored
-        self.identity = identity
-        self.constraints = constraints
+    type: TypeRef | None = None
+    not_null: bool = False
+    primary_key: bool = False
+    default: Expr | None = None
+    generated_stored: bool = False
+    identity: bool = False
+    constraints: tuple[Constraint, ...] = ()
 
     @property
     def serial(self) -> bool:
@@ -126,260 +131,327 @@ class ColumnDef(Record):
         return self.type is not None and self.type.name in {"serial", "bigserial", "smallserial"}
 
 
-class Action(Record):
+@dataclass(slots=True)
+class Action:
     """One subcommand of ALTER TABLE, with the lock it takes on the table."""
 
-    __slots__ = (
-        "kind",
-        "lock",
-        "column",
-        "column_def",
-        "constraint",
-        "type",
-        "using",
-        "name",
-        "concurrently",
-        "default",
-        "if_exists",
-    )
-
+    #: add_column, drop_column, alter_type, set_not_null, add_constraint, … (``AT_`` name)
     kind: str
     lock: Lock
-    column: str | None
-    column_def: ColumnDef | None
-    constraint: Constraint | None
-    type: TypeRef | None
-    using: bool
-    name: str | None
-    concurrently: bool
-    default: Expr | None
-    if_exists: bool
-
-    def __init__(
-        self,
-        kind: str,
-        lock: Lock,
-        column: str | None = None,
-        column_def: ColumnDef | None = None,
-        constraint: Constraint | None = None,
-        type: TypeRef | None = None,
-        using: bool = False,
-        name: str | None = None,
-        concurrently: bool = False,
-        default: Expr | None = None,
-        if_exists: bool = False,
-    ) -> None:
-        self.kind = kind
-        self.lock = lock
-        self.column = column
-        self.column_def = column_def
-        self.constraint = constraint
-        self.type = type
-        self.using = using
-        self.name = name
-        self.concurrently = concurrently
-        self.default = default
-        self.if_exists = if_exists
+    column: str | None = None
+    column_def: ColumnDef | None = None
+    constraint: Constraint | None = None
+    #: ALTER COLUMN … TYPE: the new type
+    type: TypeRef | None = None
+    #: ALTER COLUMN … TYPE: a USING expression that is more than the column itself
+    using: bool = False
+    #: VALIDATE / DROP CONSTRAINT: the constraint
+    constraint_name: str | None = None
+    #: ATTACH / DETACH PARTITION: the partition
+    partition: str | None = None
+    #: SET TABLESPACE: the tablespace
+    tablespace: str | None = None
+    #: DETACH PARTITION … CONCURRENTLY
+    concurrently: bool = False
+    #: SET DEFAULT: the new default
+    default: Expr | None = None
+    #: … IF EXISTS (DROP COLUMN, DROP CONSTRAINT, ALTER COLUMN)
+    if_exists: bool = False
+    #: ADD COLUMN IF NOT EXISTS
+    if_not_exists: bool = False
 
 
-class Statement(Record):
-    """Facts about one statement, with where it came from.
+@dataclass(slots=True)
+class Statement:
+    """Any statement: its kind, where it came from, and what it locks.
 
-    ``kind`` is one of: create_table, alter_table, create_index, drop_index, drop_table, drop,
-    rename, reindex, vacuum, cluster, lock, truncate, update, delete, insert, select, set,
-    begin, commit, rollback, alter_enum, rename_enum_value, create_type, create_domain,
-    alter_domain, create_view, create_matview, refresh, drop_database, create_schema, set_schema,
-    create_function, create_trigger, do, error, other (and, from Alembic revisions: schema_hint,
-    Alembic's existing_type; render_error, a revision that cannot be rendered offline;
-    unnamed_constraint_drop, ``op.drop_constraint(None, …)``).
+    The family of kinds that carry no more facts (CREATE FUNCTION, CREATE TRIGGER, others).
     """
 
-    __slots__ = (
-        "kind",
-        "text",
-        "path",
-        "line",
-        "column",
-        "end_line",
-        "revision",
-        "table",
-        "tables",
-        "columns",
-        "constraints",
-        "actions",
-        "index_name",
-        "index_columns",
-        "unique",
-        "concurrently",
-        "only",
-        "if_exists",
-        "if_not_exists",
-        "object_type",
-        "old_name",
-        "new_name",
-        "lock_mode",
-        "setting",
-        "setting_value",
-        "setting_local",
-        "full",
-        "has_where",
-        "batched",
-        "by_key",
-        "has_from_select",
-        "cascade",
-        "enum_type",
-        "enum_value",
-        "error",
-        "function",
-        "partition_of",
-        "locks",
-        "no_transaction",
-        "internal",
-        "nested",
-        "raises",
-    )
-
-    kind: str
-    text: str
-    path: str
-    line: int
-    column: int
-    end_line: int
-    revision: str | None
-    #: the target table (``schema.name``; ``public.`` dropped)
-    table: str | None
-    #: every table the statement names as its target (DROP/TRUNCATE/LOCK of several)
-    tables: tuple[str, ...]
-    columns: tuple[ColumnDef, ...]
-    constraints: tuple[Constraint, ...]
-    actions: tuple[Action, ...]
-    index_name: str | None
-    index_columns: tuple[str, ...]
-    unique: bool
-    concurrently: bool
-    #: ``ON ONLY`` a partitioned table: no rows are indexed (the partitioned-table recipe)
-    only: bool
-    if_exists: bool
-    if_not_exists: bool
-    object_type: str
-    old_name: str | None
-    new_name: str | None
-    lock_mode: Lock
-    setting: str | None
-    setting_value: str | None
-    setting_local: bool
-    full: bool
-    has_where: bool
-    #: UPDATE/DELETE whose WHERE bounds a key range or a LIMITed subquery (a batch)
-    batched: bool
-    #: UPDATE/DELETE of rows picked by key (``id = 1``, ``id IN (1, 2)``)
-    by_key: bool
-    #: reads tables: INSERT … SELECT … FROM, or a SELECT … FROM
-    has_from_select: bool
-    #: DROP … CASCADE: dependent objects go too
-    cascade: bool
-    #: the type a statement is about: an enum (CREATE TYPE, ALTER TYPE) or a domain
-    enum_type: str | None
-    enum_value: str | None
-    error: str | None
-    #: render_error, unnamed_constraint_drop: the revision function whose op failed
-    function: str | None
-    partition_of: str | None
+    kind: Kind
+    text: str = ""
+    path: str = ""
+    line: int = 1
+    column: int = 1
+    end_line: int = 1
+    revision: str | None = None
     #: locks taken: (table, level)
-    locks: tuple[tuple[str, Lock], ...]
+    locks: tuple[tuple[str, Lock], ...] = ()
     #: the statement cannot run inside a transaction block
-    no_transaction: bool
+    no_transaction: bool = False
     #: emitted by Alembic itself (alembic_version bookkeeping): never reported
-    internal: bool
+    internal: bool = False
     #: run from inside a DO block (atomic, like a transaction of its own)
-    nested: bool
-    #: DO block: ``(line, message)`` of each ``RAISE EXCEPTION`` with a literal message
-    raises: tuple[tuple[int, str], ...]
+    nested: bool = False
 
-    def __init__(
-        self,
-        kind: str,
-        text: str = "",
-        path: str = "",
-        line: int = 1,
-        column: int = 1,
-        end_line: int = 1,
-        revision: str | None = None,
-        table: str | None = None,
-        tables: tuple[str, ...] = (),
-        columns: tuple[ColumnDef, ...] = (),
-        constraints: tuple[Constraint, ...] = (),
-        actions: tuple[Action, ...] = (),
-        index_name: str | None = None,
-        index_columns: tuple[str, ...] = (),
-        unique: bool = False,
-        concurrently: bool = False,
-        only: bool = False,
-        if_exists: bool = False,
-        if_not_exists: bool = False,
-        object_type: str = "",
-        old_name: str | None = None,
-        new_name: str | None = None,
-        lock_mode: Lock = Lock.NONE,
-        setting: str | None = None,
-        setting_value: str | None = None,
-        setting_local: bool = False,
-        full: bool = False,
-        has_where: bool = False,
-        batched: bool = False,
-        by_key: bool = False,
-        has_from_select: bool = False,
-        cascade: bool = False,
-        enum_type: str | None = None,
-        enum_value: str | None = None,
-        error: str | None = None,
-        function: str | None = None,
-        partition_of: str | None = None,
-        locks: tuple[tuple[str, Lock], ...] = (),
-        no_transaction: bool = False,
-        internal: bool = False,
-        nested: bool = False,
-        raises: tuple[tuple[int, str], ...] = (),
-    ) -> None:
-        self.kind = kind
-        self.text = text
-        self.path = path
-        self.line = line
-        self.column = column
-        self.end_line = end_line
-        self.revision = revision
-        self.table = table
-        self.tables = tables
-        self.columns = columns
-        self.constraints = constraints
-        self.actions = actions
-        self.index_name = index_name
-        self.index_columns = index_columns
-        self.unique = unique
-        self.concurrently = concurrently
-        self.only = only
-        self.if_exists = if_exists
-        self.if_not_exists = if_not_exists
-        self.object_type = object_type
-        self.old_name = old_name
-        self.new_name = new_name
-        self.lock_mode = lock_mode
-        self.setting = setting
-        self.setting_value = setting_value
-        self.setting_local = setting_local
-        self.full = full
-        self.has_where = has_where
-        self.batched = batched
-        self.by_key = by_key
-        self.has_from_select = has_from_select
-        self.cascade = cascade
-        self.enum_type = enum_type
-        self.enum_value = enum_value
-        self.error = error
-        self.function = function
-        self.partition_of = partition_of
-        self.locks = locks
-        self.no_transaction = no_transaction
-        self.internal = internal
-        self.nested = nested
-        self.raises = raises
+
+@dataclass(slots=True, kw_only=True)
+class TableChange(Statement):
+    """CREATE TABLE (also ``CREATE TABLE … AS``) and ALTER TABLE."""
+
+    #: the target table (``schema.name``; ``public.`` dropped)
+    table: str | None = None
+    #: CREATE TABLE: its columns and table-level constraints
+    columns: tuple[ColumnDef, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+    #: ALTER TABLE: its subcommands
+    actions: tuple[Action, ...] = ()
+    #: CREATE TABLE … PARTITION OF: the parent
+    partition_of: str | None = None
+    #: ALTER TABLE IF EXISTS
+    if_exists: bool = False
+    #: CREATE TABLE IF NOT EXISTS
+    if_not_exists: bool = False
+
+
+@dataclass(slots=True, kw_only=True)
+class IndexBuild(Statement):
+    """CREATE INDEX, and ALTER INDEX (``index`` only)."""
+
+    #: the indexed table
+    table: str | None = None
+    index: str | None = None
+    #: the key columns (empty string for an expression)
+    columns: tuple[str, ...] = ()
+    unique: bool = False
+    concurrently: bool = False
+    #: ``ON ONLY`` a partitioned table: no rows are indexed (the partitioned-table recipe)
+    only: bool = False
+    #: a partial index (``WHERE …``)
+    partial: bool = False
+    if_not_exists: bool = False
+
+
+@dataclass(slots=True, kw_only=True)
+class Reindex(Statement):
+    """REINDEX."""
+
+    #: REINDEX_OBJECT_INDEX, _TABLE, _SCHEMA, _DATABASE or _SYSTEM
+    object_type: str = ""
+    #: the index, table, schema or database named
+    target: str | None = None
+    concurrently: bool = False
+
+
+@dataclass(slots=True, kw_only=True)
+class Drop(Statement):
+    """DROP of any object: a table, index, view, schema, type, database, trigger and so on."""
+
+    #: libpg_query's object type (OBJECT_TABLE, OBJECT_INDEX, OBJECT_SCHEMA, …)
+    object_type: str = ""
+    #: the objects dropped (for triggers, policies and rules: the tables they are on)
+    names: tuple[str, ...] = ()
+    concurrently: bool = False
+    if_exists: bool = False
+    #: DROP … CASCADE: dependent objects go too
+    cascade: bool = False
+
+
+@dataclass(slots=True, kw_only=True)
+class Rename(Statement):
+    """ALTER … RENAME of a table, column, constraint, schema, view, type or function."""
+
+    #: libpg_query's object type (OBJECT_TABLE, OBJECT_COLUMN, OBJECT_SCHEMA, …)
+    object_type: str = ""
+    #: the table renamed, or whose column or constraint is renamed
+    table: str | None = None
+    old_name: str | None = None
+    new_name: str | None = None
+    if_exists: bool = False
+
+
+@dataclass(slots=True, kw_only=True)
+class Move(Statement):
+    """ALTER … SET SCHEMA."""
+
+    #: libpg_query's object type (OBJECT_TABLE, …)
+    object_type: str = ""
+    #: the table, view or sequence moved
+    table: str | None = None
+    #: the schema it moves to
+    schema: str | None = None
+    if_exists: bool = False
+
+
+@dataclass(slots=True, kw_only=True)
+class Maintenance(Statement):
+    """VACUUM, ANALYZE, CLUSTER, REFRESH MATERIALIZED VIEW, LOCK TABLE and TRUNCATE."""
+
+    #: the tables (or materialized view) named; empty for every table
+    tables: tuple[str, ...] = ()
+    #: VACUUM FULL
+    full: bool = False
+    #: REFRESH MATERIALIZED VIEW CONCURRENTLY
+    concurrently: bool = False
+    #: LOCK TABLE: the mode asked for
+    mode: Lock = Lock.NONE
+    #: CLUSTER … USING: the index
+    index: str | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class DataChange(Statement):
+    """UPDATE, DELETE and INSERT."""
+
+    table: str | None = None
+    has_where: bool = False
+    #: UPDATE/DELETE whose WHERE bounds a key range or a LIMITed subquery (a batch)
+    batched: bool = False
+    #: UPDATE/DELETE of rows picked by key (``id = 1``, ``id IN (1, 2)``)
+    by_key: bool = False
+    #: INSERT … SELECT … FROM: reads tables
+    has_from_select: bool = False
+
+
+@dataclass(slots=True, kw_only=True)
+class Query(Statement):
+    """SELECT (other than ``set_config``, which is a :class:`Setting`)."""
+
+    #: SELECT … FROM: reads tables
+    reads_tables: bool = False
+
+
+@dataclass(slots=True, kw_only=True)
+class Setting(Statement):
+    """SET, RESET and ``SELECT set_config(…)``."""
+
+    #: the setting, lower case (``all`` for RESET ALL)
+    name: str = ""
+    #: the value set; None for RESET and SET … TO DEFAULT
+    value: str | None = None
+    #: SET LOCAL (or set_config's is_local): until the end of the transaction
+    local: bool = False
+
+
+@dataclass(slots=True, kw_only=True)
+class TransactionControl(Statement):
+    """BEGIN, COMMIT, ROLLBACK and SAVEPOINT: the kind is the whole fact."""
+
+
+@dataclass(slots=True, kw_only=True)
+class EnumChange(Statement):
+    """CREATE TYPE … AS ENUM, ALTER TYPE … ADD VALUE and ALTER TYPE … RENAME VALUE."""
+
+    #: the enum type
+    enum: str = ""
+    #: ADD VALUE: the label added
+    value: str | None = None
+    #: RENAME VALUE: the label renamed and its new label
+    old_value: str | None = None
+    new_value: str | None = None
+    #: ADD VALUE IF NOT EXISTS
+    if_not_exists: bool = False
+
+
+@dataclass(slots=True, kw_only=True)
+class DomainChange(Statement):
+    """CREATE DOMAIN and ALTER DOMAIN."""
+
+    domain: str = ""
+    #: CREATE DOMAIN: its CHECK constraints; ALTER DOMAIN … ADD: the constraint added
+    constraints: tuple[Constraint, ...] = ()
+
+
+@dataclass(slots=True, kw_only=True)
+class Create(Statement):
+    """CREATE VIEW, CREATE MATERIALIZED VIEW and CREATE SCHEMA."""
+
+    #: the view or schema created
+    name: str | None = None
+    if_not_exists: bool = False
+
+
+@dataclass(slots=True, kw_only=True)
+class DoBlock(Statement):
+    """A DO block (the statements it runs follow it, marked ``nested``)."""
+
+    #: ``(line, message)`` of each ``RAISE EXCEPTION`` with a literal message
+    raises: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(slots=True, kw_only=True)
+class ParseError(Statement):
+    """A statement PostgreSQL cannot parse."""
+
+    error: str = ""
+
+
+@dataclass(slots=True, kw_only=True)
+class SchemaHint(Statement):
+    """Alembic's ``existing_type``/``existing_nullable`` of an op: what a column already is."""
+
+    table: str = ""
+    columns: tuple[ColumnDef, ...] = ()
+
+
+@dataclass(slots=True, kw_only=True)
+class RenderError(Statement):
+    """An Alembic revision that cannot be rendered offline, at the line that raised."""
+
+    error: str = ""
+    #: the revision function whose op failed
+    function: str | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class UnnamedConstraintDrop(Statement):
+    """``op.drop_constraint(None, …)``: a revision that can never run."""
+
+    #: the table, when the op names it
+    table: str | None = None
+    #: the op's ``type_`` (foreignkey, unique, check, primary), when given
+    constraint_type: str | None = None
+    #: the revision function of the op
+    function: str | None = None
+    #: SQLAlchemy's message
+    error: str = ""
+
+
+#: the class of each kind's facts
+FAMILIES: dict[Kind, type[Statement]] = {
+    Kind.CREATE_TABLE: TableChange,
+    Kind.ALTER_TABLE: TableChange,
+    Kind.CREATE_INDEX: IndexBuild,
+    Kind.ALTER_INDEX: IndexBuild,
+    Kind.REINDEX: Reindex,
+    Kind.DROP: Drop,
+    Kind.DROP_TABLE: Drop,
+    Kind.DROP_INDEX: Drop,
+    Kind.DROP_DATABASE: Drop,
+    Kind.RENAME: Rename,
+    Kind.SET_SCHEMA: Move,
+    Kind.VACUUM: Maintenance,
+    Kind.ANALYZE: Maintenance,
+    Kind.CLUSTER: Maintenance,
+    Kind.REFRESH: Maintenance,
+    Kind.LOCK: Maintenance,
+    Kind.TRUNCATE: Maintenance,
+    Kind.UPDATE: DataChange,
+    Kind.DELETE: DataChange,
+    Kind.INSERT: DataChange,
+    Kind.SELECT: Query,
+    Kind.SET: Setting,
+    Kind.BEGIN: TransactionControl,
+    Kind.COMMIT: TransactionControl,
+    Kind.ROLLBACK: TransactionControl,
+    Kind.SAVEPOINT: TransactionControl,
+    Kind.CREATE_TYPE: EnumChange,
+    Kind.ALTER_ENUM: EnumChange,
+    Kind.RENAME_ENUM_VALUE: EnumChange,
+    Kind.CREATE_DOMAIN: DomainChange,
+    Kind.ALTER_DOMAIN: DomainChange,
+    Kind.CREATE_VIEW: Create,
+    Kind.CREATE_MATVIEW: Create,
+    Kind.CREATE_SCHEMA: Create,
+    Kind.CREATE_FUNCTION: Statement,
+    Kind.CREATE_TRIGGER: Statement,
+    Kind.OTHER: Statement,
+    Kind.DO: DoBlock,
+    Kind.ERROR: ParseError,
+    Kind.SCHEMA_HINT: SchemaHint,
+    Kind.RENDER_ERROR: RenderError,
+    Kind.UNNAMED_CONSTRAINT_DROP: UnnamedConstraintDrop,
+}
+
+#: the kinds that end or open a transaction
+TRANSACTION_KINDS = frozenset({Kind.BEGIN, Kind.COMMIT, Kind.ROLLBACK})
