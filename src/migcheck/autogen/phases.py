@@ -15,6 +15,7 @@ from alembic import util
 from alembic.operations import MigrateOperation, ops
 from sqlalchemy import MetaData
 
+from migcheck.autogen.ops import LockTimeoutBlockOp
 from migcheck.autogen.rewriter import Rewriter, TableKey, created_tables
 
 
@@ -69,10 +70,40 @@ def downgrade(
     Tables the upgrade creates, and tables the downgrade recreates, keep plain operations.
     """
     reverse = upgrade.reverse()
+    reverse.ops = _without_dropped_indexes(reverse.ops)
     created = created | created_tables(reverse.ops)
     safe = Rewriter(created, metadata, split=False).rewrite(reverse.ops)
     ops_list: list[MigrateOperation] = [op for _, phase in safe.phases() for op in phase]
     return ops.DowngradeOps(ops=ops_list, downgrade_token=reverse.downgrade_token)
+
+
+def _without_dropped_indexes(operations: list[MigrateOperation]) -> list[MigrateOperation]:
+    """``operations`` minus index drops on tables they drop (DROP TABLE takes its indexes along).
+
+    A separate ``DROP INDEX`` first would take ACCESS EXCLUSIVE on the table once more, without
+    lock_timeout (the table is not one this revision creates).
+    """
+    dropped = {
+        (op.schema, op.table_name)
+        for op in _flattened(operations)
+        if isinstance(op, ops.DropTableOp)
+    }
+    kept: list[MigrateOperation] = []
+    for op in operations:
+        if isinstance(op, ops.ModifyTableOps) and (op.schema, op.table_name) in dropped:
+            op.ops = [child for child in op.ops if not isinstance(child, ops.DropIndexOp)]
+            if not op.ops:
+                continue
+        kept.append(op)
+    return kept
+
+
+def _flattened(operations: list[MigrateOperation]) -> list[MigrateOperation]:
+    """Top-level operations with the contents of lock_timeout blocks in their place."""
+    flat: list[MigrateOperation] = []
+    for op in operations:
+        flat.extend(_flattened(op.ops) if isinstance(op, LockTimeoutBlockOp) else [op])
+    return flat
 
 
 def phase_message(message: str | None, phase: str) -> str:
