@@ -1,11 +1,11 @@
 """Every access migcheck makes to private Alembic and SQLAlchemy names, in one place.
 
 Each function below reaches one name that is not public API (an underscore name, or an
-internal module's helper). Its docstring says what migcheck relies on and the oldest version
-it was found in (each also exists in Alembic 1.13.0); the versions pyproject.toml allows
-(``alembic>=1.20,<1.21``, ``sqlalchemy>=2.0,<2.2``) are tested in CI at both ends (the ``oldest`` tox environment and CI
-job). When a new Alembic or SQLAlchemy release moves one of these, this module is the one to
-change.
+internal module's helper). Its docstring says what migcheck relies on and the version it was
+checked on (each name also exists in Alembic 1.13.0). The versions pyproject.toml allows
+(``alembic>=1.20,<1.21``, ``sqlalchemy>=2.0,<2.2``) are tested in CI at both ends (the
+``oldest`` tox environment and CI job). When a new Alembic or SQLAlchemy release moves one of
+these, this module is the one to change.
 
 Nothing here is imported at module level except the standard library: the Alembic plugin entry
 point (:mod:`migcheck.autogen.plugin`) runs while ``import alembic`` is still initialising.
