@@ -3,12 +3,15 @@
 * a foreign key or CHECK -> ``..._not_valid`` then ``validate_constraint``;
 * a unique constraint -> ``create_unique_constraint_concurrently`` (via a unique index).
 
-An unnamed constraint gets the name PostgreSQL would give it (validating needs a name).
+An unnamed foreign key or unique constraint gets the name PostgreSQL would give it
+(:mod:`migcheck.postgres.naming`; validating needs a name); an unnamed CHECK, whose PostgreSQL
+name depends on the columns its expression reads, is named after a digest of the expression.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 from alembic.operations import ops
 
@@ -20,6 +23,7 @@ from migcheck.autogen.ops import (
     ValidateConstraintOp,
 )
 from migcheck.autogen.registry import RewriteContext, Split, rewrites
+from migcheck.postgres.naming import default_constraint_name
 
 
 def _given_name(name: object) -> str | None:
@@ -27,11 +31,18 @@ def _given_name(name: object) -> str | None:
     return str(name) if isinstance(name, str) and name else None
 
 
+def _default_name(table: str, kind: str, columns: Sequence[str]) -> str:
+    """The name PostgreSQL would give the unnamed constraint (``order_customer_id_fkey``)."""
+    name = default_constraint_name(table, kind, tuple(str(c) for c in columns))
+    assert name is not None, kind  # only CHECK constraints can lack a default name
+    return name
+
+
 @rewrites.dispatch_for(ops.CreateForeignKeyOp)
 def foreign_key(op: ops.CreateForeignKeyOp, context: RewriteContext) -> Split:
     """Add the foreign key NOT VALID, then validate it in its own transaction."""
-    name = _given_name(op.constraint_name) or sql.identifier_name(
-        op.source_table, *op.local_cols, suffix="fkey"
+    name = _given_name(op.constraint_name) or _default_name(
+        op.source_table, "foreign_key", op.local_cols
     )
     fk = CreateForeignKeyNotValidOp(
         name, op.source_table, op.referent_table, op.local_cols, op.remote_cols, **op.kw
@@ -57,9 +68,7 @@ def check(op: ops.CreateCheckConstraintOp, context: RewriteContext) -> Split:
 def unique(op: ops.CreateUniqueConstraintOp, context: RewriteContext) -> Split:
     """Build the unique index concurrently, then attach it as the constraint."""
     columns = [str(c) for c in op.columns]
-    name = _given_name(op.constraint_name) or sql.identifier_name(
-        op.table_name, *columns, suffix="key"
-    )
+    name = _given_name(op.constraint_name) or _default_name(op.table_name, "unique", columns)
     return Split(
         expand=[
             CreateUniqueConstraintConcurrentlyOp(
