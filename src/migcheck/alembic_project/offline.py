@@ -30,6 +30,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from migcheck.alembic_project import compat
 from migcheck.errors import MigcheckError
 from migcheck.sql.extract import statements as sql_statements
 from migcheck.sql.extract import table_key, type_ref
@@ -142,12 +143,11 @@ def _patched(recorder: _Recorder) -> Iterator[None]:
     from alembic.ddl.impl import DefaultImpl
     from alembic.ddl.postgresql import PostgresqlImpl
     from alembic.runtime.environment import EnvironmentContext
-    from alembic.runtime.migration import MigrationContext
 
     from migcheck.alembic_project.offline_bind import offline_bind
 
     original_output = DefaultImpl.static_output
-    original_bind = MigrationContext._stdout_connection
+    original_bind = compat.stdout_connection()
     original_alter = PostgresqlImpl.alter_column
     original_file_config = logging.config.fileConfig
     original_configure = EnvironmentContext.configure
@@ -177,13 +177,11 @@ def _patched(recorder: _Recorder) -> Iterator[None]:
     PostgresqlImpl.alter_column = alter_column  # type: ignore[method-assign]
     logging.config.fileConfig = no_logging_config
     EnvironmentContext.configure = configure  # type: ignore[method-assign]
-    MigrationContext._stdout_connection = (  # type: ignore[method-assign]
-        lambda self, connection: offline_bind(self)
-    )
+    compat.set_stdout_connection(lambda self, connection: offline_bind(self))
     try:
         yield
     finally:
-        MigrationContext._stdout_connection = original_bind  # type: ignore[method-assign]
+        compat.set_stdout_connection(original_bind)
         DefaultImpl.static_output = original_output  # type: ignore[method-assign]
         PostgresqlImpl.alter_column = original_alter  # type: ignore[method-assign]
         logging.config.fileConfig = original_file_config
@@ -241,8 +239,8 @@ def _offline_run(
 
     def run(revision: Any, context: Any) -> Any:
         if downgrade:
-            return script._downgrade_revs(destination, revision)
-        return script._upgrade_revs(destination, revision)
+            return compat.downgrade_revs(script, destination, revision)
+        return compat.upgrade_revs(script, destination, revision)
 
     with EnvironmentContext(
         config,

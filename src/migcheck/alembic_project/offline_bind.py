@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine.mock import MockConnection
 
+from migcheck.alembic_project import compat
+
 
 class OfflineBind(MockConnection):
     """A ``MockConnection`` that also answers ``commit()``, ``rollback()`` and ``url``."""
@@ -51,6 +53,6 @@ def offline_bind(context: Any) -> OfflineBind:
     """Replacement for ``MigrationContext._stdout_connection`` (offline mode only)."""
 
     def execute(construct: Any, *multiparams: Any, **params: Any) -> None:
-        context.impl._exec(construct)
+        compat.impl_exec(context, construct)
 
     return OfflineBind(context, execute)

@@ -22,6 +22,7 @@ from alembic.config import Config
 from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
 
+from migcheck.alembic_project import compat
 from migcheck.errors import MigcheckError
 
 
@@ -185,7 +186,7 @@ def _as_tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:
 
 
 def _requirements(script: Script) -> tuple[str, ...]:
-    return _as_tuple(script.down_revision) + _as_tuple(script._resolved_dependencies)
+    return _as_tuple(script.down_revision) + compat.resolved_dependencies(script)
 
 
 def _topological(script_dir: ScriptDirectory) -> list[Script]:

@@ -53,11 +53,11 @@ def run_backfill(steps: Steps, operation: BackfillOp) -> None:
             )
             return
         raise MigcheckError(message)
-    batch_size = operation.batch_size or steps.limits.backfill_batch_size
+    batch_size = operation.batch_size or steps.settings.backfill_batch_size
     if batch_size < 1:
         raise MigcheckError(f"backfill of {relation}: batch_size must be at least 1")
     if steps.offline:
-        steps.emit(_do_block(operation, relation, batch_size, steps.limits.lock_timeout))
+        steps.emit(_do_block(operation, relation, batch_size, steps.settings.lock_timeout))
         return
     key = operation.key or _primary_key(steps, operation, relation)
     _run_online(steps, operation, relation, key, batch_size)

@@ -10,21 +10,26 @@ returns an operation (downgrades are generated from it) and ``to_diff_tuple()`` 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from dataclasses import KW_ONLY, dataclass, field, fields
+from typing import Any, TypeVar
 
 from alembic.operations import MigrateOperation, Operations, ops
-from sqlalchemy.sql.elements import ColumnElement, TextClause
+from sqlalchemy import ColumnElement, TextClause
 
+from migcheck.alembic_project import compat
 from migcheck.autogen import sql
 
 IndexColumns = Sequence["str | TextClause | ColumnElement[Any]"]
 
+#: field metadata: the renderer writes this positional field as ``name=value``
+KEYWORD = {"keyword": True}
 
+
+@dataclass(eq=False)
 class NothingToUndoOp(MigrateOperation):
     """The reverse of a step that needs no undoing (validating, backfilling): renders nothing."""
 
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
+    reason: str
 
     def reverse(self) -> NothingToUndoOp:
         """Still nothing to do."""
@@ -78,14 +83,14 @@ class DropIndexConcurrentlyOp(ops.DropIndexOp):
     @classmethod
     def from_index(cls, index: Any) -> DropIndexConcurrentlyOp:
         """The op that drops ``index``, remembering it so the reverse can rebuild it."""
-        plain = ops.DropIndexOp.from_index(index)
-        return cls(
-            plain.index_name,
-            plain.table_name,
-            schema=plain.schema,
-            _reverse=plain._reverse,
-            **plain.kw,
-        )
+        return cls.like(ops.DropIndexOp.from_index(index))
+
+    @classmethod
+    def like(cls, plain: ops.DropIndexOp) -> DropIndexConcurrentlyOp:
+        """The concurrent version of a plain ``DropIndexOp`` (keeping the index it remembers)."""
+        op = cls(plain.index_name, plain.table_name, schema=plain.schema, **plain.kw)
+        compat.set_reverse(op, compat.reverse_of(plain))
+        return op
 
     @classmethod
     def drop_index_concurrently(
@@ -107,8 +112,9 @@ class DropConstraintIfExistsOp(ops.DropConstraintOp):
 
     def reverse(self) -> ops.AddConstraintOp:
         """Recreate the constraint the safe way (the one this op was generated to undo)."""
-        if isinstance(self._reverse, SAFE_CONSTRAINT_OPS):
-            return self._reverse
+        remembered = compat.reverse_of(self)
+        if isinstance(remembered, SAFE_CONSTRAINT_OPS):
+            return remembered
         return safe_constraint_op(super().reverse())
 
     @classmethod
@@ -196,13 +202,14 @@ class CreateUniqueConstraintConcurrentlyOp(ops.CreateUniqueConstraintOp):
 
 
 @Operations.register_operation("validate_constraint")
+@dataclass(eq=False)
 class ValidateConstraintOp(MigrateOperation):
     """``ALTER TABLE ... VALIDATE CONSTRAINT`` in its own transaction (reads and writes go on)."""
 
-    def __init__(self, constraint_name: str, table_name: str, *, schema: str | None = None) -> None:
-        self.constraint_name = constraint_name
-        self.table_name = table_name
-        self.schema = schema
+    constraint_name: str
+    table_name: str
+    _: KW_ONLY
+    schema: str | None = None
 
     def reverse(self) -> NothingToUndoOp:
         """Validation has nothing to undo; the constraint's own reverse drops it."""
@@ -226,6 +233,7 @@ class ValidateConstraintOp(MigrateOperation):
 
 
 @Operations.register_operation("add_not_null_constraint")
+@dataclass(eq=False)
 class AddNotNullConstraintOp(MigrateOperation):
     """SET NOT NULL without a long lock.
 
@@ -234,10 +242,10 @@ class AddNotNullConstraintOp(MigrateOperation):
     the check.
     """
 
-    def __init__(self, table_name: str, column_name: str, *, schema: str | None = None) -> None:
-        self.table_name = table_name
-        self.column_name = column_name
-        self.schema = schema
+    table_name: str
+    column_name: str
+    _: KW_ONLY
+    schema: str | None = None
 
     @property
     def check_name(self) -> str:
@@ -266,13 +274,14 @@ class AddNotNullConstraintOp(MigrateOperation):
 
 
 @Operations.register_operation("drop_not_null_constraint")
+@dataclass(eq=False)
 class DropNotNullConstraintOp(MigrateOperation):
     """``ALTER COLUMN ... DROP NOT NULL`` in its own short transaction under lock_timeout."""
 
-    def __init__(self, table_name: str, column_name: str, *, schema: str | None = None) -> None:
-        self.table_name = table_name
-        self.column_name = column_name
-        self.schema = schema
+    table_name: str
+    column_name: str
+    _: KW_ONLY
+    schema: str | None = None
 
     def reverse(self) -> AddNotNullConstraintOp:
         """Make the column NOT NULL again, the safe way."""
@@ -318,6 +327,7 @@ FILL_IN = FillIn()
 
 
 @Operations.register_operation("backfill")
+@dataclass(eq=False)
 class BackfillOp(MigrateOperation):
     """``UPDATE`` existing rows in batches by primary-key range, one short transaction each.
 
@@ -325,24 +335,17 @@ class BackfillOp(MigrateOperation):
     interruption continues where it stopped.
     """
 
-    def __init__(
-        self,
-        table_name: str,
-        values: Mapping[str, Any],
-        *,
-        where: str | None = None,
-        key: str | None = None,
-        batch_size: int | None = None,
-        pause: float = 0.0,
-        schema: str | None = None,
-    ) -> None:
-        self.table_name = table_name
-        self.values = dict(values)
-        self.where = where
-        self.key = key
-        self.batch_size = batch_size
-        self.pause = pause
-        self.schema = schema
+    table_name: str
+    values: Mapping[str, Any] = field(metadata=KEYWORD)
+    _: KW_ONLY
+    where: str | None = None
+    key: str | None = None
+    batch_size: int | None = None
+    pause: float = 0.0
+    schema: str | None = None
+
+    def __post_init__(self) -> None:
+        self.values = dict(self.values)
 
     def placeholders(self) -> Iterator[str]:
         """Columns whose value is still the FILL_IN placeholder."""
@@ -413,23 +416,16 @@ class LockTimeoutBlockOp(ops.OpContainer):
         return operations.invoke(cls())
 
 
+@dataclass(eq=False)
 class _ColumnSync(MigrateOperation):
     """Shared data of the column-sync trigger operations."""
 
-    def __init__(
-        self,
-        table_name: str,
-        source: str,
-        target: str,
-        using: str,
-        *,
-        schema: str | None = None,
-    ) -> None:
-        self.table_name = table_name
-        self.source = source
-        self.target = target
-        self.using = using
-        self.schema = schema
+    table_name: str
+    source: str
+    target: str
+    using: str = field(metadata=KEYWORD)
+    _: KW_ONLY
+    schema: str | None = None
 
     @property
     def trigger_name(self) -> str:
@@ -495,50 +491,37 @@ class DropColumnSyncOp(_ColumnSync):
         operations.invoke(cls(table_name, source, target, using, schema=schema))
 
 
+_Swap = TypeVar("_Swap", bound="_ColumnSwap")
+
+
+@dataclass(eq=False)
 class _ColumnSwap(MigrateOperation):
     """Shared data of ``replace_column`` and its reverse, ``restore_column``.
 
     ``indexes`` lists the indexes of the column as dicts with ``name`` (the final name),
     ``temporary`` (the name of the copy on the replacement), ``columns`` and ``unique``.
     ``using`` computes the new type from ``column`` (old type); ``using_back`` the old type from
-    ``column`` (new type).
+    ``column`` (new type). ``nullable`` is whether the old column allowed NULL.
     """
 
-    def __init__(
-        self,
-        table_name: str,
-        column_name: str,
-        replacement: str,
-        *,
-        existing_type: Any,
-        using: str,
-        using_back: str,
-        indexes: Sequence[Mapping[str, Any]] = (),
-        key: str | None = None,
-        nullable: bool = True,
-        schema: str | None = None,
-    ) -> None:
-        self.table_name = table_name
-        self.column_name = column_name
-        self.nullable = nullable
-        self.replacement = replacement
-        self.existing_type = existing_type
-        self.using = using
-        self.using_back = using_back
-        self.indexes = [dict(index) for index in indexes]
-        self.key = key
-        self.schema = schema
+    table_name: str
+    column_name: str
+    replacement: str
+    _: KW_ONLY
+    existing_type: Any
+    using: str
+    using_back: str
+    indexes: Sequence[Mapping[str, Any]] = field(default_factory=list)
+    key: str | None = None
+    nullable: bool = True
+    schema: str | None = None
 
-    def _fields(self) -> dict[str, Any]:
-        return {
-            "existing_type": self.existing_type,
-            "using": self.using,
-            "using_back": self.using_back,
-            "indexes": self.indexes,
-            "key": self.key,
-            "nullable": self.nullable,
-            "schema": self.schema,
-        }
+    def __post_init__(self) -> None:
+        self.indexes = [dict(index) for index in self.indexes]
+
+    def swapped(self, kind: type[_Swap]) -> _Swap:
+        """The same data as a ``kind`` operation (the reverse of this one)."""
+        return kind(**{f.name: getattr(self, f.name) for f in fields(self)})
 
     def to_diff_tuple(self) -> tuple[Any, ...]:
         """A diff entry for ``alembic check``."""
@@ -555,9 +538,7 @@ class ReplaceColumnOp(_ColumnSwap):
 
     def reverse(self) -> RestoreColumnOp:
         """Bring the old column back, filled from the new one."""
-        return RestoreColumnOp(
-            self.table_name, self.column_name, self.replacement, **self._fields()
-        )
+        return self.swapped(RestoreColumnOp)
 
     @classmethod
     def replace_column(
@@ -601,9 +582,7 @@ class RestoreColumnOp(_ColumnSwap):
 
     def reverse(self) -> ReplaceColumnOp:
         """Swap the replacement in again."""
-        return ReplaceColumnOp(
-            self.table_name, self.column_name, self.replacement, **self._fields()
-        )
+        return self.swapped(ReplaceColumnOp)
 
     @classmethod
     def restore_column(
@@ -691,10 +670,6 @@ def safe_constraint_op(op: ops.AddConstraintOp) -> ops.AddConstraintOp:
 def _drop(op: ops.AddConstraintOp, kind: str) -> DropConstraintIfExistsOp:
     constraint = op.to_constraint()
     table = constraint.table
-    return DropConstraintIfExistsOp(
-        str(constraint.name),
-        table.name,
-        kind,
-        schema=table.schema,
-        _reverse=op,
-    )
+    drop = DropConstraintIfExistsOp(str(constraint.name), table.name, kind, schema=table.schema)
+    compat.set_reverse(drop, op)
+    return drop

@@ -2,26 +2,28 @@
 
 Where an operation extends one of Alembic's, Alembic's own renderer writes the arguments and only
 the operation's name changes, so every option (schema, dialect kwargs, expressions) reads exactly
-as Alembic would write it.
+as Alembic would write it. migcheck's own operations are dataclasses: :func:`_fields_call`
+writes their fields in order (keyword-only fields only when they differ from the default), so a
+new operation needs one ``renderers.dispatch_for`` line, not a renderer of its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import MISSING, fields
 from typing import TYPE_CHECKING, Any
 
-from alembic.autogenerate import render
 from alembic.operations import MigrateOperation
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy import TextClause
+from sqlalchemy.types import TypeEngine
 
+from migcheck.alembic_project import compat
 from migcheck.autogen import ops
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
 
-# render.renderers, not alembic.autogenerate.renderers: this module may be imported while
-# alembic.autogenerate itself is still initialising (plugins load inside ``import alembic``)
-renderers = render.renderers
+renderers = compat.renderers()
 
 #: how the FILL_IN placeholder is imported in a generated revision
 FILL_IN_IMPORT = "from migcheck.alembic import FILL_IN"
@@ -30,11 +32,13 @@ _BLOCK_INDENT = " " * 8
 
 
 def _renamed(
-    alembic_renderer: Callable[[AutogenContext, Any], Any], plain: str, ours: str
+    alembic_renderer: str, plain: str, ours: str
 ) -> Callable[[AutogenContext, MigrateOperation], list[str]]:
+    render = compat.alembic_renderer(alembic_renderer)
+
     def render_op(autogen_context: AutogenContext, op: MigrateOperation) -> list[str]:
-        prefix = render._alembic_autogenerate_prefix(autogen_context)
-        lines = [str(line) for line in _as_list(alembic_renderer(autogen_context, op))]
+        prefix = compat.alembic_prefix(autogen_context)
+        lines = [str(line) for line in _as_list(render(autogen_context, op))]
         return [line.replace(f"{prefix}{plain}(", f"{prefix}{ours}(", 1) for line in lines]
 
     return render_op
@@ -45,91 +49,112 @@ def _as_list(rendered: Any) -> list[Any]:
 
 
 renderers.dispatch_for(ops.CreateIndexConcurrentlyOp)(
-    _renamed(render._add_index, "create_index", "create_index_concurrently")
+    _renamed("_add_index", "create_index", "create_index_concurrently")
 )
 renderers.dispatch_for(ops.DropIndexConcurrentlyOp)(
-    _renamed(render._drop_index, "drop_index", "drop_index_concurrently")
+    _renamed("_drop_index", "drop_index", "drop_index_concurrently")
 )
 renderers.dispatch_for(ops.CreateForeignKeyNotValidOp)(
-    _renamed(render._add_fk_constraint, "create_foreign_key", "create_foreign_key_not_valid")
+    _renamed("_add_fk_constraint", "create_foreign_key", "create_foreign_key_not_valid")
 )
 renderers.dispatch_for(ops.CreateCheckConstraintNotValidOp)(
     _renamed(
-        render._add_check_constraint,
-        "create_check_constraint",
-        "create_check_constraint_not_valid",
+        "_add_check_constraint", "create_check_constraint", "create_check_constraint_not_valid"
     )
 )
 renderers.dispatch_for(ops.CreateUniqueConstraintConcurrentlyOp)(
     _renamed(
-        render._add_unique_constraint,
+        "_add_unique_constraint",
         "create_unique_constraint",
         "create_unique_constraint_concurrently",
     )
 )
 
 
-def _call(autogen_context: AutogenContext, name: str, args: list[str]) -> str:
-    prefix = render._alembic_autogenerate_prefix(autogen_context)
+def _value(autogen_context: AutogenContext, value: Any) -> str:
+    """A field's value as Python source in the revision file."""
+    if isinstance(value, ops.FillIn):
+        autogen_context.imports.add(FILL_IN_IMPORT)
+        return "FILL_IN"
+    if isinstance(value, TextClause):
+        return f"{compat.sqlalchemy_prefix(autogen_context)}text({value.text!r})"
+    if isinstance(value, TypeEngine):
+        return compat.repr_type(value, autogen_context)
+    if isinstance(value, dict):
+        items = ", ".join(f"{k!r}: {_value(autogen_context, v)}" for k, v in value.items())
+        return f"{{{items}}}"
+    return repr(value)
+
+
+def _fields_call(
+    autogen_context: AutogenContext, op: Any, name: str, *, multiline: bool = False
+) -> str:
+    """``op.<name>(...)`` from the fields of a dataclass operation.
+
+    Positional fields are written in order (as ``field=value`` when their metadata says
+    ``keyword``); keyword-only fields only when they differ from their default.
+    """
+    args = []
+    for spec in fields(op):
+        value = getattr(op, spec.name)
+        if spec.kw_only:
+            if spec.default_factory is not MISSING:
+                if value == spec.default_factory():
+                    continue
+            elif spec.default is not MISSING and value == spec.default:
+                continue
+        rendered = _value(autogen_context, value)
+        keyword = spec.kw_only or spec.metadata.get("keyword", False)
+        args.append(f"{spec.name}={rendered}" if keyword else rendered)
+    prefix = compat.alembic_prefix(autogen_context)
+    if multiline:
+        body = "".join(f"    {arg},\n" for arg in args)
+        return f"{prefix}{name}(\n{body})"
     return f"{prefix}{name}({', '.join(args)})"
 
 
-def _schema(schema: str | None) -> list[str]:
-    return [f"schema={schema!r}"] if schema else []
+def _one_line(name: str) -> Callable[[AutogenContext, Any], str]:
+    def render_op(autogen_context: AutogenContext, op: Any) -> str:
+        return _fields_call(autogen_context, op, name)
+
+    return render_op
+
+
+def _multi_line(name: str) -> Callable[[AutogenContext, Any], str]:
+    def render_op(autogen_context: AutogenContext, op: Any) -> str:
+        return _fields_call(autogen_context, op, name, multiline=True)
+
+    return render_op
+
+
+renderers.dispatch_for(ops.ValidateConstraintOp)(_one_line("validate_constraint"))
+renderers.dispatch_for(ops.AddNotNullConstraintOp)(_one_line("add_not_null_constraint"))
+renderers.dispatch_for(ops.DropNotNullConstraintOp)(_one_line("drop_not_null_constraint"))
+renderers.dispatch_for(ops.AddColumnSyncOp)(_one_line("add_column_sync"))
+renderers.dispatch_for(ops.DropColumnSyncOp)(_one_line("drop_column_sync"))
+renderers.dispatch_for(ops.BackfillOp)(_multi_line("backfill"))
+renderers.dispatch_for(ops.RestoreColumnOp)(_multi_line("restore_column"))
+
+#: the contract of a type change drops and renames a column on purpose
+SWAP_IGNORE = [
+    "# the old column's values live on, converted, in its replacement:",
+    "# migcheck: ignore[MC302, MC203]",
+]
+
+
+@renderers.dispatch_for(ops.ReplaceColumnOp)
+def _replace_column(autogen_context: AutogenContext, op: ops.ReplaceColumnOp) -> list[str]:
+    return [*SWAP_IGNORE, _fields_call(autogen_context, op, "replace_column", multiline=True)]
 
 
 @renderers.dispatch_for(ops.DropConstraintIfExistsOp)
 def _drop_constraint_if_exists(
     autogen_context: AutogenContext, op: ops.DropConstraintIfExistsOp
 ) -> str:
-    args = [repr(str(op.constraint_name)), repr(op.table_name), *_schema(op.schema)]
-    return _call(autogen_context, "drop_constraint_if_exists", args)
-
-
-@renderers.dispatch_for(ops.ValidateConstraintOp)
-def _validate_constraint(autogen_context: AutogenContext, op: ops.ValidateConstraintOp) -> str:
-    args = [repr(op.constraint_name), repr(op.table_name), *_schema(op.schema)]
-    return _call(autogen_context, "validate_constraint", args)
-
-
-@renderers.dispatch_for(ops.AddNotNullConstraintOp)
-def _add_not_null(autogen_context: AutogenContext, op: ops.AddNotNullConstraintOp) -> str:
-    args = [repr(op.table_name), repr(op.column_name), *_schema(op.schema)]
-    return _call(autogen_context, "add_not_null_constraint", args)
-
-
-@renderers.dispatch_for(ops.DropNotNullConstraintOp)
-def _drop_not_null(autogen_context: AutogenContext, op: ops.DropNotNullConstraintOp) -> str:
-    args = [repr(op.table_name), repr(op.column_name), *_schema(op.schema)]
-    return _call(autogen_context, "drop_not_null_constraint", args)
-
-
-def _value(autogen_context: AutogenContext, value: Any) -> str:
-    if isinstance(value, ops.FillIn):
-        autogen_context.imports.add(FILL_IN_IMPORT)
-        return "FILL_IN"
-    if isinstance(value, TextClause):
-        prefix = render._sqlalchemy_autogenerate_prefix(autogen_context)
-        return f"{prefix}text({value.text!r})"
-    return repr(value)
-
-
-@renderers.dispatch_for(ops.BackfillOp)
-def _backfill(autogen_context: AutogenContext, op: ops.BackfillOp) -> str:
-    values = ", ".join(f"{k!r}: {_value(autogen_context, v)}" for k, v in op.values.items())
-    args = [repr(op.table_name), f"values={{{values}}}"]
-    if op.where:
-        args.append(f"where={op.where!r}")
-    if op.key:
-        args.append(f"key={op.key!r}")
-    if op.batch_size:
-        args.append(f"batch_size={op.batch_size!r}")
-    if op.pause:
-        args.append(f"pause={op.pause!r}")
-    args.extend(_schema(op.schema))
-    prefix = render._alembic_autogenerate_prefix(autogen_context)
-    body = "".join(f"    {arg},\n" for arg in args)
-    return f"{prefix}backfill(\n{body})"
+    args = [repr(str(op.constraint_name)), repr(op.table_name)]
+    if op.schema:
+        args.append(f"schema={op.schema!r}")
+    return f"{compat.alembic_prefix(autogen_context)}drop_constraint_if_exists({', '.join(args)})"
 
 
 @renderers.dispatch_for(ops.LockTimeoutBlockOp)
@@ -138,10 +163,10 @@ def _lock_timeout_block(
 ) -> list[str | None]:
     if not op.ops:
         return []
-    prefix = render._alembic_autogenerate_prefix(autogen_context)
+    prefix = compat.alembic_prefix(autogen_context)
     lines: list[str | None] = [f"for attempt in {prefix}lock_timeout_retries():", "with attempt:"]
     for child in op.ops:
-        for line in render.render_op(autogen_context, child):
+        for line in compat.render_op(autogen_context, child):
             lines.append(None if line is None else line.replace("\n", "\n" + _BLOCK_INDENT))
     # two None lines close the ``with`` and the ``for`` in Alembic's PythonPrinter
     lines.extend([None, None])
@@ -151,46 +176,3 @@ def _lock_timeout_block(
 @renderers.dispatch_for(ops.NothingToUndoOp)
 def _nothing_to_undo(autogen_context: AutogenContext, op: ops.NothingToUndoOp) -> list[str]:
     return []
-
-
-def _column_sync(autogen_context: AutogenContext, op: ops.AddColumnSyncOp) -> str:
-    name = "add_column_sync" if isinstance(op, ops.AddColumnSyncOp) else "drop_column_sync"
-    args = [repr(op.table_name), repr(op.source), repr(op.target), f"using={op.using!r}"]
-    return _call(autogen_context, name, [*args, *_schema(op.schema)])
-
-
-renderers.dispatch_for(ops.AddColumnSyncOp)(_column_sync)
-renderers.dispatch_for(ops.DropColumnSyncOp)(_column_sync)
-
-#: the contract of a type change drops and renames a column on purpose
-SWAP_IGNORE = [
-    "# the old column's values live on, converted, in its replacement:",
-    "# migcheck: ignore[MC302, MC203]",
-]
-
-
-def _column_swap(autogen_context: AutogenContext, op: ops.ReplaceColumnOp) -> list[str]:
-    name = "replace_column" if isinstance(op, ops.ReplaceColumnOp) else "restore_column"
-    args = [
-        repr(op.table_name),
-        repr(op.column_name),
-        repr(op.replacement),
-        f"existing_type={render._repr_type(op.existing_type, autogen_context)}",
-        f"using={op.using!r}",
-        f"using_back={op.using_back!r}",
-    ]
-    if op.indexes:
-        args.append(f"indexes={op.indexes!r}")
-    if op.key:
-        args.append(f"key={op.key!r}")
-    if not op.nullable:
-        args.append("nullable=False")
-    args.extend(_schema(op.schema))
-    prefix = render._alembic_autogenerate_prefix(autogen_context)
-    body = "".join(f"    {arg},\n" for arg in args)
-    call = f"{prefix}{name}(\n{body})"
-    return [*SWAP_IGNORE, call] if isinstance(op, ops.ReplaceColumnOp) else [call]
-
-
-renderers.dispatch_for(ops.ReplaceColumnOp)(_column_swap)
-renderers.dispatch_for(ops.RestoreColumnOp)(_column_swap)

@@ -22,7 +22,6 @@ import functools
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -44,46 +43,25 @@ log = logging.getLogger("alembic.migcheck")
 LOCK_NOT_AVAILABLE = "55P03"
 
 
-@dataclass(frozen=True)
-class Limits:
-    """The ``[tool.migcheck]`` settings that govern generated migrations at run time."""
-
-    lock_timeout: str = "2s"
-    statement_timeout: str = "0"
-    retries: int = 5
-    retry_backoff: float = 0.5
-    backfill_batch_size: int = 1000
-
-
 @functools.lru_cache(maxsize=16)
-def _limits_from(start: Path | None) -> Limits:
-    return _limits(load_settings(start))
+def _settings_from(start: Path | None) -> Settings:
+    return load_settings(start)
 
 
-def _limits(settings: Settings) -> Limits:
-    return Limits(
-        lock_timeout=settings.lock_timeout,
-        statement_timeout=settings.statement_timeout,
-        retries=settings.retries,
-        retry_backoff=settings.retry_backoff,
-        backfill_batch_size=settings.backfill_batch_size,
-    )
-
-
-def limits_for(context: MigrationContext) -> Limits:
-    """Settings for the running migration.
+def settings_for(context: MigrationContext) -> Settings:
+    """Settings for the running migration (their defaults: :class:`migcheck.config.Settings`).
 
     ``context.configure(migcheck_settings=Settings(...))`` wins; else ``[tool.migcheck]`` in the
     pyproject.toml nearest the project's alembic.ini (or the current directory).
     """
     given = context.opts.get("migcheck_settings")
     if isinstance(given, Settings):
-        return _limits(given)
+        return given
     config = context.config
     start = None
     if config is not None and config.config_file_name:
         start = Path(config.config_file_name).resolve().parent
-    return _limits_from(start)
+    return _settings_from(start)
 
 
 def is_lock_timeout(error: BaseException) -> bool:
@@ -99,7 +77,7 @@ class Steps:
     def __init__(self, operations: Operations) -> None:
         self.operations = operations
         self.context: MigrationContext = operations.get_context()
-        self.limits = limits_for(self.context)
+        self.settings = settings_for(self.context)
 
     @property
     def offline(self) -> bool:
@@ -175,7 +153,7 @@ class Steps:
 
     def retrying(self, what: str, attempt: Callable[[], None], cleanup: Callable[[], None]) -> None:
         """Call ``attempt`` until it succeeds, retrying only lock timeouts, with backoff."""
-        tries = self.limits.retries + 1
+        tries = self.settings.retries + 1
         for number in range(1, tries + 1):
             try:
                 attempt()
@@ -186,19 +164,20 @@ class Steps:
                     raise
                 if number == tries:
                     raise MigcheckError(
-                        f"{what}: lock not granted within lock_timeout={self.limits.lock_timeout} "
-                        f"after {tries} attempts; retry when the table is quieter or raise "
+                        f"{what}: lock not granted within "
+                        f"lock_timeout={self.settings.lock_timeout} after {tries} attempts; "
+                        "retry when the table is quieter or raise "
                         "[tool.migcheck] lock-timeout / retries"
                     ) from error
                 self.pause(what, number, tries)
 
     def pause(self, what: str, number: int, tries: int) -> None:
         """Log a lock timeout and sleep before the next attempt (the delay doubles each time)."""
-        delay = self.limits.retry_backoff * 2 ** (number - 1)
+        delay = self.settings.retry_backoff * 2 ** (number - 1)
         log.warning(
             "%s: lock not granted within %s (attempt %d of %d); retrying in %.2fs",
             what,
-            self.limits.lock_timeout,
+            self.settings.lock_timeout,
             number,
             tries,
             delay,
@@ -211,10 +190,10 @@ class Steps:
 
     def _settings(self, *, local: bool, brief: bool) -> list[str]:
         scope = "SET LOCAL" if local else "SET"
-        lines = [f"{scope} lock_timeout = {sql.literal(self.limits.lock_timeout)}"]
-        if brief and self.limits.statement_timeout not in ("0", "0s", "0ms"):
+        lines = [f"{scope} lock_timeout = {sql.literal(self.settings.lock_timeout)}"]
+        if brief and self.settings.statement_timeout not in ("0", "0s", "0ms"):
             lines.append(
-                f"{scope} statement_timeout = {sql.literal(self.limits.statement_timeout)}"
+                f"{scope} statement_timeout = {sql.literal(self.settings.statement_timeout)}"
             )
         return lines
 
@@ -265,7 +244,7 @@ class Attempt:
                 return False
             if self.number == self.tries:
                 raise MigcheckError(
-                    f"lock not granted within lock_timeout={self.steps.limits.lock_timeout} "
+                    f"lock not granted within lock_timeout={self.steps.settings.lock_timeout} "
                     f"after {self.tries} attempts; retry when the tables are quieter or raise "
                     "[tool.migcheck] lock-timeout / retries"
                 ) from error
@@ -276,7 +255,7 @@ class Attempt:
 def attempts(operations: Operations) -> Iterator[Attempt]:
     """Attempts for a block of plain operations; stops after the first that succeeds."""
     steps = Steps(operations)
-    tries = 1 if steps.offline else steps.limits.retries + 1
+    tries = 1 if steps.offline else steps.settings.retries + 1
     for number in range(1, tries + 1):
         attempt = Attempt(steps, number, tries)
         yield attempt

@@ -11,10 +11,10 @@ import hashlib
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import AddConstraint, Constraint, CreateIndex, Index
 
+from migcheck.postgres.identifiers import MAX_BYTES
+
 DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 _PREPARER = DIALECT.identifier_preparer
-#: PostgreSQL truncates identifiers longer than this many bytes (NAMEDATALEN - 1)
-MAX_IDENTIFIER_BYTES = 63
 
 
 def quote(name: str) -> str:
@@ -38,10 +38,10 @@ def identifier_name(*parts: str, suffix: str) -> str:
     Over-long names keep a short hash of the full name so that two long names stay distinct.
     """
     name = "_".join((*parts, suffix))
-    if len(name.encode()) <= MAX_IDENTIFIER_BYTES:
+    if len(name.encode()) <= MAX_BYTES:
         return name
     digest = hashlib.sha1(name.encode()).hexdigest()[:8]
-    keep = MAX_IDENTIFIER_BYTES - len(suffix) - len(digest) - 2
+    keep = MAX_BYTES - len(suffix) - len(digest) - 2
     head = "_".join(parts).encode()[:keep].decode(errors="ignore")
     return f"{head}_{digest}_{suffix}"
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -130,7 +131,7 @@ def restore_column(operations: Operations, operation: ops.RestoreColumnOp) -> No
 
 
 def _build(
-    operations: Operations, steps: Steps, operation: ops.RestoreColumnOp, index: dict[str, Any]
+    operations: Operations, steps: Steps, operation: ops.RestoreColumnOp, index: Mapping[str, Any]
 ) -> None:
     definition = alembic_ops.CreateIndexOp(
         index["name"],

@@ -40,6 +40,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
+from migcheck.alembic_project import compat
 from migcheck.alembic_project.project import Project
 from migcheck.catalog import snapshot as schema_snapshot
 from migcheck.catalog.snapshot import Snapshot
@@ -202,7 +203,7 @@ class AlembicSession:
             self._saved_env[name] = os.environ.get(name)
             os.environ[name] = self.url
         engine = create_engine(self.url, poolclass=NullPool)
-        engine._connection_cls = _SharedConnection
+        compat.set_connection_class(engine, _SharedConnection)
         self._connection = engine.connect()
         config.attributes["connection"] = self._connection
         self._thread = threading.Thread(target=self._run_env, name="migcheck-env", daemon=True)
@@ -373,7 +374,7 @@ class AlembicSession:
                 # it: SQLAlchemy remembers named types (enums) it created or dropped in the
                 # DDL runner's memo, Alembic's impl, and would skip CREATE TYPE after a
                 # downgrade dropped it within the same run.
-                context.impl.memo.clear()
+                compat.clear_ddl_memo(context)
                 tracer = self._tracer(context) if command.trace else None
                 try:
                     yield command.step
@@ -412,7 +413,7 @@ class AlembicSession:
                 "throwaway database; make env.py read sqlalchemy.url, "
                 'config.attributes["connection"] or the variable named by --url-env'
             )
-        version = context._version
+        version = compat.version_table(context)
         name = ".".join(
             connection.dialect.identifier_preparer.quote(part)
             for part in (version.schema, version.name)
@@ -462,7 +463,7 @@ class AlembicSession:
         The snapshot then reads the step's locks itself, in the same round trip, and commits.
         Without an outer transaction (per-migration mode) Alembic has already committed.
         """
-        outer = context._transaction
+        outer = compat.outer_transaction(context)
         if outer is not None and outer.is_active:
             self._pending = True
         else:
@@ -478,12 +479,12 @@ class AlembicSession:
         """
         connection = context.connection
         assert connection is not None
-        outer = context._transaction
+        outer = compat.outer_transaction(context)
         if after_read and outer is not None and outer.is_active:
             return
         if outer is not None and outer.is_active:
             outer.commit()
-            context._transaction = connection.begin()
+            compat.set_outer_transaction(context, connection.begin())
         elif connection.in_transaction():
             connection.commit()
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from alembic.script import Script
 
+from migcheck.alembic_project import compat
 from migcheck.alembic_project.project import Project
 from migcheck.catalog.diff import describe_all
 from migcheck.catalog.snapshot import Snapshot
@@ -433,7 +434,7 @@ class _Walk:
 
 
 def _requirements(script: Script) -> tuple[str, ...]:
-    deps = script._resolved_dependencies
+    deps = compat.resolved_dependencies(script)
     parents = script.down_revision
     if parents is None:
         down: tuple[str, ...] = ()

@@ -1,0 +1,187 @@
+"""``alter_column`` on existing tables.
+
+* a type change that rewrites the table (``migcheck.postgres.types.type_change``) -> *expand*
+  (a new column kept in step by a trigger, its indexes built concurrently), *backfill* (batched
+  copy) and *contract* (``replace_column``: drop the old column, rename the new one and its
+  indexes); kept as one guarded ``alter_column`` (which lint flags) for the columns this does
+  not move safely;
+* ``nullable=False`` -> ``add_not_null_constraint``, the rest of the change under lock_timeout.
+
+The type change is registered first: it handles a NOT NULL that comes with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic.operations import MigrateOperation, ops
+from sqlalchemy import CheckConstraint, Column, Table, text
+from sqlalchemy.schema import ColumnCollectionConstraint
+
+from migcheck.alembic_project.offline import type_ref_of
+from migcheck.autogen import sql
+from migcheck.autogen.ops import (
+    AddColumnSyncOp,
+    AddNotNullConstraintOp,
+    BackfillOp,
+    CreateIndexConcurrentlyOp,
+    ReplaceColumnOp,
+)
+from migcheck.autogen.registry import RewriteContext, Split, rewrites
+from migcheck.postgres.types import Change, type_change
+
+
+def rewrites_table(old: Any, new: Any) -> bool:
+    """Whether changing a column from SQLAlchemy type ``old`` to ``new`` may rewrite the table."""
+    before = type_ref_of(sql.type_sql(old))
+    after = type_ref_of(sql.type_sql(new))
+    if after is None:
+        return True
+    return type_change(before, after, using=False) is not Change.FREE
+
+
+@rewrites.dispatch_for(ops.AlterColumnOp, phased=True)
+def type_change_phases(op: ops.AlterColumnOp, context: RewriteContext) -> Split | None:
+    """Expand/contract for a type change that rewrites the table; None to keep it plain.
+
+    Kept plain: changes that need no rewrite, and columns this does not move safely (in a
+    constraint, with a server default or comment, in an expression or partial index, no
+    single-column primary key, renamed in the same change).
+    """
+    old, new = op.existing_type, op.modify_type
+    if new is None or old is None:
+        return None
+    table = context.model(op.schema, op.table_name)
+    key = context.primary_key(op.schema, op.table_name)
+    column = op.column_name
+    if (
+        table is None
+        or key is None
+        or key == column
+        or op.modify_name is not None
+        or op.modify_comment is not False
+        or op.existing_comment
+        or op.modify_server_default not in (False, None)
+        or op.existing_server_default not in (False, None)
+        or _in_constraint(table, column)
+        or not rewrites_table(old, new)
+    ):
+        return None
+    indexes = _indexes(table, column)
+    if indexes is None:
+        return None
+    replacement = sql.identifier_name(column, suffix="new")
+    using = f"{sql.quote(column)}::{sql.type_sql(new)}"
+    using_back = f"{sql.quote(column)}::{sql.type_sql(old)}"
+    schema, name = op.schema, op.table_name
+    expand: list[MigrateOperation] = [
+        AddColumnSyncOp(name, column, replacement, using, schema=schema)
+    ]
+    for index in indexes:
+        columns = [replacement if c == column else c for c in index["columns"]]
+        expand.append(
+            CreateIndexConcurrentlyOp(
+                index["temporary"], name, columns, schema=schema, unique=index["unique"]
+            )
+        )
+    was_nullable = op.existing_nullable is not False
+    nullable = op.modify_nullable if op.modify_nullable is not None else was_nullable
+    contract: list[MigrateOperation] = []
+    if not nullable:
+        contract.append(AddNotNullConstraintOp(name, replacement, schema=schema))
+    contract.append(
+        ReplaceColumnOp(
+            name,
+            column,
+            replacement,
+            existing_type=old,
+            using=using,
+            using_back=using_back,
+            indexes=indexes,
+            key=key,
+            nullable=was_nullable,
+            schema=schema,
+        )
+    )
+    backfill = BackfillOp(
+        name,
+        {replacement: text(using)},
+        where=f"{sql.quote(replacement)} IS NULL AND {sql.quote(column)} IS NOT NULL",
+        key=key,
+        schema=schema,
+    )
+    return Split(
+        plain=[ops.AddColumnOp(name, Column(replacement, new, nullable=True), schema=schema)],
+        expand=expand,
+        backfill=[backfill],
+        contract=contract,
+    )
+
+
+@rewrites.dispatch_for(ops.AlterColumnOp)
+def set_not_null(op: ops.AlterColumnOp, context: RewriteContext) -> Split | None:
+    """``nullable=False`` -> ``add_not_null_constraint``; the rest stays a guarded alter."""
+    if op.modify_nullable is not False:
+        return None
+    remaining = _without_nullable(op)
+    return Split(
+        plain=[remaining] if remaining is not None else [],
+        expand=[AddNotNullConstraintOp(op.table_name, op.column_name, schema=op.schema)],
+    )
+
+
+def _in_constraint(table: Table, column: str) -> bool:
+    """Whether a model constraint (primary key, unique, foreign key, check) involves the column."""
+    for constraint in table.constraints:
+        if isinstance(constraint, CheckConstraint):
+            if column in str(constraint.sqltext):
+                return True
+        elif isinstance(constraint, ColumnCollectionConstraint) and column in constraint.columns:
+            return True
+    return any(fk.parent.name == column for fk in table.foreign_keys)
+
+
+def _indexes(table: Table, column: str) -> list[dict[str, Any]] | None:
+    """The plain indexes on ``column``; None when one of them cannot be copied as such."""
+    found = []
+    for index in table.indexes:
+        names = [getattr(e, "name", None) for e in index.expressions]
+        plain = all(isinstance(e, Column) for e in index.expressions)
+        if column not in names and (plain or column not in str(index.expressions)):
+            continue
+        if not plain or index.dialect_kwargs or not isinstance(index.name, str):
+            return None
+        found.append(
+            {
+                "name": index.name,
+                "temporary": sql.identifier_name(index.name, suffix="new"),
+                "columns": names,
+                "unique": bool(index.unique),
+            }
+        )
+    return found
+
+
+def _without_nullable(op: ops.AlterColumnOp) -> ops.AlterColumnOp | None:
+    """``op`` minus its nullable change; None when nothing else changes."""
+    if (
+        op.modify_type is None
+        and op.modify_server_default is False
+        and op.modify_comment is False
+        and op.modify_name is None
+    ):
+        return None
+    return ops.AlterColumnOp(
+        op.table_name,
+        op.column_name,
+        schema=op.schema,
+        existing_type=op.existing_type,
+        existing_server_default=op.existing_server_default,
+        existing_nullable=op.existing_nullable,
+        existing_comment=op.existing_comment,
+        modify_comment=op.modify_comment,
+        modify_server_default=op.modify_server_default,
+        modify_name=op.modify_name,
+        modify_type=op.modify_type,
+        **op.kw,
+    )
