@@ -553,7 +553,8 @@ BEGIN
              array_to_json(et.evttags))
            ORDER BY et.evtname COLLATE "C") AS j
     FROM pg_event_trigger et
-    WHERE NOT EXISTS (SELECT 1 FROM ext_member e
+    WHERE et.evtname NOT IN ('migcheck_ddl_end', 'migcheck_sql_drop')
+      AND NOT EXISTS (SELECT 1 FROM ext_member e
                       WHERE e.classid = 'pg_event_trigger'::regclass AND e.objid = et.oid)
   ),
   extensions AS (
