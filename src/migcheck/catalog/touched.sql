@@ -63,7 +63,8 @@ BEGIN
              CASE WHEN cardinality(d.address_names) = 3
                   THEN format('%I.%I', d.address_names[1], d.address_names[2]) END
       FROM pg_event_trigger_dropped_objects() d
-      WHERE NOT d.is_temporary AND d.schema_name IS DISTINCT FROM 'pg_toast';
+      WHERE (d.original OR d.normal)  -- not what went with its table (its indexes, ...)
+        AND NOT d.is_temporary AND d.schema_name IS DISTINCT FROM 'pg_toast';
     EXCEPTION WHEN OTHERS THEN
       BEGIN
         INSERT INTO information_schema.migcheck_touched VALUES (0, 0, 'unknown', NULL);
