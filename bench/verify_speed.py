@@ -1,19 +1,23 @@
-"""Time `migcheck verify` against pytest-alembic's test_up_down_consistency on one history.
+"""Time `migcheck verify` against pytest-alembic's test_up_down_consistency as histories grow.
 
-Generates an Alembic project of N revisions (a realistic mix: new tables with foreign keys,
-added columns, indexes, unique and check constraints, enum types, NOT NULL/default changes,
-data-only revisions) in a temporary directory, then in the same run:
+Generates an Alembic project of N revisions in a temporary directory, for each size asked, in
+one of two shapes: ``mixed`` (new tables with foreign keys to random tables, added columns,
+indexes, unique and check constraints, enum types, NOT NULL/default changes, data-only
+revisions) or ``central`` (the same mix, but every new table has a foreign key to one central
+``users`` table, as most schemas reference their users table). For each size, in the same run:
 
-1. times the `migcheck verify` CLI on it (a subprocess: start-up, server, walk, report);
-2. times pytest-alembic's `test_up_down_consistency` on the same history (its collector crashes
-   on pytest 9, so the test function is imported and called with its runner directly).
+1. the verify walk in this process, against one running throwaway server from migcheck.pg, and
+   pytest-alembic's `test_up_down_consistency` on the same server (its collector crashes on
+   pytest 9, so the test function is imported and called with its runner directly): the same
+   work on both sides, no start-up;
+2. the `migcheck verify` CLI and pytest-alembic each in a fresh process (imports, server start
+   and stop included).
 
-Both are timed twice: in this process against one running throwaway server from migcheck.pg
-(the same work on both sides: walk versus test, no start-up), and each in a fresh process
-(imports, server start and stop included). Prints times, ratios and ms per revision.
+Prints ms per revision for each size side by side, the ratios migcheck / pytest-alembic, and
+how migcheck's ms per revision grew from the smallest size.
 
-    python bench/verify_speed.py            # N=200
-    python bench/verify_speed.py -n 300
+    python bench/verify_speed.py --sizes 100,400,1600
+    python bench/verify_speed.py --sizes 100,400 --shape mixed --skip-fresh
     python bench/verify_speed.py -n 300 --skip-pytest-alembic
 """
 
@@ -22,11 +26,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ENV_PY = """
@@ -63,8 +69,9 @@ sqlalchemy.url = postgresql+psycopg://nobody@127.0.0.1:1/none
 class History:
     """Generates revision bodies that keep track of the schema they build."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, central: bool = False) -> None:
         self.rng = random.Random(seed)
+        self.central = central
         self.tables: dict[str, list[str]] = {}
         self.nullable: dict[str, list[str]] = {}
         self.counter = 0
@@ -95,11 +102,11 @@ class History:
         return self.rng.choice(sorted(self.tables))
 
     def create_table(self) -> tuple[str, str, str]:
-        table = self.name("t")
+        table = "users" if self.central and not self.tables else self.name("t")
         columns = ["id", "name", "created_at"]
         fk = ""
-        if self.tables and self.rng.random() < 0.6:
-            target = self.pick_table()
+        if self.tables and (self.central or self.rng.random() < 0.6):
+            target = "users" if self.central else self.pick_table()
             fk = (
                 f'\n        sa.Column("{target}_id", sa.Integer, '
                 f'sa.ForeignKey("{target}.id", name="fk_{table}_{target}")),'
@@ -188,13 +195,13 @@ class History:
         )
 
 
-def generate(root: Path, count: int, seed: int = 7) -> Path:
+def generate(root: Path, count: int, seed: int = 7, shape: str = "mixed") -> Path:
     """Write an Alembic project with ``count`` linear revisions; return its ini path."""
     versions = root / "migrations" / "versions"
     versions.mkdir(parents=True)
     (root / "alembic.ini").write_text(INI)
     (root / "migrations" / "env.py").write_text(ENV_PY)
-    history = History(seed)
+    history = History(seed, central=shape == "central")
     previous = None
     for number in range(1, count + 1):
         rev = f"r{number:04d}"
@@ -269,72 +276,104 @@ def run_pytest_alembic(ini: Path, server: object) -> float:
     return elapsed
 
 
-def run_migcheck(ini: Path, server: object, trace_locks: bool) -> tuple[float, object]:
+def run_migcheck(ini: Path, server: object) -> tuple[float, object]:
     """Run the verify walk in this process on ``server``; return its time and result."""
     from migcheck.alembic_project.project import load_project
     from migcheck.verify.walk import VerifyOptions, verify_project
 
     project = load_project(ini)
     started = time.perf_counter()
-    options = VerifyOptions(trace_locks=trace_locks)
-    result = verify_project(project, server, options)  # type: ignore[arg-type]
+    result = verify_project(project, server, VerifyOptions())  # type: ignore[arg-type]
     return time.perf_counter() - started, result
 
 
-def line(label: str, seconds: float, revisions: int) -> str:
-    return f"  {label:36s} {seconds:7.2f} s  {1000 * seconds / revisions:6.1f} ms/revision"
+@dataclass
+class Row:
+    """ms per revision for one history size (None: not measured)."""
+
+    size: int
+    walk: float
+    peer: float | None = None
+    cli: float | None = None
+    peer_cold: float | None = None
+
+
+def measure(size: int, args: argparse.Namespace) -> Row:
+    """Generate a history of ``size`` revisions and time both tools on it."""
+    from migcheck.pg import start_server
+
+    root = Path(tempfile.mkdtemp(prefix="migcheck-bench-"))
+    ini = generate(root, size, args.seed, args.shape)
+    per = 1000.0 / size
+    with start_server() as server:
+        walk, result = run_migcheck(ini, server)
+        peer = None if args.skip_pytest_alembic else run_pytest_alembic(ini, server)
+    if not result.ok:  # type: ignore[attr-defined]
+        sys.exit(f"the generated {size}-revision history should pass: {root}")
+    row = Row(size, walk * per, None if peer is None else peer * per)
+    if not args.skip_fresh:
+        cli, report = time_migcheck_cli(ini)
+        assert report["ok"] is True, "the generated history should pass"
+        row.cli = cli * per
+        if not args.skip_pytest_alembic:
+            row.peer_cold = time_pytest_alembic_cli(ini) * per
+    if not args.keep:
+        shutil.rmtree(root, ignore_errors=True)
+    return row
+
+
+def _cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _ratio(ours: float | None, theirs: float | None) -> str:
+    return "-" if ours is None or theirs is None else f"{ours / theirs:.2f}"
+
+
+def table(rows: list[Row], shape: str) -> str:
+    """The measurements as a Markdown table, ms per revision."""
+    first = rows[0]
+    lines = [
+        f"shape {shape}, ms per revision (lock tracing on, as by default):",
+        "",
+        "| revisions | migcheck walk | growth | pytest-alembic | ratio "
+        "| migcheck CLI, fresh process | pytest-alembic, fresh process | ratio |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row.size} | {row.walk:.1f} | {row.walk / first.walk:.2f}x "
+            f"| {_cell(row.peer)} | {_ratio(row.walk, row.peer)} "
+            f"| {_cell(row.cli)} | {_cell(row.peer_cold)} | {_ratio(row.cli, row.peer_cold)} |"
+        )
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", "--revisions", type=int, default=200)
+    parser.add_argument("--sizes", default="200", help="comma-separated history sizes")
+    parser.add_argument("-n", "--revisions", type=int, help="one size (same as --sizes N)")
+    parser.add_argument("--shape", choices=("mixed", "central"), default="central")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-pytest-alembic", action="store_true")
-    parser.add_argument("--keep", action="store_true", help="keep the generated project")
+    parser.add_argument("--skip-fresh", action="store_true", help="in-process timings only")
+    parser.add_argument("--keep", action="store_true", help="keep the generated projects")
     parser.add_argument("--only-pytest-alembic", metavar="INI", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
-    from migcheck.pg import start_server
-
     if args.only_pytest_alembic:
+        from migcheck.pg import start_server
+
         with start_server() as server:
             run_pytest_alembic(Path(args.only_pytest_alembic), server)
         return
 
-    root = Path(tempfile.mkdtemp(prefix="migcheck-bench-"))
-    ini = generate(root, args.revisions, args.seed)
-    n = args.revisions
-    print(f"history: {n} revisions in {root}")
-
-    with start_server() as server:
-        ours, result = run_migcheck(ini, server, trace_locks=False)
-        traced, _ = run_migcheck(ini, server, trace_locks=True)
-        theirs = None if args.skip_pytest_alembic else run_pytest_alembic(ini, server)
-    statuses: dict[str, int] = {}
-    for revision in result.revisions:  # type: ignore[attr-defined]
-        statuses[revision.status] = statuses.get(revision.status, 0) + 1
-    print(f"ok={result.ok} {statuses}")  # type: ignore[attr-defined]
-    print("in-process, server already running (the same work on both sides):")
-    print(line("migcheck verify walk --no-trace-locks", ours, n))
-    print(line("migcheck verify walk (tracing locks)", traced, n))
-    if theirs is not None:
-        print(line("pytest-alembic up_down_consistency", theirs, n))
-        print(f"  {'ratio migcheck / pytest-alembic':36s} {ours / theirs:7.2f}  (target <= 0.5)")
-
-    cli, report = time_migcheck_cli(ini, "--no-trace-locks")
-    assert report["ok"] is True, "the generated history should pass"
-    cli_traced, _ = time_migcheck_cli(ini)
-    print("fresh process each (imports, server start and stop included):")
-    print(line("migcheck verify CLI --no-trace-locks", cli, n))
-    print(line("migcheck verify CLI (tracing locks)", cli_traced, n))
-    if not args.skip_pytest_alembic:
-        cold = time_pytest_alembic_cli(ini)
-        print(line("pytest-alembic in a fresh process", cold, n))
-        print(f"  {'ratio migcheck / pytest-alembic':36s} {cli / cold:7.2f}")
-    if not args.keep:
-        import shutil
-
-        shutil.rmtree(root, ignore_errors=True)
+    sizes = [args.revisions] if args.revisions else [int(n) for n in args.sizes.split(",")]
+    rows = []
+    for size in sizes:
+        rows.append(measure(size, args))
+        print(f"measured {size} revisions", file=sys.stderr)
+    print(table(rows, args.shape))
 
 
 if __name__ == "__main__":

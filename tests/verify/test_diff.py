@@ -17,7 +17,7 @@ def snap(**categories: dict[tuple[str, ...], dict[str, Any]]) -> Snapshot:
         ]
         for category, objects in categories.items()
     }
-    return Snapshot(text=json.dumps(raw, sort_keys=True))
+    return Snapshot(other=json.dumps(raw, sort_keys=True))
 
 
 def test_enum_labels_and_index_definition_changes() -> None:
@@ -65,7 +65,7 @@ def test_quoted_names_and_other_schemas() -> None:
 
 def test_equal_snapshots_have_no_differences() -> None:
     one = snap(table={("public", "t"): {"kind": "r"}})
-    assert describe_all(one, Snapshot(text=one.text)) == []
+    assert describe_all(one, Snapshot(other=one.other)) == []
 
 
 def _function(definition: str) -> Snapshot:

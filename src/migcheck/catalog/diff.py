@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from migcheck.catalog.snapshot import Identity, Snapshot
+from migcheck.catalog.snapshot import Identity, Objects, Snapshot, differing
 
 #: Fields an index or constraint definition already spells out, reported only when the
 #: definition itself is unchanged.
@@ -48,10 +48,16 @@ class Difference:
 
 
 def diff(before: Snapshot, after: Snapshot) -> list[Difference]:
-    """Every difference between two snapshots, in a stable order (empty when they match)."""
+    """Every difference between two snapshots, in a stable order (empty when they match).
+
+    Only the parts of the snapshots that differ are parsed and compared (:func:`differing`).
+    """
     if before.same_schema(after):
         return []
-    old, new = before.objects, after.objects
+    return _diff_objects(*differing(before, after))
+
+
+def _diff_objects(old: Objects, new: Objects) -> list[Difference]:
     found: list[Difference] = []
     for category in old.keys() | new.keys():
         a, b = old.get(category, {}), new.get(category, {})
@@ -144,11 +150,7 @@ def _strip_not_valid(definition: Any) -> Any:
     return definition
 
 
-def _without_children(
-    found: list[Difference],
-    old: dict[str, dict[Identity, dict[str, Any]]],
-    new: dict[str, dict[Identity, dict[str, Any]]],
-) -> list[Difference]:
+def _without_children(found: list[Difference], old: Objects, new: Objects) -> list[Difference]:
     """Drop objects whose table (or domain) was itself added or removed."""
     whole = {
         item.identity
@@ -367,10 +369,13 @@ def describe_all(
     after: str = "after",
 ) -> list[str]:
     """:func:`diff` then :func:`describe` every difference: the lines a report shows."""
+    if before_snapshot.same_schema(after_snapshot):
+        return []
+    old, new = differing(before_snapshot, after_snapshot)
     lines = []
-    for item in diff(before_snapshot, after_snapshot):
-        fields = after_snapshot.objects.get(item.category, {}).get(
+    for item in _diff_objects(old, new):
+        fields = new.get(item.category, {}).get(item.identity) or old.get(item.category, {}).get(
             item.identity
-        ) or before_snapshot.objects.get(item.category, {}).get(item.identity)
+        )
         lines.append(describe(item, before, after, fields))
     return lines

@@ -1,9 +1,12 @@
 """A snapshot of a database's schema, read straight from pg_catalog in one round trip.
 
 :func:`install` creates a temporary function (``pg_temp.migcheck_snapshot``, from
-``snapshot.sql``) in the session; :func:`take` calls it. The server returns the whole schema as
-one JSON text in a canonical order, so two snapshots of the same schema compare equal as text
-and are only parsed (:attr:`Snapshot.objects`) when they differ and a diff is wanted.
+``snapshot.sql``) in the session and, for targeted snapshots, the change tracking of
+``touched.sql`` in the database; :func:`take` and :class:`SnapshotTaker` call it. The server
+returns each table (with its columns, constraints, indexes, ...) as one JSON fragment and every
+other category as one more, each in a canonical order, so two snapshots of the same schema
+compare equal fragment by fragment and are only parsed (:attr:`Snapshot.objects`,
+:func:`differing`) where they differ and a diff is wanted.
 
 Every object is identified by its names (schema, table, object), never by OID, and described
 by the server's own ``pg_get_*def()`` text plus structured state flags (a constraint's
@@ -13,7 +16,8 @@ by the server's own ``pg_get_*def()`` text plus structured state flags (a constr
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
 from typing import Any, Protocol
@@ -90,12 +94,9 @@ Identity = tuple[str, ...]
 #: category -> identity -> field -> value
 Objects = dict[str, dict[Identity, dict[str, Any]]]
 
-#: Between the parts of a snapshot's text (never found unescaped in JSON).
-SEPARATOR = "\x1e"
-
 SNAPSHOT_CALL = (
-    "SELECT versions, other, tables, names, signature FROM pg_temp.migcheck_snapshot("
-    "to_regclass(%(vt)s), %(touched)s::oid[], %(signature)s::text, %(own_locks)s)"
+    "SELECT versions, other, tables, signature, complete FROM pg_temp.migcheck_snapshot("
+    "to_regclass(%(vt)s), %(mode)s, %(also)s::oid[], %(signature)s::text)"
 )
 
 
@@ -112,153 +113,199 @@ def function_sql() -> str:
     return resources.files("migcheck.catalog").joinpath("snapshot.sql").read_text("utf-8")
 
 
-@dataclass(frozen=True)
+@cache
+def tracking_sql() -> str:
+    """The statement installing the event triggers that record what each step touched."""
+    return resources.files("migcheck.catalog").joinpath("touched.sql").read_text("utf-8")
+
+
+def _parse(text: str, into: Objects) -> None:
+    raw: dict[str, list[list[Any]] | None] = json.loads(text)
+    for category, rows in raw.items():
+        names = FIELDS[category]
+        target = into.setdefault(category, {})
+        for row in rows or ():
+            target[tuple(row[0])] = dict(zip(names, row[1:], strict=True))
+
+
+@dataclass(frozen=True, eq=False)
 class Snapshot:
     """One database's schema at one moment, and the rows of its alembic version table.
 
-    ``text`` is the canonical text the server produced (the categories outside tables, then one
-    JSON fragment per table in name order, joined by :data:`SEPARATOR`); equality compares it
-    and ``versions``, which is exact because the server orders everything.
+    ``other`` is the JSON text of every category outside tables; ``tables`` maps each table's
+    identity to its fragment (the JSON text of its own categories). Snapshots taken one after
+    another share the fragments of the tables that did not change, so comparing two is mostly
+    comparing references. Equality compares the schema and ``versions``.
     """
 
-    text: str
+    other: str = "{}"
+    tables: Mapping[Identity, str] = field(default_factory=dict)
     versions: tuple[str, ...] = ()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Snapshot):
+            return NotImplemented
+        return self.same_schema(other) and self.versions == other.versions
+
+    __hash__ = object.__hash__
 
     @cached_property
     def objects(self) -> Objects:
         """The parsed schema: category -> identity -> field -> value."""
         parsed: Objects = {category: {} for category in FIELDS}
-        for part in self.text.split(SEPARATOR):
-            raw: dict[str, list[list[Any]] | None] = json.loads(part)
-            for category, rows in raw.items():
-                names = FIELDS[category]
-                target = parsed[category]
-                for row in rows or ():
-                    target[tuple(row[0])] = dict(zip(names, row[1:], strict=True))
+        _parse(self.other, parsed)
+        for fragment in self.tables.values():
+            _parse(fragment, parsed)
         return parsed
 
     def same_schema(self, other: Snapshot) -> bool:
         """True when both snapshots describe the same schema (version rows aside)."""
-        return self.text == other.text
+        return self.other == other.other and (
+            self.tables is other.tables or self.tables == other.tables
+        )
+
+
+def differing(before: Snapshot, after: Snapshot) -> tuple[Objects, Objects]:
+    """The parsed parts of two snapshots that differ: "other" and the changed tables only.
+
+    Everything a diff of the whole schemas would report is in there, and nothing is parsed
+    twice: the cost follows the change, not the schema.
+    """
+    old: Objects = {category: {} for category in FIELDS}
+    new: Objects = {category: {} for category in FIELDS}
+    if before.other != after.other:
+        _parse(before.other, old)
+        _parse(after.other, new)
+    a, b = before.tables, after.tables
+    if a is not b:
+        for identity in a.keys() | b.keys():
+            one, two = a.get(identity), b.get(identity)
+            if one is two or one == two:
+                continue
+            if one is not None:
+                _parse(one, old)
+            if two is not None:
+                _parse(two, new)
+    return old, new
 
 
 class SnapshotTaker:
-    """Takes snapshots in one session, rendering again only the tables a step touched.
+    """Takes snapshots in one session, rendering again only what each step touched.
 
-    ``touched`` (the OIDs the session held locks on since the previous snapshot) limits the
-    tables the server renders; every other table keeps its previous fragment. Without it, on
-    the first call, when a schema, type, function or sequence was renamed (which locks no
-    table that names it), or when a sequence owned by a column was dropped or changed owner
-    (which locks no table either), every table is rendered.
+    With ``targeted`` (after :func:`install` with tracking), the first snapshot, and the next
+    one after :meth:`full_next`, render everything; every other renders the objects the
+    database's event triggers saw touched since the previous one, and what depends on them
+    (see ``snapshot.sql``), and keeps every other fragment. When a table was renamed or had a
+    column renamed, a second call renders what names it elsewhere (foreign keys, views).
+    Whenever the server cannot trust its log (tracking missing, disabled, or a failed
+    record), it renders everything. Without ``targeted`` every snapshot is full.
     """
 
-    def __init__(self) -> None:
-        self._fragments: dict[int, str] = {}
-        self._other: str | None = None
-        self._names: dict[int, str] = {}
+    def __init__(self, *, targeted: bool = True) -> None:
+        self.targeted = targeted
+        self._full = True
+        self._tables: dict[int, tuple[Identity, str]] = {}
+        self._by_identity: dict[Identity, str] = {}
+        self._other = "{}"
         self._signature: str | None = None
 
-    def take(
-        self,
-        execute: Executor,
-        version_table: str | None = "alembic_version",
-        touched: set[int] | None = None,
-        *,
-        own_locks: bool = False,
-    ) -> Snapshot:
+    def full_next(self) -> None:
+        """Render everything in the next snapshot (for example after untracked steps)."""
+        self._full = True
+
+    def take(self, execute: Executor, version_table: str | None = "alembic_version") -> Snapshot:
         """Snapshot the schema through ``execute`` (after :func:`install` in that session).
 
         ``version_table`` is the (optionally schema-qualified, quoted where needed) name of the
         alembic version table: it is left out of the schema and its rows become
-        :attr:`Snapshot.versions`. ``own_locks`` adds the locks the session holds now (the
-        uncommitted step being snapshot) to ``touched``.
+        :attr:`Snapshot.versions`.
         """
-        partial = touched is not None and self._other is not None
-        if partial:
-            row = self._call(
-                execute, version_table, sorted(touched or ()), self._signature, own_locks
-            )
-            if row[1] is None:  # nothing outside the tables changed
-                row = (row[0], self._other, row[2], None, row[4])
-                names = self._names
-            else:
-                names = _names(row[3])
-                if (row[1] != self._other and _renamed(self._names, names)) or _owner_lost(
-                    self._names, names, row[2]
-                ):
-                    row = self._call(execute, version_table, None, None, False)
+        if not self.targeted:
+            mode = "full"
+        elif self._full:
+            mode = "reset"
         else:
-            row = self._call(execute, version_table, None, None, False)
-            names = _names(row[3])
-        versions_text, other, tables_text, _, signature = row
-        fragments: dict[int, str] = {}
-        parts = [str(other)]
-        for oid, _identity, fragment in json.loads(tables_text) if tables_text else ():
-            if fragment is None:
-                fragment = self._fragments.get(oid)
-                if fragment is None:  # not held: render everything rather than guess
-                    self._other = None
-                    return self.take(execute, version_table, None)
-            fragments[oid] = fragment
-            parts.append(fragment)
-        self._fragments = fragments
-        self._other = str(other)
-        self._names = names
-        self._signature = str(signature)
-        versions = tuple(json.loads(versions_text)) if versions_text else ()
-        return Snapshot(text=SEPARATOR.join(parts), versions=versions)
+            mode = "targeted"
+        row = self._call(execute, version_table, mode, [])
+        renamed = self._apply(row)
+        if renamed:
+            self._apply(self._call(execute, version_table, "targeted", sorted(renamed)))
+        self._full = False
+        versions = tuple(json.loads(row[0])) if row[0] else ()
+        return Snapshot(other=self._other, tables=self._by_identity, versions=versions)
 
-    @staticmethod
     def _call(
-        execute: Executor,
-        version_table: str | None,
-        touched: list[int] | None,
-        signature: str | None,
-        own_locks: bool,
+        self, execute: Executor, version_table: str | None, mode: str, also: list[int]
     ) -> tuple[Any, ...]:
-        params = {
-            "vt": version_table,
-            "touched": touched,
-            "signature": signature,
-            "own_locks": own_locks,
-        }
+        params = {"vt": version_table, "mode": mode, "also": also, "signature": self._signature}
         row = execute(SNAPSHOT_CALL, params)
         if row is None:
             raise RuntimeError("the snapshot function returned no row")
         return row
 
+    def _apply(self, row: tuple[Any, ...]) -> set[int]:
+        """Take in what the server rendered; return the tables whose name or a column's changed."""
+        _, other, tables_text, signature, complete = row
+        self._signature = str(signature)
+        if other is not None:
+            self._other = str(other)
+        rendered: list[tuple[int, list[str] | None, str | None]] = (
+            json.loads(tables_text) if tables_text else []
+        )
+        if complete:
+            self._tables = {}
+            self._by_identity = {}
+        elif not rendered:
+            return set()
+        previous = self._tables
+        tables = dict(previous)
+        by_identity = dict(self._by_identity)
+        for oid, _, _ in rendered:  # first forget them all: two tables may swap names
+            old = tables.pop(oid, None)
+            if old is not None:
+                del by_identity[old[0]]
+        renamed: set[int] = set()
+        for oid, names, fragment in rendered:
+            if names is None or fragment is None:  # gone
+                continue
+            identity = tuple(names)
+            tables[oid] = (identity, fragment)
+            by_identity[identity] = fragment
+            old = previous.get(oid)
+            if old is not None and _renames(old, identity, fragment):
+                renamed.add(oid)
+        self._tables = tables
+        self._by_identity = by_identity
+        return renamed
 
-def _names(text: str | None) -> dict[int, str]:
-    return {int(oid): str(name) for oid, name in json.loads(text or "[]")}
 
-
-def _renamed(before: dict[int, str], after: dict[int, str]) -> bool:
-    return any(after.get(oid, name) != name for oid, name in before.items())
-
-
-def _owner_lost(before: dict[int, str], after: dict[int, str], tables_text: str | None) -> bool:
-    """True when a sequence owned by a table that still exists was dropped or changed owner.
-
-    The table's fragment lists the sequence, but neither change locks the table. (When the
-    table itself is gone, so is its fragment.)
-    """
-    owners = {
-        int(owner)
-        for oid, name in before.items()
-        for owner in [name.rsplit("@", 1)[-1]]
-        if "@" in name and owner.isdigit() and after.get(oid) != name
-    }
-    if not owners:
+def _renames(old: tuple[Identity, str], identity: Identity, fragment: str) -> bool:
+    """True when a table's name or one of its columns' names changed (not only added/dropped)."""
+    if old[0] != identity:
+        return True
+    if old[1] == fragment:
         return False
-    tables = {int(entry[0]) for entry in json.loads(tables_text or "[]")}
-    return not owners.isdisjoint(tables)
+    before, after = _column_names(old[1]), _column_names(fragment)
+    return bool(before - after) and bool(after - before)
 
 
-def install(execute: Executor) -> None:
-    """Create the snapshot function in the current session (temporary; gone on disconnect)."""
+def _column_names(fragment: str) -> set[str]:
+    rows: list[list[Any]] = json.loads(fragment).get("column") or []
+    return {str(row[0][-1]) for row in rows}
+
+
+def install(execute: Executor, *, track: bool = False) -> None:
+    """Create the snapshot function in the current session (temporary; gone on disconnect).
+
+    With ``track``, also install the database's change tracking (``touched.sql``) unless it is
+    there already; without the privilege to create event triggers nothing is installed and
+    every snapshot is full.
+    """
     execute(function_sql())
+    if track:
+        execute(tracking_sql())
 
 
 def take(execute: Executor, version_table: str | None = "alembic_version") -> Snapshot:
     """One full snapshot (see :class:`SnapshotTaker` for a series of them)."""
-    return SnapshotTaker().take(execute, version_table)
+    return SnapshotTaker(targeted=False).take(execute, version_table)

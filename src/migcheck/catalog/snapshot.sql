@@ -1,4 +1,4 @@
--- migcheck schema snapshot: one call returns the whole user-visible schema as JSON text.
+-- migcheck schema snapshot: the user-visible schema as JSON text, whole or only what changed.
 --
 -- Installed per session as a temporary function. Its SET clause pins search_path to pg_catalog
 -- for the duration of the call only, so every pg_get_*def() and format_type() result is fully
@@ -7,153 +7,197 @@
 -- an OID), so two snapshots of the same schema are the same text. The field order of each
 -- category is FIELDS in snapshot.py: change both together.
 --
--- Tables are the bulk of a schema, and one migration step touches few of them. Each table (with
--- its columns, constraints, indexes, owned sequences, triggers, policies and rules) is one
--- fragment. When the caller passes the OIDs a step touched (the relations and objects its
--- session held locks on, see verify/session.py), only the tables among them, the tables of
--- touched indexes, sequences, constraints and triggers, and the tables depending on a touched
--- object (a foreign key to it, a default using it, a column of that type) are rendered; the
--- others come back as NULL and the caller reuses their previous fragment. touched NULL renders
--- every table. With own_locks, the locks this session holds now (a step not yet committed) are
--- added to touched.
+-- Each table (with its columns, constraints, indexes, owned sequences, triggers, policies and
+-- rules) is one fragment; every other category (schemas, types, views, functions, sequences of
+-- no column, event triggers, extensions, statistics, and what belongs to views) is "other".
+--
+-- mode 'full' renders everything and touches no tracking table. mode 'reset' renders everything
+-- too, clears the log of touched objects and rebuilds migcheck_parts (see touched.sql). mode
+-- 'targeted' reads and clears the log (what PostgreSQL's event triggers saw since the last call,
+-- in every session) and renders only:
+--   * the tables among the touched objects, the tables of touched indexes, constraints,
+--     triggers, policies, rules, defaults and owned sequences (live, or for dropped ones the
+--     relation their names or migcheck_parts give), and the inheritance children of touched
+--     tables (ALTER TABLE on a parent changes its partitions);
+--   * what depends on a touched object that is not a table or an index (pg_depend: the tables
+--     whose columns, defaults, constraints, triggers, indexes or policies use a type, function,
+--     sequence or collation, so a rename shows where the name is used), and what depends on the
+--     tables in "also" (the caller passes tables it saw renamed, or with a column renamed:
+--     foreign keys and views elsewhere spell their names);
+--   * "other", when anything outside tables was touched or an event trigger changed (event
+--     triggers are not reported to event triggers: their rows' fingerprint is compared).
+-- A touched schema, or a log entry the triggers could not record, renders everything; so does
+-- tracking that cannot be trusted (not installed, an event trigger missing or disabled, or
+-- event_triggers = off in this session).
 --
 -- OUT versions: the alembic version table's rows (JSON array);
--- OUT other: every category outside the table fragments (JSON object);
--- OUT tables: [[oid, identity, fragment or null], ...] in identity order; a fragment is the
---             JSON text of an object holding the table's own categories;
--- OUT names: [[oid, name], ...] of the schemas, types, functions and sequences that table text
---            can name: renaming one of them takes no lock on the tables that use it, so the
---            caller renders every table again when a name changed. A sequence owned by a
---            column has "@<table oid>" after its name: dropping it, or ALTER SEQUENCE ...
---            OWNED BY, locks the sequence but not the table whose fragment lists it, so the
---            caller renders every table again when an owned sequence vanished or changed owner;
--- OUT signature: a fingerprint of the rows behind "other" (see below). When the caller passes
---            touched and the signature it got last time, and nothing there changed, "other"
---            and "names" come back NULL: the caller's copies still hold.
+-- OUT other: every category outside the table fragments (JSON object), NULL when unchanged;
+-- OUT tables: [[oid, identity or null, fragment or null], ...] for each table rendered, or
+--             touched and gone (null: drop it); a fragment is the JSON text of an object holding
+--             the table's own categories;
+-- OUT signature: the fingerprint of the event trigger rows, passed back next time;
+-- OUT complete: true when every table was rendered (tables is the whole list).
 --
 -- Left out: objects that belong to an extension, the alembic version table (and its key),
--- ownership and grants, and NOT NULL constraints (pg_constraint rows of type 'n' since
--- PostgreSQL 18; the columns' notnull field covers them).
-CREATE OR REPLACE FUNCTION pg_temp.migcheck_snapshot(version_table regclass, touched oid[],
-                                                     previous_signature text,
-                                                     own_locks boolean,
+-- migcheck's own tracking (information_schema), ownership and grants, and NOT NULL constraints
+-- (pg_constraint rows of type 'n' since PostgreSQL 18; the columns' notnull field covers them).
+CREATE OR REPLACE FUNCTION pg_temp.migcheck_snapshot(version_table regclass, mode text,
+                                                     also oid[], previous_signature text,
                                                      OUT versions text, OUT other text,
-                                                     OUT tables text, OUT names text,
-                                                     OUT signature text)
+                                                     OUT tables text, OUT signature text,
+                                                     OUT complete boolean)
 LANGUAGE plpgsql SET search_path = pg_catalog AS $migcheck$
+DECLARE
+  todo oid[] := '{}';
+  need_other boolean := false;
+  need_all boolean := false;
+  tracked boolean := false;
 BEGIN
   IF version_table IS NOT NULL THEN
     EXECUTE format('SELECT json_agg(version_num::text ORDER BY version_num::text)::text FROM %s',
                    version_table) INTO versions;
   END IF;
-  IF own_locks AND touched IS NOT NULL THEN  -- the uncommitted step's locks are part of it
-    touched := touched || ARRAY(
-      SELECT DISTINCT coalesce(l.relation, l.objid) FROM pg_locks l
-      WHERE l.pid = pg_backend_pid() AND l.locktype IN ('relation', 'object')
-        AND coalesce(l.relation, l.objid) >= 16384);
+  SELECT count(*) || ':' || coalesce(sum(et.xmin::text::int8), 0) INTO signature
+  FROM pg_event_trigger et;
+  IF mode <> 'full' THEN
+    tracked := to_regclass('information_schema.migcheck_touched') IS NOT NULL
+      AND to_regclass('information_schema.migcheck_parts') IS NOT NULL
+      AND (SELECT count(*) FROM pg_event_trigger et
+           WHERE et.evtname IN ('migcheck_ddl_end', 'migcheck_sql_drop')
+             AND et.evtenabled = 'A') = 2
+      AND coalesce(current_setting('event_triggers', true), 'on') <> 'off';
   END IF;
-  -- The count and sum of the xmin of every row the categories outside tables are rendered from.
-  -- Within one run only migcheck's session writes, so a row that appears later has a larger
-  -- xmin than any row it replaces: any change there changes the signature.
-  SELECT count(*) || ':' || coalesce(sum(s.x), 0) INTO signature
-  FROM (
-    SELECT n.xmin::text::int8 AS x FROM pg_namespace n
-    WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%'
-    UNION ALL
-    SELECT t.xmin::text::int8 FROM pg_type t
-    WHERE t.oid >= 16384 AND t.typtype IN ('e', 'd', 'r', 'm')
-    UNION ALL
-    SELECT e.xmin::text::int8 FROM pg_enum e WHERE e.oid >= 16384
-    UNION ALL
-    SELECT p.xmin::text::int8 FROM pg_proc p WHERE p.oid >= 16384
-    UNION ALL
-    SELECT c.xmin::text::int8 FROM pg_class c
-    WHERE c.oid >= 16384 AND c.relkind IN ('v', 'm', 'S', 'c')
-    UNION ALL
-    SELECT a.xmin::text::int8 FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
-    WHERE c.oid >= 16384 AND c.relkind = 'c'
-    UNION ALL
-    SELECT q.xmin::text::int8 FROM pg_sequence q WHERE q.seqrelid >= 16384
-    UNION ALL
-    SELECT con.xmin::text::int8 FROM pg_constraint con WHERE con.oid >= 16384 AND con.contypid <> 0
-    UNION ALL
-    SELECT rw.xmin::text::int8 FROM pg_rewrite rw WHERE rw.oid >= 16384
-    UNION ALL
-    SELECT i.xmin::text::int8 FROM pg_class c JOIN pg_index i ON i.indrelid = c.oid
-    WHERE c.oid >= 16384 AND c.relkind = 'm'
-    UNION ALL
-    SELECT tg.xmin::text::int8 FROM pg_trigger tg  -- not a foreign key's own triggers
-    WHERE tg.oid >= 16384 AND NOT tg.tgisinternal
-    UNION ALL
-    SELECT d.xmin::text::int8 FROM pg_description d WHERE d.objoid >= 16384
-    UNION ALL
-    SELECT x.xmin::text::int8 FROM pg_extension x
-    UNION ALL
-    SELECT et.xmin::text::int8 FROM pg_event_trigger et
-    UNION ALL
-    SELECT st.xmin::text::int8 FROM pg_statistic_ext st
-  ) s;
-  WITH
-  ns AS (
-    SELECT n.oid, n.nspname FROM pg_namespace n
-    WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%'
-  ),
-  ext_member AS MATERIALIZED (
-    SELECT d.classid, d.objid FROM pg_depend d
-    WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
-  ),
-  rel AS MATERIALIZED (
-    SELECT c.oid, c.relname, c.relkind, c.relpersistence, c.relispartition, c.relrowsecurity,
-           c.relforcerowsecurity, c.reloptions, c.relispopulated, c.relpartbound, ns.nspname
-    FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
-    WHERE c.oid IS DISTINCT FROM version_table::oid
-      AND NOT EXISTS (SELECT 1 FROM ext_member e
-                      WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid)
-  ),
-  descr AS MATERIALIZED (
-    SELECT d.classoid, d.objoid, d.objsubid, d.description FROM pg_description d
-    WHERE d.objoid >= 16384
-    UNION ALL
-    SELECT d.classoid, d.objoid, d.objsubid, d.description
-    FROM pg_description d JOIN ns ON d.objoid = ns.oid
-    WHERE d.classoid = 'pg_namespace'::regclass AND d.objoid < 16384
-  ),
-  tabs AS MATERIALIZED (
-    SELECT r.oid, r.nspname, r.relname FROM rel r WHERE r.relkind IN ('r', 'p', 'f')
-  ),
 
-  -- the tables to render -------------------------------------------------------------------
-  todo AS MATERIALIZED (
-    SELECT r.* FROM rel r
-    WHERE r.relkind IN ('r', 'p', 'f')
-      AND (touched IS NULL
-           OR r.oid = ANY (touched)
-           OR r.oid IN (
-             -- what a touched object belongs to: an index's or sequence's table, ...
-             SELECT d.refobjid FROM pg_depend d
-             WHERE d.classid IN ('pg_class'::regclass, 'pg_constraint'::regclass,
-                                 'pg_trigger'::regclass, 'pg_policy'::regclass,
-                                 'pg_rewrite'::regclass, 'pg_attrdef'::regclass)
-               AND d.objid = ANY (touched) AND d.refclassid = 'pg_class'::regclass
-             UNION ALL
-             -- ... and what depends on a touched object: foreign keys, defaults, columns
-             SELECT coalesce(ix.indrelid, con.conrelid, ad.adrelid, tg.tgrelid, pol.polrelid,
-                             CASE WHEN d.classid = 'pg_class'::regclass THEN d.objid END)
-             FROM pg_depend d
-             LEFT JOIN pg_index ix ON d.classid = 'pg_class'::regclass AND ix.indexrelid = d.objid
-             LEFT JOIN pg_constraint con ON d.classid = 'pg_constraint'::regclass
-                                        AND con.oid = d.objid
-             LEFT JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND ad.oid = d.objid
-             LEFT JOIN pg_trigger tg ON d.classid = 'pg_trigger'::regclass AND tg.oid = d.objid
-             LEFT JOIN pg_policy pol ON d.classid = 'pg_policy'::regclass AND pol.oid = d.objid
-             WHERE d.refclassid IN ('pg_class'::regclass, 'pg_type'::regclass,
-                                    'pg_proc'::regclass)
-               AND d.refobjid = ANY (touched)))
-  ),
+  IF mode = 'targeted' AND tracked THEN
+    WITH
+    logged AS (
+      DELETE FROM information_schema.migcheck_touched l
+      RETURNING l.classid, l.objid, l.kind, l.parent
+    ),
+    items AS (
+      SELECT DISTINCT l.classid, l.objid, l.kind, l.parent FROM logged l
+      UNION  -- a type's array type is renamed with it, and columns name it
+      SELECT 'pg_type'::regclass, t.typarray, NULL, NULL
+      FROM logged l JOIN pg_type t ON l.classid = 'pg_type'::regclass AND t.oid = l.objid
+      WHERE t.typarray <> 0
+    ),
+    deps AS (  -- what depends on a touched object (not a table or index), or on an "also" table
+      SELECT d.classid, d.objid
+      FROM items i JOIN pg_depend d ON d.refclassid = i.classid AND d.refobjid = i.objid
+      WHERE i.classid <> 'pg_namespace'::regclass
+        AND NOT EXISTS (SELECT 1 FROM pg_class c
+                        WHERE i.classid = 'pg_class'::regclass AND c.oid = i.objid
+                          AND c.relkind IN ('r', 'p', 'f', 'i', 'I'))
+      UNION
+      SELECT d.classid, d.objid
+      FROM unnest(also) a(oid)
+      JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = a.oid
+    ),
+    targets AS (
+      SELECT i.classid, i.objid, i.parent FROM items i
+      UNION ALL
+      SELECT d.classid, d.objid, NULL FROM deps d
+    ),
+    rels AS (  -- the relation each target is, or belongs to
+      SELECT t.objid AS rel FROM targets t WHERE t.classid = 'pg_class'::regclass
+      UNION ALL
+      SELECT x.indrelid FROM targets t
+      JOIN pg_index x ON t.classid = 'pg_class'::regclass AND x.indexrelid = t.objid
+      UNION ALL  -- an owned sequence's table
+      SELECT d.refobjid FROM targets t
+      JOIN pg_depend d ON t.classid = 'pg_class'::regclass AND d.classid = 'pg_class'::regclass
+                      AND d.objid = t.objid AND d.refclassid = 'pg_class'::regclass
+                      AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
+      UNION ALL
+      SELECT h.inhrelid FROM targets t
+      JOIN pg_inherits h ON t.classid = 'pg_class'::regclass AND h.inhparent = t.objid
+      UNION ALL  -- what a dropped index or sequence, or a detached partition, belonged to
+      SELECT NULLIF(p.tbl, 0) FROM items i
+      JOIN information_schema.migcheck_parts p ON i.classid = 'pg_class'::regclass
+                                               AND p.objid = i.objid
+      UNION ALL
+      SELECT con.conrelid FROM targets t
+      JOIN pg_constraint con ON t.classid = 'pg_constraint'::regclass AND con.oid = t.objid
+      UNION ALL
+      SELECT tg.tgrelid FROM targets t
+      JOIN pg_trigger tg ON t.classid = 'pg_trigger'::regclass AND tg.oid = t.objid
+      UNION ALL
+      SELECT pol.polrelid FROM targets t
+      JOIN pg_policy pol ON t.classid = 'pg_policy'::regclass AND pol.oid = t.objid
+      UNION ALL
+      SELECT rw.ev_class FROM targets t
+      JOIN pg_rewrite rw ON t.classid = 'pg_rewrite'::regclass AND rw.oid = t.objid
+      UNION ALL
+      SELECT ad.adrelid FROM targets t
+      JOIN pg_attrdef ad ON t.classid = 'pg_attrdef'::regclass AND ad.oid = t.objid
+      UNION ALL
+      SELECT to_regclass(t.parent)::oid FROM targets t WHERE t.parent IS NOT NULL
+    )
+    SELECT
+      (SELECT coalesce(array_agg(DISTINCT r.rel), '{}') FROM rels r
+       LEFT JOIN pg_class c ON c.oid = r.rel
+       WHERE r.rel IS NOT NULL AND (c.oid IS NULL OR c.relkind IN ('r', 'p', 'f'))),
+      (SELECT EXISTS (SELECT 1 FROM rels r JOIN pg_class c ON c.oid = r.rel
+                      WHERE c.relkind IN ('v', 'm', 'c'))
+           OR EXISTS (SELECT 1 FROM targets t
+                      WHERE t.classid NOT IN ('pg_class'::regclass, 'pg_constraint'::regclass,
+                                              'pg_trigger'::regclass, 'pg_policy'::regclass,
+                                              'pg_rewrite'::regclass, 'pg_attrdef'::regclass))
+           OR EXISTS (SELECT 1 FROM targets t  -- a domain's constraint
+                      JOIN pg_constraint con ON t.classid = 'pg_constraint'::regclass
+                                            AND con.oid = t.objid
+                      WHERE con.conrelid = 0)
+           OR EXISTS (SELECT 1 FROM targets t  -- a sequence of no column
+                      JOIN pg_class c ON t.classid = 'pg_class'::regclass AND c.oid = t.objid
+                      WHERE c.relkind = 'S' AND NOT EXISTS (
+                        SELECT 1 FROM pg_depend d
+                        WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                          AND d.refclassid = 'pg_class'::regclass
+                          AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0))
+           OR EXISTS (SELECT 1 FROM items i  -- one that was listed outside tables
+                      JOIN information_schema.migcheck_parts p
+                        ON i.classid = 'pg_class'::regclass AND p.objid = i.objid
+                      WHERE p.tbl = 0)
+           OR EXISTS (SELECT 1 FROM items i  -- a dropped relation that was not a table's
+                      WHERE i.classid = 'pg_class'::regclass
+                        AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = i.objid)
+                        AND i.kind NOT IN ('table', 'foreign table', 'table column', 'index')
+                        AND NOT EXISTS (SELECT 1 FROM information_schema.migcheck_parts p
+                                        WHERE p.objid = i.objid AND p.tbl <> 0))
+           OR EXISTS (SELECT 1 FROM items i  -- a dropped part of something not a table
+                      WHERE i.classid <> 'pg_class'::regclass
+                        AND i.parent IS NOT NULL AND to_regclass(i.parent) IS NULL)),
+      (SELECT coalesce(bool_or(i.classid IN (0, 'pg_namespace'::regclass)), false) FROM items i)
+    INTO todo, need_other, need_all;
+  END IF;
+
+  complete := mode <> 'targeted' OR NOT tracked OR need_all;
+  IF complete THEN
+    SELECT coalesce(array_agg(c.oid), '{}') INTO todo FROM pg_class c
+    WHERE c.relkind IN ('r', 'p', 'f');
+    need_other := true;
+    IF tracked THEN
+      DELETE FROM information_schema.migcheck_touched;
+      DELETE FROM information_schema.migcheck_parts;
+    END IF;
+  END IF;
+  need_other := need_other OR signature IS DISTINCT FROM previous_signature;
 
   -- table fragments (only for the tables to render; per-table subqueries use the catalogs'
   -- indexes, which beats scanning them when one step touched one or two tables) --------------
-  fragments AS MATERIALIZED (
+  WITH
+  todo AS MATERIALIZED (
+    SELECT c.oid, c.relname, c.relkind, c.relpersistence, c.relispartition, c.relrowsecurity,
+           c.relforcerowsecurity, c.reloptions, c.relispopulated, c.relpartbound, n.nspname
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.oid = ANY (todo) AND c.relkind IN ('r', 'p', 'f')
+      AND c.oid IS DISTINCT FROM version_table::oid
+      AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%'
+      AND NOT EXISTS (SELECT 1 FROM pg_depend e
+                      WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid
+                        AND e.refclassid = 'pg_extension'::regclass AND e.deptype = 'e')
+  ),
+  fragments AS (
     SELECT r.oid AS rel, json_build_object(
       'table', json_build_array(json_build_array(
          json_build_array(r.nspname, r.relname),
@@ -298,15 +342,58 @@ BEGIN
         WHERE rw.ev_class = r.oid AND rw.rulename <> '_RETURN')
     )::text AS fragment
     FROM todo r
-  ),
-  table_list AS (
-    SELECT json_agg(json_build_array(t.oid, json_build_array(t.nspname, t.relname), f.fragment)
-                    ORDER BY t.nspname COLLATE "C", t.relname COLLATE "C") AS j
-    FROM tabs t
-    LEFT JOIN fragments f ON f.rel = t.oid
-  ),
+  )
+  SELECT json_agg(json_build_array(t.oid, json_build_array(f.nspname, f.relname), f.fragment)
+                  ORDER BY t.oid)::text
+  INTO tables
+  FROM unnest(todo) t(oid)
+  LEFT JOIN (SELECT r.oid, r.nspname, r.relname, g.fragment FROM todo r
+             JOIN fragments g ON g.rel = r.oid) f ON f.oid = t.oid
+  WHERE f.oid IS NOT NULL OR NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.oid);
 
-  -- everything else, rendered on every call (usually few objects) ---------------------------
+  IF tracked AND mode <> 'full' THEN
+    INSERT INTO information_schema.migcheck_parts (objid, tbl)
+    SELECT x.indexrelid, x.indrelid FROM pg_index x WHERE x.indrelid = ANY (todo)
+    UNION
+    SELECT d.objid, d.refobjid FROM pg_depend d
+    JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+    WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = ANY (todo)
+      AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
+    UNION
+    SELECT h.inhparent, h.inhrelid FROM pg_inherits h WHERE h.inhrelid = ANY (todo)
+    ON CONFLICT DO NOTHING;
+  END IF;
+
+  IF NOT need_other THEN
+    RETURN;
+  END IF;
+
+  -- everything else (usually few objects) -------------------------------------------------------
+  WITH
+  ns AS (
+    SELECT n.oid, n.nspname FROM pg_namespace n
+    WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\_%'
+  ),
+  ext_member AS MATERIALIZED (
+    SELECT d.classid, d.objid FROM pg_depend d
+    WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+  ),
+  rel AS MATERIALIZED (
+    SELECT c.oid, c.relname, c.relkind, c.relpersistence, c.reloptions, c.relispopulated,
+           ns.nspname
+    FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
+    WHERE c.relkind IN ('v', 'm', 'S')
+      AND NOT EXISTS (SELECT 1 FROM ext_member e
+                      WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid)
+  ),
+  descr AS MATERIALIZED (
+    SELECT d.classoid, d.objoid, d.objsubid, d.description FROM pg_description d
+    WHERE d.objoid >= 16384
+    UNION ALL
+    SELECT d.classoid, d.objoid, d.objsubid, d.description
+    FROM pg_description d JOIN ns ON d.objoid = ns.oid
+    WHERE d.classoid = 'pg_namespace'::regclass AND d.objoid < 16384
+  ),
   schemas AS (
     SELECT json_agg(json_build_array(json_build_array(ns.nspname), ds.description)
                     ORDER BY ns.nspname COLLATE "C") AS j
@@ -416,7 +503,8 @@ BEGIN
            ORDER BY ir.nspname COLLATE "C", ir.relname COLLATE "C") AS j
     FROM rel r
     JOIN pg_index i ON i.indrelid = r.oid
-    JOIN rel ir ON ir.oid = i.indexrelid
+    JOIN (SELECT c.oid, c.relname, n.nspname FROM pg_class c
+          JOIN pg_namespace n ON n.oid = c.relnamespace) ir ON ir.oid = i.indexrelid
     LEFT JOIN descr ds ON ds.classoid = 'pg_class'::regclass AND ds.objoid = i.indexrelid
                       AND ds.objsubid = 0
     WHERE r.relkind = 'm'
@@ -465,7 +553,8 @@ BEGIN
              array_to_json(et.evttags))
            ORDER BY et.evtname COLLATE "C") AS j
     FROM pg_event_trigger et
-    WHERE NOT EXISTS (SELECT 1 FROM ext_member e
+    WHERE et.evtname NOT IN ('migcheck_ddl_end', 'migcheck_sql_drop')
+      AND NOT EXISTS (SELECT 1 FROM ext_member e
                       WHERE e.classid = 'pg_event_trigger'::regclass AND e.objid = et.oid)
   ),
   extensions AS (
@@ -490,8 +579,7 @@ BEGIN
     FROM pg_statistic_ext st
     JOIN ns ON ns.oid = st.stxnamespace
   )
-  SELECT CASE WHEN touched IS NULL OR signature IS DISTINCT FROM previous_signature THEN
-         json_build_object(
+  SELECT json_build_object(
            'schema', (SELECT j FROM schemas),
            'constraint', (SELECT j FROM domain_constraints),
            'index', (SELECT j FROM view_indexes),
@@ -504,25 +592,18 @@ BEGIN
            'extension', (SELECT j FROM extensions),
            'rule', (SELECT j FROM view_rules),
            'statistics', (SELECT j FROM statistics)
-         )::text END,
-         (SELECT j FROM table_list)::text,
-         CASE WHEN touched IS NULL OR signature IS DISTINCT FROM previous_signature THEN
-         (SELECT json_agg(json_build_array(n.oid, n.name) ORDER BY n.oid)::text
-          FROM (SELECT ns.oid, ns.nspname::text AS name FROM ns
-                UNION ALL
-                SELECT t.oid, t.typnamespace || '.' || t.typname FROM pg_type t
-                WHERE t.oid >= 16384 AND t.typtype IN ('e', 'd', 'r', 'c', 'm')
-                UNION ALL
-                SELECT p.oid, p.pronamespace || '.' || p.proname FROM pg_proc p
-                WHERE p.oid >= 16384
-                UNION ALL
-                SELECT r.oid, r.nspname || '.' || r.relname || coalesce('@' || (
-                         SELECT min(d.refobjid)::text FROM pg_depend d
-                         WHERE d.classid = 'pg_class'::regclass AND d.objid = r.oid
-                           AND d.refclassid = 'pg_class'::regclass
-                           AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0), '')
-                FROM rel r
-                WHERE r.relkind = 'S') n) END
-    INTO other, tables, names;
+         )::text
+  INTO other;
+
+  IF tracked AND mode <> 'full' THEN  -- the sequences "other" lists
+    DELETE FROM information_schema.migcheck_parts WHERE tbl = 0;
+    INSERT INTO information_schema.migcheck_parts (objid, tbl)
+    SELECT q.seqrelid, 0 FROM pg_sequence q
+    WHERE NOT EXISTS (
+      SELECT 1 FROM pg_depend d
+      WHERE d.classid = 'pg_class'::regclass AND d.objid = q.seqrelid
+        AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0)
+    ON CONFLICT DO NOTHING;
+  END IF;
 END
 $migcheck$;

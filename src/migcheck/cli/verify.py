@@ -45,7 +45,8 @@ FORMATS = ("text", "json", "junit")
 @click.option(
     "--full-snapshots",
     is_flag=True,
-    help="Render every table in every snapshot instead of only those a step locked (slower).",
+    help="Render the whole schema in every snapshot instead of only what each step touched "
+    "(slower; no event triggers in the throwaway database).",
 )
 @click.option(
     "--trace-locks/--no-trace-locks",

@@ -8,11 +8,11 @@ the caller asks for it. Between steps the session commits (the way ``autocommit_
 keeping Alembic's own transaction bookkeeping intact) and can snapshot the schema on the very
 connection the migrations use. No transaction of migcheck's own ever wraps a migration.
 
-Snapshots are incremental: a :class:`Footprint` reads the locks the migration connection holds
-before each commit (every DDL statement locks what it changes), and the next snapshot renders
-again only the tables those locks lead to. When env.py keeps one outer transaction, the
-snapshot after a step runs inside that step's transaction, reads its locks in the same round
-trip, and then commits it.
+Snapshots are targeted: event triggers installed in the throwaway database record what every
+DDL command touched (on any connection), and each snapshot after the first renders again only
+that and what depends on it (:class:`~migcheck.catalog.snapshot.SnapshotTaker`). When env.py
+keeps one outer transaction, the snapshot after a step runs inside that step's transaction and
+then commits it.
 
 env.py is pointed at the throwaway database three ways at once: the ``sqlalchemy.url`` main
 option, ``config.attributes["connection"]`` (an idle connection that also answers
@@ -36,8 +36,8 @@ from typing import Any
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext, RevisionStep
 from alembic.script import Script
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
 from migcheck.alembic_project import compat
@@ -57,78 +57,6 @@ class StepFailed(Exception):
     def __init__(self, original: BaseException) -> None:
         super().__init__(str(original))
         self.original = original
-
-
-#: The user objects this session holds locks on: what the current transaction touched.
-LOCKS_SQL = (
-    "SELECT DISTINCT coalesce(relation, objid) FROM pg_locks "
-    "WHERE pid = pg_backend_pid() AND locktype IN ('relation', 'object') "
-    "AND coalesce(relation, objid) >= 16384"
-)
-
-
-class Footprint:
-    """What the migrations changed since the last snapshot, read from their locks.
-
-    Every DDL statement locks what it changes until its transaction ends, so just before each
-    commit on the migration connection the locks it holds name the touched relations, types,
-    functions and constraints. The footprint is only ``complete`` when every change went
-    through that connection inside a transaction: a statement in autocommit mode
-    (``autocommit_block``) or on another SQLAlchemy connection leaves no lock to read, and the
-    next snapshot then renders every table.
-    """
-
-    def __init__(self, dbapi_connection: Any) -> None:
-        self.oids: set[int] = set()
-        self.complete = True
-        self.capture = True
-        self._dbapi = dbapi_connection
-
-    def reset(self) -> None:
-        """Start a new footprint (after a snapshot)."""
-        self.oids = set()
-        self.complete = True
-
-    def before_execute(self, conn: Connection, *args: Any) -> None:
-        """Any statement: another connection or autocommit mode makes the footprint partial."""
-        try:
-            dbapi = conn.connection.dbapi_connection
-            if dbapi is not self._dbapi or getattr(dbapi, "autocommit", False):
-                self.complete = False
-        except Exception:  # never let bookkeeping break the user's statement
-            self.complete = False
-
-    def before_commit(self, conn: Connection) -> None:
-        """Read the locks of the transaction about to commit."""
-        try:
-            dbapi = conn.connection.dbapi_connection
-            if dbapi is not self._dbapi:
-                self.complete = False
-                return
-            if not self.capture or not self.complete:
-                return  # nothing to add: the next snapshot renders everything anyway
-            cursor = dbapi.cursor()
-            try:
-                cursor.execute(LOCKS_SQL)
-                self.oids.update(int(row[0]) for row in cursor.fetchall())
-            finally:
-                cursor.close()
-        except Exception:
-            self.complete = False
-
-    def listen(self) -> None:
-        """Watch every SQLAlchemy connection in this process."""
-        event.listen(Engine, "before_cursor_execute", self.before_execute)
-        event.listen(Engine, "commit", self.before_commit)
-
-    def stop(self) -> None:
-        """Stop watching."""
-        for name, handler in (
-            ("before_cursor_execute", self.before_execute),
-            ("commit", self.before_commit),
-        ):
-            if event.contains(Engine, name, handler):
-                event.remove(Engine, name, handler)
 
 
 class _SharedConnection(Connection):
@@ -182,8 +110,7 @@ class AlembicSession:
         self._alive = False
         self._connection: Connection | None = None
         self._saved_env: dict[str, str | None] = {}
-        self._snapshots = schema_snapshot.SnapshotTaker()
-        self._footprint: Footprint | None = None
+        self._snapshots = schema_snapshot.SnapshotTaker(targeted=incremental)
         self._pending = False  # a step's outer transaction is still open
         self.incremental = incremental
 
@@ -244,9 +171,6 @@ class AlembicSession:
         self._cleanup()
 
     def _cleanup(self) -> None:
-        if self._footprint is not None:
-            self._footprint.stop()
-            self._footprint = None
         if self._thread is not None:
             self._thread.join(timeout=ENV_TIMEOUT)
             self._thread = None
@@ -264,13 +188,9 @@ class AlembicSession:
                 os.environ[name] = value
         self._saved_env.clear()
 
-    def forget_footprint(self) -> None:
-        """Stop tracking locks until the next snapshot, which will render everything.
-
-        For a run of steps without snapshots in between (the final downgrade to base).
-        """
-        if self._footprint is not None:
-            self._footprint.complete = False
+    def full_snapshot_next(self) -> None:
+        """Make the next snapshot a full one (the last of a walk: the schema back at base)."""
+        self._snapshots.full_next()
 
     @property
     def alive(self) -> bool:
@@ -428,40 +348,23 @@ class AlembicSession:
             ).scalar()
             or name
         )
-        schema_snapshot.install(_executor(connection))
+        schema_snapshot.install(_executor(connection), track=self.incremental)
         self._settle(context)
-        if self.incremental:
-            self._footprint = Footprint(connection.connection.dbapi_connection)
-            self._footprint.listen()
 
     def _take_snapshot(self, context: MigrationContext) -> Snapshot:
         connection = context.connection
         assert connection is not None
-        footprint = self._footprint
-        touched = footprint.oids if footprint is not None and footprint.complete else None
         pending, self._pending = self._pending, False
-        snapshot = self._snapshots.take(
-            _executor(connection), self.version_table, touched, own_locks=pending
-        )
-        if pending:  # the step's own transaction: its locks were just read, commit it now
-            if footprint is not None:
-                footprint.capture = False
-            try:
-                self._settle(context)
-            finally:
-                if footprint is not None:
-                    footprint.capture = True
-        else:
-            self._settle(context, after_read=True)
-        if footprint is not None:
-            footprint.reset()
+        snapshot = self._snapshots.take(_executor(connection), self.version_table)
+        # inside the step's own transaction: commit it now; else keep env.py's outer one
+        self._settle(context, after_read=not pending)
         return snapshot
 
     def _after_step(self, context: MigrationContext) -> None:
         """After a step: keep env.py's outer transaction open for the snapshot that follows.
 
-        The snapshot then reads the step's locks itself, in the same round trip, and commits.
-        Without an outer transaction (per-migration mode) Alembic has already committed.
+        The snapshot then runs in the step's transaction and commits it. Without an outer
+        transaction (per-migration mode) Alembic has already committed.
         """
         outer = compat.outer_transaction(context)
         if outer is not None and outer.is_active:

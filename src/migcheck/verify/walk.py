@@ -48,7 +48,7 @@ class VerifyOptions:
     allow_floor: bool = False
     url_env: Sequence[str] = ("DATABASE_URL",)
     checkpoint_every: int = CHECKPOINT_EVERY
-    full_snapshots: bool = False  # render every table in every snapshot (no lock footprints)
+    full_snapshots: bool = False  # render everything in every snapshot (no event triggers)
     trace_locks: bool = True  # record the locks each statement of the first upgrade takes
 
 
@@ -387,7 +387,7 @@ class _Walk:
 
     def downgrade_to_base(self, selected: set[str]) -> None:
         session = self.open()
-        session.forget_footprint()
+        session.full_snapshot_next()
         for rev in reversed(self.applied):
             if rev not in selected:
                 return
