@@ -28,9 +28,10 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from alembic.runtime.environment import EnvironmentContext
@@ -40,22 +41,42 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
+from migcheck.alembic_project.offline import _Recorder
 from migcheck.alembic_project.project import Project
 from migcheck.catalog import snapshot as schema_snapshot
 from migcheck.catalog.snapshot import Snapshot
 from migcheck.errors import MigcheckError
+from migcheck.verify.prior import CATALOG_SQL
 from migcheck.verify.trace import LockTracer, TracedStatement
 
 #: How long to wait for env.py to reach its migrations or finish, in seconds.
 ENV_TIMEOUT = 300.0
 
 
-class StepFailed(Exception):
-    """A migration step raised; ``original`` is what it raised."""
+@dataclass(slots=True)
+class StepCapture:
+    """What one step sent on the migrations' connection, and the database it started from.
 
-    def __init__(self, original: BaseException) -> None:
+    ``catalog`` is :data:`~migcheck.verify.prior.CATALOG_SQL`'s document read just before the
+    step (None when the step was not captured for linting); ``lock_timeout`` is the session's
+    setting at that moment; ``left_open`` says the step ended inside a transaction that
+    ``alembic upgrade`` would have carried into the next revision (env.py's one outer
+    transaction: ``transaction_per_migration`` off).
+    """
+
+    statements: list[TracedStatement] = field(default_factory=list)
+    catalog: dict[str, Any] | None = None
+    lock_timeout: bool = False
+    left_open: bool = False
+
+
+class StepFailed(Exception):
+    """A migration step raised; ``original`` is what it raised, ``capture`` what ran before."""
+
+    def __init__(self, original: BaseException, capture: StepCapture | None = None) -> None:
         super().__init__(str(original))
         self.original = original
+        self.capture = capture
 
 
 #: The user objects this session holds locks on: what the current transaction touched.
@@ -144,6 +165,7 @@ class _Command:
     step: RevisionStep | None = None
     call: Callable[[MigrationContext], Any] | None = None
     trace: bool = False
+    capture: bool = False
 
 
 @dataclass
@@ -185,6 +207,9 @@ class AlembicSession:
         self._footprint: Footprint | None = None
         self._pending = False  # a step's outer transaction is still open
         self.incremental = incremental
+        self._capture: StepCapture | None = None  # the step running now, when captured
+        files = {os.path.realpath(s.path): s.revision for s in project.revisions}
+        self._recorder = _Recorder(files)
 
     # -- lifecycle --------------------------------------------------------------------------
     def __enter__(self) -> AlembicSession:
@@ -278,12 +303,15 @@ class AlembicSession:
 
     # -- the caller's side ------------------------------------------------------------------
     def run(
-        self, script: Script, upgrade: bool, *, trace: bool = False
-    ) -> list[TracedStatement] | None:
+        self, script: Script, upgrade: bool, *, trace: bool = False, capture: bool = False
+    ) -> StepCapture | None:
         """Run one revision's ``upgrade()`` or ``downgrade()`` and commit.
 
-        With ``trace``, return the locks each statement took (:mod:`migcheck.verify.trace`).
-        Raises :class:`StepFailed` when it raises (the session is then over).
+        With ``capture``, return every statement the step sent, with its transaction and the
+        revision line that sent it, and the catalog just before the step (for linting); with
+        ``trace``, each statement also carries the locks it took and held
+        (:mod:`migcheck.verify.trace`). Raises :class:`StepFailed` when it raises (the session
+        is then over), carrying what was captured before the failure.
         """
         if not self._alive:
             raise RuntimeError("the env.py session is not running")
@@ -291,15 +319,15 @@ class AlembicSession:
             step = RevisionStep(self.project.script.revision_map, script, upgrade)
         except AttributeError as error:
             raise StepFailed(error) from None
-        self._commands.put(_Command("step", step=step, trace=trace))
+        self._commands.put(_Command("step", step=step, trace=trace, capture=capture))
         reply = self._wait()
         if not reply.ok:
             self._alive = False
             self._drain()
             original = reply.value
-            raise StepFailed(original) from None
-        traced: list[TracedStatement] | None = reply.value
-        return traced
+            raise StepFailed(original, self._capture) from None
+        captured: StepCapture | None = reply.value
+        return captured
 
     def snapshot(self) -> Snapshot:
         """The schema as the migrations' connection sees it now."""
@@ -374,14 +402,24 @@ class AlembicSession:
                 # DDL runner's memo, Alembic's impl, and would skip CREATE TYPE after a
                 # downgrade dropped it within the same run.
                 context.impl.memo.clear()
-                tracer = self._tracer(context) if command.trace else None
+                capture = self._capture = self._begin_capture(context, command)
+                tracer = (
+                    self._tracer(context, probe=command.trace)
+                    if command.trace or command.capture
+                    else None
+                )
                 try:
                     yield command.step
                 finally:
                     if tracer is not None:
                         tracer.__exit__(None, None, None)
+                        capture.statements = tracer.statements
+                connection = context.connection
+                capture.left_open = connection is not None and connection.in_transaction()
                 self._after_step(context)
-                self._replies.put(_Reply(ok=True, value=tracer.statements if tracer else None))
+                self._capture = None
+                reply = capture if tracer is not None else None
+                self._replies.put(_Reply(ok=True, value=reply))
                 continue
             try:
                 if snapshot:
@@ -395,11 +433,34 @@ class AlembicSession:
             else:
                 self._replies.put(_Reply(ok=True, value=value))
 
-    def _tracer(self, context: MigrationContext) -> LockTracer:
-        """Attach a lock tracer to the migrations' connection for one step."""
+    def _begin_capture(self, context: MigrationContext, command: _Command) -> StepCapture:
+        """Before a captured step: read the catalog and lock_timeout the step starts from."""
+        capture = StepCapture()
+        connection = context.connection
+        if not command.capture or connection is None:
+            return capture
+        row = connection.exec_driver_sql(
+            f"SELECT ({CATALOG_SQL}), current_setting('lock_timeout')"
+        ).one()
+        capture.catalog = row[0]
+        capture.lock_timeout = str(row[1]).strip() not in ("0", "")
+        return capture
+
+    def _locate(self) -> tuple[str | None, int]:
+        """The revision file and line on the Python stack that sent the current statement."""
+        return self._recorder.revision_frame(sys._getframe(2))
+
+    def _tracer(self, context: MigrationContext, *, probe: bool) -> LockTracer:
+        """Attach a tracer to the migrations' connection for one step."""
         assert context.connection is not None
-        version_table = (self.version_table or "alembic_version").rsplit(".", 1)[-1].strip('"')
-        return LockTracer(context.connection, ignore={version_table}).__enter__()
+        return LockTracer(
+            context.connection, ignore={self.version_name}, probe=probe, locate=self._locate
+        ).__enter__()
+
+    @property
+    def version_name(self) -> str:
+        """The version table's name without its schema (what traces leave out)."""
+        return (self.version_table or "alembic_version").rsplit(".", 1)[-1].strip('"')
 
     def _prepare(self, context: MigrationContext) -> None:
         connection = context.connection

@@ -27,12 +27,23 @@ from alembic.script import Script
 from migcheck.alembic_project.project import Project
 from migcheck.catalog.diff import describe_all
 from migcheck.catalog.snapshot import Snapshot
+from migcheck.config import Settings
 from migcheck.errors import MigcheckError
 from migcheck.pg import Database, Server
+from migcheck.result import Severity
 from migcheck.verify import revisions as facts
 from migcheck.verify.drift import check_drift
-from migcheck.verify.results import ERROR, FAIL, PASS, Drift, RevisionResult, VerifyResult
-from migcheck.verify.session import AlembicSession, StepFailed
+from migcheck.verify.online import OnlineLint, Outcome
+from migcheck.verify.results import (
+    ERROR,
+    FAIL,
+    PASS,
+    Drift,
+    LintFinding,
+    RevisionResult,
+    VerifyResult,
+)
+from migcheck.verify.session import AlembicSession, StepCapture, StepFailed
 
 #: Revisions between two checkpoint databases (the most a rebuild ever replays).
 CHECKPOINT_EVERY = 25
@@ -49,6 +60,9 @@ class VerifyOptions:
     checkpoint_every: int = CHECKPOINT_EVERY
     full_snapshots: bool = False  # render every table in every snapshot (no lock footprints)
     trace_locks: bool = True  # record the locks each statement of the first upgrade takes
+    lint: bool = True  # lint the statements each upgrade and downgrade really sent
+    settings: Settings = field(default_factory=Settings)  # the lint rules and severities
+    fail_on: Severity | None = None  # lint findings at this severity or above fail the run
 
 
 @dataclass
@@ -75,6 +89,7 @@ class _Walk:
     broken_downgrades: set[str] = field(default_factory=set)
     results: dict[str, RevisionResult] = field(default_factory=dict)
     rebuilt: bool = False  # checkpoints are only worth their cost once a rebuild happened
+    linter: OnlineLint | None = None
 
     # -- databases and sessions ------------------------------------------------------------
     def open(self) -> AlembicSession:
@@ -153,6 +168,8 @@ class _Walk:
         self.check_heads()
         self.new_work(None)
         session = self.open()
+        if self.options.lint:
+            self.linter = self.make_linter(session)
         self.state = self.base = session.snapshot()
         for script in revisions:
             if script.revision in selected:
@@ -170,6 +187,38 @@ class _Walk:
             self.results[s.revision] for s in revisions if s.revision in self.results
         ]
         return self.result
+
+    def make_linter(self, session: AlembicSession) -> OnlineLint:
+        paths = {rev: result.path for rev, result in self.results.items()}
+        sources = {}
+        for rev in paths:
+            path = self.project.get(rev).path
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                sources[rev] = handle.read()
+        return OnlineLint(self.options.settings, paths, sources, session.version_name)
+
+    def lint(
+        self,
+        result: RevisionResult,
+        step: str,
+        capture: StepCapture | None,
+        *,
+        failed: bool = False,
+    ) -> None:
+        """Lint what a step sent and attach the findings, problems and notes to ``result``."""
+        if self.linter is None or capture is None or capture.catalog is None:
+            return
+        rev = result.revision
+        outcome: Outcome
+        if step == "upgrade":
+            outcome = self.linter.upgrade(rev, capture, failed=failed)
+        else:
+            outcome = self.linter.downgrade(rev, capture, failed=failed)
+        result.linted.append(step)
+        result.findings.extend(LintFinding(step, finding) for finding in outcome.findings)
+        for kind, message in outcome.problems:
+            result.add(step, kind, message)
+        result.notes.extend(outcome.notes)
 
     def report(self, result: RevisionResult) -> None:
         if self.progress is not None:
@@ -202,6 +251,8 @@ class _Walk:
         if reason is not None:
             self.blocked[script.revision] = reason
             return
+        if self.linter is not None:
+            self.linter.interrupt()
         session = self.open()
         try:
             session.run(script, upgrade=True)
@@ -230,6 +281,9 @@ class _Walk:
         if reason is not None:
             self.blocked[rev] = reason
             result.add("upgrade", "not-checked", f"not checked: {reason}", status=ERROR)
+            result.unlinted = reason
+            if self.linter is not None:
+                self.linter.interrupt()
             return
         before = self.state
         assert before is not None
@@ -237,10 +291,15 @@ class _Walk:
 
         # 1. upgrade
         session = self.open()
+        lint = self.linter is not None
         try:
-            result.locks = session.run(script, upgrade=True, trace=self.options.trace_locks) or []
+            capture = session.run(
+                script, upgrade=True, trace=self.options.trace_locks, capture=lint
+            )
         except StepFailed as failure:
             self.stop_if_extension_missing(script, failure)
+            self.keep_trace(result, failure.capture)
+            self.lint(result, "upgrade", failure.capture, failed=True)
             text = facts.error_text(failure.original)
             result.add(
                 "upgrade", "upgrade-failed", f"upgrade() raised {text}{_at(script, failure)}"
@@ -248,6 +307,8 @@ class _Walk:
             self.blocked[rev] = f"revision {rev} does not upgrade ({text})"
             self.recover(before)
             return
+        self.keep_trace(result, capture)
+        self.lint(result, "upgrade", capture)
         after = session.snapshot()
         self.check_version(result, "upgrade", after, rev, present=True)
 
@@ -259,12 +320,14 @@ class _Walk:
             self.state = after
             return
         try:
-            session.run(script, upgrade=False)
+            down = session.run(script, upgrade=False, capture=lint)
         except StepFailed as failure:
+            self.lint(result, "downgrade", failure.capture, failed=True)
             self.downgrade_raised(script, result, failure)
             self.applied.append(rev)
             self.recover(after)
             return
+        self.lint(result, "downgrade", down)
         downgraded = session.snapshot()
         self.check_version(result, "downgrade", downgraded, rev, present=False)
         # describe_all is empty for differences that do not count (function whitespace)
@@ -313,6 +376,11 @@ class _Walk:
             self.rebuild()
             return
         self.state = again
+
+    def keep_trace(self, result: RevisionResult, capture: StepCapture | None) -> None:
+        """The upgrade's statements with their locks (only when locks were traced)."""
+        if capture is not None and self.options.trace_locks:
+            result.locks = [s for s in capture.statements if not s.internal or s.locks]
 
     def stop_if_extension_missing(self, script: Script, failure: StepFailed) -> None:
         """A server without an extension the history needs cannot check it: bad input, exit 2.
@@ -492,6 +560,8 @@ def verify_project(
             raise
         walk.close_session()
     result.elapsed_s = time.perf_counter() - started
+    result.fail_on = options.fail_on
+    result.linting = options.lint
     result.backend = server.backend
     result.server_version = server.version
     return result
