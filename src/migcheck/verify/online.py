@@ -79,7 +79,7 @@ class OnlineLint:
         self._stream: RunState | None = None
         self._continues = False  # the stream's transaction goes on into the next revision
         self._holders: dict[str, _Holder] = {}
-        self._created: set[str] = set()  # tables created in the stream's open transaction
+        self._created: set[str] = set()  # tables this revision created
 
     # -- the two kinds of step -----------------------------------------------------------------
     def upgrade(self, revision: str, capture: StepCapture, *, failed: bool = False) -> Outcome:
@@ -88,7 +88,7 @@ class OnlineLint:
             self._stream = self.engine.start(managed=True)
             self._continues = False
         outcome = Outcome()
-        pairs = self._feed(self._stream, revision, capture, self._continues, outcome)
+        pairs = self._feed(self._stream, revision, capture, self._continues, outcome, True)
         self._settle(pairs, revision, outcome)
         self._close_step(self._stream, revision, capture, failed, outcome)
         if failed:
@@ -100,7 +100,10 @@ class OnlineLint:
         """Lint a revision's downgrade as its own stream."""
         state = self.engine.start(managed=True)
         outcome = Outcome()
-        self._feed(state, revision, capture, False, outcome)
+        pairs = self._feed(state, revision, capture, False, outcome, False)
+        outcome.findings.extend(
+            f for _, found in pairs for f in found if f.location.revision == revision
+        )
         self._close_step(state, revision, capture, failed, outcome)
         return outcome
 
@@ -119,29 +122,34 @@ class OnlineLint:
         capture: StepCapture,
         continues: bool,
         outcome: Outcome,
+        upgrade: bool,
     ) -> list[tuple[TracedStatement, list[Finding]]]:
         ctx = state.ctx
+        boundary = self._boundary if upgrade else self._plain_boundary
         ctx.schema = lint_schema(capture.catalog, ignore=self.version)
         ctx.lock_timeout = capture.lock_timeout or (ctx.in_transaction and ctx.local_lock_timeout)
         if not continues and ctx.in_transaction:
-            self._boundary(state, revision, "commit")
+            boundary(state, revision, "commit")
         pairs = []
         noted = False
+        self._created.clear()  # a table an earlier revision created is in use once deployed
         for traced in capture.statements:
-            if traced.began:
+            # a statement read before the step (the catalog) may have opened the transaction
+            opens = traced.began or (traced.in_transaction and not ctx.in_transaction)
+            if opens and not traced.failed:
                 if ctx.in_transaction and not continues:
-                    self._boundary(state, revision, "commit")
+                    boundary(state, revision, "commit")
                 if not ctx.in_transaction:
-                    self._boundary(state, revision, "begin")
+                    boundary(state, revision, "begin")
             elif not traced.in_transaction and not traced.failed and ctx.in_transaction:
-                self._boundary(state, revision, "commit")
+                boundary(state, revision, "commit")
             continues = False
-            if not traced.internal and ctx.in_transaction and not noted:
+            if upgrade and not traced.internal and ctx.in_transaction and not noted:
                 noted = self._held_across(revision, traced, outcome)
             before = len(self.engine.findings)
             self.engine.feed(state, self._facts(revision, traced))
             pairs.append((traced, self.engine.findings[before:]))
-            if ctx.in_transaction and traced.probed:
+            if upgrade and ctx.in_transaction and traced.probed:
                 self._remember(revision, traced)
         return pairs
 
@@ -158,13 +166,16 @@ class OnlineLint:
                 s.column = len(text) - len(text.lstrip()) + 1
         return found
 
-    def _boundary(self, state: RunState, revision: str, kind: str) -> None:
+    def _plain_boundary(self, state: RunState, revision: str, kind: str) -> None:
         path = self.paths.get(revision, "")
         text = kind.upper()
         self.engine.feed(state, [Statement(kind, text, path, revision=revision, internal=True)])
-        if kind == "commit":
+
+    def _boundary(self, state: RunState, revision: str, kind: str) -> None:
+        """A boundary of the upgrade stream: a commit releases the locks it was holding."""
+        self._plain_boundary(state, revision, kind)
+        if kind in ("commit", "rollback"):
             self._holders.clear()
-            self._created.clear()
 
     def _close_step(
         self,
@@ -176,10 +187,11 @@ class OnlineLint:
     ) -> None:
         """End the step's unit: a failed step rolled back, a finished one may go on."""
         before = len(self.engine.findings)
+        boundary = self._boundary if state is self._stream else self._plain_boundary
         if failed and state.ctx.in_transaction:
-            self._boundary(state, revision, "rollback")
+            boundary(state, revision, "rollback")
         elif not capture.left_open and state.ctx.in_transaction:
-            self._boundary(state, revision, "commit")
+            boundary(state, revision, "commit")
         self.engine.finish(state)
         state.last = None  # its end-of-unit checks ran: the next unit must not run them again
         outcome.findings.extend(
