@@ -121,3 +121,30 @@ def test_reports_show_findings_and_coverage(pg_server: Server) -> None:
     assert "upgrade: migrations/versions/a6_backfill.py:15:5 MC118 warning:" in text
     junit = runner.invoke(cli, ["verify", str(PROJECT), "--from", "a5", "--format", "junit"])
     assert "lint coverage: 3/3" in junit.stdout and "MC118" in junit.stdout
+
+
+def test_database_error_keeps_detail_and_hint(pg_server: Server) -> None:
+    project = load_project(PROJECT.parent / "db_error")
+    outcome = verify_project(project, pg_server, VerifyOptions())
+    a2 = revision(outcome, "a2")
+    [problem] = a2.problems
+    assert problem.kind == "upgrade-failed"
+    assert "DETAIL: constraint fk_orders_user on table orders depends on table users" in (
+        problem.message
+    )
+    assert "HINT: Use DROP ... CASCADE" in problem.message
+    assert ("MC301", 15) in rules(outcome, "a2")  # what ran before the failure is linted
+
+
+def test_lock_wait_names_statement_and_blocking_query(pg_server: Server) -> None:
+    project = load_project(PROJECT.parent / "lock_wait")
+    outcome = verify_project(project, pg_server, VerifyOptions(lock_timeout_ms=800))
+    [problem] = revision(outcome, "a2").problems
+    assert problem.kind == "upgrade-failed"
+    assert problem.message.startswith("upgrade() raised LockNotAvailable")
+    assert "while `ALTER TABLE users ADD COLUMN email TEXT` waited for a lock held by" in (
+        problem.message
+    )
+    assert "(idle in transaction) whose last query was: SELECT count(*) FROM users" in (
+        problem.message
+    )

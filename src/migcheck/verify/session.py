@@ -52,6 +52,18 @@ from migcheck.verify.trace import LockTracer, TracedStatement
 #: How long to wait for env.py to reach its migrations or finish, in seconds.
 ENV_TIMEOUT = 300.0
 
+#: The lock_timeout migcheck gives the migrations' session (an odd value, so that a project's
+#: own setting is told apart from it), in milliseconds.
+LOCK_TIMEOUT_MS = 9999
+
+#: How often a step that has not answered is checked for a lock wait, in seconds.
+_BLOCKER_POLL = 0.2
+
+_BLOCKERS_SQL = (
+    "SELECT pid, state, query FROM pg_stat_activity "
+    "WHERE pid = ANY(pg_blocking_pids(%(pid)s)) ORDER BY pid"
+)
+
 
 @dataclass(slots=True)
 class StepCapture:
@@ -73,10 +85,17 @@ class StepCapture:
 class StepFailed(Exception):
     """A migration step raised; ``original`` is what it raised, ``capture`` what ran before."""
 
-    def __init__(self, original: BaseException, capture: StepCapture | None = None) -> None:
+    def __init__(
+        self,
+        original: BaseException,
+        capture: StepCapture | None = None,
+        blocker: str | None = None,
+    ) -> None:
         super().__init__(str(original))
         self.original = original
         self.capture = capture
+        #: the backend the step last waited for a lock on, with its query, if it waited
+        self.blocker = blocker
 
 
 #: The user objects this session holds locks on: what the current transaction touched.
@@ -191,6 +210,7 @@ class AlembicSession:
         url_env: Sequence[str] = ("DATABASE_URL",),
         *,
         incremental: bool = True,
+        lock_timeout_ms: int = LOCK_TIMEOUT_MS,
     ) -> None:
         self.project = project
         self.url = url
@@ -208,6 +228,10 @@ class AlembicSession:
         self._pending = False  # a step's outer transaction is still open
         self.incremental = incremental
         self._capture: StepCapture | None = None  # the step running now, when captured
+        self.lock_timeout_ms = lock_timeout_ms
+        self._backend_pid: int | None = None  # the migrations' connection's backend
+        self._monitor: Connection | None = None  # reads lock waits while a step runs
+        self._blocker: str | None = None
         files = {os.path.realpath(s.path): s.revision for s in project.revisions}
         self._recorder = _Recorder(files)
 
@@ -268,6 +292,11 @@ class AlembicSession:
         self._cleanup()
 
     def _cleanup(self) -> None:
+        if self._monitor is not None:
+            with contextlib.suppress(Exception):
+                self._monitor.close()
+                self._monitor.engine.dispose()
+            self._monitor = None
         if self._footprint is not None:
             self._footprint.stop()
             self._footprint = None
@@ -320,12 +349,13 @@ class AlembicSession:
         except AttributeError as error:
             raise StepFailed(error) from None
         self._commands.put(_Command("step", step=step, trace=trace, capture=capture))
-        reply = self._wait()
+        self._blocker = None
+        reply = self._wait(watch=True)
         if not reply.ok:
             self._alive = False
             self._drain()
             original = reply.value
-            raise StepFailed(original, self._capture) from None
+            raise StepFailed(original, self._capture, self._blocker) from None
         captured: StepCapture | None = reply.value
         return captured
 
@@ -353,13 +383,39 @@ class AlembicSession:
             raise RuntimeError(str(error))
         return reply.value
 
-    def _wait(self) -> _Reply:
+    def _wait(self, *, watch: bool = False) -> _Reply:
+        """The next reply from env.py's side; with ``watch``, noting any lock the step waits for."""
+        waited = 0.0
+        while waited < ENV_TIMEOUT:
+            try:
+                return self._replies.get(timeout=_BLOCKER_POLL if watch else ENV_TIMEOUT)
+            except queue.Empty:
+                waited += _BLOCKER_POLL if watch else ENV_TIMEOUT
+                if watch:
+                    self._blocker = self._read_blocker() or self._blocker
+        blocked = f"; it waits for a lock held by {self._blocker}" if self._blocker else ""
+        raise MigcheckError(
+            f"{self._env_path()}: env.py did not answer within {ENV_TIMEOUT:.0f} s{blocked}"
+        )
+
+    def _read_blocker(self) -> str | None:
+        """The backends the migrations' connection waits for now (``pg_blocking_pids``)."""
+        if self._backend_pid is None:
+            return None
         try:
-            return self._replies.get(timeout=ENV_TIMEOUT)
-        except queue.Empty:
-            raise MigcheckError(
-                f"{self._env_path()}: env.py did not answer within {ENV_TIMEOUT:.0f} s"
-            ) from None
+            if self._monitor is None:
+                self._monitor = create_engine(self.url, poolclass=NullPool).connect()
+            rows = self._monitor.exec_driver_sql(_BLOCKERS_SQL, {"pid": self._backend_pid}).all()
+            self._monitor.rollback()
+        except Exception:  # a probe must never break the walk
+            return None
+        return (
+            "; ".join(
+                f"backend {pid} ({state}) whose last query was: {' '.join(str(query).split())}"
+                for pid, state, query in rows
+            )
+            or None
+        )
 
     def _drain(self) -> None:
         """After a failed step, wait for env.py to unwind."""
@@ -443,8 +499,16 @@ class AlembicSession:
             f"SELECT ({CATALOG_SQL}), current_setting('lock_timeout')"
         ).one()
         capture.catalog = row[0]
-        capture.lock_timeout = str(row[1]).strip() not in ("0", "")
+        capture.lock_timeout = self._own_lock_timeout(str(row[1]))
         return capture
+
+    def _own_lock_timeout(self, value: str) -> bool:
+        """True when ``value`` is a lock_timeout the project set (not 0, not migcheck's own)."""
+        return value.strip() not in ("0", "", f"{self.lock_timeout_ms}ms")
+
+    def _no_lock_timeout(self, connection: Connection) -> bool:
+        value = connection.exec_driver_sql("SELECT current_setting('lock_timeout')").scalar()
+        return str(value).strip() in ("0", "")
 
     def _locate(self) -> tuple[str | None, int]:
         """The revision file and line on the Python stack that sent the current statement."""
@@ -466,7 +530,8 @@ class AlembicSession:
         connection = context.connection
         if connection is None:
             raise MigcheckError(f"{self._env_path()}: env.py runs in offline (--sql) mode")
-        name = connection.exec_driver_sql("SELECT current_database()").scalar()
+        row = connection.exec_driver_sql("SELECT current_database(), pg_backend_pid()").one()
+        name, self._backend_pid = row[0], int(row[1])
         if name != self.database_name:
             raise MigcheckError(
                 f"{self._env_path()}: env.py connected to database {name!r}, not migcheck's "
@@ -489,6 +554,9 @@ class AlembicSession:
             or name
         )
         schema_snapshot.install(_executor(connection))
+        if self._no_lock_timeout(connection):
+            # a lock wait fails (and is explained) instead of hanging the walk
+            connection.exec_driver_sql(f"SET lock_timeout = {self.lock_timeout_ms}")
         self._settle(context)
         if self.incremental:
             self._footprint = Footprint(connection.connection.dbapi_connection)

@@ -33,7 +33,7 @@ from migcheck.pg import Database, Server
 from migcheck.result import Severity
 from migcheck.verify import revisions as facts
 from migcheck.verify.drift import check_drift
-from migcheck.verify.online import OnlineLint, Outcome
+from migcheck.verify.online import OnlineLint, Outcome, one_line
 from migcheck.verify.results import (
     ERROR,
     FAIL,
@@ -43,7 +43,7 @@ from migcheck.verify.results import (
     RevisionResult,
     VerifyResult,
 )
-from migcheck.verify.session import AlembicSession, StepCapture, StepFailed
+from migcheck.verify.session import LOCK_TIMEOUT_MS, AlembicSession, StepCapture, StepFailed
 
 #: Revisions between two checkpoint databases (the most a rebuild ever replays).
 CHECKPOINT_EVERY = 25
@@ -63,6 +63,7 @@ class VerifyOptions:
     lint: bool = True  # lint the statements each upgrade and downgrade really sent
     settings: Settings = field(default_factory=Settings)  # the lint rules and severities
     fail_on: Severity | None = None  # lint findings at this severity or above fail the run
+    lock_timeout_ms: int = LOCK_TIMEOUT_MS  # given to the migrations' session unless it has one
 
 
 @dataclass
@@ -103,6 +104,7 @@ class _Walk:
             self.work.name,
             url_env=self.options.url_env,
             incremental=not self.options.full_snapshots,
+            lock_timeout_ms=self.options.lock_timeout_ms,
         )
         session.start()
         self.session = session
@@ -302,7 +304,9 @@ class _Walk:
             self.lint(result, "upgrade", failure.capture, failed=True)
             text = facts.error_text(failure.original)
             result.add(
-                "upgrade", "upgrade-failed", f"upgrade() raised {text}{_at(script, failure)}"
+                "upgrade",
+                "upgrade-failed",
+                f"upgrade() raised {text}{_at(script, failure)}",
             )
             self.blocked[rev] = f"revision {rev} does not upgrade ({text})"
             self.recover(before)
@@ -423,7 +427,9 @@ class _Walk:
             return
         self.broken_downgrades.add(script.revision)
         result.add(
-            "downgrade", "downgrade-failed", f"downgrade() raised {text}{_at(script, failure)}"
+            "downgrade",
+            "downgrade-failed",
+            f"downgrade() raised {text}{_at(script, failure)}",
         )
 
     def check_version(
@@ -514,9 +520,18 @@ def _requirements(script: Script) -> tuple[str, ...]:
 
 def _at(script: Script, failure: StepFailed) -> str:
     line = facts.raised_in(script, failure.original)
-    if line is None:
+    where = "" if line is None else f" (at {os.path.basename(script.path)}:{line})"
+    return where + _waited(failure)
+
+
+def _waited(failure: StepFailed) -> str:
+    """`` while `STATEMENT` waited for a lock held by backend N (state): QUERY``, if it did."""
+    if failure.blocker is None:
         return ""
-    return f" (at {os.path.basename(script.path)}:{line})"
+    statements = failure.capture.statements if failure.capture is not None else []
+    failed = next((s for s in reversed(statements) if s.failed), None)
+    what = f"`{one_line(failed.sql)}`" if failed is not None else "a statement"
+    return f" while {what} waited for a lock held by {failure.blocker}"
 
 
 def _relative(path: str, project: Project) -> str:
