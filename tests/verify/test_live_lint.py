@@ -72,6 +72,7 @@ def test_trace_settles_rewrite_guesses(result: VerifyResult) -> None:
     # varchar(50) -> varchar(20) rewrote; timestamp -> timestamptz under UTC did not
     assert [f.location.line for f in mc109] == [19]
     assert "observed: rewrote items (new file node)" in mc109[0].message
+    assert "from varchar(50)" in mc109[0].message  # the current type, read from the catalog
     assert any(
         note.startswith("MC109 at migrations/versions/a4_evidence.py:18 dropped")
         for note in a4.notes

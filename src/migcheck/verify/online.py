@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from migcheck.config import Settings
 from migcheck.lint.engine import Engine, RunState
+from migcheck.lint.schema import Schema
 from migcheck.lint.suppress import Suppressions, scan
 from migcheck.postgres.locks import Lock
 from migcheck.result import Finding
@@ -80,6 +81,7 @@ class OnlineLint:
         self._continues = False  # the stream's transaction goes on into the next revision
         self._holders: dict[str, _Holder] = {}
         self._created: set[str] = set()  # tables this revision created
+        self._left: Schema | None = None  # the schema the last upgrade left (for its downgrade)
 
     # -- the two kinds of step -----------------------------------------------------------------
     def upgrade(self, revision: str, capture: StepCapture, *, failed: bool = False) -> Outcome:
@@ -89,6 +91,7 @@ class OnlineLint:
             self._continues = False
         outcome = Outcome()
         pairs = self._feed(self._stream, revision, capture, self._continues, outcome, True)
+        self._left = self._stream.ctx.schema
         self._settle(pairs, revision, outcome)
         self._close_step(self._stream, revision, capture, failed, outcome)
         if failed:
@@ -126,7 +129,10 @@ class OnlineLint:
     ) -> list[tuple[TracedStatement, list[Finding]]]:
         ctx = state.ctx
         boundary = self._boundary if upgrade else self._plain_boundary
-        ctx.schema = lint_schema(capture.catalog, ignore=self.version)
+        if capture.catalog is not None or self._left is None:
+            ctx.schema = lint_schema(capture.catalog, ignore=self.version)
+        else:  # a downgrade: the live schema before the upgrade, with the upgrade applied
+            ctx.schema, self._left = self._left, None
         ctx.lock_timeout = capture.lock_timeout or (ctx.in_transaction and ctx.local_lock_timeout)
         if not continues and ctx.in_transaction:
             boundary(state, revision, "commit")

@@ -24,35 +24,33 @@ _USER = (
 
 #: one row, one JSON document: tables, columns, constraints and indexes of the user's schemas
 CATALOG_SQL = f"""
+WITH rel AS MATERIALIZED (
+  SELECT c.oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p') AND {_USER.format(n="n")}
+)
 SELECT json_build_object(
-  't', (SELECT json_agg(json_build_array(c.oid, n.nspname, c.relname))
-        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind IN ('r', 'p') AND {_USER.format(n="n")}),
+  't', (SELECT json_agg(json_build_array(oid, nspname, relname)) FROM rel),
   'c', (SELECT json_agg(json_build_array(a.attrelid, a.attname, coalesce(e.typname, t.typname),
                                          e.oid IS NOT NULL, a.atttypmod, a.attnotnull)
                         ORDER BY a.attrelid, a.attnum)
-        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-        JOIN pg_namespace n ON n.oid = c.relnamespace
+        FROM rel JOIN pg_attribute a ON a.attrelid = rel.oid
         JOIN pg_type t ON t.oid = a.atttypid
         LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
-        WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p')
-          AND {_USER.format(n="n")}),
+        WHERE a.attnum > 0 AND NOT a.attisdropped),
   'k', (SELECT json_agg(json_build_array(k.conrelid, k.conname, k.contype::text, k.convalidated,
-                        (SELECT coalesce(json_agg(a.attname ORDER BY u.ord), '[]'::json)
-                         FROM unnest(k.conkey) WITH ORDINALITY u(num, ord)
-                         JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.num),
+                        (SELECT array_agg(a.attname ORDER BY array_position(k.conkey, a.attnum))
+                         FROM pg_attribute a
+                         WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)),
                         CASE k.contype WHEN 'c' THEN pg_get_constraintdef(k.oid) END))
-        FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
-        JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE k.contype IN ('c', 'f', 'p', 'u', 'x') AND {_USER.format(n="n")}),
+        FROM rel JOIN pg_constraint k ON k.conrelid = rel.oid
+        WHERE k.contype IN ('c', 'f', 'p', 'u', 'x')),
   'i', (SELECT json_agg(json_build_array(i.indrelid, x.relname,
-                        (SELECT coalesce(json_agg(a.attname ORDER BY u.ord), '[]'::json)
-                         FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(num, ord)
-                         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.num
-                         WHERE u.ord <= i.indnkeyatts)))
-        FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid
-        JOIN pg_namespace n ON n.oid = x.relnamespace
-        WHERE {_USER.format(n="n")})
+                        (SELECT array_agg(a.attname
+                                          ORDER BY array_position(i.indkey::int2[], a.attnum))
+                         FROM pg_attribute a
+                         WHERE a.attrelid = i.indrelid
+                           AND a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1]))))
+        FROM rel JOIN pg_index i ON i.indrelid = rel.oid JOIN pg_class x ON x.oid = i.indexrelid)
 )
 """
 
@@ -108,7 +106,7 @@ def lint_schema(document: dict[str, Any] | None, ignore: str = "") -> Schema:
         found = _NOT_NULL_CHECK.match(definition or "")
         not_null_column = _unquote(found.group(1)) if found else None
         state.constraints[name] = ConstraintState(
-            _KINDS[kind], bool(validated), tuple(columns), not_null_column
+            _KINDS[kind], bool(validated), tuple(columns or ()), not_null_column
         )
         if not_null_column:
             state.not_null_checks.setdefault(not_null_column, set()).add(name)
@@ -116,7 +114,8 @@ def lint_schema(document: dict[str, Any] | None, ignore: str = "") -> Schema:
         table = names.get(oid)
         if table is None:
             continue
-        schema.tables[table].indexes.append(tuple(columns))
+        keys = tuple(columns or ())
+        schema.tables[table].indexes.append(keys)
         schema.index_tables[name] = table
-        schema.index_columns[name] = tuple(columns)
+        schema.index_columns[name] = keys
     return schema

@@ -185,6 +185,7 @@ class _Command:
     call: Callable[[MigrationContext], Any] | None = None
     trace: bool = False
     capture: bool = False
+    catalog: bool = True
 
 
 @dataclass
@@ -332,12 +333,18 @@ class AlembicSession:
 
     # -- the caller's side ------------------------------------------------------------------
     def run(
-        self, script: Script, upgrade: bool, *, trace: bool = False, capture: bool = False
+        self,
+        script: Script,
+        upgrade: bool,
+        *,
+        trace: bool = False,
+        capture: bool = False,
+        catalog: bool = True,
     ) -> StepCapture | None:
         """Run one revision's ``upgrade()`` or ``downgrade()`` and commit.
 
         With ``capture``, return every statement the step sent, with its transaction and the
-        revision line that sent it, and the catalog just before the step (for linting); with
+        revision line that sent it, and (with ``catalog``) the catalog just before the step; with
         ``trace``, each statement also carries the locks it took and held
         (:mod:`migcheck.verify.trace`). Raises :class:`StepFailed` when it raises (the session
         is then over), carrying what was captured before the failure.
@@ -348,7 +355,8 @@ class AlembicSession:
             step = RevisionStep(self.project.script.revision_map, script, upgrade)
         except AttributeError as error:
             raise StepFailed(error) from None
-        self._commands.put(_Command("step", step=step, trace=trace, capture=capture))
+        command = _Command("step", step=step, trace=trace, capture=capture, catalog=catalog)
+        self._commands.put(command)
         self._blocker = None
         reply = self._wait(watch=True)
         if not reply.ok:
@@ -494,6 +502,10 @@ class AlembicSession:
         capture = StepCapture()
         connection = context.connection
         if not command.capture or connection is None:
+            return capture
+        if not command.catalog:
+            value = connection.exec_driver_sql("SELECT current_setting('lock_timeout')").scalar()
+            capture.lock_timeout = self._own_lock_timeout(str(value))
             return capture
         row = connection.exec_driver_sql(
             f"SELECT ({CATALOG_SQL}), current_setting('lock_timeout')"

@@ -208,7 +208,7 @@ class _Walk:
         failed: bool = False,
     ) -> None:
         """Lint what a step sent and attach the findings, problems and notes to ``result``."""
-        if self.linter is None or capture is None or capture.catalog is None:
+        if self.linter is None or capture is None:
             return
         rev = result.revision
         outcome: Outcome
@@ -324,7 +324,7 @@ class _Walk:
             self.state = after
             return
         try:
-            down = session.run(script, upgrade=False, capture=lint)
+            down = session.run(script, upgrade=False, capture=lint, catalog=False)
         except StepFailed as failure:
             self.lint(result, "downgrade", failure.capture, failed=True)
             self.downgrade_raised(script, result, failure)
