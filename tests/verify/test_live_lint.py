@@ -149,3 +149,9 @@ def test_lock_wait_names_statement_and_blocking_query(pg_server: Server) -> None
     assert "(idle in transaction) whose last query was: SELECT count(*) FROM users" in (
         problem.message
     )
+
+
+def test_bad_fail_on_is_bad_input() -> None:
+    out = CliRunner().invoke(cli, ["verify", str(PROJECT), "--fail-on", "loud"])
+    assert out.exit_code == 2
+    assert "--fail-on: unknown severity 'loud'" in out.stderr
