@@ -139,7 +139,12 @@ def test_database_error_keeps_detail_and_hint(pg_server: Server) -> None:
 
 def test_lock_wait_names_statement_and_blocking_query(pg_server: Server) -> None:
     project = load_project(PROJECT.parent / "lock_wait")
-    outcome = verify_project(project, pg_server, VerifyOptions(lock_timeout_ms=800))
+    try:
+        outcome = verify_project(project, pg_server, VerifyOptions(lock_timeout_ms=800))
+    finally:
+        for other in project.get("a2").module._held:  # the revision's idle session
+            other.close()
+            other.engine.dispose()
     [problem] = revision(outcome, "a2").problems
     assert problem.kind == "upgrade-failed"
     assert problem.message.startswith("upgrade() raised LockNotAvailable")
