@@ -160,3 +160,22 @@ def test_bad_fail_on_is_bad_input() -> None:
     out = CliRunner().invoke(cli, ["verify", str(PROJECT), "--fail-on", "loud"])
     assert out.exit_code == 2
     assert "--fail-on: unknown severity 'loud'" in out.stderr
+
+
+def test_env_that_never_commits_is_a_problem(pg_server: Server) -> None:
+    # plain `alembic upgrade head` with this env.py leaves the database empty (rolled back)
+    project = load_project(PROJECT.parent / "never_commits")
+    outcome = verify_project(project, pg_server, VerifyOptions())
+    kinds = [p.kind for p in revision(outcome, "a1").problems]
+    assert kinds == ["never-committed"]
+    assert (
+        revision(outcome, "a1")
+        .problems[0]
+        .message.startswith("upgrade() ran but env.py never committed")
+    )
+    assert not outcome.ok
+
+
+def test_env_that_commits_is_not_flagged(pg_server: Server) -> None:
+    outcome = verify_project(load_project(PROJECT.parent / "db_error"), pg_server, VerifyOptions())
+    assert all(p.kind != "never-committed" for r in outcome.revisions for p in r.problems)

@@ -25,6 +25,7 @@ When a step raises, env.py unwinds and the session is over: :meth:`AlembicSessio
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import os
 import queue
@@ -233,6 +234,8 @@ class AlembicSession:
         self._backend_pid: int | None = None  # the migrations' connection's backend
         self._monitor: Connection | None = None  # reads lock waits while a step runs
         self._blocker: str | None = None
+        #: a step's work was left in a transaction nothing in env.py would commit
+        self.never_committed = False
         files = {os.path.realpath(s.path): s.revision for s in project.revisions}
         self._recorder = _Recorder(files)
 
@@ -607,6 +610,16 @@ class AlembicSession:
         if outer is not None and outer.is_active:
             self._pending = True
         else:
+            connection = context.connection
+            per_migration = bool(context.opts.get("transaction_per_migration"))
+            if (
+                outer is None
+                and not per_migration
+                and connection is not None
+                and connection.in_transaction()
+                and not _env_commits(self._env_path())
+            ):
+                self.never_committed = True
             self._settle(context)
 
     def _settle(self, context: MigrationContext, *, after_read: bool = False) -> None:
@@ -627,6 +640,29 @@ class AlembicSession:
             context._transaction = connection.begin()
         elif connection.in_transaction():
             connection.commit()
+
+
+#: the calls in env.py that commit the migrations' transaction
+_COMMITS = frozenset({"begin_transaction", "begin", "commit"})
+
+
+def _env_commits(path: str) -> bool:
+    """True when env.py calls something that commits (``begin_transaction()``, ``commit()``).
+
+    An env.py without any of them runs the migrations in SQLAlchemy's implicit transaction,
+    which closing the connection rolls back: ``alembic upgrade`` then applies nothing.
+    """
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            tree = ast.parse(handle.read())
+    except (OSError, SyntaxError, ValueError):
+        return True
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in _COMMITS
+        for node in ast.walk(tree)
+    )
 
 
 def _executor(connection: Connection) -> schema_snapshot.Executor:

@@ -91,6 +91,7 @@ class _Walk:
     results: dict[str, RevisionResult] = field(default_factory=dict)
     rebuilt: bool = False  # checkpoints are only worth their cost once a rebuild happened
     linter: OnlineLint | None = None
+    never_committed: bool = False  # env.py left a step's work in a transaction it never commits
 
     # -- databases and sessions ------------------------------------------------------------
     def open(self) -> AlembicSession:
@@ -112,6 +113,8 @@ class _Walk:
 
     def close_session(self) -> None:
         session, self.session = self.session, None
+        if session is not None and session.never_committed:
+            self.never_committed = True
         if session is not None:
             with contextlib.suppress(StepFailed):
                 session.close()
@@ -185,6 +188,15 @@ class _Walk:
         self.check_drift()
         self.downgrade_to_base(selected)
         self.close_session()
+        first = next(iter(self.results.values()), None)
+        if self.never_committed and first is not None:
+            first.add(
+                "upgrade",
+                "never-committed",
+                "upgrade() ran but env.py never committed: it runs the migrations without "
+                "context.begin_transaction() and calls no commit(), so alembic upgrade rolls "
+                "everything back when the connection closes",
+            )
         self.result.revisions = [
             self.results[s.revision] for s in revisions if s.revision in self.results
         ]
