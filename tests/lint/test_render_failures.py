@@ -70,7 +70,6 @@ def test_capture_kinds() -> None:
     )
 
 
-
 PARTIAL = FIXTURES / "lint" / "alembic_partial"
 
 

@@ -37,11 +37,22 @@ def test_clean_project_exits_0_with_json_shape(invoke: Invoke) -> None:
     code, out, _ = invoke(str(FIXTURES / "clean"), "--format", "json")
     assert code == 0, out
     data = json.loads(out)
-    assert set(data) == {"ok", "revisions", "drift"}
+    assert set(data) == {"ok", "revisions", "drift", "coverage"}
+    assert data["coverage"] == {"linted": True, "checked": 3, "total": 3, "unchecked": []}
     assert data["ok"] is True and data["drift"] == []
     assert [r["revision"] for r in data["revisions"]] == ["a1", "a2", "a3"]
     first = data["revisions"][0]
-    assert set(first) == {"revision", "path", "status", "problems", "locks"}
+    assert set(first) == {
+        "revision",
+        "path",
+        "status",
+        "problems",
+        "locks",
+        "findings",
+        "linted",
+        "notes",
+    }
+    assert first["linted"] == ["upgrade", "downgrade"]
     assert first["status"] == "pass" and first["path"].endswith("a1_create_users.py")
 
 
@@ -57,6 +68,7 @@ def test_locks_each_statement_took_are_reported(invoke: Invoke) -> None:
         "mode": "SHARE",
         "blocks": "all writes (INSERT, UPDATE, DELETE)",
         "new_relation": False,
+        "indexes": [],
     } in index["locks"]
     code, text, _ = invoke(str(FIXTURES / "clean"))
     assert "locks observed on existing tables:" in text

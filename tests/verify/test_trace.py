@@ -75,8 +75,26 @@ def test_locks_already_held_are_not_counted_twice(engine: sa.Engine) -> None:
         'LOCK TABLE "order" IN ACCESS EXCLUSIVE MODE',
         'ALTER TABLE "order" ADD COLUMN extra int',
     )
-    assert [t.sql for t in traced] == ['LOCK TABLE "order" IN ACCESS EXCLUSIVE MODE']
+    assert [t.sql for t in traced] == [
+        'LOCK TABLE "order" IN ACCESS EXCLUSIVE MODE',
+        'ALTER TABLE "order" ADD COLUMN extra int',
+    ]
     assert ("order", Lock.ACCESS_EXCLUSIVE) in _modes(traced[0])
+    assert traced[1].locks == []
+    held = traced[1].strongest_held
+    assert held is not None and held.mode == Lock.ACCESS_EXCLUSIVE and held.relation == "order"
+
+
+def test_index_locks_are_reported_on_their_table(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        conn.exec_driver_sql('CREATE INDEX ix_weird ON "order" ("weird name")')
+    [traced] = _trace(engine, "REINDEX INDEX ix_weird")
+    assert {lock.relation for lock in traced.locks} == {"order"}
+    strongest = traced.strongest
+    assert strongest is not None and strongest.mode == Lock.ACCESS_EXCLUSIVE
+    assert strongest.indexes == ("ix_weird",)
+    assert traced.rebuilt == ["order.ix_weird"]
+    assert traced.rewritten == []
 
 
 def test_version_bookkeeping_is_left_out(engine: sa.Engine) -> None:

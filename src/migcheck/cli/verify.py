@@ -55,6 +55,19 @@ FORMATS = ("text", "json", "junit")
     help="Record the locks each statement of each first upgrade really takes (pg_locks).",
 )
 @click.option(
+    "--lint/--no-lint",
+    default=True,
+    show_default=True,
+    help="Lint the statements each upgrade and downgrade really sent ([tool.migcheck] rules).",
+)
+@click.option(
+    "--fail-on",
+    default="never",
+    show_default=True,
+    metavar="SEVERITY|never",
+    help="Lowest lint finding severity that makes the exit status 1.",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(FORMATS),
@@ -73,6 +86,8 @@ def verify(
     allow_floor: bool,
     full_snapshots: bool,
     trace_locks: bool,
+    lint: bool,
+    fail_on: str,
     output_format: str,
     pg_backend: str,
     pg_version: int | None,
@@ -85,12 +100,19 @@ def verify(
     drifted, 2 bad input (path, env.py, options).
     """
     from migcheck.alembic_project.project import find_ini, load_project, working_directory
+    from migcheck.config import load_settings
+    from migcheck.errors import MigcheckError
     from migcheck.pg import start_server
     from migcheck.report import verify_json, verify_junit, verify_text
+    from migcheck.result import Severity
     from migcheck.verify.results import RevisionResult
     from migcheck.verify.walk import VerifyOptions, verify_project
 
     ini = find_ini(path)
+    try:
+        threshold = None if fail_on == "never" else Severity.parse(fail_on)
+    except ValueError as error:
+        raise MigcheckError(f"--fail-on: {error}") from None
     options = VerifyOptions(
         start=start,
         allow_multiple_heads=allow_multiple_heads,
@@ -98,6 +120,9 @@ def verify(
         url_env=url_env or ("DATABASE_URL",),
         full_snapshots=full_snapshots,
         trace_locks=trace_locks,
+        lint=lint,
+        settings=load_settings(ini.parent),
+        fail_on=threshold,
     )
     show_progress = sys.stderr.isatty()
 

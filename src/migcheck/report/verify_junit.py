@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
-from migcheck.report.verify_locks import blocking_locks
+from migcheck.report.verify_locks import blocking_locks, coverage_line, finding_lines
 from migcheck.verify.results import ERROR, FAIL, VerifyResult
 
 
@@ -40,9 +40,10 @@ def render(result: VerifyResult) -> str:
             element.text = "\n".join(problems)
             problems = []
         locks = [f"{statement}\n    {taken}" for statement, taken in blocking_locks(revision)]
-        if problems or locks:
+        extra = finding_lines(revision) + [f"note: {note}" for note in revision.notes]
+        if problems or locks or extra:
             out = ET.SubElement(case, "system-out")
-            out.text = "\n".join(problems + locks)
+            out.text = "\n".join(problems + extra + locks)
     if result.drift_checked:
         case = ET.SubElement(suite, "testcase", classname="migcheck.verify", name="model drift")
         if result.drift:
@@ -50,5 +51,8 @@ def render(result: VerifyResult) -> str:
                 case, "failure", type="drift", message=f"{len(result.drift)} differences"
             )
             element.text = "\n".join(f"{d.message} [{d.kind}]" for d in result.drift)
+    coverage = coverage_line(result)
+    if coverage is not None:
+        ET.SubElement(suite, "system-out").text = coverage
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"

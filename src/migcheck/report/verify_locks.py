@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from migcheck.verify.results import RevisionResult
-
-
-def _one_line(sql: str, width: int = 72) -> str:
-    text = " ".join(sql.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+from migcheck.verify.online import one_line as _one_line
+from migcheck.verify.results import RevisionResult, VerifyResult
 
 
 def blocking_locks(revision: RevisionResult) -> list[tuple[str, str]]:
@@ -21,7 +17,28 @@ def blocking_locks(revision: RevisionResult) -> list[tuple[str, str]]:
         strongest = statement.strongest
         if not statement.blocks_traffic or strongest is None:
             continue
-        held = f"{strongest.label} on {strongest.relation} (blocks {strongest.blocks})"
+        via = f" (through {', '.join(strongest.indexes)})" if strongest.indexes else ""
+        held = f"{strongest.label} on {strongest.relation}{via} (blocks {strongest.blocks})"
         rewrite = f"; rewrites {', '.join(statement.rewritten)}" if statement.rewritten else ""
         lines.append((_one_line(statement.sql), f"takes {held}{rewrite}"))
     return lines
+
+
+def coverage_line(result: VerifyResult) -> str | None:
+    """``lint coverage: 3/4 revisions ...; not linted: a9 (why)``, when the walk linted."""
+    if not result.linting:
+        return None
+    checked, total = result.coverage
+    line = f"lint coverage: {checked}/{total} revisions linted (upgrade and downgrade as run)"
+    missing = [f"{r.revision} ({r.unlinted or 'not captured'})" for r in result.unchecked]
+    return line + (f"; not linted: {', '.join(missing)}" if missing else "")
+
+
+def finding_lines(revision: RevisionResult) -> list[str]:
+    """One line per lint finding: ``upgrade: path:line:col MC101 severity message``."""
+    return [
+        f"{item.step}: {f.location.path}:{f.location.line}:{f.location.column} {f.rule} "
+        f"{f.severity.label}: {f.message}"
+        for item in revision.findings
+        for f in (item.finding,)
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from migcheck.report.verify_locks import blocking_locks
+from migcheck.report.verify_locks import blocking_locks, coverage_line, finding_lines
 from migcheck.verify.results import PASS, RevisionResult, VerifyResult
 
 _MARK = {"pass": "ok  ", "fail": "FAIL", "error": "ERR "}
@@ -29,20 +29,32 @@ def render(result: VerifyResult) -> str:
     """The whole report: every revision with problems, drift, notes and a summary line."""
     lines: list[str] = []
     for revision in result.revisions:
-        if revision.status == PASS and not revision.problems:
+        if (
+            revision.status == PASS
+            and not revision.problems
+            and not revision.findings
+            and not revision.notes
+        ):
             continue
         lines.append(f"{revision.path}: {revision.revision} {revision.status}")
         for problem in revision.problems:
             lines.append(f"  {problem.step}: {problem.message} [{problem.kind}]")
+        lines.extend(f"  {line}" for line in finding_lines(revision))
+        lines.extend(f"  note: {note}" for note in revision.notes)
     lines.extend(_blocking_locks(result))
     if result.drift:
         lines.append("models differ from the database at head:")
         lines.extend(f"  {item.message} [{item.kind}]" for item in result.drift)
     lines.extend(f"note: {note}" for note in result.notes)
+    coverage = coverage_line(result)
+    if coverage is not None:
+        lines.append(coverage)
     counts = {status: 0 for status in ("pass", "fail", "error")}
     for revision in result.revisions:
         counts[revision.status] = counts.get(revision.status, 0) + 1
     drift = f", {len(result.drift)} drift" if result.drift_checked else ""
+    findings = sum(len(r.findings) for r in result.revisions)
+    drift += f", {findings} lint findings" if result.linting else ""
     lines.append(
         f"{'ok' if result.ok else 'FAILED'}: {len(result.revisions)} revisions, "
         f"{counts['pass']} passed, {counts['fail']} failed, {counts['error']} not checked{drift} "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from migcheck.result import Finding, Severity
 from migcheck.verify.trace import TracedStatement
 
 PASS = "pass"
@@ -34,6 +35,14 @@ class Problem:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class LintFinding:
+    """A lint finding on what a step really ran (``step``: ``upgrade`` or ``downgrade``)."""
+
+    step: str
+    finding: Finding
+
+
 @dataclass
 class RevisionResult:
     """The outcome for one revision."""
@@ -46,6 +55,14 @@ class RevisionResult:
     elapsed_ms: float = 0.0
     #: the statements of the first upgrade with the locks they really took (``--trace-locks``)
     locks: list[TracedStatement] = field(default_factory=list)
+    #: lint findings on the statements its upgrade and downgrade sent
+    findings: list[LintFinding] = field(default_factory=list)
+    #: the steps whose statements were linted (``upgrade``, ``downgrade``)
+    linted: list[str] = field(default_factory=list)
+    #: why it was not linted, when its upgrade was not
+    unlinted: str = ""
+    #: what the trace settled or showed beyond problems (dropped guesses, locks held across)
+    notes: list[str] = field(default_factory=list)
 
     def add(self, step: str, kind: str, message: str, *, status: str = FAIL) -> None:
         """Record a problem; the revision's status becomes the worst of its problems' statuses."""
@@ -73,11 +90,39 @@ class VerifyResult:
     elapsed_s: float = 0.0
     backend: str = ""
     server_version: str = ""
+    #: lint findings at or above this severity fail the run (None: findings never fail it)
+    fail_on: Severity | None = None
+    #: the walk linted the statements it ran (``--lint``)
+    linting: bool = False
 
     @property
     def ok(self) -> bool:
-        """True when every revision passed and the models match the database."""
-        return not self.drift and all(r.status == PASS for r in self.revisions)
+        """True when every revision passed, the models match and no finding reaches fail_on."""
+        return (
+            not self.drift
+            and all(r.status == PASS for r in self.revisions)
+            and not self.failing_findings
+        )
+
+    @property
+    def failing_findings(self) -> int:
+        """How many lint findings reach ``fail_on``."""
+        if self.fail_on is None:
+            return 0
+        threshold = self.fail_on
+        return sum(1 for r in self.revisions for f in r.findings if f.finding.severity >= threshold)
+
+    @property
+    def unchecked(self) -> list[RevisionResult]:
+        """Revisions whose upgrade was not linted (empty when linting was off)."""
+        if not self.linting:
+            return []
+        return [r for r in self.revisions if "upgrade" not in r.linted]
+
+    @property
+    def coverage(self) -> tuple[int, int]:
+        """(revisions whose upgrade was linted, revisions) of this run."""
+        return len(self.revisions) - len(self.unchecked), len(self.revisions)
 
     @property
     def ms_per_revision(self) -> float:

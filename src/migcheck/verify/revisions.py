@@ -75,6 +75,9 @@ _OBJECT_REPR = re.compile(r"<([\w.]+) object at 0x[0-9a-fA-F]+>")
 def error_text(error: BaseException) -> str:
     """One line for an exception: the database's own error for a DBAPI error.
 
+    PostgreSQL's DETAIL (which often names the dependent object) and HINT follow the message
+    on the same line.
+
     Memory addresses in default object reprs (SQLAlchemy's CompileError for a constraint
     without a name prints one) are dropped, so the same failure reads the same in every run.
     """
@@ -86,6 +89,11 @@ def error_text(error: BaseException) -> str:
     if not lines:
         return name
     first = _OBJECT_REPR.sub(r"<\1>", lines[0])
+    diag = getattr(error, "diag", None)
+    for label, field in (("DETAIL", "message_detail"), ("HINT", "message_hint")):
+        text = getattr(diag, field, None)
+        if text:
+            first += f" {label}: {' '.join(str(text).split())}"
     return f"{name}: {first}"
 
 

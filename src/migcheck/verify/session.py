@@ -25,12 +25,14 @@ When a step raises, env.py unwinds and the session is over: :meth:`AlembicSessio
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import os
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from alembic.runtime.environment import EnvironmentContext
@@ -41,22 +43,61 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
 from migcheck.alembic_project import compat
+from migcheck.alembic_project.offline import _Recorder
 from migcheck.alembic_project.project import Project
 from migcheck.catalog import snapshot as schema_snapshot
 from migcheck.catalog.snapshot import Snapshot
 from migcheck.errors import MigcheckError
+from migcheck.verify.prior import CATALOG_SQL
 from migcheck.verify.trace import LockTracer, TracedStatement
 
 #: How long to wait for env.py to reach its migrations or finish, in seconds.
 ENV_TIMEOUT = 300.0
 
+#: The lock_timeout migcheck gives the migrations' session (an odd value, so that a project's
+#: own setting is told apart from it), in milliseconds.
+LOCK_TIMEOUT_MS = 9999
+
+#: How often a step that has not answered is checked for a lock wait, in seconds.
+_BLOCKER_POLL = 0.2
+
+_BLOCKERS_SQL = (
+    "SELECT pid, state, query FROM pg_stat_activity "
+    "WHERE pid = ANY(pg_blocking_pids(%(pid)s)) ORDER BY pid"
+)
+
+
+@dataclass(slots=True)
+class StepCapture:
+    """What one step sent on the migrations' connection, and the database it started from.
+
+    ``catalog`` is :data:`~migcheck.verify.prior.CATALOG_SQL`'s document read just before the
+    step (None when the step was not captured for linting); ``lock_timeout`` is the session's
+    setting at that moment; ``left_open`` says the step ended inside a transaction that
+    ``alembic upgrade`` would have carried into the next revision (env.py's one outer
+    transaction: ``transaction_per_migration`` off).
+    """
+
+    statements: list[TracedStatement] = field(default_factory=list)
+    catalog: dict[str, Any] | None = None
+    lock_timeout: bool = False
+    left_open: bool = False
+
 
 class StepFailed(Exception):
-    """A migration step raised; ``original`` is what it raised."""
+    """A migration step raised; ``original`` is what it raised, ``capture`` what ran before."""
 
-    def __init__(self, original: BaseException) -> None:
+    def __init__(
+        self,
+        original: BaseException,
+        capture: StepCapture | None = None,
+        blocker: str | None = None,
+    ) -> None:
         super().__init__(str(original))
         self.original = original
+        self.capture = capture
+        #: the backend the step last waited for a lock on, with its query, if it waited
+        self.blocker = blocker
 
 
 class _SharedConnection(Connection):
@@ -73,6 +114,8 @@ class _Command:
     step: RevisionStep | None = None
     call: Callable[[MigrationContext], Any] | None = None
     trace: bool = False
+    capture: bool = False
+    catalog: bool = True
 
 
 @dataclass
@@ -98,6 +141,7 @@ class AlembicSession:
         url_env: Sequence[str] = ("DATABASE_URL",),
         *,
         incremental: bool = True,
+        lock_timeout_ms: int = LOCK_TIMEOUT_MS,
     ) -> None:
         self.project = project
         self.url = url
@@ -113,6 +157,15 @@ class AlembicSession:
         self._snapshots = schema_snapshot.SnapshotTaker(targeted=incremental)
         self._pending = False  # a step's outer transaction is still open
         self.incremental = incremental
+        self._capture: StepCapture | None = None  # the step running now, when captured
+        self.lock_timeout_ms = lock_timeout_ms
+        self._backend_pid: int | None = None  # the migrations' connection's backend
+        self._monitor: Connection | None = None  # reads lock waits while a step runs
+        self._blocker: str | None = None
+        #: a step's work was left in a transaction nothing in env.py would commit
+        self.never_committed = False
+        files = {os.path.realpath(s.path): s.revision for s in project.revisions}
+        self._recorder = _Recorder(files)
 
     # -- lifecycle --------------------------------------------------------------------------
     def __enter__(self) -> AlembicSession:
@@ -171,6 +224,11 @@ class AlembicSession:
         self._cleanup()
 
     def _cleanup(self) -> None:
+        if self._monitor is not None:
+            with contextlib.suppress(Exception):
+                self._monitor.close()
+                self._monitor.engine.dispose()
+            self._monitor = None
         if self._thread is not None:
             self._thread.join(timeout=ENV_TIMEOUT)
             self._thread = None
@@ -199,12 +257,21 @@ class AlembicSession:
 
     # -- the caller's side ------------------------------------------------------------------
     def run(
-        self, script: Script, upgrade: bool, *, trace: bool = False
-    ) -> list[TracedStatement] | None:
+        self,
+        script: Script,
+        upgrade: bool,
+        *,
+        trace: bool = False,
+        capture: bool = False,
+        catalog: bool = True,
+    ) -> StepCapture | None:
         """Run one revision's ``upgrade()`` or ``downgrade()`` and commit.
 
-        With ``trace``, return the locks each statement took (:mod:`migcheck.verify.trace`).
-        Raises :class:`StepFailed` when it raises (the session is then over).
+        With ``capture``, return every statement the step sent, with its transaction and the
+        revision line that sent it, and (with ``catalog``) the catalog just before the step; with
+        ``trace``, each statement also carries the locks it took and held
+        (:mod:`migcheck.verify.trace`). Raises :class:`StepFailed` when it raises (the session
+        is then over), carrying what was captured before the failure.
         """
         if not self._alive:
             raise RuntimeError("the env.py session is not running")
@@ -212,15 +279,17 @@ class AlembicSession:
             step = RevisionStep(self.project.script.revision_map, script, upgrade)
         except AttributeError as error:
             raise StepFailed(error) from None
-        self._commands.put(_Command("step", step=step, trace=trace))
-        reply = self._wait()
+        command = _Command("step", step=step, trace=trace, capture=capture, catalog=catalog)
+        self._commands.put(command)
+        self._blocker = None
+        reply = self._wait(watch=True)
         if not reply.ok:
             self._alive = False
             self._drain()
             original = reply.value
-            raise StepFailed(original) from None
-        traced: list[TracedStatement] | None = reply.value
-        return traced
+            raise StepFailed(original, self._capture, self._blocker) from None
+        captured: StepCapture | None = reply.value
+        return captured
 
     def snapshot(self) -> Snapshot:
         """The schema as the migrations' connection sees it now."""
@@ -246,13 +315,39 @@ class AlembicSession:
             raise RuntimeError(str(error))
         return reply.value
 
-    def _wait(self) -> _Reply:
+    def _wait(self, *, watch: bool = False) -> _Reply:
+        """The next reply from env.py's side; with ``watch``, noting any lock the step waits for."""
+        waited = 0.0
+        while waited < ENV_TIMEOUT:
+            try:
+                return self._replies.get(timeout=_BLOCKER_POLL if watch else ENV_TIMEOUT)
+            except queue.Empty:
+                waited += _BLOCKER_POLL if watch else ENV_TIMEOUT
+                if watch:
+                    self._blocker = self._read_blocker() or self._blocker
+        blocked = f"; it waits for a lock held by {self._blocker}" if self._blocker else ""
+        raise MigcheckError(
+            f"{self._env_path()}: env.py did not answer within {ENV_TIMEOUT:.0f} s{blocked}"
+        )
+
+    def _read_blocker(self) -> str | None:
+        """The backends the migrations' connection waits for now (``pg_blocking_pids``)."""
+        if self._backend_pid is None:
+            return None
         try:
-            return self._replies.get(timeout=ENV_TIMEOUT)
-        except queue.Empty:
-            raise MigcheckError(
-                f"{self._env_path()}: env.py did not answer within {ENV_TIMEOUT:.0f} s"
-            ) from None
+            if self._monitor is None:
+                self._monitor = create_engine(self.url, poolclass=NullPool).connect()
+            rows = self._monitor.exec_driver_sql(_BLOCKERS_SQL, {"pid": self._backend_pid}).all()
+            self._monitor.rollback()
+        except Exception:  # a probe must never break the walk
+            return None
+        return (
+            "; ".join(
+                f"backend {pid} ({state}) whose last query was: {' '.join(str(query).split())}"
+                for pid, state, query in rows
+            )
+            or None
+        )
 
     def _drain(self) -> None:
         """After a failed step, wait for env.py to unwind."""
@@ -295,14 +390,24 @@ class AlembicSession:
                 # DDL runner's memo, Alembic's impl, and would skip CREATE TYPE after a
                 # downgrade dropped it within the same run.
                 compat.clear_ddl_memo(context)
-                tracer = self._tracer(context) if command.trace else None
+                capture = self._capture = self._begin_capture(context, command)
+                tracer = (
+                    self._tracer(context, probe=command.trace)
+                    if command.trace or command.capture
+                    else None
+                )
                 try:
                     yield command.step
                 finally:
                     if tracer is not None:
                         tracer.__exit__(None, None, None)
+                        capture.statements = tracer.statements
+                connection = context.connection
+                capture.left_open = connection is not None and connection.in_transaction()
                 self._after_step(context)
-                self._replies.put(_Reply(ok=True, value=tracer.statements if tracer else None))
+                self._capture = None
+                reply = capture if tracer is not None else None
+                self._replies.put(_Reply(ok=True, value=reply))
                 continue
             try:
                 if snapshot:
@@ -316,17 +421,53 @@ class AlembicSession:
             else:
                 self._replies.put(_Reply(ok=True, value=value))
 
-    def _tracer(self, context: MigrationContext) -> LockTracer:
-        """Attach a lock tracer to the migrations' connection for one step."""
+    def _begin_capture(self, context: MigrationContext, command: _Command) -> StepCapture:
+        """Before a captured step: read the catalog and lock_timeout the step starts from."""
+        capture = StepCapture()
+        connection = context.connection
+        if not command.capture or connection is None:
+            return capture
+        if not command.catalog:
+            value = connection.exec_driver_sql("SELECT current_setting('lock_timeout')").scalar()
+            capture.lock_timeout = self._own_lock_timeout(str(value))
+            return capture
+        row = connection.exec_driver_sql(
+            f"SELECT ({CATALOG_SQL}), current_setting('lock_timeout')"
+        ).one()
+        capture.catalog = row[0]
+        capture.lock_timeout = self._own_lock_timeout(str(row[1]))
+        return capture
+
+    def _own_lock_timeout(self, value: str) -> bool:
+        """True when ``value`` is a lock_timeout the project set (not 0, not migcheck's own)."""
+        return value.strip() not in ("0", "", f"{self.lock_timeout_ms}ms")
+
+    def _no_lock_timeout(self, connection: Connection) -> bool:
+        value = connection.exec_driver_sql("SELECT current_setting('lock_timeout')").scalar()
+        return str(value).strip() in ("0", "")
+
+    def _locate(self) -> tuple[str | None, int]:
+        """The revision file and line on the Python stack that sent the current statement."""
+        return self._recorder.revision_frame(sys._getframe(2))
+
+    def _tracer(self, context: MigrationContext, *, probe: bool) -> LockTracer:
+        """Attach a tracer to the migrations' connection for one step."""
         assert context.connection is not None
-        version_table = (self.version_table or "alembic_version").rsplit(".", 1)[-1].strip('"')
-        return LockTracer(context.connection, ignore={version_table}).__enter__()
+        return LockTracer(
+            context.connection, ignore={self.version_name}, probe=probe, locate=self._locate
+        ).__enter__()
+
+    @property
+    def version_name(self) -> str:
+        """The version table's name without its schema (what traces leave out)."""
+        return (self.version_table or "alembic_version").rsplit(".", 1)[-1].strip('"')
 
     def _prepare(self, context: MigrationContext) -> None:
         connection = context.connection
         if connection is None:
             raise MigcheckError(f"{self._env_path()}: env.py runs in offline (--sql) mode")
-        name = connection.exec_driver_sql("SELECT current_database()").scalar()
+        row = connection.exec_driver_sql("SELECT current_database(), pg_backend_pid()").one()
+        name, self._backend_pid = row[0], int(row[1])
         if name != self.database_name:
             raise MigcheckError(
                 f"{self._env_path()}: env.py connected to database {name!r}, not migcheck's "
@@ -349,6 +490,9 @@ class AlembicSession:
             or name
         )
         schema_snapshot.install(_executor(connection), track=self.incremental)
+        if self._no_lock_timeout(connection):
+            # a lock wait fails (and is explained) instead of hanging the walk
+            connection.exec_driver_sql(f"SET lock_timeout = {self.lock_timeout_ms}")
         self._settle(context)
 
     def _take_snapshot(self, context: MigrationContext) -> Snapshot:
@@ -370,6 +514,16 @@ class AlembicSession:
         if outer is not None and outer.is_active:
             self._pending = True
         else:
+            connection = context.connection
+            per_migration = bool(context.opts.get("transaction_per_migration"))
+            if (
+                outer is None
+                and not per_migration
+                and connection is not None
+                and connection.in_transaction()
+                and not _env_commits(self._env_path())
+            ):
+                self.never_committed = True
             self._settle(context)
 
     def _settle(self, context: MigrationContext, *, after_read: bool = False) -> None:
@@ -390,6 +544,29 @@ class AlembicSession:
             compat.set_outer_transaction(context, connection.begin())
         elif connection.in_transaction():
             connection.commit()
+
+
+#: the calls in env.py that commit the migrations' transaction
+_COMMITS = frozenset({"begin_transaction", "begin", "commit"})
+
+
+def _env_commits(path: str) -> bool:
+    """True when env.py calls something that commits (``begin_transaction()``, ``commit()``).
+
+    An env.py without any of them runs the migrations in SQLAlchemy's implicit transaction,
+    which closing the connection rolls back: ``alembic upgrade`` then applies nothing.
+    """
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            tree = ast.parse(handle.read())
+    except (OSError, SyntaxError, ValueError):
+        return True
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in _COMMITS
+        for node in ast.walk(tree)
+    )
 
 
 def _executor(connection: Connection) -> schema_snapshot.Executor:

@@ -1,18 +1,27 @@
-"""Lock tracing: which locks each statement of a migration really takes, and what they block.
+"""Lock tracing: every statement a migration sends, with the locks it holds and what they block.
 
 A :class:`LockTracer` attaches to the SQLAlchemy connection Alembic runs migrations on. After
 every statement it asks PostgreSQL, on that same connection and inside the same transaction,
 which relation locks the backend now holds (``pg_locks``) and which relations got a new
 ``relfilenode`` (a table or index rewrite). A lock that was not held before the statement was
-taken by it, and is held until the transaction ends.
+taken by it (``locks``); the locks already held when it ran are its ``held`` locks (a long
+``UPDATE`` under an ``ACCESS EXCLUSIVE`` lock taken earlier shows there). Every lock is held
+until the transaction ends. Locks are reported on tables: a lock on an index is mapped to its
+table (``pg_index.indrelid``), the index kept as detail.
 
 A statement run outside a transaction (an ``autocommit_block``) has released its locks by the
 time it returns; those statements are recorded with ``in_transaction=False`` and no locks.
+Each statement also records whether it opened a transaction (``began``), so the transaction
+boundaries of the run can be rebuilt, and, when the tracer is given a ``locate`` function, the
+revision and source line that sent it (statements sent by env.py or Alembic are ``internal``).
+With ``probe=False`` the tracer only captures statements and boundaries (no lock queries).
 """
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -35,11 +44,16 @@ _RELKINDS = {
     "c": "type",
 }
 
+#: the relation locks this backend holds, an index's lock given with the table it indexes
 _LOCKS_SQL = """
-SELECT c.oid::bigint, n.nspname, c.relname, c.relkind::text, l.mode, c.relfilenode::bigint
+SELECT t.oid::bigint, n.nspname, t.relname, t.relkind::text, l.mode,
+       CASE WHEN i.indexrelid IS NULL THEN NULL ELSE c.relname END,
+       c.oid::bigint, c.relfilenode::bigint
 FROM pg_locks l
 JOIN pg_class c ON c.oid = l.relation
-JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_index i ON i.indexrelid = c.oid
+JOIN pg_class t ON t.oid = coalesce(i.indrelid, c.oid)
+JOIN pg_namespace n ON n.oid = t.relnamespace
 WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%%'
 """
@@ -51,19 +65,43 @@ WHERE c.relkind IN ('r', 'i', 'm', 'p', 'I', 'S')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%%'
 """
 
+#: psycopg's placeholders in a statement SQLAlchemy sent with parameters
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s|%s|%%")
+
 
 def _qualified(schema: str, name: str) -> str:
     return name if schema == "public" else f"{schema}.{name}"
 
 
-@dataclass(frozen=True)
+def as_sql(statement: str, parameters: object) -> str:
+    """The statement as PostgreSQL's grammar reads it: ``%(name)s``/``%s`` become ``$n``.
+
+    A statement sent without parameters is left alone (psycopg does not interpret ``%`` then).
+    """
+    if not parameters:
+        return statement
+    numbers: dict[str, int] = {}
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(0) == "%%":
+            return "%"
+        key = match.group(1) or str(len(numbers))
+        number = numbers.setdefault(key, len(numbers) + 1)
+        return f"${number}"
+
+    return _PLACEHOLDER.sub(replace, statement)
+
+
+@dataclass(frozen=True, slots=True)
 class LockTaken:
-    """One relation lock a statement acquired."""
+    """One lock mode held on a table (locks on its indexes included, named in ``indexes``)."""
 
     relation: str
     kind: str
     mode: Lock
     new_relation: bool = False
+    #: the table's indexes this mode was (also) taken on, when the lock came through them
+    indexes: tuple[str, ...] = ()
 
     @property
     def blocks(self) -> str:
@@ -76,9 +114,9 @@ class LockTaken:
         return self.mode.label
 
 
-@dataclass
+@dataclass(slots=True)
 class TracedStatement:
-    """A statement as it ran, with the locks it took and the relations it rewrote."""
+    """A statement as it ran: its transaction, the locks it took and held, what it rewrote."""
 
     sql: str
     in_transaction: bool
@@ -86,6 +124,18 @@ class TracedStatement:
     rewritten: list[str] = field(default_factory=list)
     duration_ms: float = 0.0
     failed: bool = False
+    #: locks the transaction already held when the statement ran (it ran under them)
+    held: list[LockTaken] = field(default_factory=list)
+    #: indexes rebuilt (new file node) as ``table.index``
+    rebuilt: list[str] = field(default_factory=list)
+    #: the statement opened the transaction it ran in
+    began: bool = False
+    revision: str | None = None
+    line: int = 0
+    #: sent by env.py or Alembic itself, not by a revision's code
+    internal: bool = False
+    #: locks were probed for this statement (false for captures without lock tracing)
+    probed: bool = False
 
     @property
     def blocks_traffic(self) -> bool:
@@ -99,9 +149,22 @@ class TracedStatement:
         existing = [lock for lock in self.locks if not lock.new_relation]
         return max(existing, key=lambda lock: lock.mode, default=None)
 
+    @property
+    def strongest_held(self) -> LockTaken | None:
+        """The strongest lock on an existing relation the transaction held while it ran."""
+        existing = [lock for lock in self.held if not lock.new_relation]
+        return max(existing, key=lambda lock: lock.mode, default=None)
+
+
+#: (table oid, mode) -> (table, table kind, index name or None, relation oid, relfilenode)
+_Held = dict[tuple[int, str], list[tuple[str, str, str | None, int, int]]]
+
+#: where a statement came from: (revision or None, line)
+Locate = Callable[[], tuple[str | None, int]]
+
 
 class LockTracer:
-    """Record the locks of every statement run on a connection while attached.
+    """Record every statement run on a connection while attached, with its locks.
 
     ::
 
@@ -110,16 +173,26 @@ class LockTracer:
         for statement in tracer.statements: ...
     """
 
-    def __init__(self, connection: Connection, ignore: set[str] | frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        connection: Connection,
+        ignore: set[str] | frozenset[str] = frozenset(),
+        *,
+        probe: bool = True,
+        locate: Locate | None = None,
+    ):
         self.connection = connection
         self.ignore = set(ignore)
+        self.probe = probe
+        self.locate = locate
         self.statements: list[TracedStatement] = []
-        self._held: set[tuple[int, str]] = set()
+        self._held: _Held = {}
         self._existing: set[int] | None = None  # relations that existed when tracing began
         self._filenodes: dict[int, int] = {}  # last relfilenode seen per relation
         self._started = 0.0
         self._probing = False
-        self._pending: str | None = None
+        self._pending: TracedStatement | None = None
+        self._was_in_transaction = False
 
     # -- attach ----------------------------------------------------------------------------
     def __enter__(self) -> LockTracer:
@@ -151,13 +224,19 @@ class LockTracer:
         status = getattr(info, "transaction_status", None)
         return status is not None and int(status) != 0
 
-    def _locks(self, cursor: Any) -> dict[tuple[int, str], tuple[str, str, int]]:
-        """The relation locks this backend holds: (oid, mode) -> (name, kind, relfilenode)."""
-        rows = self._query(cursor, _LOCKS_SQL)
-        return {
-            (int(oid), str(mode)): (_qualified(schema, name), _RELKINDS.get(kind, kind), int(node))
-            for oid, schema, name, kind, mode, node in rows
-        }
+    def _locks(self, cursor: Any) -> _Held:
+        """The relation locks this backend holds, by table and mode."""
+        held: _Held = {}
+        for table, schema, name, kind, mode, index, oid, node in self._query(cursor, _LOCKS_SQL):
+            entry = (
+                _qualified(schema, name),
+                _RELKINDS.get(kind, kind),
+                index,
+                int(oid),
+                int(node),
+            )
+            held.setdefault((int(table), str(mode)), []).append(entry)
+        return held
 
     def _start(self, cursor: Any) -> None:
         """Read every relation's file node once, when the first statement is about to run."""
@@ -169,55 +248,98 @@ class LockTracer:
     def _flush_failed(self) -> None:
         """Record the statement whose ``after`` event never came: it raised."""
         if self._pending is not None:
-            failed = TracedStatement(sql=self._pending, in_transaction=False, failed=True)
-            self.statements.append(failed)
+            self._pending.failed = True
+            self.statements.append(self._pending)
             self._pending = None
 
-    def _before(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    def _before(self, conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
         if self._probing:
             return
         self._flush_failed()
-        self._pending = statement.strip()
-        if self._existing is None:
+        revision, line = self.locate() if self.locate is not None else (None, 0)
+        self._was_in_transaction = self._in_transaction(cursor)
+        self._pending = TracedStatement(
+            sql=as_sql(statement, parameters).strip(),
+            in_transaction=self._was_in_transaction,
+            revision=revision,
+            line=line,
+            internal=self.locate is not None and revision is None,
+        )
+        if self.probe and self._existing is None:
             self._probing = True
             try:
                 self._start(cursor)
             finally:
                 self._probing = False
-        if not self._in_transaction(cursor):
-            self._held = set()  # a commit since the last statement released every lock
+        if not self._was_in_transaction:
+            self._held = {}  # a commit since the last statement released every lock
         self._started = time.perf_counter()
 
     def _after(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if self._probing:
+        if self._probing or self._pending is None:
             return
-        self._pending = None
-        elapsed = (time.perf_counter() - self._started) * 1000
+        traced, self._pending = self._pending, None
+        traced.duration_ms = (time.perf_counter() - self._started) * 1000
         in_tx = self._in_transaction(cursor)
-        now: dict[tuple[int, str], tuple[str, str, int]] = {}
-        if in_tx:
-            self._probing = True
-            try:
-                now = self._locks(cursor)
-            finally:
-                self._probing = False
-        traced = TracedStatement(sql=statement.strip(), in_transaction=in_tx, duration_ms=elapsed)
-        existing = self._existing or set()
-        for key in sorted(
-            set(now) - self._held, key=lambda k: (now[k][0], Lock.from_pg_mode(k[1]))
-        ):
-            relation, kind, _node = now[key]
-            if relation not in self.ignore:
-                new = key[0] not in existing
-                traced.locks.append(
-                    LockTaken(relation, kind, Lock.from_pg_mode(key[1]), new_relation=new)
-                )
-        for oid, (relation, _kind, node) in sorted({k[0]: v for k, v in now.items()}.items()):
-            previous = self._filenodes.get(oid)
-            if previous is not None and previous != node and relation not in self.ignore:
-                traced.rewritten.append(relation)
-            self._filenodes[oid] = node
-        self._held = set(now)
-        if in_tx and not traced.locks and not traced.rewritten:
-            return  # catalog look-ups, version bookkeeping, or locks already held
+        traced.in_transaction = in_tx
+        traced.began = in_tx and not self._was_in_transaction
+        if not (self.probe and in_tx):
+            self.statements.append(traced)
+            return
+        self._probing = True
+        try:
+            now = self._locks(cursor)
+        finally:
+            self._probing = False
+        traced.probed = True
+        new = {key: now[key] for key in now if key not in self._held}
+        traced.locks = self._taken(new)
+        traced.held = self._taken({key: now[key] for key in now if key in self._held})
+        self._rewrites(traced, now)
+        self._held = now
+        names = {entries[0][0] for entries in new.values()}
+        if names and names <= self.ignore and traced.revision is None:
+            return  # version bookkeeping
         self.statements.append(traced)
+
+    def _taken(
+        self, locks: Mapping[tuple[int, str], Sequence[tuple[str, str, str | None, int, int]]]
+    ) -> list[LockTaken]:
+        existing = self._existing or set()
+        taken = []
+        for (table, mode), found in locks.items():
+            # an index created by this very statement is not a lock on the table's traffic
+            entries = [e for e in found if e[2] is None or e[3] in existing]
+            if not entries:
+                continue
+            relation, kind = entries[0][0], entries[0][1]
+            if relation in self.ignore:
+                continue
+            indexes = tuple(sorted({index for _, _, index, _, _ in entries if index}))
+            taken.append(
+                LockTaken(
+                    relation,
+                    kind,
+                    Lock.from_pg_mode(mode),
+                    new_relation=table not in existing,
+                    indexes=indexes,
+                )
+            )
+        return sorted(taken, key=lambda lock: (lock.relation, lock.mode))
+
+    def _rewrites(self, traced: TracedStatement, now: _Held) -> None:
+        """Tables and indexes whose file node changed since they were last seen."""
+        seen: dict[int, tuple[str, str | None, int]] = {}
+        for entries in now.values():
+            for relation, _kind, index, oid, node in entries:
+                seen[oid] = (relation, index, node)
+        for oid, (relation, index, node) in sorted(seen.items()):
+            previous = self._filenodes.get(oid)
+            self._filenodes[oid] = node
+            if previous is None or previous == node or relation in self.ignore:
+                continue
+            if index is None:
+                if relation not in traced.rewritten:
+                    traced.rewritten.append(relation)
+            else:
+                traced.rebuilt.append(f"{relation}.{index}")

@@ -28,12 +28,23 @@ from migcheck.alembic_project import compat
 from migcheck.alembic_project.project import Project
 from migcheck.catalog.diff import describe_all
 from migcheck.catalog.snapshot import Snapshot
+from migcheck.config import Settings
 from migcheck.errors import MigcheckError
 from migcheck.pg import Database, Server
+from migcheck.result import Severity
 from migcheck.verify import revisions as facts
 from migcheck.verify.drift import check_drift
-from migcheck.verify.results import ERROR, FAIL, PASS, Drift, RevisionResult, VerifyResult
-from migcheck.verify.session import AlembicSession, StepFailed
+from migcheck.verify.online import OnlineLint, Outcome, one_line
+from migcheck.verify.results import (
+    ERROR,
+    FAIL,
+    PASS,
+    Drift,
+    LintFinding,
+    RevisionResult,
+    VerifyResult,
+)
+from migcheck.verify.session import LOCK_TIMEOUT_MS, AlembicSession, StepCapture, StepFailed
 
 #: Revisions between two checkpoint databases (the most a rebuild ever replays).
 CHECKPOINT_EVERY = 25
@@ -50,6 +61,10 @@ class VerifyOptions:
     checkpoint_every: int = CHECKPOINT_EVERY
     full_snapshots: bool = False  # render everything in every snapshot (no event triggers)
     trace_locks: bool = True  # record the locks each statement of the first upgrade takes
+    lint: bool = True  # lint the statements each upgrade and downgrade really sent
+    settings: Settings = field(default_factory=Settings)  # the lint rules and severities
+    fail_on: Severity | None = None  # lint findings at this severity or above fail the run
+    lock_timeout_ms: int = LOCK_TIMEOUT_MS  # given to the migrations' session unless it has one
 
 
 @dataclass
@@ -76,6 +91,8 @@ class _Walk:
     broken_downgrades: set[str] = field(default_factory=set)
     results: dict[str, RevisionResult] = field(default_factory=dict)
     rebuilt: bool = False  # checkpoints are only worth their cost once a rebuild happened
+    linter: OnlineLint | None = None
+    never_committed: bool = False  # env.py left a step's work in a transaction it never commits
 
     # -- databases and sessions ------------------------------------------------------------
     def open(self) -> AlembicSession:
@@ -89,6 +106,7 @@ class _Walk:
             self.work.name,
             url_env=self.options.url_env,
             incremental=not self.options.full_snapshots,
+            lock_timeout_ms=self.options.lock_timeout_ms,
         )
         session.start()
         self.session = session
@@ -96,6 +114,8 @@ class _Walk:
 
     def close_session(self) -> None:
         session, self.session = self.session, None
+        if session is not None and session.never_committed:
+            self.never_committed = True
         if session is not None:
             with contextlib.suppress(StepFailed):
                 session.close()
@@ -154,6 +174,8 @@ class _Walk:
         self.check_heads()
         self.new_work(None)
         session = self.open()
+        if self.options.lint:
+            self.linter = self.make_linter(session)
         self.state = self.base = session.snapshot()
         for script in revisions:
             if script.revision in selected:
@@ -167,10 +189,51 @@ class _Walk:
         self.check_drift()
         self.downgrade_to_base(selected)
         self.close_session()
+        first = next(iter(self.results.values()), None)
+        if self.never_committed and first is not None:
+            first.add(
+                "upgrade",
+                "never-committed",
+                "upgrade() ran but env.py never committed: it runs the migrations without "
+                "context.begin_transaction() and calls no commit(), so alembic upgrade rolls "
+                "everything back when the connection closes",
+            )
         self.result.revisions = [
             self.results[s.revision] for s in revisions if s.revision in self.results
         ]
         return self.result
+
+    def make_linter(self, session: AlembicSession) -> OnlineLint:
+        paths = {rev: result.path for rev, result in self.results.items()}
+        sources = {}
+        for rev in paths:
+            path = self.project.get(rev).path
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                sources[rev] = handle.read()
+        return OnlineLint(self.options.settings, paths, sources, session.version_name)
+
+    def lint(
+        self,
+        result: RevisionResult,
+        step: str,
+        capture: StepCapture | None,
+        *,
+        failed: bool = False,
+    ) -> None:
+        """Lint what a step sent and attach the findings, problems and notes to ``result``."""
+        if self.linter is None or capture is None:
+            return
+        rev = result.revision
+        outcome: Outcome
+        if step == "upgrade":
+            outcome = self.linter.upgrade(rev, capture, failed=failed)
+        else:
+            outcome = self.linter.downgrade(rev, capture, failed=failed)
+        result.linted.append(step)
+        result.findings.extend(LintFinding(step, finding) for finding in outcome.findings)
+        for kind, message in outcome.problems:
+            result.add(step, kind, message)
+        result.notes.extend(outcome.notes)
 
     def report(self, result: RevisionResult) -> None:
         if self.progress is not None:
@@ -203,6 +266,8 @@ class _Walk:
         if reason is not None:
             self.blocked[script.revision] = reason
             return
+        if self.linter is not None:
+            self.linter.interrupt()
         session = self.open()
         try:
             session.run(script, upgrade=True)
@@ -231,6 +296,9 @@ class _Walk:
         if reason is not None:
             self.blocked[rev] = reason
             result.add("upgrade", "not-checked", f"not checked: {reason}", status=ERROR)
+            result.unlinted = reason
+            if self.linter is not None:
+                self.linter.interrupt()
             return
         before = self.state
         assert before is not None
@@ -238,17 +306,26 @@ class _Walk:
 
         # 1. upgrade
         session = self.open()
+        lint = self.linter is not None
         try:
-            result.locks = session.run(script, upgrade=True, trace=self.options.trace_locks) or []
+            capture = session.run(
+                script, upgrade=True, trace=self.options.trace_locks, capture=lint
+            )
         except StepFailed as failure:
             self.stop_if_extension_missing(script, failure)
+            self.keep_trace(result, failure.capture)
+            self.lint(result, "upgrade", failure.capture, failed=True)
             text = facts.error_text(failure.original)
             result.add(
-                "upgrade", "upgrade-failed", f"upgrade() raised {text}{_at(script, failure)}"
+                "upgrade",
+                "upgrade-failed",
+                f"upgrade() raised {text}{_at(script, failure)}",
             )
             self.blocked[rev] = f"revision {rev} does not upgrade ({text})"
             self.recover(before)
             return
+        self.keep_trace(result, capture)
+        self.lint(result, "upgrade", capture)
         after = session.snapshot()
         self.check_version(result, "upgrade", after, rev, present=True)
 
@@ -260,12 +337,14 @@ class _Walk:
             self.state = after
             return
         try:
-            session.run(script, upgrade=False)
+            down = session.run(script, upgrade=False, capture=lint, catalog=False)
         except StepFailed as failure:
+            self.lint(result, "downgrade", failure.capture, failed=True)
             self.downgrade_raised(script, result, failure)
             self.applied.append(rev)
             self.recover(after)
             return
+        self.lint(result, "downgrade", down)
         downgraded = session.snapshot()
         self.check_version(result, "downgrade", downgraded, rev, present=False)
         # describe_all is empty for differences that do not count (function whitespace)
@@ -315,6 +394,11 @@ class _Walk:
             return
         self.state = again
 
+    def keep_trace(self, result: RevisionResult, capture: StepCapture | None) -> None:
+        """The upgrade's statements with their locks (only when locks were traced)."""
+        if capture is not None and self.options.trace_locks:
+            result.locks = [s for s in capture.statements if not s.internal or s.locks]
+
     def stop_if_extension_missing(self, script: Script, failure: StepFailed) -> None:
         """A server without an extension the history needs cannot check it: bad input, exit 2.
 
@@ -356,7 +440,9 @@ class _Walk:
             return
         self.broken_downgrades.add(script.revision)
         result.add(
-            "downgrade", "downgrade-failed", f"downgrade() raised {text}{_at(script, failure)}"
+            "downgrade",
+            "downgrade-failed",
+            f"downgrade() raised {text}{_at(script, failure)}",
         )
 
     def check_version(
@@ -447,9 +533,18 @@ def _requirements(script: Script) -> tuple[str, ...]:
 
 def _at(script: Script, failure: StepFailed) -> str:
     line = facts.raised_in(script, failure.original)
-    if line is None:
+    where = "" if line is None else f" (at {os.path.basename(script.path)}:{line})"
+    return where + _waited(failure)
+
+
+def _waited(failure: StepFailed) -> str:
+    """`` while `STATEMENT` waited for a lock held by backend N (state): QUERY``, if it did."""
+    if failure.blocker is None:
         return ""
-    return f" (at {os.path.basename(script.path)}:{line})"
+    statements = failure.capture.statements if failure.capture is not None else []
+    failed = next((s for s in reversed(statements) if s.failed), None)
+    what = f"`{one_line(failed.sql)}`" if failed is not None else "a statement"
+    return f" while {what} waited for a lock held by {failure.blocker}"
 
 
 def _relative(path: str, project: Project) -> str:
@@ -493,6 +588,8 @@ def verify_project(
             raise
         walk.close_session()
     result.elapsed_s = time.perf_counter() - started
+    result.fail_on = options.fail_on
+    result.linting = options.lint
     result.backend = server.backend
     result.server_version = server.version
     return result
