@@ -194,8 +194,9 @@ def _last_line(output: bytes) -> str:
 
 
 # -- where things go ---------------------------------------------------------------------------
-def shm_has_room(path: Path = SHM, needed: int = SHM_MIN_FREE) -> bool:
-    """True when ``path`` is a writable directory with at least ``needed`` bytes free."""
+def shm_has_room(path: Path, needed: int | None = None) -> bool:
+    """True when ``path`` is a writable directory with ``needed`` bytes free (SHM_MIN_FREE)."""
+    needed = SHM_MIN_FREE if needed is None else needed
     try:
         usage = os.statvfs(path)
     except OSError:
@@ -203,8 +204,9 @@ def shm_has_room(path: Path = SHM, needed: int = SHM_MIN_FREE) -> bool:
     return os.access(path, os.W_OK) and usage.f_bavail * usage.f_frsize >= needed
 
 
-def work_base(shm: Path = SHM) -> Path:
-    """Where work directories go: ``shm`` when it has room, else the system temp directory."""
+def work_base(shm: Path | None = None) -> Path:
+    """Where work directories go: ``shm`` (SHM) when it has room, else the system temp dir."""
+    shm = SHM if shm is None else shm
     return shm if shm_has_room(shm) else Path(tempfile.gettempdir())
 
 
