@@ -250,6 +250,21 @@ def test_disk_full_while_copying_binaries_is_one_line(
     assert list((small_tmpfs / "cache" / "binaries").iterdir()) == []
 
 
+def test_url_server_killed_under_a_run_is_one_line() -> None:
+    with start_server("embedded") as target:
+        assert isinstance(target, embedded.EmbeddedServer)
+        url = target.endpoint.url("postgres")
+        with (
+            pytest.raises(MigcheckError, match=r"^the --database-url server stopped answering: "),
+            start_server("url", database_url=url) as server,
+        ):
+            db = server.create_database()
+            target.process.kill()
+            target.process.wait(timeout=30)
+            with psycopg.connect(db.conninfo):
+                pass
+
+
 KILLER = """
 import os
 from alembic import op

@@ -103,9 +103,17 @@ def warm_cache() -> Iterator[Path]:
 
 
 def _kill_at(
-    phase: str, sig: signal.Signals, cache: Path, major: int = NEWEST, reaper_too: bool = False
+    phase: str,
+    sig: signal.Signals,
+    cache: Path,
+    major: int = NEWEST,
+    reaper_too: bool = False,
+    group: bool = False,
 ) -> int:
-    """Run a child until it pauses at ``phase``, signal it; return its pid once it has ended."""
+    """Run a child until it pauses at ``phase``, signal it; return its pid once it has ended.
+
+    ``group``: signal the child's whole process group, as a terminal or ``timeout`` does.
+    """
     env = {**os.environ, PAUSE_ENV: phase, "MIGCHECK_CACHE_DIR": str(cache)}
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(major)],
@@ -113,6 +121,7 @@ def _kill_at(
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        start_new_session=group,
     )
     assert child.stderr is not None
     seen = []
@@ -126,7 +135,10 @@ def _kill_at(
     if reaper_too:  # the whole run dies at once: nothing of it cleans up, the next start must
         for pid in _children(child.pid):
             os.kill(pid, signal.SIGKILL)
-    child.send_signal(sig)
+    if group:
+        os.killpg(child.pid, sig)
+    else:
+        child.send_signal(sig)
     child.communicate(timeout=60)
     return child.pid
 
@@ -153,6 +165,19 @@ def _next_start(major: int = NEWEST) -> None:
 def test_killed_during_initdb(cache: Path, sig: signal.Signals, major: int) -> None:
     before = _segments()
     pid = _kill_at("initdb", sig, cache, major)
+    _next_start(major)
+    _assert_nothing_left(pid, cache, before)
+
+
+@pytest.mark.parametrize("major", MAJORS)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_process_group_signalled_during_initdb(
+    cache: Path, sig: signal.Signals, major: int
+) -> None:
+    """The signal reaches migcheck only; before, PostgreSQL 15's bootstrap backend got it too
+    and left two ``PostgreSQL.*`` segments in /dev/shm."""
+    before = _segments()
+    pid = _kill_at("initdb", sig, cache, major, group=True)
     _next_start(major)
     _assert_nothing_left(pid, cache, before)
 
