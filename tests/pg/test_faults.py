@@ -251,8 +251,8 @@ def test_disk_full_while_copying_binaries_is_one_line(
 
 
 def test_url_server_killed_under_a_run_is_one_line() -> None:
-    with start_server("embedded") as target:
-        assert isinstance(target, embedded.EmbeddedServer)
+    target = embedded.start()
+    try:
         url = target.endpoint.url("postgres")
         with (
             pytest.raises(MigcheckError, match=r"^the --database-url server stopped answering: "),
@@ -263,6 +263,8 @@ def test_url_server_killed_under_a_run_is_one_line() -> None:
             target.process.wait(timeout=30)
             with psycopg.connect(db.conninfo):
                 pass
+    finally:
+        target.close()
 
 
 KILLER = """

@@ -114,12 +114,17 @@ class Server:
         self._prefix = f"migcheck_{row[2]}at{int(str(row[3])):x}"
 
     def failure(self) -> str | None:
-        """Why the server is gone (for an error message), or None while it answers."""
+        """Why the server is gone (for an error message), or None while it answers.
+
+        Asks on the maintenance connection, then on a new one: a backend may still answer for
+        a moment after its postmaster died, but the postmaster no longer accepts anyone.
+        """
         admin = self._admin
         if admin is None:
             return None
         try:
             admin.execute("SELECT 1")
+            psycopg.connect(self.endpoint.conninfo(self.maintenance_db), connect_timeout=5).close()
         except psycopg.Error as error:
             first = str(error).strip().splitlines()
             reason = first[0] if first else type(error).__name__
