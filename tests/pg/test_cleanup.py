@@ -44,7 +44,7 @@ def _alive(pid: int) -> bool:
     return "State:\tZ" not in status
 
 
-def _gone(info: dict[str, object], within: float = 15.0) -> bool:
+def _gone(info: dict[str, object], within: float = 60.0) -> bool:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         pids = [int(str(info["pid"])), int(str(info["reaper"]))]

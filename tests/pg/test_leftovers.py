@@ -21,7 +21,8 @@ import pytest
 
 from migcheck.pg import leftovers, start_server
 from migcheck.pg.binaries import find_installs
-from migcheck.pg.embedded import PAUSE_ENV, SHM, WORK_PREFIX, sweep_leftovers
+from migcheck.pg.embedded import SHM, WORK_PREFIX, sweep_leftovers
+from migcheck.pg.leftovers import PAUSE_ENV
 
 CHILD = r"""
 import sys

