@@ -228,6 +228,27 @@ def test_disk_full_while_storing_the_cluster_is_one_line(
     assert list((small_tmpfs / "cache" / "clusters").iterdir()) == []
 
 
+def test_disk_full_during_initdb_is_one_line(
+    tmp_path: Path, small_tmpfs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = Path(tempfile.mkdtemp(prefix="migcheck-test-cache-"))
+    try:
+        cache.chmod(0o755)
+        monkeypatch.setenv("MIGCHECK_CACHE_DIR", str(cache / "cache"))
+        monkeypatch.setattr(embedded, "SHM", small_tmpfs)
+        monkeypatch.setattr(embedded, "SHM_MIN_FREE", 1 << 20)
+        with (
+            pytest.raises(MigcheckError, match=r"^initdb \(.*\) failed: .*No space left") as raised,
+            start_server("embedded"),
+        ):
+            pass
+        assert "\n" not in str(raised.value)
+        assert list(small_tmpfs.iterdir()) == []
+        assert list((cache / "cache" / "clusters").iterdir()) == []
+    finally:
+        shutil.rmtree(cache)
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root copies the binaries for nobody")
 def test_disk_full_while_copying_binaries_is_one_line(
     tmp_path: Path, small_tmpfs: Path, monkeypatch: pytest.MonkeyPatch

@@ -179,6 +179,20 @@ def _last_line(output: bytes) -> str:
     return lines[-1] if lines else ""
 
 
+def _initdb_reason(output: bytes) -> str:
+    """Why initdb failed: the server's first PANIC/FATAL/ERROR line, else the last line.
+
+    ``initdb: removing data directory …`` (initdb tidying up) says nothing of the cause.
+    """
+    lines = [line.strip() for line in output.decode(errors="replace").splitlines()]
+    for level in ("PANIC:", "FATAL:", "ERROR:"):
+        for line in lines:
+            if level in line:
+                return line[line.index(level) :]
+    useful = [line for line in lines if line and not line.startswith("initdb: removing")]
+    return useful[-1] if useful else ""
+
+
 # -- where things go ---------------------------------------------------------------------------
 def shm_has_room(path: Path, needed: int | None = None) -> bool:
     """True when ``path`` is a writable directory with ``needed`` bytes free (SHM_MIN_FREE)."""
@@ -291,7 +305,7 @@ def _cached_cluster(install: Install, account: pwd.struct_passwd | None) -> Path
             command += ["-c", "dynamic_shared_memory_type=mmap"]
         done = _run(command, staging, "initdb", account)
         if done.returncode != 0:
-            detail = _last_line(done.stderr or done.stdout) or f"exit code {done.returncode}"
+            detail = _initdb_reason(done.stderr + done.stdout) or f"exit code {done.returncode}"
             raise NoBackendError(f"initdb ({install.bindir}) failed: {detail}")
         incoming = leftovers.claim(cluster.parent, cache.INCOMING_PREFIX)
         try:
