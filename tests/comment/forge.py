@@ -89,7 +89,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle("PUT")
 
     def _send(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
-        raw = json.dumps(data).encode()
+        raw = data if isinstance(data, bytes) else json.dumps(data).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(raw)))
@@ -111,7 +111,9 @@ class _Handler(BaseHTTPRequestHandler):
             for fault in state.faults:
                 if fault.times and fault.method == method and re.search(fault.path, split.path):
                     fault.times -= 1
-                    body = json.loads(json.dumps(fault.body).replace("{token}", token))
+                    body = fault.body
+                    if not isinstance(body, bytes):
+                        body = json.loads(json.dumps(body).replace("{token}", token))
                     return self._send(fault.status, body, fault.headers)
             if token != TOKEN:
                 return self._send(401, {"message": "Bad credentials"})

@@ -55,3 +55,12 @@ def test_marker_round_trips_and_cut_bodies_fit(project: str) -> None:
     assert Marker.find(body) == marker and len(body) <= 3000
     assert body.count("```") % 2 == 0 and "-->" not in body.splitlines()[0][:-3]
     assert compose(marker, "short\n", 3000).endswith("\nshort\n")
+
+
+def test_a_2xx_that_is_not_json_is_final_not_retried() -> None:
+    waits: list[float] = []
+    with serve() as state:
+        state.faults.append(Fault("POST", "/x", 201, b"<html>", times=-1))
+        with pytest.raises(HttpError, match="POST /x: the answer is not JSON"):
+            client(state.base, waits, []).request("POST", "x", {"body": "b"})
+        assert state.count("POST", "/x") == 1 and waits == []

@@ -11,6 +11,7 @@ token there).
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import sys
 import time
@@ -150,7 +151,7 @@ class HttpClient:
                     return Response(
                         answer.status,
                         {k.lower(): v for k, v in answer.headers.items()},
-                        json.loads(raw) if raw.strip() else None,
+                        _decode(raw, label, self),
                     )
             except urllib.error.HTTPError as error:
                 status = error.code
@@ -159,7 +160,7 @@ class HttpClient:
                 failure = f"{label}: HTTP {status}{': ' + text if text else ''}"
                 limited = rate_limited(status, answer_headers)
                 wait = self._wait(status, answer_headers, attempt)
-            except (urllib.error.URLError, OSError, ValueError) as error:
+            except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
                 reason = getattr(error, "reason", error)
                 status, limited = None, False
                 failure = f"{label}: {reason}"
@@ -193,6 +194,16 @@ class HttpClient:
     def masked(self, text: str) -> str:
         """``text`` on one line with every secret masked."""
         return mask(" ".join(text.split()), self.secrets)
+
+
+def _decode(raw: bytes, label: str, client: HttpClient) -> Any:
+    """The JSON of a successful answer; not JSON is final (a repeated POST could post twice)."""
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise HttpError(client.masked(f"{label}: the answer is not JSON"), None) from None
 
 
 def _error_text(error: urllib.error.HTTPError) -> str:
