@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "explain": "migcheck.cli.lint:explain",
     "verify": "migcheck.cli.verify:verify",
     "init": "migcheck.cli.init:init",
+    "comment": "migcheck.cli.comment:comment",
 }
 
 
