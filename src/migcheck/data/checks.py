@@ -23,7 +23,7 @@ _NUMBER = rf"\(?'?(?P<num>-?\d+(?:\.\d+)?)'?\)?{_CAST}"
 _OP = r"(?P<op>>=|<=|<>|!=|>|<|=)"
 _COMPARE = re.compile(rf"^{_COLUMN} {_OP} {_NUMBER}$")
 _COMPARE_REVERSED = re.compile(rf"^{_NUMBER} {_OP} {_COLUMN}$")
-_ANY = re.compile(rf"^{_COLUMN} = ANY \(\(?ARRAY\[(?P<items>.*)\]\)?{_CAST}\)$")
+_ANY = re.compile(rf"^{_COLUMN} = ANY \(\(?ARRAY\[(?P<items>.*?)\]\)?{_CAST}\)$")
 _NOT_NULL = re.compile(rf"^{_COLUMN} IS NOT NULL$")
 _STRING_ITEM = re.compile(rf"^'(?P<text>(?:[^']|'')*)'{_CAST}$")
 _NUMBER_ITEM = re.compile(rf"^{_NUMBER}$")

@@ -2,10 +2,9 @@
 
 Every value is a pure function of ``i`` and a salt (the seed, table and column hashed in
 Python), so the same seed gives the same rows; nothing calls ``random()``. ``mix(i, salt)`` is
-a multiplicative hash modulo a prime, in bigint arithmetic that cannot overflow for a billion
-rows (below 2**32 times below 2**31). A *distinct* column (one that keeps a unique index or
-primary key distinct) takes a value that is injective in ``i`` instead, and says how many
-distinct values it can make.
+the server's seeded hash of ``i``, cut to 32 bits. A *distinct* column (one that keeps a
+unique index or primary key distinct) takes a value that is injective in ``i`` instead, and
+says how many distinct values it can make.
 """
 
 from __future__ import annotations
@@ -23,8 +22,7 @@ from migcheck.postgres.types import INTEGER_RANGES
 
 #: the index column of ``generate_series(1, n) AS g(i)``
 INDEX = sql.Identifier("g", "i")
-_PRIME = 4294967291  # the largest prime below 2**32
-_MULTIPLIER = 2654435761  # Knuth's multiplicative hash constant
+_MIXED = 2**32  # mix() is below this
 #: a nullable column is NULL in about one row in this many
 NULL_ONE_IN = 10
 #: default value ranges: integers from 1, decimals from 0, dates and times over six years
@@ -44,19 +42,10 @@ def salt(*parts: object) -> int:
 def mix(key: int, index: sql.Composable = INDEX) -> sql.Composable:
     """A well-spread number in [0, 2**32) from ``index`` and ``key``, the same on every run.
 
-    Two multiplicative rounds modulo a prime; the second multiplier comes from ``key``, so two
-    columns' numbers are not shifted copies of one sequence.
+    ``hashint8extended`` is the seeded 64-bit hash PostgreSQL routes hash partitions with, so
+    it cannot change between releases without breaking them.
     """
-    spread = (1 << 20) + key % (1 << 30)
-    return sql.SQL("mod(mod(({} + {}) * {}, {}) * {} + {}, {})").format(
-        index,
-        sql.Literal(key),
-        sql.Literal(_MULTIPLIER),
-        sql.Literal(_PRIME),
-        sql.Literal(spread),
-        sql.Literal(key),
-        sql.Literal(_PRIME),
-    )
+    return sql.SQL("(hashint8extended({}, {}) & 4294967295)").format(index, sql.Literal(key))
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +184,7 @@ def _spread(
         return Values(
             wrap(sql.SQL("({} + {} - 1)").format(sql.Literal(low), INDEX)), high - low + 1
         )
-    span = min(high - low + 1, default_span, _PRIME)
+    span = min(high - low + 1, default_span, _MIXED)
     value = sql.SQL("({} + mod({}, {}))").format(sql.Literal(low), mix(key), sql.Literal(span))
     return Values(wrap(value), None)
 
