@@ -142,3 +142,38 @@ def could_be_free(new: TypeRef) -> bool:
     return new.name in {"text", "varchar", "numeric", "varbit", "inet"} or (
         new.name in {"timestamp", "timestamptz", "time", "timetz", "interval"} and not new.mods
     )
+
+
+#: the value range of each integer type
+INTEGER_RANGES = {
+    "int2": (-(2**15), 2**15 - 1),
+    "int4": (-(2**31), 2**31 - 1),
+    "int8": (-(2**63), 2**63 - 1),
+}
+
+#: numeric types that are not integers (``numeric`` takes precision and scale)
+DECIMAL_TYPES = frozenset({"numeric", "float4", "float8"})
+
+#: ``atttypmod`` carries the declared length plus this header (varchar, bpchar, numeric)
+_VARHDRSZ = 4
+
+
+def typmod_mods(name: str, typmod: int) -> tuple[int, ...]:
+    """The modifiers a person writes (``varchar(20)`` → ``(20,)``) from ``pg_attribute.atttypmod``.
+
+    ``name`` is a canonical type name (:meth:`TypeRef.of`); ``-1`` means no modifier. varchar and
+    char store the length plus a 4-byte header, numeric packs ``((precision << 16) | scale) + 4``
+    (scale as a signed 11-bit number since PostgreSQL 15), the time types and bit types store the
+    value itself.
+    """
+    if typmod < 0:
+        return ()
+    if name in {"varchar", "bpchar"}:
+        return (typmod - _VARHDRSZ,)
+    if name == "numeric":
+        packed = typmod - _VARHDRSZ
+        scale = packed & 0x7FF
+        return ((packed >> 16) & 0xFFFF, scale - 0x800 if scale & 0x400 else scale)
+    if name in {"timestamp", "timestamptz", "time", "timetz", "bit", "varbit"}:
+        return (typmod,)
+    return ()
