@@ -8,7 +8,7 @@ import psycopg
 import pytest
 from alembic import command
 
-from migcheck.alembic_project.project import load_project
+from migcheck.alembic_project.project import load_project, working_directory
 from migcheck.data import checksums, compare, seed
 from migcheck.pg import Database
 
@@ -18,11 +18,14 @@ DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "alembic.ini"
 def test_demo_at_head_is_filled_and_its_downgrade_loses_a_column(
     fresh_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(DEMO.parent)  # its alembic.ini puts "." on sys.path for shop_models
     monkeypatch.setenv("DATABASE_URL", fresh_db.url)
     config = load_project(DEMO).config
-    command.upgrade(config, "head")
-    with psycopg.connect(fresh_db.conninfo, autocommit=True) as connection:
+    # its alembic.ini puts "." on sys.path for shop_models: run from there, as alembic would
+    with (
+        working_directory(DEMO.parent),
+        psycopg.connect(fresh_db.conninfo, autocommit=True) as connection,
+    ):
+        command.upgrade(config, "head")
         report = seed(connection, 300)
         assert [entry.describe() for entry in report.tables] == [
             f"{table}: 300 of 300 rows"

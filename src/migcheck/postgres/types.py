@@ -151,9 +151,6 @@ INTEGER_RANGES = {
     "int8": (-(2**63), 2**63 - 1),
 }
 
-#: numeric types that are not integers (``numeric`` takes precision and scale)
-DECIMAL_TYPES = frozenset({"numeric", "float4", "float8"})
-
 #: ``atttypmod`` carries the declared length plus this header (varchar, bpchar, numeric)
 _VARHDRSZ = 4
 
