@@ -1,13 +1,14 @@
-"""Alembic revision that cannot be rendered offline, so it was not checked.
+"""Alembic revision that cannot be rendered offline, so only its first part was checked.
 
 ## What it does
 Reports an Alembic revision whose `upgrade()` raised while migcheck rendered it the way
 `alembic upgrade PARENT:REV --sql` does, on the line of the revision that raised: typically a
 data step that needs a live database (`sa.inspect(op.get_bind())`, an ORM `Session` on the bind,
-reading rows to decide what to do). Nothing of that revision was checked.
+reading rows to decide what to do). The statements rendered before that line are checked;
+nothing after it is. `migcheck verify` runs the revision for real and checks all of it.
 
 ## Why is this bad
-No rule saw the revision's statements, so whatever it does to the schema (locks, rewrites, drops)
+No rule saw the rest of the revision's statements, so whatever it does there to the schema (locks, rewrites, drops)
 reaches production unreviewed. It also cannot be applied as an offline `--sql` script, which some
 deployments (a DBA running the SQL) rely on.
 
@@ -55,8 +56,8 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     where = f" in {s.function}()" if s.function else ""
     reason = (s.error or "").partition(": ")[2] or (s.error or "")
     yield Hit(
-        f"Revision {s.revision} cannot be rendered offline (alembic upgrade --sql), so it was not "
-        f"checked: this line{where} raised {reason}",
+        f"Revision {s.revision} cannot be rendered offline (alembic upgrade --sql), so nothing "
+        f"after this line was checked: this line{where} raised {reason}",
         "Skip steps that need a live connection when context.is_offline_mode() (or write them "
         "as op.execute(SQL)), so the revision renders; or leave it out with --from/--to.",
     )
