@@ -8,8 +8,8 @@ reading rows to decide what to do). The statements rendered before that line are
 nothing after it is. `migcheck verify` runs the revision for real and checks all of it.
 
 ## Why is this bad
-No rule saw the rest of the revision's statements, so whatever it does there to the schema (locks, rewrites, drops)
-reaches production unreviewed. It also cannot be applied as an offline `--sql` script, which some
+No rule saw the rest of the revision's statements, so whatever it does there to the schema
+(locks, rewrites, drops) reaches production unreviewed. It also cannot be applied as an offline `--sql` script, which some
 deployments (a DBA running the SQL) rely on.
 
 ## Example
