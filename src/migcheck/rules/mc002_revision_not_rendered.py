@@ -9,8 +9,8 @@ nothing after it is. `migcheck verify` runs the revision for real and checks all
 
 ## Why is this bad
 No rule saw the rest of the revision's statements, so whatever it does there to the schema
-(locks, rewrites, drops) reaches production unreviewed. It also cannot be applied as an offline `--sql` script, which some
-deployments (a DBA running the SQL) rely on.
+(locks, rewrites, drops) reaches production unreviewed. It also cannot be applied as an offline
+`--sql` script, which some deployments (a DBA running the SQL) rely on.
 
 ## Example
 ```python
