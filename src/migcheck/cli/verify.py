@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -68,6 +69,44 @@ FORMATS = ("text", "json", "junit")
     help="Lowest lint finding severity that makes the exit status 1.",
 )
 @click.option(
+    "--rows",
+    "rows",
+    multiple=True,
+    metavar="N|TABLE=N",
+    help="Fill the tables with N synthetic rows each (TABLE=N for one table; repeatable) "
+    "before each revision upgrades: data-dependent failures, data preservation, lock hold times.",
+)
+@click.option(
+    "--data",
+    "data_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE.sql",
+    help="The team's own fixture SQL, loaded before the first revision whose schema it fits "
+    "(repeatable; with or instead of --rows).",
+)
+@click.option(
+    "--seed-data",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Rows to insert before given revisions upgrade: JSON, YAML or a Python module mapping "
+    "revision → table → rows (like pytest-alembic's before_revision_data).",
+)
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    type=int,
+    help="Seed of the synthetic rows (the same seed gives the same rows).",
+)
+@click.option(
+    "--table-sizes",
+    type=click.Path(dir_okay=False),
+    metavar="FILE.json",
+    help="Production row counts (JSON table → rows or [rows, bytes]): lock hold times are "
+    "projected to them (see docs/data.md for the query that exports it).",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(FORMATS),
@@ -88,6 +127,11 @@ def verify(
     trace_locks: bool,
     lint: bool,
     fail_on: str,
+    rows: tuple[str, ...],
+    data_files: tuple[str, ...],
+    seed_data: str | None,
+    seed: int,
+    table_sizes: str | None,
     output_format: str,
     pg_backend: str,
     pg_version: int | None,
@@ -101,10 +145,14 @@ def verify(
     """
     from migcheck.alembic_project.project import find_ini, load_project, working_directory
     from migcheck.config import load_settings
+    from migcheck.data.seed import parse_rows
+    from migcheck.data.seed_data import load_seed_rows
     from migcheck.errors import MigcheckError
     from migcheck.pg import start_server
     from migcheck.report import verify_json, verify_junit, verify_text
     from migcheck.result import Severity
+    from migcheck.verify.data_pass import DataOptions
+    from migcheck.verify.durations import load_table_sizes
     from migcheck.verify.results import RevisionResult
     from migcheck.verify.walk import VerifyOptions, verify_project
 
@@ -123,6 +171,13 @@ def verify(
         lint=lint,
         settings=load_settings(ini.parent),
         fail_on=threshold,
+        data=DataOptions(
+            rows=parse_rows(rows),
+            fixtures=tuple(Path(file).resolve() for file in data_files),
+            seed=seed,
+            seed_rows=load_seed_rows(seed_data) if seed_data else {},
+            table_sizes=load_table_sizes(table_sizes) if table_sizes else None,
+        ),
     )
     show_progress = sys.stderr.isatty()
 

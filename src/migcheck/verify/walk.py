@@ -33,7 +33,9 @@ from migcheck.errors import MigcheckError
 from migcheck.pg import Database, Server
 from migcheck.result import Severity
 from migcheck.verify import revisions as facts
+from migcheck.verify.data_pass import DataOptions, DataPass
 from migcheck.verify.drift import check_drift
+from migcheck.verify.durations import lock_holds
 from migcheck.verify.online import OnlineLint, Outcome, one_line
 from migcheck.verify.results import (
     ERROR,
@@ -65,6 +67,7 @@ class VerifyOptions:
     settings: Settings = field(default_factory=Settings)  # the lint rules and severities
     fail_on: Severity | None = None  # lint findings at this severity or above fail the run
     lock_timeout_ms: int = LOCK_TIMEOUT_MS  # given to the migrations' session unless it has one
+    data: DataOptions = field(default_factory=DataOptions)  # --rows, --data, --seed-data
 
 
 @dataclass
@@ -93,6 +96,7 @@ class _Walk:
     rebuilt: bool = False  # checkpoints are only worth their cost once a rebuild happened
     linter: OnlineLint | None = None
     never_committed: bool = False  # env.py left a step's work in a transaction it never commits
+    data: DataPass | None = None  # the data hooks, when rows go into the tables
 
     # -- databases and sessions ------------------------------------------------------------
     def open(self) -> AlembicSession:
@@ -122,6 +126,8 @@ class _Walk:
 
     def new_work(self, template: Database | None) -> None:
         self.close_session()
+        if self.data is not None:
+            self.data.rebuilt()
         if self.work is not None:
             self.server.drop_database(self.work)
         self.work = self.server.create_database(template=template)
@@ -172,6 +178,8 @@ class _Walk:
                     message=(script.doc or "").strip().splitlines()[0] if script.doc else "",
                 )
         self.check_heads()
+        if self.options.data.active:
+            self.data = DataPass(self.options.data)
         self.new_work(None)
         session = self.open()
         if self.options.lint:
@@ -189,6 +197,10 @@ class _Walk:
         self.check_drift()
         self.downgrade_to_base(selected)
         self.close_session()
+        if self.data is not None:
+            self.data.finish()
+            self.result.notes.extend(self.data.notes)
+            self.result.seeded_rows, self.result.seed_s = self.data.rows, self.data.seconds
         first = next(iter(self.results.values()), None)
         if self.never_committed and first is not None:
             first.add(
@@ -269,6 +281,9 @@ class _Walk:
         if self.linter is not None:
             self.linter.interrupt()
         session = self.open()
+        if self.data is not None:
+            assert self.work is not None
+            self.data.before_upgrade(self.work, script.revision, None)
         try:
             session.run(script, upgrade=True)
         except StepFailed as failure:
@@ -306,6 +321,9 @@ class _Walk:
 
         # 1. upgrade
         session = self.open()
+        if self.data is not None:
+            assert self.work is not None
+            self.data.before_upgrade(self.work, rev, result)
         lint = self.linter is not None
         try:
             capture = session.run(
@@ -321,6 +339,10 @@ class _Walk:
                 "upgrade-failed",
                 f"upgrade() raised {text}{_at(script, failure)}",
             )
+            if self.data is not None:
+                assert self.work is not None
+                captured = failure.capture.statements if failure.capture is not None else []
+                self.data.upgrade_failed(self.work, result, failure.original, captured)
             self.blocked[rev] = f"revision {rev} does not upgrade ({text})"
             self.recover(before)
             return
@@ -328,6 +350,9 @@ class _Walk:
         self.lint(result, "upgrade", capture)
         after = session.snapshot()
         self.check_version(result, "upgrade", after, rev, present=True)
+        if self.data is not None:
+            assert self.work is not None
+            self.data.after_upgrade(self.work, result)
 
         # 2. downgrade
         if not facts.has_downgrade(script):
@@ -347,6 +372,9 @@ class _Walk:
         self.lint(result, "downgrade", down)
         downgraded = session.snapshot()
         self.check_version(result, "downgrade", downgraded, rev, present=False)
+        if self.data is not None:
+            assert self.work is not None
+            self.data.after_downgrade(self.work, rev, result)
         # describe_all is empty for differences that do not count (function whitespace)
         lost = (
             []
@@ -398,6 +426,11 @@ class _Walk:
         """The upgrade's statements with their locks (only when locks were traced)."""
         if capture is not None and self.options.trace_locks:
             result.locks = [s for s in capture.statements if not s.internal or s.locks]
+            result.holds = (
+                self.data.holds(capture.statements)
+                if self.data is not None
+                else lock_holds(capture.statements)
+            )
 
     def stop_if_extension_missing(self, script: Script, failure: StepFailed) -> None:
         """A server without an extension the history needs cannot check it: bad input, exit 2.
