@@ -431,3 +431,31 @@ def test_cli_bad_data_options_exit_2(tmp_path: Path) -> None:
     sizes = _write(tmp_path, "sizes.json", '{"customers": "big"}')
     bad = runner.invoke(cli, ["verify", str(path), "--table-sizes", str(sizes)])
     assert bad.exit_code == 2 and "'customers': expected rows" in bad.output
+
+
+# -- proof under load ----------------------------------------------------------------------------
+def test_load_records_latencies_of_a_workload_during_each_first_upgrade(
+    pg_server: Server, tmp_path: Path
+) -> None:
+    path = project(
+        tmp_path,
+        (
+            'op.create_index("ix_ref", "customers", ["ref"])\n'
+            'op.execute("UPDATE customers SET legacy = name")',
+            'op.drop_index("ix_ref")\nop.execute("UPDATE customers SET legacy = NULL")',
+        ),
+    )
+    result = walk(pg_server, path, rows={"*": 5000}, load=True)
+    assert revision(result, "a1").load is None  # no table existed before it
+    stats = revision(result, "a2").load
+    assert stats is not None
+    assert stats.statements > 0 and stats.errors == 0
+    assert stats.worst_ms >= stats.p99_ms > 0
+    assert stats.worst.split()[0] in ("read", "update")
+    assert stats.describe().startswith("under load: worst ")
+    # the workload's updates change no value: the data checks see the rows they left
+    assert problems(result, "a2", "data-not-restored") == [
+        problems(result, "a2", "data-not-restored")[0]
+    ]
+    assert "customers.legacy" in problems(result, "a2", "data-not-restored")[0]
+    assert walk(pg_server, path, rows={"*": 50}).revisions[1].load is None

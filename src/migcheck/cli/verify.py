@@ -107,6 +107,12 @@ FORMATS = ("text", "json", "junit")
     "projected to them (see docs/data.md for the query that exports it).",
 )
 @click.option(
+    "--load",
+    is_flag=True,
+    help="While each revision's first upgrade runs, run short reads and updates by key on the "
+    "tables and record the worst and p99 latency (use with --rows).",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(FORMATS),
@@ -132,6 +138,7 @@ def verify(
     seed_data: str | None,
     seed: int,
     table_sizes: str | None,
+    load: bool,
     output_format: str,
     pg_backend: str,
     pg_version: int | None,
@@ -177,6 +184,7 @@ def verify(
             seed=seed,
             seed_rows=load_seed_rows(seed_data) if seed_data else {},
             table_sizes=load_table_sizes(table_sizes) if table_sizes else None,
+            load=load,
         ),
     )
     show_progress = sys.stderr.isatty()

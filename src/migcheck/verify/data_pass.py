@@ -37,6 +37,7 @@ from migcheck.data.seed_data import SeedRows, insert_rows
 from migcheck.errors import MigcheckError
 from migcheck.pg import Database
 from migcheck.verify.durations import LockHold, TableSize, lock_holds
+from migcheck.verify.load import LoadStats, Workload
 from migcheck.verify.results import DataLoss, RevisionResult
 from migcheck.verify.trace import TracedStatement
 
@@ -67,6 +68,7 @@ class DataOptions:
     seed: int = 0
     seed_rows: SeedRows = field(default_factory=dict)  # revision → table → rows
     table_sizes: Mapping[str, TableSize] | None = None
+    load: bool = False  # --load: a workload on the tables while each first upgrade runs
 
     @property
     def active(self) -> bool:
@@ -87,6 +89,7 @@ class DataPass:
         self._failed: dict[Path, str] = {}
         self._skipped: set[tuple[str, str]] = set()
         self._before: Checksums | None = None
+        self._workload: Workload | None = None
 
     @contextlib.contextmanager
     def _connect(self, database: Database) -> Iterator[psycopg.Connection[Any]]:
@@ -169,6 +172,17 @@ class DataPass:
                 "data-not-restored",
                 f"downgrade of {revision} does not restore {change.message}",
             )
+
+    def start_load(self, database: Database) -> None:
+        """With ``--load``: start the workload just before the first upgrade runs."""
+        if self.options.load:
+            workload = Workload(database.conninfo)
+            self._workload = workload if workload.start() else None
+
+    def stop_load(self, statements: Sequence[TracedStatement]) -> LoadStats | None:
+        """Stop the workload the upgrade ran under and sum up what it saw."""
+        workload, self._workload = self._workload, None
+        return workload.stop(statements) if workload is not None else None
 
     def holds(self, statements: Sequence[TracedStatement]) -> list[LockHold]:
         """The upgrade's lock hold times at the seeded size, projected with ``--table-sizes``."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from migcheck.result import Finding, Severity
 from migcheck.verify.durations import LockHold
+from migcheck.verify.load import LoadStats
 from migcheck.verify.trace import TracedStatement
 
 PASS = "pass"
@@ -85,6 +86,8 @@ class RevisionResult:
     #: each lock its first upgrade took on an existing table, with the measured hold time
     #: (and the projected one with ``--table-sizes``)
     holds: list[LockHold] = field(default_factory=list)
+    #: what a workload on the tables saw while its first upgrade ran (``--load``)
+    load: LoadStats | None = None
 
     def add(self, step: str, kind: str, message: str, *, status: str = FAIL) -> None:
         """Record a problem; the revision's status becomes the worst of its problems' statuses."""

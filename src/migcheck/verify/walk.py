@@ -325,11 +325,17 @@ class _Walk:
             assert self.work is not None
             self.data.before_upgrade(self.work, rev, result)
         lint = self.linter is not None
+        if self.data is not None:
+            assert self.work is not None
+            self.data.start_load(self.work)
         try:
             capture = session.run(
                 script, upgrade=True, trace=self.options.trace_locks, capture=lint
             )
         except StepFailed as failure:
+            if self.data is not None:
+                statements = failure.capture.statements if failure.capture is not None else []
+                result.load = self.data.stop_load(statements)
             self.stop_if_extension_missing(script, failure)
             self.keep_trace(result, failure.capture)
             self.lint(result, "upgrade", failure.capture, failed=True)
@@ -348,10 +354,11 @@ class _Walk:
             return
         self.keep_trace(result, capture)
         self.lint(result, "upgrade", capture)
-        after = session.snapshot()
+        after = session.snapshot()  # commits: the workload's waits end with the locks
         self.check_version(result, "upgrade", after, rev, present=True)
         if self.data is not None:
             assert self.work is not None
+            result.load = self.data.stop_load(capture.statements if capture is not None else [])
             self.data.after_upgrade(self.work, result)
 
         # 2. downgrade
