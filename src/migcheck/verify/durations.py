@@ -16,6 +16,7 @@ estimated as the fastest catalog-only statement of the same upgrade.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -89,13 +90,16 @@ def lock_holds(
     statements: Sequence[TracedStatement],
     rows: Mapping[str, int] | None = None,
     sizes: Mapping[str, TableSize] | None = None,
+    again: Sequence[TracedStatement] = (),
 ) -> list[LockHold]:
     """The strongest lock each statement took on each existing table, with its hold time.
 
     ``rows`` gives each table's rows when the statements ran; with ``sizes`` (production), each
-    hold on a table named in both is projected.
+    hold on a table named in both is projected. ``again`` are the same statements run a second
+    time on the same rows (the re-upgrade): each statement counts with its faster run.
     """
     rows = rows or {}
+    statements = _fastest(statements, again)
     fixed = _fixed_cost(statements)
     holds: list[LockHold] = []
     for index, statement in enumerate(statements):
@@ -123,6 +127,27 @@ def lock_holds(
                 hold = _project(hold, window, rows, sizes, fixed)
             holds.append(hold)
     return holds
+
+
+def _fastest(
+    statements: Sequence[TracedStatement], again: Sequence[TracedStatement]
+) -> Sequence[TracedStatement]:
+    """``statements``, each with the faster duration of its run and its run in ``again``."""
+    if not again:
+        return statements
+    faster: list[TracedStatement] = []
+    position = 0
+    for statement in statements:
+        match = next(
+            (n for n in range(position, len(again)) if again[n].sql == statement.sql), None
+        )
+        if match is None:
+            faster.append(statement)
+            continue
+        position = match + 1
+        duration = min(statement.duration_ms, again[match].duration_ms)
+        faster.append(dataclasses.replace(statement, duration_ms=duration))
+    return faster
 
 
 def _window(statements: Sequence[TracedStatement], index: int) -> list[TracedStatement]:

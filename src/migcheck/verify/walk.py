@@ -401,7 +401,9 @@ class _Walk:
 
         # 3. upgrade again
         try:
-            session.run(script, upgrade=True)
+            again_capture = session.run(
+                script, upgrade=True, capture=self.data is not None, catalog=False
+            )
         except StepFailed as failure:
             text = facts.error_text(failure.original)
             result.add(
@@ -414,6 +416,8 @@ class _Walk:
             return
         again = session.snapshot()
         self.check_version(result, "re-upgrade", again, rev, present=True)
+        if self.data is not None and again_capture is not None:
+            self.data.reupgraded(result, again_capture.statements)
         self.applied.append(rev)
         changed = (
             []
