@@ -9,9 +9,11 @@ revision of the run commits.
 
 With production sizes (``--table-sizes``), each statement in the window is scaled by the
 growth model of what it does (:mod:`migcheck.postgres.scaling`) from the rows its table held
-when measured to the rows it holds in production. A fixed cost per statement, the time the
-same kind of statement takes on a table with no rows to work through, does not scale: it is
-estimated as the fastest catalog-only statement of the same upgrade.
+when measured to the rows it holds in production. The whole measured time scales: no fixed
+cost per statement is set apart. At a few thousand rows a statement's fixed cost is a good
+part of its time, but the cost per row is also lower than at production size (the table sits
+in the CPU caches and shared buffers), and the two roughly cancel: bench/projection.py
+measures it (docs/data.md).
 """
 
 from __future__ import annotations
@@ -26,9 +28,6 @@ from pathlib import Path
 from migcheck.errors import MigcheckError
 from migcheck.postgres.scaling import Growth, growth
 from migcheck.verify.trace import LockTaken, TracedStatement
-
-#: the fixed cost assumed when the upgrade ran no catalog-only statement, in milliseconds
-DEFAULT_FIXED_MS = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +99,6 @@ def lock_holds(
     """
     rows = rows or {}
     statements = _fastest(statements, again)
-    fixed = _fixed_cost(statements)
     holds: list[LockHold] = []
     for index, statement in enumerate(statements):
         window = _window(statements, index)
@@ -124,7 +122,7 @@ def lock_holds(
                 rows=measured,
             )
             if sizes and lock.relation in sizes and measured is not None:
-                hold = _project(hold, window, rows, sizes, fixed)
+                hold = _project(hold, window, rows, sizes)
             holds.append(hold)
     return holds
 
@@ -168,22 +166,11 @@ def _growth(statement: TracedStatement) -> Growth:
     )
 
 
-def _fixed_cost(statements: Sequence[TracedStatement]) -> float:
-    """The fastest catalog-only statement's time: what a DDL statement costs with no rows."""
-    catalog = [
-        s.duration_ms
-        for s in statements
-        if not s.internal and not s.failed and _growth(s) is Growth.CONSTANT and s.duration_ms > 0
-    ]
-    return min(catalog, default=DEFAULT_FIXED_MS)
-
-
 def _project(
     hold: LockHold,
     window: Sequence[TracedStatement],
     rows: Mapping[str, int],
     sizes: Mapping[str, TableSize],
-    fixed: float,
 ) -> LockHold:
     """Scale each statement of the window by its model and the table it works on."""
     assert hold.rows is not None
@@ -198,8 +185,7 @@ def _project(
             factor = kind.factor(size.rows, measured)
             if kind.model not in models:
                 models.append(kind.model)
-        variable = max(statement.duration_ms - fixed, 0.0)
-        projected += min(statement.duration_ms, fixed) + variable * factor
+        projected += statement.duration_ms * factor
     production = sizes[hold.relation].rows
     return LockHold(
         **{name: getattr(hold, name) for name in hold.__slots__ if name != "projection"},
