@@ -91,18 +91,37 @@ class DataPass:
         self._before: Checksums | None = None
         self._workload: Workload | None = None
         self._first: Sequence[TracedStatement] = ()  # the first upgrade's statements
+        self._connection: psycopg.Connection[Any] | None = None
+        self._database = ""
 
     @contextlib.contextmanager
     def _connect(self, database: Database) -> Iterator[psycopg.Connection[Any]]:
-        # one connection per hook: the walk drops the database and clones it as a template,
-        # which no other connection may hold open
-        with psycopg.connect(database.conninfo, autocommit=True) as connection:
-            connection.execute("SET application_name = 'migcheck data'")
-            yield connection
+        """The pass's connection to ``database``, opened on first use, kept until released."""
+        if self._connection is not None and (
+            self._connection.closed or self._database != database.name
+        ):
+            self.release()
+        if self._connection is None:
+            self._connection = psycopg.connect(database.conninfo, autocommit=True)
+            self._connection.execute("SET application_name = 'migcheck data'")
+            self._database = database.name
+        try:
+            yield self._connection
+        except BaseException:
+            self.release()
+            raise
+
+    def release(self) -> None:
+        """Close the connection: the walk is about to drop the database or clone it."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(psycopg.Error):
+                connection.close()
 
     # -- hooks -------------------------------------------------------------------------------
     def rebuilt(self) -> None:
-        """The walk started over on a new database: fixture data goes in again."""
+        """The walk starts over on a new database: fixture data goes in again."""
+        self.release()
         self._pending = [*self._loaded, *self._pending]
         self._loaded = []
 
@@ -151,12 +170,24 @@ class DataPass:
             message = f"the upgrade fails on the seeded rows: {text}"
         result.add("upgrade", "data-dependent-failure", message)
 
-    def after_upgrade(self, database: Database, result: RevisionResult) -> None:
-        """Record what the upgrade dropped or converted lossily (data-loss risk)."""
+    def after_upgrade(
+        self, database: Database, result: RevisionResult, statements: Sequence[TracedStatement]
+    ) -> None:
+        """Record what the upgrade dropped or converted lossily (data-loss risk).
+
+        Only the tables the upgrade locked can have changed: when the trace saw every statement
+        and each locked table is one the checksum before knows by that name, only those are
+        read again.
+        """
         if self._before is None:
             return
+        touched = _touched(statements)
         with self._connect(database) as connection:
-            after = checksums(connection)
+            if touched is None or not touched <= set(self._before):
+                after = checksums(connection)
+            else:
+                unchanged = {n: t for n, t in self._before.items() if n not in touched}
+                after = {**unchanged, **checksums(connection, touched)}
         for change in compare(self._before, after):
             if change.kind in _LOSSES:
                 result.data_loss.append(_loss(change))
@@ -200,7 +231,8 @@ class DataPass:
             result.holds = lock_holds(self._first, rows, sizes, again=statements)
 
     def finish(self) -> None:
-        """Note the fixture files that never fitted the schema."""
+        """Close the connection; note the fixture files that never fitted the schema."""
+        self.release()
         for path in self._pending:
             reason = self._failed.get(path, "no revision's schema had its tables")
             self.notes.append(f"--data {path}: not loaded ({reason})")
@@ -243,6 +275,18 @@ class DataPass:
             self._skipped.add((entry.table, entry.skipped))
             note = f"table {entry.table} not filled before {revision}: {entry.skipped}"
             (result.notes if result is not None else self.notes).append(note)
+
+
+def _touched(statements: Sequence[TracedStatement]) -> set[str] | None:
+    """The existing tables the statements locked; None when some ran unseen by the probe."""
+    if not statements or not all(s.probed for s in statements if not s.failed):
+        return None
+    return {
+        lock.relation
+        for statement in statements
+        for lock in (*statement.locks, *statement.held)
+        if not lock.new_relation
+    }
 
 
 def _loss(change: DataChange) -> DataLoss:

@@ -134,6 +134,8 @@ class _Walk:
 
     def take_checkpoint(self) -> None:
         self.close_session()
+        if self.data is not None:
+            self.data.release()  # a template database must have no connection
         assert self.work is not None
         previous = self.checkpoint.database
         self.checkpoint = _Checkpoint(
@@ -358,8 +360,9 @@ class _Walk:
         self.check_version(result, "upgrade", after, rev, present=True)
         if self.data is not None:
             assert self.work is not None
-            result.load = self.data.stop_load(capture.statements if capture is not None else [])
-            self.data.after_upgrade(self.work, result)
+            statements = capture.statements if capture is not None else []
+            result.load = self.data.stop_load(statements)
+            self.data.after_upgrade(self.work, result, statements)
 
         # 2. downgrade
         if not facts.has_downgrade(script):
@@ -629,6 +632,8 @@ def verify_project(
         except BaseException:
             if walk.session is not None:
                 walk.session.abandon()
+            if walk.data is not None:
+                walk.data.release()
             raise
         walk.close_session()
     result.elapsed_s = time.perf_counter() - started
