@@ -431,6 +431,8 @@ def test_cli_bad_data_options_exit_2(tmp_path: Path) -> None:
     sizes = _write(tmp_path, "sizes.json", '{"customers": "big"}')
     bad = runner.invoke(cli, ["verify", str(path), "--table-sizes", str(sizes)])
     assert bad.exit_code == 2 and "'customers': expected rows" in bad.output
+    bad = runner.invoke(cli, ["verify", str(path), "--load"])
+    assert bad.exit_code == 2 and "--load: needs rows to work on" in bad.output
 
 
 # -- proof under load ----------------------------------------------------------------------------

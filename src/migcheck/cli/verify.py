@@ -168,6 +168,8 @@ def verify(
         threshold = None if fail_on == "never" else Severity.parse(fail_on)
     except ValueError as error:
         raise MigcheckError(f"--fail-on: {error}") from None
+    if load and not (rows or data_files or seed_data):
+        raise MigcheckError("--load: needs rows to work on (--rows, --data or --seed-data)")
     options = VerifyOptions(
         start=start,
         allow_multiple_heads=allow_multiple_heads,
