@@ -354,7 +354,9 @@ def test_fixture_sql_is_loaded_once_its_tables_exist(pg_server: Server, tmp_path
         ),
     )
     fixture = _write(
-        tmp_path, "fixture.sql", "INSERT INTO customers (name) VALUES ('Ada'), ('Grace');"
+        tmp_path,
+        "fixture.sql",
+        "INSERT INTO customers (name) VALUES ('Ada');\nINSERT INTO customers (name) VALUES ('Grace');\n",
     )
     result = walk(pg_server, path, fixtures=[fixture])
     assert f"--data {fixture}: loaded before revision a2" in result.notes
@@ -461,3 +463,10 @@ def test_load_records_latencies_of_a_workload_during_each_first_upgrade(
     ]
     assert "customers.legacy" in problems(result, "a2", "data-not-restored")[0]
     assert walk(pg_server, path, rows={"*": 50}).revisions[1].load is None
+
+
+def test_fixture_sql_that_breaks_is_bad_input(pg_server: Server, tmp_path: Path) -> None:
+    path = project(tmp_path, ('op.execute("SELECT 1")', "pass"))
+    fixture = _write(tmp_path, "fixture.sql", "INSERT INTO customers (name) VALUES (NULL);")
+    with pytest.raises(MigcheckError, match=r"--data .*fixture.sql: null value in column \"name\""):
+        walk(pg_server, path, fixtures=[fixture])
