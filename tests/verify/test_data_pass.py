@@ -356,7 +356,8 @@ def test_fixture_sql_is_loaded_once_its_tables_exist(pg_server: Server, tmp_path
     fixture = _write(
         tmp_path,
         "fixture.sql",
-        "INSERT INTO customers (name) VALUES ('Ada');\nINSERT INTO customers (name) VALUES ('Grace');\n",
+        "INSERT INTO customers (name) VALUES ('Ada');\n"
+        "INSERT INTO customers (name) VALUES ('Grace');\n",
     )
     result = walk(pg_server, path, fixtures=[fixture])
     assert f"--data {fixture}: loaded before revision a2" in result.notes
