@@ -108,14 +108,14 @@ def _verify_dict(result: VerifyResult) -> dict[str, Any]:
         None if result.shard is None else {"index": result.shard[0], "count": result.shard[1]}
     )
     document["linting"] = result.linting
-    document["elapsed_s"] = round(result.elapsed_s, 3)
+    document["elapsed_s"] = result.elapsed_s
     document["revisions"] = [
         {
             "revision": revision.revision,
             "path": revision.path,
             "message": revision.message,
             "status": revision.status,
-            "elapsed_ms": round(revision.elapsed_ms, 3),
+            "elapsed_ms": revision.elapsed_ms,
             "problems": [
                 {"step": problem.step, "kind": problem.kind, "message": problem.message}
                 for problem in revision.problems
@@ -169,7 +169,7 @@ def _statement(statement: TracedStatement) -> dict[str, Any]:
         "failed": statement.failed,
         "internal": statement.internal,
         "probed": statement.probed,
-        "duration_ms": round(statement.duration_ms, 3),
+        "duration_ms": statement.duration_ms,
         "locks": [_lock(lock) for lock in statement.locks],
         "held": [_lock(lock) for lock in statement.held],
         "rewritten": list(statement.rewritten),

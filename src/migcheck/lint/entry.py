@@ -17,6 +17,7 @@ from migcheck.lint.engine import Engine
 from migcheck.lint.runner import Script, lint_scripts
 from migcheck.lint.suppress import Suppressions, scan
 from migcheck.result import Coverage, Finding, Location, Report, Severity, Unchecked
+from migcheck.sql.facts import Kind
 
 
 def display_path(path: str | os.PathLike[str]) -> str:
@@ -173,8 +174,10 @@ def _lint_alembic(
         Unchecked(r, paths[r], _UNRENDERED) for r in captured.unrendered if r in captured.selected
     ]
     report = Report(files=len(shown), coverage=Coverage(len(captured.selected), unchecked))
-    report.statements = sum(
-        1 for s in captured.statements if not s.internal and s.revision in captured.selected
+    report.statements = sum(  # a revision's failure to render is not a statement checked
+        1
+        for s in captured.statements
+        if not s.internal and s.revision in captured.selected and s.kind is not Kind.RENDER_ERROR
     )
     report.findings = engine.findings + unused_ignores(engine, suppressions, shown)
     return report
