@@ -382,6 +382,6 @@ def test_every_field_of_a_lint_report_survives_json() -> None:
 
     notes: list[str] = []
     report = lint_alembic(str(PARTIAL), Settings(), notes=notes)
-    report.notes = notes + ["a note"]
+    report.notes = [*notes, "a note"]
     assert report.coverage is not None and report.coverage.unchecked and report.findings
     assert load(json.loads(json.dumps(to_dict(report))), "test") == report
