@@ -144,7 +144,8 @@ class VerifyResult:
         unchecked: list[Unchecked] = []
         for revision in self.revisions:
             if revision.status == ERROR:
-                why = revision.problems[0].message if revision.problems else "not checked"
+                first = revision.problems[0].message if revision.problems else "not checked"
+                why = revision.unlinted or first
                 unchecked.append(Unchecked(revision.revision, revision.path, why))
             elif self.linting and "upgrade" not in revision.linted:
                 why = revision.unlinted or "its upgrade was not captured"
