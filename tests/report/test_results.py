@@ -385,3 +385,16 @@ def test_every_field_of_a_lint_report_survives_json() -> None:
     report.notes = [*notes, "a note"]
     assert report.coverage is not None and report.coverage.unchecked and report.findings
     assert load(json.loads(json.dumps(to_dict(report))), "test") == report
+
+
+def test_empty_lists_that_would_mislead_come_with_a_note(verify: Run) -> None:
+    result = verify(str(CLEAN), "--format", "json", "--no-lint", "--no-trace-locks")
+    document = json.loads(result.stdout)
+    assert all(r["findings"] == [] and r["locks"] == [] for r in document["revisions"])
+    assert "statements not linted (--no-lint): no revision has lint findings" in document["notes"]
+    assert "locks not traced (--no-trace-locks): no revision lists its locks" in document["notes"]
+    unchanged = run("lint", "--alembic", str(FIXTURES / "demo"), "--changed-since", "HEAD")
+    assert unchanged.exit_code == 0
+    assert "note: no revision selected (--from, --to, --changed-since): none linted" in (
+        unchanged.stdout
+    )

@@ -95,6 +95,8 @@ def run(args: LintArgs) -> None:
             notes=notes,
         )
         report.notes.extend(notes)
+        if report.coverage is not None and not report.coverage.revisions:
+            report.notes.append("no revision selected (--from, --to, --changed-since): none linted")
         if args.fmt != "text":  # the text report prints its notes; keep them in sight here too
             for note in notes:
                 sys.stderr.write(f"migcheck: note: {note}\n")
