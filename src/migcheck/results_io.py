@@ -5,12 +5,19 @@
 ``kind``, ``tool``, ``ok``, ``fail_on``, ``coverage``, ``notes``, then the kind's own keys);
 :func:`load` reads such a document back into the same model, so that ``migcheck report`` renders
 a saved result in any format exactly as the run that produced it would have. Every field of the
-model is written, so nothing is lost between the run and the report.
+model is written, so nothing is lost between the run and the report: the documented keys below,
+and any field added to a result, a revision, a traced statement or a lock later, under its own
+name and read back by its type annotation (dataclasses, lists, tuples, enums by lower-case name,
+plain values). Such a field still needs its entry in docs/result.schema.json.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import json
+import types
+import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -130,6 +137,8 @@ def _verify_dict(result: VerifyResult) -> dict[str, Any]:
         }
         for revision in result.revisions
     ]
+    for revision, written in zip(result.revisions, document["revisions"], strict=True):
+        _extra(revision, written, _REVISION_FIELDS)
     document["drift_checked"] = result.drift_checked
     document["drift"] = [{"kind": item.kind, "message": item.message} for item in result.drift]
     counts = {"pass": 0, "fail": 0, "error": 0}
@@ -145,36 +154,44 @@ def _verify_dict(result: VerifyResult) -> dict[str, Any]:
         "drift": len(result.drift),
         "ms_per_revision": round(result.ms_per_revision, 3),
     }
-    return document
+    return _extra(result, document, _RESULT_FIELDS)
 
 
 def _lock(lock: LockTaken) -> dict[str, Any]:
-    return {
-        "relation": lock.relation,
-        "kind": lock.kind,
-        "mode": lock.label,
-        "blocks": lock.blocks,
-        "new_relation": lock.new_relation,
-        "indexes": list(lock.indexes),
-    }
+    return _extra(
+        lock,
+        {
+            "relation": lock.relation,
+            "kind": lock.kind,
+            "mode": lock.label,
+            "blocks": lock.blocks,
+            "new_relation": lock.new_relation,
+            "indexes": list(lock.indexes),
+        },
+        _LOCK_FIELDS,
+    )
 
 
 def _statement(statement: TracedStatement) -> dict[str, Any]:
-    return {
-        "statement": statement.sql,
-        "revision": statement.revision,
-        "in_transaction": statement.in_transaction,
-        "line": statement.line,
-        "began": statement.began,
-        "failed": statement.failed,
-        "internal": statement.internal,
-        "probed": statement.probed,
-        "duration_ms": statement.duration_ms,
-        "locks": [_lock(lock) for lock in statement.locks],
-        "held": [_lock(lock) for lock in statement.held],
-        "rewritten": list(statement.rewritten),
-        "rebuilt": list(statement.rebuilt),
-    }
+    return _extra(
+        statement,
+        {
+            "statement": statement.sql,
+            "revision": statement.revision,
+            "in_transaction": statement.in_transaction,
+            "line": statement.line,
+            "began": statement.began,
+            "failed": statement.failed,
+            "internal": statement.internal,
+            "probed": statement.probed,
+            "duration_ms": statement.duration_ms,
+            "locks": [_lock(lock) for lock in statement.locks],
+            "held": [_lock(lock) for lock in statement.held],
+            "rewritten": list(statement.rewritten),
+            "rebuilt": list(statement.rebuilt),
+        },
+        _STATEMENT_FIELDS,
+    )
 
 
 # --- reading back -----------------------------------------------------------------------------
@@ -271,11 +288,12 @@ def _load_lock(data: dict[str, Any]) -> LockTaken:
     from migcheck.verify.trace import LockTaken
 
     return LockTaken(
-        data["relation"],
-        data["kind"],
-        Lock[data["mode"].replace(" ", "_")],
-        data["new_relation"],
-        tuple(data["indexes"]),
+        relation=data["relation"],
+        kind=data["kind"],
+        mode=Lock[data["mode"].replace(" ", "_")],
+        new_relation=data["new_relation"],
+        indexes=tuple(data["indexes"]),
+        **_extra_kwargs(LockTaken, data, _LOCK_FIELDS),
     )
 
 
@@ -296,6 +314,7 @@ def _load_statement(data: dict[str, Any]) -> TracedStatement:
         line=data["line"],
         internal=data.get("internal", False),
         probed=data.get("probed", False),
+        **_extra_kwargs(TracedStatement, data, _STATEMENT_FIELDS),
     )
 
 
@@ -315,6 +334,7 @@ def _load_verify(document: dict[str, Any]) -> VerifyResult:
         linting=document["linting"],
         shard=None if shard is None else (int(shard["index"]), int(shard["count"])),
         version=tool.version,
+        **_extra_kwargs(VerifyResult, document, _RESULT_FIELDS),
     )
     for data in document["revisions"]:
         result.revisions.append(
@@ -330,6 +350,7 @@ def _load_verify(document: dict[str, Any]) -> VerifyResult:
                 linted=list(data["linted"]),
                 unlinted=data["unlinted"],
                 notes=list(data["notes"]),
+                **_extra_kwargs(RevisionResult, data, _REVISION_FIELDS),
             )
         )
     return result
@@ -401,3 +422,127 @@ def merge_shards(shards: list[VerifyResult], sources: list[str]) -> VerifyResult
     if len(servers) > 1:
         merged.notes.append(f"the shards ran on different servers: {', '.join(servers)}")
     return merged
+
+
+# --- fields added after the documented ones -----------------------------------------------------
+
+#: the fields written under documented keys; any other field is written under its own name
+_RESULT_FIELDS = frozenset(
+    [
+        "revisions",
+        "drift",
+        "drift_checked",
+        "notes",
+        "elapsed_s",
+        "backend",
+        "server_version",
+        "fail_on",
+        "linting",
+        "shard",
+        "version",
+    ]
+)
+_REVISION_FIELDS = frozenset(
+    [
+        "revision",
+        "path",
+        "message",
+        "problems",
+        "status",
+        "elapsed_ms",
+        "locks",
+        "findings",
+        "linted",
+        "unlinted",
+        "notes",
+    ]
+)
+_STATEMENT_FIELDS = frozenset(
+    [
+        "sql",
+        "in_transaction",
+        "locks",
+        "rewritten",
+        "duration_ms",
+        "failed",
+        "held",
+        "rebuilt",
+        "began",
+        "revision",
+        "line",
+        "internal",
+        "probed",
+    ]
+)
+_LOCK_FIELDS = frozenset(["relation", "kind", "mode", "new_relation", "indexes"])
+
+
+def _extra(obj: Any, document: dict[str, Any], handled: frozenset[str]) -> dict[str, Any]:
+    """``document`` with every field of ``obj`` that is not in ``handled``, by its name."""
+    for f in dataclasses.fields(obj):
+        if f.name not in handled and f.name not in document:
+            document[f.name] = encode_value(getattr(obj, f.name))
+    return document
+
+
+def _extra_kwargs(cls: type, data: dict[str, Any], handled: frozenset[str]) -> dict[str, Any]:
+    """The constructor arguments of ``cls``'s fields beyond ``handled`` that ``data`` holds."""
+    hints = _hints(cls)
+    return {
+        f.name: decode_value(hints.get(f.name, Any), data[f.name])
+        for f in dataclasses.fields(cls)
+        if f.init and f.name not in handled and f.name in data
+    }
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(cls)
+    except (NameError, TypeError):  # an annotation only a type checker resolves: keep raw values
+        return {}
+
+
+def encode_value(value: Any) -> Any:
+    """A field's value as JSON: dataclasses as objects, enums by lower-case name, lists."""
+    if isinstance(value, enum.Enum):
+        return value.name.lower()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: encode_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [encode_value(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): encode_value(item) for key, item in value.items()}
+    return value
+
+
+def decode_value(annotation: Any, value: Any) -> Any:
+    """What :func:`encode_value` wrote, read back as ``annotation`` says."""
+    if value is None or annotation is Any:
+        return value
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        options = [arg for arg in args if arg is not type(None)]
+        return decode_value(options[0], value) if len(options) == 1 else value
+    if origin is list:
+        return [decode_value(args[0] if args else Any, item) for item in value]
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(decode_value(args[0], item) for item in value)
+        return tuple(decode_value(arg, item) for arg, item in zip(args, value, strict=True))
+    if origin is dict:
+        return {key: decode_value(args[1] if args else Any, item) for key, item in value.items()}
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return annotation[str(value).upper().replace(" ", "_")]
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
+        hints = _hints(annotation)
+        return annotation(
+            **{
+                f.name: decode_value(hints.get(f.name, Any), value[f.name])
+                for f in dataclasses.fields(annotation)
+                if f.init and f.name in value
+            }
+        )
+    if annotation is float and isinstance(value, int):
+        return float(value)
+    return value

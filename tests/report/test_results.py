@@ -4,6 +4,7 @@ same model (``migcheck report`` renders it as the run did), shards merge, finger
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from collections.abc import Callable
@@ -16,6 +17,8 @@ from click.testing import CliRunner, Result
 
 from migcheck.cli import cli
 from migcheck.pg import Server
+from migcheck.postgres.locks import Lock
+from migcheck.result import Severity
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "docs" / "result.schema.json").read_text())
@@ -398,3 +401,35 @@ def test_empty_lists_that_would_mislead_come_with_a_note(verify: Run) -> None:
     assert "note: no revision selected (--from, --to, --changed-since): none linted" in (
         unchanged.stdout
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Hold:
+    lock: Lock
+    seconds: float
+    tables: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass
+class _Later:
+    """A field another part of migcheck might add to a revision later."""
+
+    severity: Severity
+    holds: list[_Hold]
+    pair: tuple[int, int] | None = None
+    by_table: dict[str, _Hold] = dataclasses.field(default_factory=dict)
+    nothing: _Hold | None = None
+
+
+def test_fields_added_later_are_written_by_name_and_read_back_by_type() -> None:
+    from migcheck.results_io import decode_value, encode_value
+
+    value = _Later(
+        Severity.WARNING,
+        [_Hold(Lock.ACCESS_EXCLUSIVE, 1, ("users",))],
+        (1, 3),
+        {"orders": _Hold(Lock.SHARE, 0.5)},
+    )
+    written = json.loads(json.dumps(encode_value(value)))
+    assert written["severity"] == "warning" and written["holds"][0]["lock"] == "access_exclusive"
+    assert decode_value(_Later, written) == value

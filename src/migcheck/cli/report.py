@@ -16,6 +16,7 @@ import click
 from migcheck.errors import MigcheckError
 
 if TYPE_CHECKING:
+    from migcheck.report.verify_formats import Options
     from migcheck.result import Report
     from migcheck.verify.results import VerifyResult
 
@@ -40,8 +41,11 @@ def parse_outputs(specs: Iterable[str], formats: Iterable[str]) -> list[tuple[st
     return outputs
 
 
-def render(result: Report | VerifyResult, fmt: str) -> str:
-    """``result`` rendered in ``fmt`` (a lint report or a verify result, no colour)."""
+def render(result: Report | VerifyResult, fmt: str, options: Options | None = None) -> str:
+    """``result`` rendered in ``fmt`` (a lint report or a verify result, no colour).
+
+    ``options``: per format, keyword options of a verify format's renderer.
+    """
     from migcheck.result import Report
 
     if isinstance(result, Report):
@@ -50,13 +54,15 @@ def render(result: Report | VerifyResult, fmt: str) -> str:
         return render_lint(result, fmt)
     from migcheck.report.verify_formats import render as render_verify
 
-    return render_verify(result, fmt)
+    return render_verify(result, fmt, options)
 
 
-def write_outputs(result: Report | VerifyResult, outputs: list[tuple[str, str]]) -> None:
+def write_outputs(
+    result: Report | VerifyResult, outputs: list[tuple[str, str]], options: Options | None = None
+) -> None:
     """Write ``result`` once per ``(format, file)``; a file that cannot be written exits 2."""
     for fmt, path in outputs:
-        text = render(result, fmt)
+        text = render(result, fmt, options)
         try:
             with open(path, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
