@@ -14,6 +14,7 @@ from typing import Any
 import jsonschema
 import pytest
 from click.testing import CliRunner, Result
+from tests.report.test_formats import SARIF_SUBSET
 
 from migcheck.cli import cli
 from migcheck.pg import Server
@@ -332,6 +333,10 @@ def test_verify_sarif_and_gitlab_carry_problems_drift_and_findings(
     )
     assert result.exit_code == 1
     sarif = json.loads(sarif_path.read_text())
+    jsonschema.validate(sarif, SARIF_SUBSET)
+    driver_rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    for item in sarif["runs"][0]["results"]:
+        assert driver_rules[item["ruleIndex"]]["id"] == item["ruleId"]
     rules = {r["ruleId"] for r in sarif["runs"][0]["results"]}
     assert "verify/drift" in rules and any(rule.startswith("MC") for rule in rules)
     fingerprints = [r["partialFingerprints"]["migcheck/v1"] for r in sarif["runs"][0]["results"]]

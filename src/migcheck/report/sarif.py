@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from migcheck import __version__
 from migcheck.report.issues import FINGERPRINT_NAME, issues
 from migcheck.result import Report, Severity
 from migcheck.rules.registry import all_rules
@@ -28,7 +27,7 @@ def render(result: Report | VerifyResult) -> str:
     index = {r.id: i for i, r in enumerate(rules)}
     driver: dict[str, Any] = {
         "name": "migcheck",
-        "version": __version__,
+        "version": result.tool.version,
         "informationUri": "https://github.com/migcheck/migcheck",
         "rules": [
             {
@@ -44,6 +43,11 @@ def render(result: Report | VerifyResult) -> str:
     }
     results = []
     for issue in issues(result):
+        if issue.rule not in index:  # verify's problems, drift and unchecked revisions
+            index[issue.rule] = len(driver["rules"])
+            driver["rules"].append(
+                {"id": issue.rule, "name": issue.name, "shortDescription": {"text": issue.name}}
+            )
         item: dict[str, Any] = {
             "ruleId": issue.rule,
             "level": _LEVEL[issue.severity],
@@ -57,9 +61,8 @@ def render(result: Report | VerifyResult) -> str:
                 }
             ],
             "partialFingerprints": {FINGERPRINT_NAME: issue.fingerprint},
+            "ruleIndex": index[issue.rule],
         }
-        if issue.rule in index:
-            item["ruleIndex"] = index[issue.rule]
         results.append(item)
     coverage = result.coverage if isinstance(result, Report) else result.coverage_detail
     run: dict[str, Any] = {
