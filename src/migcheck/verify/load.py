@@ -77,6 +77,7 @@ class _Sample:
     start: float
     latency: float
     statement: str
+    table: str
 
 
 @dataclass
@@ -129,7 +130,7 @@ class Workload:
             worst_ms=1000 * worst.latency,
             p99_ms=1000 * p99,
             worst=worst.statement,
-            overlapped=_overlapped(worst, statements),
+            overlapped=_overlapped(worst, statements, self.version_table),
         )
 
     def _run(self, index: int) -> None:
@@ -155,7 +156,7 @@ class Workload:
                 if kind == "read"
                 else sql.SQL("UPDATE {} SET {k} = {k} WHERE {k} = %s")
             ).format(sql.Identifier(schema, table), sql.Identifier(key), k=sql.Identifier(key))
-            label = f"{kind} {table if schema == 'public' else f'{schema}.{table}'}"
+            name = table if schema == "public" else f"{schema}.{table}"
             started = time.perf_counter()
             try:
                 with contextlib.closing(conn.execute(statement, (value,))):
@@ -165,22 +166,40 @@ class Workload:
                     self.errors += 1
             latency = time.perf_counter() - started
             with self._lock:
-                self.samples.append(_Sample(started, latency, label))
+                self.samples.append(_Sample(started, latency, f"{kind} {name}", name))
             time.sleep(THINK_S)
 
 
-def _overlapped(sample: _Sample, statements: Sequence[TracedStatement]) -> str | None:
-    """The migration statement that was running while ``sample`` waited, on one line."""
+def _overlapped(
+    sample: _Sample, statements: Sequence[TracedStatement], version_table: str
+) -> str | None:
+    """The migration statement ``sample`` waited for, on one line.
+
+    The last statement that took a lock on the sample's table before the sample ended (its
+    lock is held to the end of the transaction, so it may have finished long before); without
+    one, the statement that ran longest during the wait (Alembic's version update aside).
+    """
     end = sample.start + sample.latency
-    best: tuple[float, TracedStatement] | None = None
-    for statement in statements:
-        if statement.internal or not statement.started_s:
-            continue
-        finished = statement.started_s + statement.duration_ms / 1000
-        overlap = min(end, finished) - max(sample.start, statement.started_s)
-        if overlap > 0 and (best is None or overlap > best[0]):
-            best = (overlap, statement)
-    if best is None:
+    timed = [
+        s
+        for s in statements
+        if s.started_s and not s.internal and version_table not in " ".join(s.sql.split()[:3])
+    ]
+    locking = [
+        s
+        for s in timed
+        if s.started_s <= end
+        and any(lock.relation == sample.table and not lock.new_relation for lock in s.locks)
+    ]
+    found: TracedStatement | None = locking[-1] if locking else None
+    if found is None:
+        overlaps = [
+            (min(end, s.started_s + s.duration_ms / 1000) - max(sample.start, s.started_s), s)
+            for s in timed
+        ]
+        best = max(overlaps, key=lambda pair: pair[0], default=None)
+        found = best[1] if best is not None and best[0] > 0 else None
+    if found is None:
         return None
-    text = " ".join(best[1].sql.split())
+    text = " ".join(found.sql.split())
     return text if len(text) <= 80 else text[:79] + "…"
