@@ -471,3 +471,22 @@ def test_fixture_sql_that_breaks_is_bad_input(pg_server: Server, tmp_path: Path)
     fixture = _write(tmp_path, "fixture.sql", "INSERT INTO customers (name) VALUES (NULL);")
     with pytest.raises(MigcheckError, match=r"--data .*fixture.sql: null value in column \"name\""):
         walk(pg_server, path, fixtures=[fixture])
+
+
+def test_check_over_breaking_rows_counts_them(pg_server: Server, tmp_path: Path) -> None:
+    path = project(
+        tmp_path,
+        (
+            'op.create_check_constraint("ck_small_ref", "customers", "ref < 1000")',
+            'op.drop_constraint("ck_small_ref", "customers")',
+        ),
+    )
+    result = walk(pg_server, path, rows={"*": 300})
+    [message] = problems(result, "a2", "data-dependent-failure")
+    assert message.startswith("CHECK ck_small_ref fails: ")
+    assert " rows of customers break it (e.g. id = " in message
+    assert message.endswith(
+        "— fix the rows first, or add it NOT VALID and VALIDATE it once they are fixed"
+    )
+    count = int(message.split()[3].replace(",", ""))
+    assert 250 < count <= 300  # ref is 1…1,000,000: hardly any is below 1000

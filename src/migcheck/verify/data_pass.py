@@ -56,6 +56,7 @@ _ALTER_TYPE = re.compile(
 )
 #: seeding's reasons for leaving a table alone that are no news
 _QUIET = ("already holds rows", "no rows asked for")
+_CHECK = re.compile(r"\bCHECK\s*\((?P<expression>.*)\)\s*(NOT\s+VALID\s*)?;?\s*$", re.I | re.S)
 _KEY = re.compile(r"Key \((?P<columns>.+?)\)=\((?P<values>.*)\)")
 
 
@@ -307,12 +308,7 @@ def _explain(connection: psycopg.Connection[Any], error: psycopg.Error, failed: 
     if state == "23503" and table is not None:
         return _foreign_key(connection, table, diag.message_detail or "", diag.constraint_name)
     if state == "23514" and table is not None:
-        detail = (diag.message_detail or "").strip()
-        return (
-            f"CHECK {diag.constraint_name} fails on the existing rows of {_name(table)}"
-            f"{' (' + detail + ')' if detail else ''} — fix the rows first, or add it NOT VALID "
-            "and VALIDATE it once they are fixed"
-        )
+        return _check(connection, table, diag.constraint_name, failed)
     match = _ALTER_TYPE.search(failed)
     if state in ("22001", "22003", "22P02", "22007", "22008") and match:
         found = _table(connection, None, _unquote(match["table"].split(".")[-1]))
@@ -492,6 +488,27 @@ def _foreign_key(
         f"in {_name(parent)}{_eg(sample)} — delete or fix the orphans first, or add it NOT VALID "
         "and VALIDATE it once they are fixed"
     )
+
+
+def _check(
+    connection: psycopg.Connection[Any], table: tuple[str, str], name: str | None, failed: str
+) -> str:
+    """A CHECK the existing rows break: how many, and a sample key (its expression re-run)."""
+    remedy = "fix the rows first, or add it NOT VALID and VALIDATE it once they are fixed"
+    what = f"CHECK {name}" if name else "a CHECK constraint"
+    match = _CHECK.search(failed)
+    if match is not None:
+        where = sql.SQL("NOT ({})").format(sql.SQL(match["expression"]))
+        try:
+            with connection.transaction():
+                count, sample = _sample(connection, table, where)
+        except psycopg.Error:
+            pass  # the expression does not read alone (it names another alias): no count
+        else:
+            if count:
+                broken = f"{count:,} rows of {_name(table)} break it{_eg(sample)}"
+                return f"{what} fails: {broken} — {remedy}"
+    return f"{what} fails on the existing rows of {_name(table)} — {remedy}"
 
 
 def _narrowing(
