@@ -3,10 +3,12 @@
 With ``--rows``, ``--data`` or ``--seed-data`` the walk calls a :class:`DataPass` around each
 revision (:mod:`migcheck.verify.walk`):
 
-* before the first upgrade: the team's fixture SQL (``--data``, once it fits the schema), the
-  revision's own seed rows (``--seed-data``) and synthetic rows for every table that exists
-  and holds none yet (:func:`migcheck.data.seed`); a table that cannot be filled is a note with
-  the reason. Then a per-column checksum of every table (:func:`migcheck.data.checksums`).
+* before the first upgrade: the team's fixture SQL (``--data``, once it fits the schema),
+  synthetic rows for every table that exists and holds none yet (:func:`migcheck.data.seed`)
+  and the revision's own seed rows (``--seed-data``); a table that cannot be filled is a note
+  with the reason. Then a per-column checksum of every table (:func:`migcheck.data.checksums`).
+* while the first upgrade runs (``--load``): a workload of reads and updates by key
+  (:mod:`migcheck.verify.load`); its latencies go to the revision's ``load``.
 * when the upgrade fails on those rows: a ``data-dependent-failure`` problem with the cause,
   how many rows and a sample key (``SET NOT NULL fails: 1,203 rows of customers have NULL
   country_code (e.g. id = 17) — backfill first``).
@@ -14,9 +16,12 @@ revision (:mod:`migcheck.verify.walk`):
   risk (:attr:`~migcheck.verify.results.RevisionResult.data_loss`).
 * after the downgrade: what the round trip did not bring back, as ``data-not-restored``
   problems (``downgrade of a3 does not restore orders.legacy: 10,000 non-null values lost``).
+* lock hold times of the first upgrade (:mod:`migcheck.verify.durations`), at the seeded
+  size, each statement timed again by the re-upgrade, projected with ``--table-sizes``.
 
 Everything runs on a connection of its own to the throwaway database, between steps (when the
-migrations' connection has committed), never inside a migration's transaction.
+migrations' connection has committed), never inside a migration's transaction; the walk has
+it closed before it drops the database or clones it as a checkpoint.
 """
 
 from __future__ import annotations
