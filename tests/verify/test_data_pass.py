@@ -7,6 +7,7 @@ constraint the tables have, so the revisions under test add the constraint the r
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import textwrap
 from pathlib import Path
@@ -19,9 +20,12 @@ from migcheck.cli import cli
 from migcheck.data.seed_data import load_seed_rows
 from migcheck.errors import MigcheckError
 from migcheck.pg import Server
+from migcheck.postgres.locks import Lock
+from migcheck.postgres.scaling import growth
 from migcheck.verify.data_pass import DataOptions
-from migcheck.verify.durations import TableSize, load_table_sizes
+from migcheck.verify.durations import TableSize, load_table_sizes, lock_holds
 from migcheck.verify.results import RevisionResult, VerifyResult
+from migcheck.verify.trace import LockTaken, TracedStatement
 from migcheck.verify.walk import VerifyOptions, verify_project
 
 ENV = """
@@ -490,3 +494,51 @@ def test_check_over_breaking_rows_counts_them(pg_server: Server, tmp_path: Path)
     )
     count = int(message.split()[3].replace(",", ""))
     assert 250 < count <= 300  # ref is 1…1,000,000: hardly any is below 1000
+
+
+# -- the models, on statements as the tracer records them ----------------------------------------
+@pytest.mark.parametrize(
+    ("statement", "model"),
+    [
+        ("CREATE INDEX ix ON orders (customer_id)", "index build: n log n"),
+        ("ALTER TABLE orders ADD CONSTRAINT uq UNIQUE (code)", "index build: n log n"),
+        ("ALTER TABLE orders ADD CONSTRAINT uq UNIQUE USING INDEX ix", "catalog only: constant"),
+        ("ALTER TABLE orders ALTER COLUMN total SET NOT NULL", "scan: linear in rows"),
+        ("ALTER TABLE orders ADD CONSTRAINT ck CHECK (total >= 0)", "scan: linear in rows"),
+        (
+            "ALTER TABLE orders ADD CONSTRAINT ck CHECK (total >= 0) NOT VALID",
+            "catalog only: constant",
+        ),
+        ("ALTER TABLE orders VALIDATE CONSTRAINT ck", "scan: linear in rows"),
+        ("UPDATE orders SET total = 0", "scan: linear in rows"),
+        ("ALTER TABLE orders ADD COLUMN note text", "catalog only: constant"),
+        ("CREATE TABLE lines (id int REFERENCES orders (id))", "catalog only: constant"),
+    ],
+)
+def test_growth_models(statement: str, model: str) -> None:
+    assert growth(statement).model == model
+    if not statement.startswith("CREATE TABLE"):  # a new table has nothing to rewrite
+        assert growth(statement, rewrote=True).model == "rewrite: linear in rows"
+
+
+def test_a_hold_runs_to_the_end_of_its_transaction_and_scales_by_each_statement() -> None:
+    share = LockTaken("orders", "table", Lock.SHARE)
+    statements = [
+        TracedStatement("CREATE INDEX ix ON orders (code)", True, [share], duration_ms=10.0),
+        TracedStatement("ALTER TABLE orders ADD COLUMN note text", True, duration_ms=1.0),
+        TracedStatement("UPDATE lines SET n = 1", True, duration_ms=4.0),
+        TracedStatement("SELECT 1", True, duration_ms=100.0, began=True),  # the next transaction
+    ]
+    sizes = {"orders": TableSize(100_000), "lines": TableSize(20_000)}
+    [hold] = lock_holds(statements, {"orders": 1000, "lines": 2000}, sizes)
+    assert (hold.relation, hold.mode, hold.held_ms, hold.statements) == ("orders", "SHARE", 15, 3)
+    assert hold.projection is not None
+    # 10 ms by n log n (100 times the rows, log 100,000 / log 1,000 = 5/3) + 1 ms + 4 ms by 10
+    assert hold.projection.held_ms == pytest.approx(10 * 100 * 5 / 3 + 1 + 40)
+    assert hold.projection.models == (
+        "index build: n log n",
+        "catalog only: constant",
+        "scan: linear in rows",
+    )
+    again = [dataclasses.replace(s, duration_ms=s.duration_ms / 2) for s in statements[:1]]
+    assert lock_holds(statements, again=again)[0].held_ms == 10
