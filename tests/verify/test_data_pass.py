@@ -542,3 +542,21 @@ def test_a_hold_runs_to_the_end_of_its_transaction_and_scales_by_each_statement(
     )
     again = [dataclasses.replace(s, duration_ms=s.duration_ms / 2) for s in statements[:1]]
     assert lock_holds(statements, again=again)[0].held_ms == 10
+
+
+def test_a_stalled_query_is_put_on_the_statement_that_locked_its_table() -> None:
+    from migcheck.verify.load import _overlapped, _Sample
+
+    exclusive = LockTaken("customers", "table", Lock.ACCESS_EXCLUSIVE)
+    row = LockTaken("customers", "table", Lock.ROW_EXCLUSIVE)
+    statements = [
+        TracedStatement("ALTER TABLE customers ADD COLUMN c text", True, [exclusive], started_s=1),
+        TracedStatement("UPDATE customers SET c = 'US'", True, [row], started_s=2, duration_ms=900),
+        TracedStatement("UPDATE alembic_version SET x = 1", True, started_s=3),
+    ]
+    waited = _Sample(start=1.5, latency=2.0, statement="read customers", table="customers")
+    assert _overlapped(waited, statements, "alembic_version") == (
+        "ALTER TABLE customers ADD COLUMN c text"
+    )
+    elsewhere = _Sample(start=1.9, latency=1.5, statement="read orders", table="orders")
+    assert _overlapped(elsewhere, statements, "alembic_version") == "UPDATE customers SET c = 'US'"

@@ -24,6 +24,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from migcheck.postgres.locks import Lock
 from migcheck.verify.trace import TracedStatement
 
 #: workload connections (the machine running CI has few cores)
@@ -175,9 +176,10 @@ def _overlapped(
 ) -> str | None:
     """The migration statement ``sample`` waited for, on one line.
 
-    The last statement that took a lock on the sample's table before the sample ended (its
-    lock is held to the end of the transaction, so it may have finished long before); without
-    one, the statement that ran longest during the wait (Alembic's version update aside).
+    The statement that took the strongest lock on the sample's table before the sample ended
+    (the first of equals; its lock is held to the end of the transaction, so it may have
+    finished long before); without one, the statement that ran longest during the wait
+    (Alembic's version update aside).
     """
     end = sample.start + sample.latency
     timed = [
@@ -185,13 +187,16 @@ def _overlapped(
         for s in statements
         if s.started_s and not s.internal and version_table not in " ".join(s.sql.split()[:3])
     ]
-    locking = [
-        s
-        for s in timed
-        if s.started_s <= end
-        and any(lock.relation == sample.table and not lock.new_relation for lock in s.locks)
-    ]
-    found: TracedStatement | None = locking[-1] if locking else None
+    found: TracedStatement | None = None
+    strongest: Lock | None = None
+    for statement in timed:
+        if statement.started_s > end:
+            break
+        for lock in statement.locks:
+            if lock.relation != sample.table or lock.new_relation:
+                continue
+            if strongest is None or lock.mode > strongest:
+                found, strongest = statement, lock.mode
     if found is None:
         overlaps = [
             (min(end, s.started_s + s.duration_ms / 1000) - max(sample.start, s.started_s), s)
