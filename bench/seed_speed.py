@@ -3,8 +3,9 @@
 The issue's target: seeding plus the walk at most 3x the walk without data. Both walks run
 in one process, on one throwaway server from migcheck.pg (no start-up on either side), the
 way bench/verify_speed.py runs the walk; the walk with data seeds every table before the
-revision after the one that created it, checksums every table before each upgrade, after it
-and after its downgrade, and explains data-dependent failures.
+revision after the one that created it, checksums the tables before each upgrade, after it
+(those it locked) and after its downgrade, times the re-upgrade, and explains data-dependent
+failures.
 
     python bench/seed_speed.py             # 10,000 rows per table, best of 3
     python bench/seed_speed.py --rows 100000 --repeat 3
