@@ -17,7 +17,7 @@ def as_dict(result: VerifyResult) -> dict[str, Any]:
     ``findings``: the lint findings on what its upgrade and downgrade really sent.
     """
     checked, total = result.coverage
-    return {
+    return _run_fields(result) | {
         "ok": result.ok,
         "revisions": [
             {
@@ -46,6 +46,27 @@ def as_dict(result: VerifyResult) -> dict[str, Any]:
             ],
         },
     }
+
+
+def _run_fields(result: VerifyResult) -> dict[str, Any]:
+    """Keys present only when they apply: run problems, pull-request mode, shard."""
+    fields: dict[str, Any] = {}
+    if result.problems:
+        fields["problems"] = [
+            {"step": problem.step, "kind": problem.kind, "message": problem.message}
+            for problem in result.problems
+        ]
+    if result.changed_since is not None:
+        fields["changed_since"] = {
+            "ref": result.changed_since,
+            "commit": result.changed_since_commit,
+            "checked": [revision.revision for revision in result.revisions],
+            "applied_only": result.applied_only,
+        }
+    if result.shard is not None:
+        index, count = result.shard
+        fields["shard"] = {"index": index, "count": count}
+    return fields
 
 
 def _finding(item: LintFinding) -> dict[str, Any]:

@@ -94,12 +94,23 @@ class VerifyResult:
     fail_on: Severity | None = None
     #: the walk linted the statements it ran (``--lint``)
     linting: bool = False
+    #: problems of the run that belong to no checked revision (a revision deleted since the ref)
+    problems: list[Problem] = field(default_factory=list)
+    #: revisions upgraded with plain upgrades only: neither walked nor reported (before --from,
+    #: unchanged in pull-request mode, before a shard's slice)
+    applied_only: list[str] = field(default_factory=list)
+    #: pull-request mode: the git ref given to --changed-since and the commit it named
+    changed_since: str | None = None
+    changed_since_commit: str = ""
+    #: ``--shard I/N``: this run walked the I-th of N slices
+    shard: tuple[int, int] | None = None
 
     @property
     def ok(self) -> bool:
         """True when every revision passed, the models match and no finding reaches fail_on."""
         return (
             not self.drift
+            and not self.problems
             and all(r.status == PASS for r in self.revisions)
             and not self.failing_findings
         )
