@@ -243,6 +243,9 @@ class _Walk:
 
     def make_linter(self, session: AlembicSession) -> OnlineLint:
         paths = {rev: result.path for rev, result in self.results.items()}
+        if self.options.shard is not None:  # the revisions before the slice are linted too
+            for script in self.project.revisions:
+                paths.setdefault(script.revision, _relative(script.path, self.project))
         sources = {}
         for rev in paths:
             path = self.project.get(rev).path
@@ -304,12 +307,20 @@ class _Walk:
         if reason is not None:
             self.blocked[script.revision] = reason
             return
-        if self.linter is not None:
+        # A shard lints its first revisions as the unsharded walk does: in the upgrade stream
+        # of the revisions before its slice (the locks they hold, the transaction they leave
+        # open). Before --from or in pull-request mode, a new `alembic upgrade` starts there.
+        replay = self.linter is not None and self.options.shard is not None
+        if self.linter is not None and not replay:
             self.linter.interrupt()
         session = self.open()
         try:
-            session.run(script, upgrade=True)
+            capture = session.run(
+                script, upgrade=True, trace=replay and self.options.trace_locks, capture=replay
+            )
         except StepFailed as failure:
+            if self.linter is not None:
+                self.linter.interrupt()
             self.blocked[script.revision] = (
                 f"revision {script.revision} does not upgrade: {facts.error_text(failure.original)}"
             )
@@ -317,6 +328,8 @@ class _Walk:
             assert self.state is not None
             self.recover(self.state)
             return
+        if self.linter is not None and capture is not None:
+            self.linter.upgrade(script.revision, capture)
         self.applied.append(script.revision)
         self.state = self.open().snapshot()
 
