@@ -21,8 +21,9 @@ The revisions to walk in pull-request mode are the new ones and the edited ones.
 from __future__ import annotations
 
 import ast
+import copy
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from migcheck.alembic_project import compat
@@ -32,13 +33,29 @@ from migcheck.alembic_project.project import Project
 
 @dataclass(frozen=True)
 class RevisionSource:
-    """A revision file as parsed text: its id, parents, and its code without docstrings."""
+    """A revision file as parsed text: its id, parents, its text and its syntax tree."""
 
     revision: str
     parents: tuple[str, ...]
     labelled: bool  # declares branch_labels (a deliberate new branch)
     path: str
-    code: str
+    text: bytes = field(repr=False)
+    tree: ast.Module = field(repr=False, compare=False)
+
+    def code(self) -> str:
+        """``ast.dump`` of the module with the docstrings of the module, classes, functions cut."""
+        tree = copy.deepcopy(self.tree)
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                body = node.body
+                if (
+                    body
+                    and isinstance(body[0], ast.Expr)
+                    and isinstance(body[0].value, ast.Constant)
+                    and isinstance(body[0].value.value, str)
+                ):
+                    node.body = body[1:] or [ast.Pass()]
+        return ast.dump(tree, include_attributes=False)
 
 
 @dataclass(frozen=True)
@@ -61,7 +78,7 @@ class History:
     problems: list[HistoryProblem] = field(default_factory=list)
 
 
-def parse_revision(path: str, text: bytes | str) -> RevisionSource | None:
+def parse_revision(path: str, text: bytes) -> RevisionSource | None:
     """The revision a file declares, or None when it is not a revision file (or not Python)."""
     try:
         tree = ast.parse(text, filename=path)
@@ -91,31 +108,28 @@ def parse_revision(path: str, text: bytes | str) -> RevisionSource | None:
     else:
         parents = ()
     labelled = bool(values.get("branch_labels"))
-    return RevisionSource(revision, parents, labelled, path, _code(tree))
+    return RevisionSource(revision, parents, labelled, path, bytes(text), tree)
 
 
-def _code(tree: ast.Module) -> str:
-    """``ast.dump`` of the module with the docstrings of the module, classes and functions cut."""
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            body = node.body
-            if (
-                body
-                and isinstance(body[0], ast.Expr)
-                and isinstance(body[0].value, ast.Constant)
-                and isinstance(body[0].value.value, str)
-            ):
-                node.body = body[1:] or [ast.Pass()]
-    return ast.dump(tree, include_attributes=False)
+def _same_code(before: RevisionSource, after: RevisionSource) -> bool:
+    """The same text, or text that differs only in comments, formatting and docstrings."""
+    return before.text == after.text or before.code() == after.code()
 
 
-def _sources(files: dict[str, bytes]) -> list[RevisionSource]:
+def _sources(
+    files: dict[str, bytes], parsed: dict[bytes, RevisionSource | None]
+) -> list[RevisionSource]:
+    """The revision files among ``files``; a text already in ``parsed`` is not parsed again."""
     found = []
     for path in sorted(files):
-        if path.endswith(".py"):
-            source = parse_revision(path, files[path])
-            if source is not None:
-                found.append(source)
+        if not path.endswith(".py"):
+            continue
+        text = files[path]
+        if text not in parsed:
+            parsed[text] = parse_revision(path, text)
+        source = parsed[text]
+        if source is not None:
+            found.append(source if source.path == path else replace(source, path=path))
     return found
 
 
@@ -141,8 +155,9 @@ def analyse(project: Project, ref: str) -> History:
     git = Git(Path(project.script.dir))
     commit = git.resolve(ref)
     directories, recursive = compat.version_locations(project.script)
-    old = _sources(git.files_at(ref, commit, directories))
-    new = _sources(_work_tree_files(directories, recursive))
+    parsed: dict[bytes, RevisionSource | None] = {}
+    old = _sources(git.files_at(ref, commit, directories), parsed)
+    new = _sources(_work_tree_files(directories, recursive), parsed)
     history = History(ref=ref, commit=commit)
     root = project.root
 
@@ -179,7 +194,7 @@ def analyse(project: Project, ref: str) -> History:
                     "can no longer upgrade",
                 )
             )
-        elif any(copy.code != before.code for copy in after):
+        elif not all(_same_code(before, version) for version in after):
             history.changed.add(revision)
             history.problems.append(
                 HistoryProblem(

@@ -90,7 +90,9 @@ class _Walk:
     session: AlembicSession | None = None
     applied: list[str] = field(default_factory=list)
     checkpoint: _Checkpoint = field(default_factory=lambda: _Checkpoint(None, 0))
-    state: Snapshot | None = None  # the schema the walk expects the database to have now
+    # the schema the walk expects the database to have now; None after plain upgrades, until a
+    # walked revision needs it (targeted snapshots render all that changed since the last one)
+    state: Snapshot | None = None
     base: Snapshot | None = None
     blocked: dict[str, str] = field(default_factory=dict)  # revision -> why it cannot apply
     floors: set[str] = field(default_factory=set)
@@ -310,7 +312,11 @@ class _Walk:
         # A shard lints its first revisions as the unsharded walk does: in the upgrade stream
         # of the revisions before its slice (the locks they hold, the transaction they leave
         # open). Before --from or in pull-request mode, a new `alembic upgrade` starts there.
-        replay = self.linter is not None and self.options.shard is not None
+        replay = (
+            self.linter is not None
+            and self.options.shard is not None
+            and script.revision not in self.skipped
+        )
         if self.linter is not None and not replay:
             self.linter.interrupt()
         session = self.open()
@@ -325,13 +331,15 @@ class _Walk:
                 f"revision {script.revision} does not upgrade: {facts.error_text(failure.original)}"
             )
             self.result.notes.append(self.blocked[script.revision])
-            assert self.state is not None
-            self.recover(self.state)
+            if self.state is None:
+                self.rebuild()
+            else:
+                self.recover(self.state)
             return
         if self.linter is not None and capture is not None:
             self.linter.upgrade(script.revision, capture)
         self.applied.append(script.revision)
-        self.state = self.open().snapshot()
+        self.state = None
 
     def skip(self, script: Script) -> None:
         """Upgrade a revision given to --skip: applied like any other, never round-tripped."""
@@ -390,8 +398,9 @@ class _Walk:
             if self.linter is not None:
                 self.linter.interrupt()
             return
+        if self.state is None:
+            self.state = self.open().snapshot()
         before = self.state
-        assert before is not None
         parents = ", ".join(self.project.parents(script)) or "base"
 
         # 1. upgrade
