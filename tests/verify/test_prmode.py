@@ -219,3 +219,25 @@ def test_not_a_git_repository_is_bad_input(tmp_path: Path, invoke: Invoke) -> No
     code, out, err = invoke("verify", str(root), "--changed-since", "main")
     assert code == 2
     assert "--changed-since main" in out + err
+
+
+def test_an_unchanged_revision_that_does_not_upgrade(
+    tmp_path: Path, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database is rebuilt after a plain upgrade fails; the new revision is not checked."""
+    monkeypatch.delitem(sys.modules, "clean_models", raising=False)
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "clean", root, ignore=shutil.ignore_patterns("__pycache__"))
+    a2 = next(_versions(root).glob("a2_*.py"))
+    a2.write_text(
+        a2.read_text().replace("def upgrade():", 'def upgrade():\n    op.execute("SELECT 1/0")', 1)
+    )
+    _git(root, "init", "-q")
+    _git(root, "add", ".")
+    _git(root, "commit", "-q", "-m", "base")
+    (_versions(root) / "a4_backfill.py").write_text(A4.format(down="a3"))
+    code, out, err = invoke("verify", str(root), "--changed-since", "HEAD", "--format", "json")
+    assert code == 1, err
+    data = _json(out)
+    assert [(r["revision"], r["status"]) for r in data["revisions"]] == [("a4", "error")]
+    assert "revision a2 does not upgrade" in data["revisions"][0]["problems"][0]["message"]
