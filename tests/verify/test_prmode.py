@@ -108,6 +108,7 @@ def test_two_new_revisions_are_walked_the_rest_applied_only(project: Path, invok
     assert all(r["linted"] == ["upgrade", "downgrade"] for r in data["revisions"])
     code, text_out, _ = invoke("verify", str(project), "--changed-since", "HEAD")
     assert "pull-request mode: 2 revisions added or changed since HEAD" in text_out
+    assert "walked (a3, a4); 2 unchanged" in text_out
     assert "2 unchanged revisions applied with plain upgrades only" in text_out
 
 

@@ -373,9 +373,12 @@ class _Walk:
             else:
                 self.result.problems.append(Problem("history", problem.kind, problem.message))
         checked = len(self.results)
+        names = [s.revision for s in self.project.revisions if s.revision in self.results]
+        listed = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
         self.result.notes.append(
             f"pull-request mode: {checked} revision{'s' if checked != 1 else ''} added or "
-            f"changed since {self.history.ref} ({self.history.commit[:12]}) walked; "
+            f"changed since {self.history.ref} ({self.history.commit[:12]}) walked"
+            f"{f' ({listed})' if names else ''}; "
             f"{len(self.result.applied_only)} unchanged revisions applied with plain upgrades "
             "only (not walked, not reported)"
         )
