@@ -9,8 +9,14 @@ rebuild was needed; an empty database before that) and brought forward with plai
 one run reports every broken revision. At the end the models
 are compared with the database (drift) and everything is downgraded to base.
 
-A downgrade that raises ``NotImplementedError``/``RuntimeError`` itself is a declared floor:
-reported, never a crash; the final downgrade stops there.
+A downgrade that raises on purpose (see :func:`migcheck.verify.revisions.is_declared_floor`) is
+a declared floor: reported, never a crash; the final downgrade stops there.
+
+Which revisions are walked: those from ``--from``, only the ones added or changed since a git
+ref in pull-request mode (:mod:`migcheck.verify.history`), only one slice with ``--shard``
+(:mod:`migcheck.verify.shard`). Every other revision before the last walked one is applied with
+a plain upgrade (no snapshot, not reported); ``--skip`` revisions are applied and reported as
+skipped.
 """
 
 from __future__ import annotations
