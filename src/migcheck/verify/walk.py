@@ -14,9 +14,9 @@ a declared floor: reported, never a crash; the final downgrade stops there.
 
 Which revisions are walked: those from ``--from``, only the ones added or changed since a git
 ref in pull-request mode (:mod:`migcheck.verify.history`), only one slice with ``--shard``
-(:mod:`migcheck.verify.shard`). Every other revision before the last walked one is applied with
-a plain upgrade (no snapshot, not reported); ``--skip`` revisions are applied and reported as
-skipped.
+(:mod:`migcheck.verify.shard`). Every other revision is applied with a plain upgrade (no
+snapshot, not reported), except after the slice of a shard before the last, where the run stops;
+``--skip`` revisions are applied and reported as skipped.
 """
 
 from __future__ import annotations
