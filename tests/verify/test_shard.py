@@ -98,6 +98,26 @@ def test_sharded_runs_give_the_unsharded_results(invoke: Invoke, fixture: str, c
     assert [_comparable(r) for r in merged] == [_comparable(r) for r in whole["revisions"]]
 
 
+def test_migcheck_report_merges_the_shards_into_the_unsharded_result(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    code, out, _ = invoke(str(FIXTURES / "drift"), "--format", "json")
+    assert code == 1
+    whole = json.loads(out)
+    files = []
+    for index in (1, 2):
+        _, out, _ = invoke(str(FIXTURES / "drift"), "--format", "json", "--shard", f"{index}/2")
+        files.append(tmp_path / f"shard-{index}.json")
+        files[-1].write_text(out)
+    merged = CliRunner().invoke(cli, ["report", *map(str, reversed(files)), "--format", "json"])
+    assert merged.exit_code == 1, merged.output
+    data = json.loads(merged.stdout)
+    assert [_comparable(r) for r in data["revisions"]] == [
+        _comparable(r) for r in whole["revisions"]
+    ]
+    assert data["drift"] == whole["drift"] and data["drift_checked"]
+
+
 def test_only_the_last_shard_compares_the_models(invoke: Invoke) -> None:
     code, out, _ = invoke(str(FIXTURES / "drift"), "--format", "json", "--shard", "1/2")
     first = json.loads(out)
