@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
-from tests.hardening.helpers import MACHINE_FORMATS, assert_parses, make_project
+from tests.hardening.helpers import (
+    MACHINE_FORMATS,
+    assert_one_line_error,
+    assert_parses,
+    make_project,
+)
 
 from migcheck.cli import main
 
@@ -80,3 +86,117 @@ def test_nesting_postgresql_itself_refuses_is_a_parse_error_finding(
     assert (code, err) == (1, "")
     found = {(f["rule"], f["line"]) for f in json.loads(out)["findings"]}
     assert {("MC000", 1), ("MC101", 2)} <= found
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "expected"),
+    [
+        (b"tool = 5\n", "tool must be a table ([tool.migcheck]), not 5"),
+        (
+            b'[tool.migcheck]\ndisable = ["MC1O1"]\n',
+            "disable: unknown rule 'MC1O1' (did you mean MC101?)",
+        ),
+        (
+            b'[tool.migcheck]\nenable = ["mc5o1"]\n',
+            "enable: unknown rule 'mc5o1' (did you mean MC501?)",
+        ),
+        (
+            b'[tool.migcheck.severity]\nMC1O5 = "info"\n',
+            "severity: unknown rule 'MC1O5' (did you mean MC105?)",
+        ),
+        (b"[tool.migcheck]\npg-version = 0\n", "pg-version must be from 9 to 99, not 0"),
+        (b"[tool.migcheck]\npg-version = 160\n", "pg-version must be from 9 to 99, not 160"),
+        (b'[tool.migcheck]\npg-version = "x"\n', "pg-version must be a whole number, not 'x'"),
+        (b'[tool.migcheck]\nlock-timeout = "2 sec"\n', "lock-timeout must be a duration like"),
+        (b'[tool.migcheck]\nstatement-timeout = "-1s"\n', "statement-timeout must be a duration"),
+        (b"[tool.migcheck]\nlock-timeout = true\n", "lock-timeout must be a duration"),
+        (
+            b"[tool.migcheck]\nbackfill-batch-size = 0\n",
+            "backfill-batch-size must be at least 1, not 0",
+        ),
+        (b"# caf\xe9\n[tool.migcheck]\n", "cannot read: not UTF-8 (byte 0xe9 at offset 5)"),
+    ],
+)
+def test_bad_settings_name_the_file_and_key(
+    pyproject: bytes, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pyproject.toml").write_bytes(pyproject)
+    target = tmp_path / "a.sql"
+    target.write_text("SELECT 1;\n", encoding="utf-8")
+    code, out, err = _run(["lint", str(target)], capsys)
+    assert (code, out) == (2, "")
+    assert_one_line_error(err, str(tmp_path / "pyproject.toml"), expected)
+
+
+def test_good_settings_with_a_byte_order_mark(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = '[tool.migcheck]\ndisable = ["MC101"]\nlock-timeout = "500 ms"\nretries = 0\n'
+    (tmp_path / "pyproject.toml").write_bytes(b"\xef\xbb\xbf" + settings.encode())
+    target = tmp_path / "a.sql"
+    target.write_text("CREATE INDEX ix ON t (a);\n", encoding="utf-8")
+    code, out, err = _run(["lint", "--format", "json", str(target)], capsys)
+    assert (code, err) == (1, "")
+    assert [f["rule"] for f in json.loads(out)["findings"]] == ["MC111"]
+
+
+@pytest.mark.parametrize("stdin", [False, True])
+def test_a_byte_order_mark_before_the_first_statement(
+    stdin: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = "\ufeffCREATE INDEX ix ON t (a);\n"
+    target = tmp_path / "bom.sql"
+    target.write_text(text, encoding="utf-8")
+    if stdin:
+        monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    code, out, err = _run(["lint", "--format", "json", "-" if stdin else str(target)], capsys)
+    assert (code, err) == (1, "")
+    found = [(f["rule"], f["line"], f["column"]) for f in json.loads(out)["findings"]]
+    assert found == [("MC101", 1, 1), ("MC111", 1, 1)]
+
+
+@pytest.mark.parametrize("command", ["lint --alembic", "verify"])
+@pytest.mark.parametrize(
+    ("ini", "expected"),
+    [
+        (
+            b"\xef\xbb\xbf[alembic]\n",
+            "starts with a UTF-8 byte order mark, which Alembic cannot read",
+        ),
+        (b"# caf\xe9\n[alembic]\n", "cannot read: not utf-8 (byte 0xe9 at offset 5)"),
+    ],
+)
+def test_unreadable_alembic_ini(
+    command: str, ini: bytes, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(tmp_path, [("a1", "pass")])
+    (project / "alembic.ini").write_bytes(ini + b"script_location = migrations\n")
+    code, out, err = _run([*command.split(), str(project)], capsys)
+    assert (code, out) == (2, "")
+    assert_one_line_error(err, str(project / "alembic.ini"), expected)
+
+
+@pytest.mark.parametrize("name", ["", "1URL", "DATABASE-URL", "A=B"])
+def test_url_env_must_be_a_variable_name(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(tmp_path, [("a1", "pass")])
+    code, out, err = _run(["verify", "--url-env", name, str(project)], capsys)
+    assert (code, out) == (2, "")
+    assert_one_line_error(err, f"--url-env {name!r}: not an environment variable name")
+
+
+@pytest.mark.parametrize("kind", ["file", "uncreatable"])
+def test_cache_dir_that_cannot_be_a_directory(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    if kind == "file":
+        cache.write_text("not a directory\n", encoding="utf-8")
+    else:
+        (tmp_path / "parent").write_text("a file\n", encoding="utf-8")
+        cache = tmp_path / "parent" / "cache"
+    monkeypatch.setenv("MIGCHECK_CACHE_DIR", str(cache))
+    code, _out, err = _run(["doctor", "--pg-backend", "embedded"], capsys)
+    assert code == 2
+    assert_one_line_error(err, f"MIGCHECK_CACHE_DIR={cache}")

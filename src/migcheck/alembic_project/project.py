@@ -130,8 +130,18 @@ def load_project(
     ini_path = find_ini(path)
     parser = configparser.ConfigParser(interpolation=None)
     try:
-        parser.read(ini_path)
+        parser.read(ini_path, encoding="locale")  # as Alembic reads it
+    except UnicodeDecodeError as error:
+        raise MigcheckError(
+            f"{ini_path}: cannot read: not {error.encoding} (byte {error.object[error.start]:#04x} "
+            f"at offset {error.start}); Alembic reads it in the locale's encoding"
+        ) from None
     except configparser.Error as error:
+        if ini_path.read_bytes().startswith(b"\xef\xbb\xbf"):
+            raise MigcheckError(
+                f"{ini_path}: starts with a UTF-8 byte order mark, which Alembic cannot read: "
+                "save it without one"
+            ) from None
         raise MigcheckError(f"{ini_path}: cannot parse: {error}".splitlines()[0]) from None
     if not parser.has_section(name):
         raise MigcheckError(f"{ini_path}: no [{name}] section (choose one with --name)")

@@ -68,6 +68,7 @@ class LintArgs:
 
 def run(args: LintArgs) -> None:
     """Lint, write the report to stdout and exit with lint's exit code."""
+    from migcheck.cli import writing_report
     from migcheck.lint.entry import exit_code, lint_alembic, lint_paths, sort_findings
     from migcheck.report.lint_formats import write
 
@@ -96,8 +97,8 @@ def run(args: LintArgs) -> None:
     else:
         report = lint_paths(args.paths, settings, in_transaction=args.assume_in_transaction)
     report.findings = sort_findings(report.findings)
-    write(report, args.fmt, sys.stdout, color=args.fmt == "text" and use_color(sys.stdout))
-    sys.stdout.flush()
+    with writing_report():
+        write(report, args.fmt, sys.stdout, color=args.fmt == "text" and use_color(sys.stdout))
     threshold = settings.fail_on if args.fail_on is None else None
     if args.fail_on is not None and args.fail_on != "never":
         threshold = Severity.parse(args.fail_on)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from migcheck.cli.options import server_options
+from migcheck.cli.options import env_names, server_options
 
 if TYPE_CHECKING:
     pass
@@ -29,6 +29,7 @@ FORMATS = ("text", "json", "junit")
 @click.option(
     "--url-env",
     multiple=True,
+    callback=env_names,
     metavar="NAME",
     help="Environment variable env.py reads the database URL from (repeatable). "
     "[default: DATABASE_URL]",
@@ -100,6 +101,7 @@ def verify(
     drifted, 2 bad input (path, env.py, options).
     """
     from migcheck.alembic_project.project import find_ini, load_project, working_directory
+    from migcheck.cli import writing_report
     from migcheck.config import load_settings
     from migcheck.errors import MigcheckError
     from migcheck.pg import start_server
@@ -145,5 +147,6 @@ def verify(
         "json": verify_json.render,
         "junit": verify_junit.render,
     }
-    click.echo(renderers[output_format](result), nl=False)
+    with writing_report():
+        click.echo(renderers[output_format](result), nl=False)
     sys.exit(0 if result.ok else 1)

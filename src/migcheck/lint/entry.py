@@ -57,10 +57,11 @@ def _sql_files_under(directory: str) -> list[str]:
 
 
 def _read(path: str) -> str:
+    """The text of a SQL file (``-``: stdin), without the UTF-8 byte order mark some editors add."""
     if path == "-":
-        return sys.stdin.read()
+        return sys.stdin.read().removeprefix("\ufeff")
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
             return handle.read()
     except OSError as error:
         raise MigcheckError(f"{path}: cannot read: {error.strerror}") from None
