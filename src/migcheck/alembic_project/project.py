@@ -7,12 +7,15 @@ Errors in the user's project (no alembic.ini, a broken revision file, a cycle) b
 
 from __future__ import annotations
 
+import ast
 import configparser
 import contextlib
 import importlib
 import os
+import re
 import sys
 import traceback
+import warnings
 from argparse import Namespace
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -151,7 +154,8 @@ def load_project(
         raise MigcheckError(f"{ini_path}: [{name}] has no script_location")
     try:
         script = ScriptDirectory.from_config(config)
-        revisions = _topological(script)
+        with _unique_revision_ids(script, ini_path.parent):
+            revisions = _topological(script)
     except CommandError as error:
         raise MigcheckError(f"{ini_path}: {error}".splitlines()[0]) from None
     except MigcheckError:
@@ -159,6 +163,67 @@ def load_project(
     except Exception as error:  # whatever a revision file raises on import
         raise _load_error(error, ini_path.parent) from None
     return Project(ini_path=ini_path, config=config, script=script, revisions=revisions)
+
+
+#: Alembic's warning for a revision id that two files define (the later file silently wins)
+_DUPLICATE = re.compile(r"Revision (\S+) is present more than once")
+
+
+@contextlib.contextmanager
+def _unique_revision_ids(script: ScriptDirectory, root: Path) -> Iterator[None]:
+    """Within the block (where Alembic reads the revisions), refuse a revision id defined twice.
+
+    Alembic only warns and keeps one of the files; the MigcheckError names both. Other warnings
+    are passed on.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            duplicated = [m.group(1) for w in caught if (m := _DUPLICATE.match(str(w.message)))]
+            if duplicated:
+                raise _duplicate_error(script, duplicated[0], root)
+    for warning in caught:
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+
+
+def _duplicate_error(script: ScriptDirectory, revision: str, root: Path) -> MigcheckError:
+    """The error naming every revision file whose module sets ``revision`` to ``revision``."""
+    places = [Path(p) for p in script.version_locations] or [Path(script.versions)]
+    pattern = "**/*.py" if script.recursive_version_locations else "*.py"
+    files = sorted(
+        os.path.relpath(path, root)
+        for place in places
+        for path in place.glob(pattern)
+        if _revision_id(path) == revision
+    )
+    return MigcheckError(
+        f"revision {revision!r} is defined by more than one file ({', '.join(files)}): "
+        "give each revision its own id"
+    )
+
+
+def _revision_id(path: Path) -> str | None:
+    """The literal module-level ``revision = "…"`` of a revision file, read without running it."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in tree.body:
+        target, value = None, None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        if (
+            isinstance(target, ast.Name)
+            and target.id == "revision"
+            and isinstance(value, ast.Constant)
+            and isinstance(value.value, str)
+        ):
+            return value.value
+    return None
 
 
 def _load_error(error: BaseException, root: Path) -> MigcheckError:

@@ -134,8 +134,9 @@ def main(argv: list[str] | None = None) -> None:
                 code = cli.main(args=args, prog_name="migcheck", standalone_mode=False)
                 with writing_report():
                     pass  # the report is complete only once it is flushed
-        except click.exceptions.Abort:
-            raise KeyboardInterrupt from None
+        except click.exceptions.Abort as abort:  # click's wrapping of KeyboardInterrupt
+            cause = abort.__cause__
+            raise (cause if isinstance(cause, _Signalled) else KeyboardInterrupt()) from None
         except click.ClickException as error:
             error.show()
             code = error.exit_code

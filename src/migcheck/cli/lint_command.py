@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from dataclasses import dataclass
 
 from migcheck.config import Settings, load_settings
@@ -36,6 +37,17 @@ def _settings(args: LintArgs) -> Settings:
         enable=settings.enable | rule_ids("--enable", args.enable),
         disable=settings.disable | rule_ids("--disable", args.disable),
     )
+
+
+def _exit_site(stop: SystemExit) -> str:
+    """``file:line`` (relative to the working directory when below it) that raised ``stop``."""
+    frames = traceback.extract_tb(stop.__traceback__)
+    if not frames:
+        return "the project"
+    where = frames[-1]
+    path = os.path.relpath(where.filename)
+    shown = where.filename if path.startswith("..") else path
+    return f"{shown}:{where.lineno}"
 
 
 def use_color(stream: object) -> bool:
@@ -81,16 +93,22 @@ def run(args: LintArgs) -> None:
     settings = _settings(args)
     if args.alembic_path is not None:
         notes: list[str] = []
-        report = lint_alembic(
-            args.alembic_path,
-            settings,
-            name=args.name,
-            start=args.start,
-            end=args.end,
-            changed_since=args.changed_since,
-            x_args=args.x_args,
-            notes=notes,
-        )
+        try:
+            report = lint_alembic(
+                args.alembic_path,
+                settings,
+                name=args.name,
+                start=args.start,
+                end=args.end,
+                changed_since=args.changed_since,
+                x_args=args.x_args,
+                notes=notes,
+            )
+        except SystemExit as stop:  # env.py or a revision called sys.exit()
+            raise MigcheckError(
+                f"{_exit_site(stop)}: called sys.exit({stop.code!r}) while rendered offline "
+                "(alembic upgrade --sql): nothing was checked"
+            ) from None
         for note in notes:
             sys.stderr.write(f"migcheck: note: {note}\n")
         sys.stderr.flush()
