@@ -8,7 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.hardening.helpers import ROOT, assert_one_line_error, program
+from tests.hardening.helpers import (
+    MACHINE_FORMATS,
+    ROOT,
+    assert_one_line_error,
+    assert_parses,
+    make_project,
+    program,
+)
 
 #: commands that write a report to stdout (lint gets a SQL file to lint)
 _COMMANDS = [
@@ -61,3 +68,53 @@ def test_a_closed_pipe_ends_quietly(command: tuple[str, ...], sql: Path) -> None
     finally:
         os.close(write)
     assert (done.returncode, done.stderr) == (2, "")
+
+
+#: module-level code of every revision: it prints, logs to the stdout it found and writes to fd 1
+_NOISY = """\
+import logging
+import os
+import sys
+
+print("print at import")
+_log = logging.getLogger("noisy")
+_log.addHandler(logging.StreamHandler(sys.stdout))
+_log.setLevel(logging.INFO)
+_log.info("logger at import")
+os.write(1, b"fd 1 at import\\n")
+"""
+
+_NOISY_UPGRADE = """\
+print("print in upgrade")
+_log.warning("logger in upgrade")
+os.write(1, b"fd 1 in upgrade\\n")
+op.create_index("ix", "t", ["a"])
+"""
+
+
+def _noisy_project(root: Path) -> Path:
+    project = make_project(root, [("a1", _NOISY_UPGRADE)], preamble=_NOISY)
+    env = project / "migrations" / "env.py"
+    noise = 'import os\nprint("print in env.py")\nos.write(1, b"fd 1 in env.py\\n")\n'
+    env.write_text(noise + env.read_text(encoding="utf-8"), encoding="utf-8")
+    return project
+
+
+@pytest.mark.parametrize(
+    ("command", "fmt"),
+    [
+        *(("lint --alembic", fmt) for fmt in MACHINE_FORMATS),
+        ("verify", "json"),
+        ("verify", "junit"),
+    ],
+)
+def test_stdout_carries_only_the_report_while_the_project_prints(
+    command: str, fmt: str, tmp_path: Path
+) -> None:
+    project = _noisy_project(tmp_path)
+    done = program(*command.split()[:1], "--format", fmt, *command.split()[1:], str(project))
+    assert done.returncode == 1, done.stderr
+    assert_parses(fmt, done.stdout)
+    for noise in ("print at import", "logger at import", "fd 1 at import", "fd 1 in env.py"):
+        assert noise not in done.stdout
+        assert noise in done.stderr

@@ -24,7 +24,7 @@ from migcheck.errors import MigcheckError
 if TYPE_CHECKING:
     from migcheck.cli.group import LazyGroup, cli
 
-__all__ = ["COMMANDS", "LazyGroup", "cli", "main", "writing_report"]
+__all__ = ["COMMANDS", "LazyGroup", "cli", "main", "stdout_to_stderr", "writing_report"]
 
 #: subcommand name -> "module:attribute" of its click command
 COMMANDS: dict[str, str] = {
@@ -106,6 +106,37 @@ def writing_report() -> Iterator[None]:
         _silence_stdout()
         reason = error.strerror or str(error)
         raise MigcheckError(f"cannot write the report to stdout: {reason}") from None
+
+
+@contextlib.contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """While the project's code runs: what it writes to stdout goes to stderr.
+
+    Both ``print()`` and writes to file descriptor 1 (a logging handler holding the original
+    ``sys.stdout``, a subprocess, a C library) are sent to stderr, so that stdout carries the
+    report only. When stdout or stderr is not a real file (a test capturing it), only
+    ``sys.stdout`` is redirected.
+    """
+    sys.stdout.flush()
+    saved: int | None = None
+    try:
+        target, source = sys.stdout.fileno(), sys.stderr.fileno()
+        sys.stderr.flush()
+        saved = os.dup(target)
+        os.dup2(source, target)
+    except (AttributeError, OSError, ValueError):
+        saved = None
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        for stream in (sys.stdout, sys.__stdout__):
+            if stream is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    stream.flush()  # what the project left in the original stdout's buffer
+        if saved is not None:
+            os.dup2(saved, target)
+            os.close(saved)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -80,7 +80,7 @@ class LintArgs:
 
 def run(args: LintArgs) -> None:
     """Lint, write the report to stdout and exit with lint's exit code."""
-    from migcheck.cli import writing_report
+    from migcheck.cli import stdout_to_stderr, writing_report
     from migcheck.lint.entry import exit_code, lint_alembic, lint_paths, sort_findings
     from migcheck.report.lint_formats import write
 
@@ -94,16 +94,17 @@ def run(args: LintArgs) -> None:
     if args.alembic_path is not None:
         notes: list[str] = []
         try:
-            report = lint_alembic(
-                args.alembic_path,
-                settings,
-                name=args.name,
-                start=args.start,
-                end=args.end,
-                changed_since=args.changed_since,
-                x_args=args.x_args,
-                notes=notes,
-            )
+            with stdout_to_stderr():
+                report = lint_alembic(
+                    args.alembic_path,
+                    settings,
+                    name=args.name,
+                    start=args.start,
+                    end=args.end,
+                    changed_since=args.changed_since,
+                    x_args=args.x_args,
+                    notes=notes,
+                )
         except SystemExit as stop:  # env.py or a revision called sys.exit()
             raise MigcheckError(
                 f"{_exit_site(stop)}: called sys.exit({stop.code!r}) while rendered offline "
