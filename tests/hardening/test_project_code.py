@@ -79,3 +79,39 @@ def test_init_with_a_relative_script_location_from_another_directory(
     env_py = project / "migrations" / "env.py"
     assert f"{env_py}: set up for migcheck" in done.stdout
     assert "migcheck.alembic" in env_py.read_text(encoding="utf-8")
+
+
+_BATCH = """\
+with op.batch_alter_table("t") as batch_op:
+    batch_op.add_column(sa.Column("a", sa.Integer(), nullable=False))
+    batch_op.create_index("ix_t_a", ["a"])
+    batch_op.alter_column("a", type_=sa.BigInteger(), existing_type=sa.Integer())  {ignore}
+    batch_op.drop_column("id")
+"""
+
+
+@pytest.mark.parametrize("ignored", [False, True])
+def test_findings_in_a_batch_block_land_on_their_batch_op_lines(
+    ignored: bool, tmp_path: Path
+) -> None:
+    ignore = "# migcheck: ignore[MC109]" if ignored else ""
+    table = 'op.create_table("t", sa.Column("id", sa.Integer(), primary_key=True))'
+    project = make_project(tmp_path, [("a1", table), ("a2", _BATCH.format(ignore=ignore))])
+    lines = (project / "migrations" / "versions" / "0001_a2.py").read_text().splitlines()
+
+    def line_of(text: str) -> int:
+        return next(n for n, line in enumerate(lines, 1) if text in line)
+
+    done = program("lint", "--format", "json", "--alembic", str(project))
+    assert done.returncode == 1, done.stderr
+    found = {(f["rule"], f["line"]) for f in json.loads(done.stdout)["findings"]}
+    expected = {
+        ("MC201", line_of("add_column")),
+        ("MC111", line_of("add_column")),
+        ("MC101", line_of("create_index")),
+        ("MC112", line_of("create_index")),
+        ("MC302", line_of("drop_column")),
+    }
+    if not ignored:
+        expected.add(("MC109", line_of("alter_column")))
+    assert found == expected

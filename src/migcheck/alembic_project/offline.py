@@ -140,6 +140,34 @@ def type_ref_of(type_text: str) -> Any:
     return type_ref(cast.get("typeName"))
 
 
+class _LinedBatch(list[Any]):
+    """A ``batch_alter_table`` block's operations, each with the revision line that called it.
+
+    Alembic runs a block's operations when the ``with`` ends, so the revision frame on the stack
+    is the ``with`` line; while one operation runs, ``lines`` holds the line of its
+    ``batch_op.…`` call, which the chunks it renders are given instead.
+    """
+
+    def __init__(self, recorder: _Recorder, lines: list[int]) -> None:
+        super().__init__()
+        self.recorder = recorder
+        self.lines = lines
+        self.called: list[int] = []
+
+    def append(self, item: Any) -> None:
+        """Record an operation and the revision line of the ``batch_op.…`` call."""
+        super().append(item)
+        self.called.append(self.recorder.revision_frame(sys._getframe(1))[1])
+
+    def __iter__(self) -> Iterator[Any]:
+        for item, line in zip(list.__iter__(self), self.called, strict=False):
+            self.lines.append(line)
+            try:
+                yield item
+            finally:
+                self.lines.pop()
+
+
 @contextlib.contextmanager
 def _patched(recorder: _Recorder) -> Iterator[None]:
     from alembic.ddl.impl import DefaultImpl
@@ -158,8 +186,15 @@ def _patched(recorder: _Recorder) -> Iterator[None]:
         kw["transaction_per_migration"] = True  # each revision linted as its own transaction
         original_configure(self, *args, **kw)
 
+    batch_lines: list[int] = []  # the batch_op.… line whose operation runs, innermost last
+
+    def on_batch_line() -> None:
+        if batch_lines and batch_lines[-1] and recorder.chunks and recorder.chunks[-1].line:
+            recorder.chunks[-1].line = batch_lines[-1]
+
     def static_output(self: Any, text: str) -> None:
         recorder.output(text, sys._getframe(1))
+        on_batch_line()
 
     def alter_column(self: Any, table_name: str, column_name: str, **kw: Any) -> None:
         existing = kw.get("existing_type")
@@ -170,6 +205,7 @@ def _patched(recorder: _Recorder) -> Iterator[None]:
         if type_text is not None or kw.get("existing_nullable") is not None:
             table = table_key(kw.get("schema"), table_name)
             recorder.hint(table, column_name, type_text, kw.get("existing_nullable"))
+            on_batch_line()
         original_alter(self, table_name, column_name, **kw)
 
     def no_logging_config(*args: Any, **kwargs: Any) -> None:
@@ -181,7 +217,8 @@ def _patched(recorder: _Recorder) -> Iterator[None]:
     EnvironmentContext.configure = configure  # type: ignore[method-assign]
     compat.set_stdout_connection(lambda self, connection: offline_bind(self))
     try:
-        yield
+        with compat.batch_operations_in(lambda: _LinedBatch(recorder, batch_lines)):
+            yield
     finally:
         compat.set_stdout_connection(original_bind)
         DefaultImpl.static_output = original_output  # type: ignore[method-assign]
