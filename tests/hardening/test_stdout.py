@@ -118,3 +118,21 @@ def test_stdout_carries_only_the_report_while_the_project_prints(
     for noise in ("print at import", "logger at import", "fd 1 at import", "fd 1 in env.py"):
         assert noise not in done.stdout
         assert noise in done.stderr
+
+
+@pytest.mark.parametrize("where", ["full", "closed pipe"])
+def test_verify_report_that_cannot_be_written(where: str, tmp_path: Path) -> None:
+    project = make_project(tmp_path, [("a1", 'op.create_table("t", sa.Column("id", sa.Integer))')])
+    if where == "full":
+        with open("/dev/full", "w") as full:
+            done = program("verify", str(project), stdout=full.fileno())
+        assert done.returncode == 2
+        assert_one_line_error(done.stderr, "cannot write the report to stdout")
+        return
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = program("verify", str(project), stdout=write)
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (2, "")
