@@ -200,3 +200,16 @@ def test_cache_dir_that_cannot_be_a_directory(
     code, _out, err = _run(["doctor", "--pg-backend", "embedded"], capsys)
     assert code == 2
     assert_one_line_error(err, f"MIGCHECK_CACHE_DIR={cache}")
+
+
+def test_nested_sql_in_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The statements verify captures and lints are parsed by the same depth-proof decoder."""
+    upgrades = [
+        (f"r{index}", f'op.execute("{NESTED[shape]}")'.replace("FROM t", "FROM (SELECT true x) t"))
+        for index, shape in enumerate(NESTED)
+    ]
+    project = make_project(tmp_path, upgrades)
+    code, out, err = _run(["verify", "--format", "json", str(project)], capsys)
+    assert code == 0, out
+    assert "Traceback" not in err
+    assert json.loads(out)["ok"] is True
