@@ -57,24 +57,28 @@ def test_a_signal_while_env_py_runs_prints_interrupted(
     assert out == ""
 
 
+@pytest.mark.parametrize("call", ["sys.exit(3)", "os._exit(0)"])
 @pytest.mark.parametrize(
     ("command", "where"),
     [("lint --alembic", "env.py"), ("verify", "env.py"), ("lint --alembic", "revision")],
 )
 def test_sys_exit_in_project_code_is_one_line_naming_the_file(
-    command: str, where: str, tmp_path: Path
+    command: str, where: str, call: str, tmp_path: Path
 ) -> None:
-    upgrade = "import sys\nsys.exit(3)" if where == "revision" else "pass"
-    project = make_project(tmp_path, [("a1", upgrade)])
+    """Neither exit code 3 with no message nor, for os._exit(0), a pass having checked nothing."""
+    code = f"import os, sys\n{call}"
+    project = make_project(tmp_path, [("a1", code if where == "revision" else "pass")])
     if where == "env.py":
         env = project / "migrations" / "env.py"
-        env.write_text("import sys\nsys.exit(3)\n" + env.read_text(encoding="utf-8"))
+        env.write_text(code + "\n" + env.read_text(encoding="utf-8"))
     done = program(*command.split(), str(project))
     assert done.returncode == 2, done.stderr
     assert_one_line_error(
         done.stderr, "migrations/env.py" if where == "env.py" else "0000_a1.py:13"
     )
     assert done.stdout == ""
+    if command.startswith("lint"):
+        assert f"called {call}" in done.stderr
 
 
 @pytest.mark.parametrize("command", ["lint --alembic", "verify"])

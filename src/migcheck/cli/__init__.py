@@ -17,14 +17,23 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from migcheck.errors import MigcheckError
 
 if TYPE_CHECKING:
     from migcheck.cli.group import LazyGroup, cli
 
-__all__ = ["COMMANDS", "LazyGroup", "cli", "main", "stdout_to_stderr", "writing_report"]
+__all__ = [
+    "COMMANDS",
+    "HardExit",
+    "LazyGroup",
+    "cli",
+    "main",
+    "refusing_os_exit",
+    "stdout_to_stderr",
+    "writing_report",
+]
 
 #: subcommand name -> "module:attribute" of its click command
 COMMANDS: dict[str, str] = {
@@ -137,6 +146,32 @@ def stdout_to_stderr() -> Iterator[None]:
         if saved is not None:
             os.dup2(saved, target)
             os.close(saved)
+
+
+class HardExit(SystemExit):
+    """The project's code called ``os._exit()``, which would have ended migcheck on the spot."""
+
+
+@contextlib.contextmanager
+def refusing_os_exit() -> Iterator[None]:
+    """While the project's code runs, ``os._exit(n)`` in this process raises :class:`HardExit`.
+
+    Otherwise an env.py or revision calling it would end migcheck with that code and no report
+    (``os._exit(0)``: a pass having checked nothing). A forked child's ``os._exit`` is left alone.
+    """
+    real = os._exit
+    pid = os.getpid()
+
+    def refused(status: int) -> NoReturn:
+        if os.getpid() != pid:
+            real(status)
+        raise HardExit(status)
+
+    os._exit = refused
+    try:
+        yield
+    finally:
+        os._exit = real
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -41,7 +41,10 @@ def _settings(args: LintArgs) -> Settings:
 
 def _exit_site(stop: SystemExit) -> str:
     """``file:line`` (relative to the working directory when below it) that raised ``stop``."""
-    frames = traceback.extract_tb(stop.__traceback__)
+    ours = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frames = [
+        f for f in traceback.extract_tb(stop.__traceback__) if not f.filename.startswith(ours)
+    ]
     if not frames:
         return "the project"
     where = frames[-1]
@@ -80,7 +83,7 @@ class LintArgs:
 
 def run(args: LintArgs) -> None:
     """Lint, write the report to stdout and exit with lint's exit code."""
-    from migcheck.cli import stdout_to_stderr, writing_report
+    from migcheck.cli import HardExit, refusing_os_exit, stdout_to_stderr, writing_report
     from migcheck.lint.entry import exit_code, lint_alembic, lint_paths, sort_findings
     from migcheck.report.lint_formats import write
 
@@ -94,7 +97,7 @@ def run(args: LintArgs) -> None:
     if args.alembic_path is not None:
         notes: list[str] = []
         try:
-            with stdout_to_stderr():
+            with stdout_to_stderr(), refusing_os_exit():
                 report = lint_alembic(
                     args.alembic_path,
                     settings,
@@ -105,9 +108,10 @@ def run(args: LintArgs) -> None:
                     x_args=args.x_args,
                     notes=notes,
                 )
-        except SystemExit as stop:  # env.py or a revision called sys.exit()
+        except SystemExit as stop:  # env.py or a revision called sys.exit() or os._exit()
+            called = "os._exit" if isinstance(stop, HardExit) else "sys.exit"
             raise MigcheckError(
-                f"{_exit_site(stop)}: called sys.exit({stop.code!r}) while rendered offline "
+                f"{_exit_site(stop)}: called {called}({stop.code!r}) while rendered offline "
                 "(alembic upgrade --sql): nothing was checked"
             ) from None
         for note in notes:

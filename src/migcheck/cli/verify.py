@@ -100,7 +100,7 @@ def verify(
     drifted, 2 bad input (path, env.py, options).
     """
     from migcheck.alembic_project.project import find_ini, load_project, working_directory
-    from migcheck.cli import stdout_to_stderr, writing_report
+    from migcheck.cli import refusing_os_exit, stdout_to_stderr, writing_report
     from migcheck.config import load_settings
     from migcheck.errors import MigcheckError
     from migcheck.pg import start_server
@@ -134,7 +134,7 @@ def verify(
     # Run where alembic would: in the directory of alembic.ini (relative script_location,
     # prepend_sys_path = . and env.py's own relative paths resolve as under `alembic`).
     # Whatever the migrations print goes to stderr: stdout carries the report only.
-    with working_directory(ini.parent), stdout_to_stderr():
+    with working_directory(ini.parent), stdout_to_stderr(), refusing_os_exit():
         project = load_project(ini, name=name, x_args=x_args)
         with start_server(pg_backend, version=pg_version, database_url=database_url) as server:
             result = verify_project(project, server, options, progress)
