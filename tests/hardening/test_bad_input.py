@@ -12,6 +12,7 @@ from tests.hardening.helpers import (
     assert_one_line_error,
     assert_parses,
     make_project,
+    program,
 )
 
 from migcheck.cli import main
@@ -213,3 +214,37 @@ def test_nested_sql_in_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert code == 0, out
     assert "Traceback" not in err
     assert json.loads(out)["ok"] is True
+
+
+@pytest.mark.parametrize("command", ["lint --alembic", "verify"])
+def test_duplicate_revision_ids_name_both_files(command: str, tmp_path: Path) -> None:
+    project = make_project(tmp_path, [("a1", "pass"), ("a2", "pass")])
+    versions = project / "migrations" / "versions"
+    copy = (versions / "0001_a2.py").read_text(encoding="utf-8")
+    (versions / "0002_again.py").write_text(copy.replace("Revises", "Again"), encoding="utf-8")
+    done = program(*command.split(), str(project))
+    assert done.returncode == 2
+    assert_one_line_error(
+        done.stderr,
+        "revision 'a2' is defined by more than one file",
+        "migrations/versions/0001_a2.py, migrations/versions/0002_again.py",
+    )
+
+
+def test_sys_exit_in_a_revision_fails_that_revision_in_verify(tmp_path: Path) -> None:
+    project = make_project(tmp_path, [("a1", "import sys\nsys.exit(3)")])
+    done = program("verify", "--format", "json", str(project))
+    assert (done.returncode, done.stderr) == (1, "")
+    assert "SystemExit" in done.stdout
+
+
+@pytest.mark.parametrize("command", ["lint --alembic", "verify"])
+def test_a_down_revision_no_file_defines_names_the_file(command: str, tmp_path: Path) -> None:
+    project = make_project(tmp_path, [("a1", "pass"), ("a2", "pass")])
+    second = project / "migrations" / "versions" / "0001_a2.py"
+    second.write_text(second.read_text().replace("down_revision = 'a1'", "down_revision = 'a0'"))
+    done = program(*command.split(), str(project))
+    assert done.returncode == 2
+    assert_one_line_error(
+        done.stderr, "migrations/versions/0001_a2.py: revises 'a0', which no revision file defines"
+    )

@@ -79,25 +79,3 @@ def test_sys_exit_in_project_code_is_one_line_naming_the_file(
     assert done.stdout == ""
     if command.startswith("lint"):
         assert f"called {call}" in done.stderr
-
-
-@pytest.mark.parametrize("command", ["lint --alembic", "verify"])
-def test_duplicate_revision_ids_name_both_files(command: str, tmp_path: Path) -> None:
-    project = make_project(tmp_path, [("a1", "pass"), ("a2", "pass")])
-    versions = project / "migrations" / "versions"
-    copy = (versions / "0001_a2.py").read_text(encoding="utf-8")
-    (versions / "0002_again.py").write_text(copy.replace("Revises", "Again"), encoding="utf-8")
-    done = program(*command.split(), str(project))
-    assert done.returncode == 2
-    assert_one_line_error(
-        done.stderr,
-        "revision 'a2' is defined by more than one file",
-        "migrations/versions/0001_a2.py, migrations/versions/0002_again.py",
-    )
-
-
-def test_sys_exit_in_a_revision_fails_that_revision_in_verify(tmp_path: Path) -> None:
-    project = make_project(tmp_path, [("a1", "import sys\nsys.exit(3)")])
-    done = program("verify", "--format", "json", str(project))
-    assert (done.returncode, done.stderr) == (1, "")
-    assert "SystemExit" in done.stdout

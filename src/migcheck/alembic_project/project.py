@@ -154,7 +154,7 @@ def load_project(
         raise MigcheckError(f"{ini_path}: [{name}] has no script_location")
     try:
         script = ScriptDirectory.from_config(config)
-        with _unique_revision_ids(script, ini_path.parent):
+        with _sound_revision_map(script, ini_path.parent):
             revisions = _topological(script)
     except CommandError as error:
         raise MigcheckError(f"{ini_path}: {error}".splitlines()[0]) from None
@@ -167,63 +167,76 @@ def load_project(
 
 #: Alembic's warning for a revision id that two files define (the later file silently wins)
 _DUPLICATE = re.compile(r"Revision (\S+) is present more than once")
+#: Alembic's warning for a down_revision no file defines (then it raises KeyError)
+_MISSING = re.compile(r"Revision (\S+) referenced from .* is not present")
 
 
 @contextlib.contextmanager
-def _unique_revision_ids(script: ScriptDirectory, root: Path) -> Iterator[None]:
-    """Within the block (where Alembic reads the revisions), refuse a revision id defined twice.
+def _sound_revision_map(script: ScriptDirectory, root: Path) -> Iterator[None]:
+    """Within the block (where Alembic reads the revisions), refuse a broken revision map.
 
-    Alembic only warns and keeps one of the files; the MigcheckError names both. Other warnings
-    are passed on.
+    A revision id defined by two files (Alembic only warns and keeps one) and a
+    ``down_revision`` that no file defines (Alembic warns, then raises ``KeyError``) become a
+    MigcheckError naming the files. Other warnings are passed on.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             yield
         finally:
-            duplicated = [m.group(1) for w in caught if (m := _DUPLICATE.match(str(w.message)))]
-            if duplicated:
-                raise _duplicate_error(script, duplicated[0], root)
+            for warning in caught:
+                text = str(warning.message)
+                duplicate, missing = _DUPLICATE.match(text), _MISSING.match(text)
+                if duplicate:
+                    raise _map_error(script, root, "revision", duplicate.group(1))
+                if missing:
+                    raise _map_error(script, root, "down_revision", missing.group(1))
     for warning in caught:
         warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
 
 
-def _duplicate_error(script: ScriptDirectory, revision: str, root: Path) -> MigcheckError:
-    """The error naming every revision file whose module sets ``revision`` to ``revision``."""
+def _map_error(script: ScriptDirectory, root: Path, name: str, revision: str) -> MigcheckError:
+    """The error naming each revision file whose ``name`` (or ``depends_on``) holds ``revision``."""
     places = [Path(p) for p in script.version_locations] or [Path(script.versions)]
     pattern = "**/*.py" if script.recursive_version_locations else "*.py"
+    names = (name,) if name == "revision" else (name, "depends_on")
     files = sorted(
         os.path.relpath(path, root)
         for place in places
         for path in place.glob(pattern)
-        if _revision_id(path) == revision
+        if any(revision in _assigned(path, n) for n in names)
     )
+    if name == "revision":
+        return MigcheckError(
+            f"revision {revision!r} is defined by more than one file ({', '.join(files)}): "
+            "give each revision its own id"
+        )
     return MigcheckError(
-        f"revision {revision!r} is defined by more than one file ({', '.join(files)}): "
-        "give each revision its own id"
+        f"{', '.join(files) or 'a revision'}: revises {revision!r}, which no revision file "
+        "defines (a typo, or a file missing from the versions directory?)"
     )
 
 
-def _revision_id(path: Path) -> str | None:
-    """The literal module-level ``revision = "…"`` of a revision file, read without running it."""
+def _assigned(path: Path, name: str) -> tuple[str, ...]:
+    """The literal strings of a revision file's module-level ``name = …``, read without running."""
     try:
         tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
     except (OSError, SyntaxError, ValueError):
-        return None
+        return ()
     for node in tree.body:
         target, value = None, None
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target, value = node.targets[0], node.value
         elif isinstance(node, ast.AnnAssign):
             target, value = node.target, node.value
-        if (
-            isinstance(target, ast.Name)
-            and target.id == "revision"
-            and isinstance(value, ast.Constant)
-            and isinstance(value.value, str)
-        ):
-            return value.value
-    return None
+        if isinstance(target, ast.Name) and target.id == name:
+            items = value.elts if isinstance(value, (ast.Tuple, ast.List)) else [value]
+            return tuple(
+                item.value
+                for item in items
+                if isinstance(item, ast.Constant) and isinstance(item.value, str)
+            )
+    return ()
 
 
 def _load_error(error: BaseException, root: Path) -> MigcheckError:
