@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from tests.hardening.helpers import (
     MACHINE_FORMATS,
+    ROOT,
     assert_one_line_error,
     assert_parses,
     make_project,
@@ -248,3 +252,21 @@ def test_a_down_revision_no_file_defines_names_the_file(command: str, tmp_path: 
     assert_one_line_error(
         done.stderr, "migrations/versions/0001_a2.py: revises 'a0', which no revision file defines"
     )
+
+
+def test_a_pipe_is_read_like_a_file(tmp_path: Path) -> None:
+    """``migcheck lint <(git show HEAD:a.sql)``: the path is a pipe, not a regular file."""
+    fifo = tmp_path / "pipe.sql"
+    os.mkfifo(fifo)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "migcheck", "lint", "--format", "json", str(fifo)],
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with open(fifo, "w", encoding="utf-8") as writer:
+        writer.write("CREATE INDEX ix ON t (a);\n")
+    out, err = child.communicate(timeout=120)
+    assert (child.returncode, err) == (1, "")
+    assert [f["rule"] for f in json.loads(out)["findings"]] == ["MC101", "MC111"]

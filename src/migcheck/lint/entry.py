@@ -30,13 +30,16 @@ def display_path(path: str | os.PathLike[str]) -> str:
 
 
 def sql_files(paths: Iterable[str]) -> list[str]:
-    """Expand the command-line paths: files as given, directories to their ``*.sql`` (sorted)."""
+    """Expand the command-line paths: files as given, directories to their ``*.sql`` (sorted).
+
+    Anything else that exists is read as a file: a pipe (``<(git show HEAD:a.sql)``), a device.
+    """
     found: list[str] = []
     for raw in paths:
-        if raw == "-" or os.path.isfile(raw):
-            found.append(raw)
-        elif os.path.isdir(raw):
+        if os.path.isdir(raw):
             found.extend(_sql_files_under(raw))
+        elif raw == "-" or os.path.exists(raw):
+            found.append(raw)
         else:
             raise MigcheckError(f"{raw}: no such file or directory")
     return found
