@@ -136,3 +136,20 @@ def test_verify_report_that_cannot_be_written(where: str, tmp_path: Path) -> Non
     finally:
         os.close(write)
     assert (done.returncode, done.stderr) == (2, "")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("--help",), ("--version",), ("lint", "--help"), ("init", "--dry-run")],
+    ids=" ".join,
+)
+def test_other_output_to_a_full_disk_is_one_line_and_exit_2(
+    command: tuple[str, ...], tmp_path: Path
+) -> None:
+    args = (
+        [*command, str(make_project(tmp_path, [("a1", "pass")]))] if "init" in command else command
+    )
+    with open("/dev/full", "w") as full:
+        done = program(*args, stdout=full.fileno())
+    assert done.returncode == 2
+    assert_one_line_error(done.stderr, "cannot write to stdout: No space left on device")

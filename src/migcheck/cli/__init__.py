@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import threading
+import traceback
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NoReturn
 
@@ -96,6 +97,18 @@ def _silence_stdout() -> None:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, sys.stdout.fileno())
         os.close(null)
+
+
+def _describe(error: OSError) -> str:
+    """One line for an OSError nothing turned into a MigcheckError.
+
+    Raised by click's ``echo`` (help, version, a command's output) it is stdout that failed.
+    """
+    reason = error.strerror or str(error)
+    frames = traceback.extract_tb(error.__traceback__)
+    if frames and frames[-1].name == "echo":
+        return f"cannot write to stdout: {reason}"
+    return f"{error.filename}: {reason}" if error.filename else reason
 
 
 @contextlib.contextmanager
@@ -221,6 +234,10 @@ def main(argv: list[str] | None = None) -> None:
         code = 2
     except MigcheckError as error:
         sys.stderr.write(f"migcheck: error: {error}\n")
+        code = 2
+    except OSError as error:  # one no command turned into a MigcheckError: --help to a full disk
+        _silence_stdout()
+        sys.stderr.write(f"migcheck: error: {_describe(error)}\n")
         code = 2
     finally:
         speed.freeze()
