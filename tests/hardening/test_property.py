@@ -1,4 +1,4 @@
-"""Properties over generated and deeply nested SQL, settings and projects, in every format.
+"""Properties over generated and deeply nested SQL (files, lint and verify of op.execute), settings.
 
 Every command exits 0, 1 or 2; exit 2 comes with exactly one ``migcheck: error:`` line on stderr;
 nothing ever raises out of the program (a traceback); machine formats always parse. Bounded for a
@@ -186,3 +186,12 @@ def test_any_settings_table(table: dict[str, object]) -> None:
         target.write_text("CREATE INDEX ix ON t (a);\n", encoding="utf-8")
         code, out, err = _run(["lint", "--format", "json", str(target)])
         _check(code, "json", out, err)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sql=st.one_of(_nested(), _STATEMENTS), fmt=st.sampled_from(["json", "junit"]))
+def test_verify_of_op_execute_with_any_sql(sql: str, fmt: str) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        project = make_project(Path(directory), [("a1", f"op.execute({sql!r})")])
+        code, out, err = _run(["verify", "--format", fmt, str(project)])
+        _check(code, fmt, out, err)
