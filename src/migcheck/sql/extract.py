@@ -479,18 +479,59 @@ def _rename(n: Node, kind: Kind) -> Statement:
     )
 
 
+_TRUE_WORDS = {"true": True, "on": True, "false": False, "off": False}
+
+
+def _option_value(arg: Node | None) -> bool | str:
+    """One option's value as PostgreSQL's ``defGetBoolean`` reads it.
+
+    No value means true; the integers 0 and 1 and the words true/false/on/off (any case) are
+    booleans. Anything else (``index_cleanup auto``, ``parallel 4``, a tablespace name) is kept
+    as text.
+    """
+    if arg is None:
+        return True
+    if "Integer" in arg:
+        number = int(arg["Integer"].get("ival", 0))
+        return bool(number) if number in (0, 1) else str(number)
+    if "Boolean" in arg:
+        return bool(arg["Boolean"].get("boolval", False))
+    if "A_Const" in arg:
+        return _option_value({k: v for k, v in arg["A_Const"].items() if k != "location"} or None)
+    if "String" in arg:
+        text = str(arg["String"].get("sval", ""))
+        return _TRUE_WORDS.get(text.lower(), text)
+    if "Float" in arg:
+        return str(arg["Float"].get("fval", ""))
+    return ""
+
+
+def option_values(items: Iterable[Node] | None) -> dict[str, bool | str]:
+    """The options of a utility statement (``VACUUM (FULL false, VERBOSE)``), read by value.
+
+    ``{"full": False, "verbose": True}``: every boolean option is read as PostgreSQL reads it, so
+    ``(FULL false)``, ``(FULL off)`` and ``(FULL 0)`` are off, ``(FULL)`` and ``(FULL on)`` on.
+    """
+    found: dict[str, bool | str] = {}
+    for item in items or ():
+        elem = item.get("DefElem")
+        if elem is not None and elem.get("defname"):
+            found[str(elem["defname"]).lower()] = _option_value(elem.get("arg"))
+    return found
+
+
 def _reindex(n: Node, kind: Kind) -> Statement:
     object_type = n.get("kind", "")
     target = _rel(n.get("relation")) or n.get("name")
-    concurrently = any(
-        p.get("DefElem", {}).get("defname") == "concurrently" for p in n.get("params", ())
-    )
+    options = option_values(n.get("params"))
+    concurrently = options.get("concurrently") is True
     lock = Lock.SHARE_UPDATE_EXCLUSIVE if concurrently else Lock.ACCESS_EXCLUSIVE
     return Reindex(
         kind,
         object_type=object_type,
         target=target,
         concurrently=concurrently,
+        options=options,
         no_transaction=concurrently
         or object_type
         in ("REINDEX_OBJECT_SCHEMA", "REINDEX_OBJECT_DATABASE", "REINDEX_OBJECT_SYSTEM"),
@@ -499,8 +540,8 @@ def _reindex(n: Node, kind: Kind) -> Statement:
 
 
 def _vacuum(n: Node, kind: Kind) -> Statement:
-    options = {o.get("DefElem", {}).get("defname") for o in n.get("options", ())}
-    full = "full" in options
+    options = option_values(n.get("options"))
+    full = options.get("full") is True
     kind = Kind.VACUUM if n.get("is_vacuumcmd") else Kind.ANALYZE
     names = [_rel(r.get("VacuumRelation", {}).get("relation")) for r in n.get("rels", ())]
     tables = tuple(name for name in names if name)
@@ -509,6 +550,7 @@ def _vacuum(n: Node, kind: Kind) -> Statement:
         kind,
         tables=tables,
         full=full,
+        options=options,
         no_transaction=kind is Kind.VACUUM,
         locks=tuple((t, lock) for t in tables),
     )
@@ -520,6 +562,7 @@ def _cluster(n: Node, kind: Kind) -> Statement:
         kind,
         tables=(table,) if table else (),
         index=n.get("indexname"),
+        options=option_values(n.get("params")),
         locks=((table, Lock.ACCESS_EXCLUSIVE),) if table else (),
     )
 

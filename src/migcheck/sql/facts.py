@@ -9,7 +9,7 @@ the kinds it declares.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from migcheck.postgres.locks import Lock
 from migcheck.postgres.types import TypeRef
@@ -230,7 +230,10 @@ class Reindex(Statement):
     object_type: str = ""
     #: the index, table, schema or database named
     target: str | None = None
+    #: CONCURRENTLY (the keyword, or the option read by its value: ``(CONCURRENTLY false)`` is not)
     concurrently: bool = False
+    #: every option by name, read by value (:func:`migcheck.sql.extract.option_values`)
+    options: dict[str, bool | str] = field(default_factory=dict)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -279,8 +282,11 @@ class Maintenance(Statement):
 
     #: the tables (or materialized view) named; empty for every table
     tables: tuple[str, ...] = ()
-    #: VACUUM FULL
+    #: VACUUM FULL (read by value: ``VACUUM (FULL false)`` is a plain VACUUM)
     full: bool = False
+    #: VACUUM, ANALYZE and CLUSTER options by name, read by value
+    #: (:func:`migcheck.sql.extract.option_values`)
+    options: dict[str, bool | str] = field(default_factory=dict)
     #: REFRESH MATERIALIZED VIEW CONCURRENTLY
     concurrently: bool = False
     #: LOCK TABLE: the mode asked for
