@@ -64,3 +64,111 @@ def test_options_are_read_by_value(
     sql: str, expected: list[tuple[str, str]], tmp_path: Path
 ) -> None:
     assert lint(TIMEOUT + sql, tmp_path) == expected
+
+
+# 2. transaction state as PostgreSQL keeps it
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        # PostgreSQL ignores the inner BEGIN: one transaction, committed
+        ("BEGIN;\nBEGIN;\nCOMMIT;\n", []),
+        ("BEGIN;\nALTER TABLE t ADD COLUMN a int;\nBEGIN;\nCOMMIT;\nCOMMIT;\n", []),
+        ("BEGIN;\nCOMMIT;\n", []),
+        ("COMMIT;\n", []),
+        # … but statements between the first COMMIT and the second ran without a transaction
+        (
+            "BEGIN;\nALTER TABLE t ADD COLUMN a int;\nBEGIN;\nCOMMIT;\n"
+            "ALTER TABLE t ADD COLUMN IF NOT EXISTS b int;\nCOMMIT;\n",
+            [("MC403", "error")],
+        ),
+        (
+            "BEGIN;\nBEGIN;\nROLLBACK;\nALTER TABLE t ADD COLUMN IF NOT EXISTS b int;\nROLLBACK;\n",
+            [("MC403", "error")],
+        ),
+        # one BEGIN and two: the unclosed one is still an unclosed transaction
+        ("BEGIN;\nALTER TABLE t ADD COLUMN a int;\n", [("MC403", "error")]),
+        ("BEGIN;\nBEGIN;\nALTER TABLE t ADD COLUMN a int;\n", [("MC403", "error")]),
+        # COMMIT AND CHAIN opens the next transaction at once
+        ("BEGIN;\nCOMMIT AND CHAIN;\nALTER TABLE t ADD COLUMN a int;\nCOMMIT;\n", []),
+        ("BEGIN;\nCOMMIT AND CHAIN;\nALTER TABLE t ADD COLUMN a int;\n", [("MC403", "error")]),
+    ],
+)
+def test_transaction_state_is_postgresql_s(
+    sql: str, expected: list[tuple[str, str]], tmp_path: Path
+) -> None:
+    assert lint(TIMEOUT + sql, tmp_path) == expected
+
+
+RUNNER_WRAPPED = (
+    "COMMIT;\n"
+    "DROP INDEX CONCURRENTLY IF EXISTS t_a_idx;\n"
+    "CREATE INDEX CONCURRENTLY t_a_idx ON t (a);\n"
+    "BEGIN;\n"
+    "SET LOCAL lock_timeout = '2s';\n"
+    "ALTER TABLE t ADD COLUMN IF NOT EXISTS b int;\n"
+)
+
+
+def test_runner_commits_what_the_file_leaves_open(tmp_path: Path) -> None:
+    """--assume-in-transaction: the runner's final COMMIT closes the file's last BEGIN."""
+    assert lint(RUNNER_WRAPPED, tmp_path, in_transaction=True) == []
+
+
+def test_without_the_runner_the_last_begin_stays_open(tmp_path: Path) -> None:
+    sql = RUNNER_WRAPPED.removeprefix("COMMIT;\n")
+    assert lint(sql, tmp_path) == [("MC403", "error")]
+
+
+def test_concurrent_build_inside_the_runner_s_transaction_fails(tmp_path: Path) -> None:
+    sql = RUNNER_WRAPPED.removeprefix("COMMIT;\n")
+    assert ("MC103", "error") in lint(sql, tmp_path, in_transaction=True)
+
+
+# 3. wrong advice: MC402's own recipe, the table a DROP INDEX locks, DROP TABLE's parents
+
+RECIPE = "DROP INDEX CONCURRENTLY IF EXISTS t_a_idx;\nCREATE INDEX CONCURRENTLY t_a_idx ON t (a);"
+MANAGED = "BEGIN;\nSET LOCAL lock_timeout = '2s';\nALTER TABLE t ADD COLUMN a int;\nCOMMIT;\n"
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        # the recipe: drop what a failed build left, then build
+        (RECIPE, []),
+        (
+            "DROP INDEX CONCURRENTLY IF EXISTS t_a_idx;\n"
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a_idx ON t (a);",
+            [],
+        ),
+        # IF NOT EXISTS keeps the INVALID index of a failed build
+        ("CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a_idx ON t (a);", [("MC402", "warning")]),
+        # a plain build fails on rerun
+        ("CREATE INDEX CONCURRENTLY t_a_idx ON t (a);", [("MC402", "warning")]),
+        # the drop of another index is not the recipe
+        (
+            RECIPE.replace("IF EXISTS t_a_idx", "IF EXISTS other_idx"),
+            [("MC402", "warning")],
+        ),
+    ],
+)
+def test_concurrent_index_recipe_in_a_managed_file(
+    sql: str, expected: list[tuple[str, str]], tmp_path: Path
+) -> None:
+    assert lint(MANAGED + sql + "\n", tmp_path) == expected
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a_idx ON t (a);", [("MC402", "warning")]),
+        (RECIPE, []),
+        # a plain file fails loudly on rerun of a plain build: not flagged there
+        ("CREATE INDEX CONCURRENTLY t_a_idx ON t (a);", []),
+    ],
+)
+def test_concurrent_index_recipe_in_a_plain_file(
+    sql: str, expected: list[tuple[str, str]], tmp_path: Path
+) -> None:
+    assert lint(sql + "\n", tmp_path) == expected

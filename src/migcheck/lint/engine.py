@@ -146,6 +146,7 @@ class Engine:
         ctx.lock_timeout = lock_timeout
         if in_transaction:
             ctx.begin(None)
+            ctx.runner_commits = True
         return RunState(ctx, reported, managed)
 
     def feed(self, state: RunState, statements: Sequence[Statement]) -> None:
@@ -154,6 +155,7 @@ class Engine:
         wrapped = not state.started and not state.managed and not ctx.in_transaction
         if wrapped and _wrapped_by_runner(statements):
             ctx.begin(None)
+            ctx.runner_commits = True
         reported = state.reported
         by_kind = self.selection.by_kind
         every = self.selection.every

@@ -27,6 +27,7 @@ from migcheck.sql.facts import (
     Setting,
     Statement,
     TableChange,
+    TransactionControl,
 )
 
 
@@ -130,6 +131,20 @@ class Context:
     transactional_stream: bool = False
     #: increments at every BEGIN, so rules can remember things per transaction
     transaction_number: int = 0
+    #: the runner wraps the stream in a transaction and COMMITs at its end
+    #: (``--assume-in-transaction``, or a file that starts with SET LOCAL)
+    runner_commits: bool = False
+    #: a BEGIN PostgreSQL ignored (with a warning) because this transaction was already open
+    ignored_begin: Statement | None = None
+    #: the last transaction had an ignored BEGIN: (that BEGIN, the COMMIT/ROLLBACK that ended it)
+    ended_despite_begin: tuple[Statement, Statement | None] | None = None
+    #: the first statement run without a transaction after :attr:`ended_despite_begin`
+    autocommitted: Statement | None = None
+    #: (ignored BEGIN, the end of its transaction, a statement run without one, the COMMIT or
+    #: ROLLBACK that found no transaction): a nesting PostgreSQL does not have, seen in full
+    broken_nesting: list[tuple[Statement, Statement | None, Statement, Statement]] = field(
+        default_factory=list
+    )
     #: per-unit scratch space for rules, keyed by rule id (reset with each file / revision)
     memory: dict[str, Any] = field(default_factory=dict)
 
@@ -151,13 +166,20 @@ class Context:
         self.in_transaction = True
         self.transaction_number += 1
         self.explicit_begin = statement
+        self.ignored_begin = None
+        self.ended_despite_begin = None
+        self.autocommitted = None
         self.held = {}
         self.exclusive_by = None
         self.not_valid_in_tx = {}
         self.enum_values_in_tx = {}
 
-    def end(self) -> None:
-        """Close the current transaction (COMMIT or ROLLBACK)."""
+    def end(self, statement: Statement | None = None) -> None:
+        """Close the current transaction (``statement``: the COMMIT or ROLLBACK, if any)."""
+        if self.ignored_begin is not None:
+            self.ended_despite_begin = (self.ignored_begin, statement)
+        self.autocommitted = None
+        self.ignored_begin = None
         self.in_transaction = False
         self.explicit_begin = None
         self.held = {}
@@ -172,12 +194,11 @@ class Context:
         """Update the state with the effects of statement ``s``."""
         kind = s.kind
         if kind in TRANSACTION_KINDS:
-            self.transactional_stream = True
-            if kind is Kind.BEGIN:
-                self.begin(s)
-            else:
-                self.end()
+            self._apply_transaction(s)
             return
+        after_early_end = self.ended_despite_begin is not None and self.autocommitted is None
+        if after_early_end and not self.in_transaction and kind is not Kind.SAVEPOINT:
+            self.autocommitted = s
         if isinstance(s, Setting):
             self._apply_set(s)
             return
@@ -196,6 +217,31 @@ class Context:
         handler = _SCHEMA.get(kind)
         if handler is not None:
             handler(self, s)
+
+    def _apply_transaction(self, s: Statement) -> None:
+        """BEGIN, COMMIT and ROLLBACK, as PostgreSQL treats them.
+
+        BEGIN inside a transaction and COMMIT/ROLLBACK outside one do nothing (PostgreSQL only
+        warns), so ``BEGIN; BEGIN; COMMIT;`` is one transaction, committed. A COMMIT that finds no
+        transaction after statements ran without one, because an ignored BEGIN's transaction
+        was ended before them, is recorded in :attr:`broken_nesting`.
+        """
+        self.transactional_stream = True
+        if s.kind is Kind.BEGIN:
+            if self.in_transaction:
+                self.ignored_begin = self.ignored_begin or s
+            else:
+                self.begin(s)
+            return
+        if self.in_transaction:
+            self.end(s)
+        else:
+            ended, autocommitted = self.ended_despite_begin, self.autocommitted
+            if ended is not None and autocommitted is not None:
+                self.broken_nesting.append((ended[0], ended[1], autocommitted, s))
+            self.ended_despite_begin = self.autocommitted = None
+        if isinstance(s, TransactionControl) and s.chain:
+            self.begin(s)
 
     def _apply_set(self, s: Setting) -> None:
         value = s.value

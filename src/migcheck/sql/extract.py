@@ -727,7 +727,8 @@ _TRANSACTION_KINDS = {
 
 
 def _transaction(n: Node, kind: Kind) -> Statement:
-    return TransactionControl(_TRANSACTION_KINDS.get(n.get("kind", ""), Kind.SAVEPOINT))
+    found = _TRANSACTION_KINDS.get(n.get("kind", ""), Kind.SAVEPOINT)
+    return TransactionControl(found, chain=found is not Kind.BEGIN and bool(n.get("chain")))
 
 
 def _alter_enum(n: Node, kind: Kind) -> Statement:

@@ -331,7 +331,10 @@ class Setting(Statement):
 
 @dataclass(slots=True, kw_only=True)
 class TransactionControl(Statement):
-    """BEGIN, COMMIT, ROLLBACK and SAVEPOINT: the kind is the whole fact."""
+    """BEGIN, COMMIT, ROLLBACK and SAVEPOINT."""
+
+    #: COMMIT AND CHAIN / ROLLBACK AND CHAIN: a new transaction starts at once
+    chain: bool = False
 
 
 @dataclass(slots=True, kw_only=True)
