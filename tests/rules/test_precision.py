@@ -172,3 +172,65 @@ def test_concurrent_index_recipe_in_a_plain_file(
     sql: str, expected: list[tuple[str, str]], tmp_path: Path
 ) -> None:
     assert lint(sql + "\n", tmp_path) == expected
+
+
+def test_drop_index_names_the_table_it_locks(tmp_path: Path) -> None:
+    sql = (
+        "CREATE TABLE tools (id bigint PRIMARY KEY, name text);\n"
+        "CREATE INDEX ix_tools_name ON tools (name);\n"
+    )
+    (tmp_path / "001.sql").write_text(sql, encoding="utf-8")
+    (tmp_path / "002.sql").write_text("DROP INDEX ix_tools_name;\nSELECT 1;\n", encoding="utf-8")
+    report = lint_paths([str(tmp_path / "001.sql"), str(tmp_path / "002.sql")], Settings())
+    found = {f.rule: f.message for f in report.findings}
+    assert sorted(found) == ["MC102", "MC111"]
+    assert found["MC111"].startswith("Takes ACCESS EXCLUSIVE on tools with no lock_timeout")
+    assert "on tools" in found["MC102"]
+
+
+def test_drop_index_of_an_unknown_table_says_so(tmp_path: Path) -> None:
+    found = messages("DROP INDEX ix_tools_name;\n", tmp_path)
+    expected = "MC111 Takes ACCESS EXCLUSIVE on the table of index ix_tools_name with"
+    assert any(m.startswith(expected) for m in found)
+
+
+def test_exclusive_lock_of_drop_index_is_held_on_the_table(tmp_path: Path) -> None:
+    sql = (
+        "CREATE TABLE tools (id bigint PRIMARY KEY, name text);\n"
+        "CREATE INDEX ix_tools_name ON tools (name);\n"
+    )
+    (tmp_path / "001.sql").write_text(sql, encoding="utf-8")
+    later = "BEGIN;\nSET LOCAL lock_timeout = '2s';\nDROP INDEX ix_tools_name;\n"
+    later += "UPDATE tools SET name = lower(name);\nCOMMIT;\n"
+    (tmp_path / "002.sql").write_text(later, encoding="utf-8")
+    report = lint_paths([str(tmp_path / "001.sql"), str(tmp_path / "002.sql")], Settings())
+    [mc112] = [f for f in report.findings if f.rule == "MC112"]
+    assert "holds ACCESS EXCLUSIVE on tools (taken at line 3)" in mc112.message
+    assert mc112.severity.label == "warning"
+
+
+PARENT_CHILD = (
+    "CREATE TABLE parent (id bigint PRIMARY KEY);\n"
+    "CREATE TABLE child (id bigint PRIMARY KEY, parent_id bigint REFERENCES parent);\n"
+    "CREATE INDEX child_parent_id_idx ON child (parent_id);\n"
+)
+
+
+def test_drop_table_child_locks_its_parent(tmp_path: Path) -> None:
+    (tmp_path / "001.sql").write_text(PARENT_CHILD, encoding="utf-8")
+    (tmp_path / "002.sql").write_text("DROP TABLE child;\n", encoding="utf-8")
+    report = lint_paths([str(tmp_path / "001.sql"), str(tmp_path / "002.sql")], Settings())
+    found = {f.rule: (f.severity.label, f.message) for f in report.findings}
+    assert sorted(found) == ["MC111", "MC301"]
+    assert found["MC111"][1].startswith("Takes ACCESS EXCLUSIVE on child and parent with")
+    assert found["MC301"][0] == "warning"
+    assert "it also takes ACCESS EXCLUSIVE on parent" in found["MC301"][1]
+
+
+def test_drop_table_without_foreign_keys_locks_only_itself(tmp_path: Path) -> None:
+    (tmp_path / "001.sql").write_text(PARENT_CHILD, encoding="utf-8")
+    (tmp_path / "002.sql").write_text("DROP TABLE parent CASCADE;\n", encoding="utf-8")
+    report = lint_paths([str(tmp_path / "001.sql"), str(tmp_path / "002.sql")], Settings())
+    found = {f.rule: f.message for f in report.findings}
+    assert found["MC111"].startswith("Takes ACCESS EXCLUSIVE on parent with")
+    assert "also takes" not in found["MC301"]

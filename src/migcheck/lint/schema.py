@@ -49,6 +49,8 @@ class ConstraintState:
     validated: bool
     columns: tuple[str, ...] = ()
     not_null_column: str | None = None
+    #: a foreign key: the table it references
+    ref_table: str | None = None
 
 
 @dataclass(slots=True)
@@ -118,6 +120,8 @@ class Context:
     explicit_begin: Statement | None = None
     #: strongest lock held per table in the current transaction
     held: dict[str, Lock] = field(default_factory=dict)
+    #: indexes whose table is unknown, standing for their table in lock lists
+    unresolved_indexes: set[str] = field(default_factory=set)
     #: first statement in this transaction that took ACCESS EXCLUSIVE on an existing table
     exclusive_by: Statement | None = None
     lock_timeout: bool = False
@@ -159,7 +163,38 @@ class Context:
 
     def existing(self, statement: Statement) -> list[tuple[str, Lock]]:
         """The statement's locks on tables that already existed before this unit."""
-        return [(t, lock) for t, lock in statement.locks if t not in self.created]
+        return [(t, lock) for t, lock in self.locks_of(statement) if t not in self.created]
+
+    def locks_of(self, statement: Statement) -> list[tuple[str, Lock]]:
+        """Every table lock the statement takes, as far as the schema tells.
+
+        Its own :attr:`~Statement.locks`, the locks on the tables of the indexes it names (an
+        index whose table is unknown stands for it: :meth:`unknown_table_of`), and for
+        DROP TABLE, ACCESS EXCLUSIVE on each table the dropped tables' foreign keys reference
+        (their triggers on it are dropped too).
+        """
+        locks = list(statement.locks)
+        for index, lock in statement.index_locks:
+            table = self.schema.index_tables.get(index)
+            if table is None:
+                self.unresolved_indexes.add(index)
+            locks.append((table or index, lock))
+        if statement.kind is Kind.DROP_TABLE:
+            for table in dict.fromkeys(t for t, _ in statement.locks):
+                locks.extend((ref, Lock.ACCESS_EXCLUSIVE) for ref in self.referenced_by(table))
+        return locks
+
+    def referenced_by(self, table: str) -> list[str]:
+        """The other tables the known foreign keys of ``table`` reference, in order."""
+        state = self.schema.tables.get(table)
+        if state is None:
+            return []
+        refs = (c.ref_table for c in state.constraints.values() if c.kind == "foreign_key")
+        return list(dict.fromkeys(r for r in refs if r and r != table))
+
+    def unknown_table_of(self, name: str) -> bool:
+        """True when ``name`` in a lock list is an index standing for its unknown table."""
+        return name in self.unresolved_indexes and name not in self.schema.tables
 
     def begin(self, statement: Statement | None) -> None:
         """Open a transaction (explicitly when ``statement`` is the BEGIN)."""
@@ -203,7 +238,7 @@ class Context:
             self._apply_set(s)
             return
         if self.in_transaction:
-            for table, lock in s.locks:
+            for table, lock in self.locks_of(s):
                 if lock > self.held.get(table, Lock.NONE):
                     self.held[table] = lock
                 if (
@@ -290,7 +325,7 @@ def _add_constraint(ctx: Context, table: str, con: Constraint, validated: bool) 
         or f"{table}_{'_'.join(con.columns)}_{con.kind}"
     )
     state.constraints[name] = ConstraintState(
-        con.kind, validated and not con.not_valid, con.columns, con.not_null_column
+        con.kind, validated and not con.not_valid, con.columns, con.not_null_column, con.ref_table
     )
     if con.not_null_column:
         state.not_null_checks.setdefault(con.not_null_column, set()).add(name)

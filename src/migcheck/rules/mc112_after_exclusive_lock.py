@@ -40,7 +40,7 @@ from migcheck.lint.schema import Context
 from migcheck.postgres.types import Change, could_be_free, type_change
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule
-from migcheck.rules.helpers import LOCKING_KINDS, qi
+from migcheck.rules.helpers import LOCKING_KINDS, lock_place
 from migcheck.sql.facts import (
     Action,
     DataChange,
@@ -123,11 +123,12 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
         others = [t for t, _ in ctx.existing(s) if t not in ctx.held]
         if not others or ctx.lock_timeout:
             return
-        why = f"waiting for a lock on {qi(others[0])} with no lock_timeout"
+        why = f"waiting for a lock on {lock_place(ctx, others[0])} with no lock_timeout"
     memory["tx"] = ctx.transaction_number
+    place = lock_place(ctx, held[0])
     yield Hit(
         f"{why[0].upper()}{why[1:]} runs while this transaction holds ACCESS EXCLUSIVE on "
-        f"{qi(held[0])} (taken at line {first.line}): all reads and writes on {qi(held[0])} "
+        f"{place} (taken at line {first.line}): all reads and writes on {place} "
         "stay blocked until COMMIT",
         "Commit right after the statement that takes ACCESS EXCLUSIVE and do this work in its "
         "own transaction (Alembic: a separate revision or an autocommit_block()).",

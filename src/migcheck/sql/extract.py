@@ -424,6 +424,7 @@ def _drop(n: Node, kind: Kind) -> Statement:
     concurrently = bool(n.get("concurrent"))
     names: list[str] = []
     locks: tuple[tuple[str, Lock], ...] = ()
+    index_locks: tuple[tuple[str, Lock], ...] = ()
     if remove in ("OBJECT_TRIGGER", "OBJECT_POLICY", "OBJECT_RULE"):
         # objects are [schema.]table.name: the lock is on the table
         tables = [
@@ -441,8 +442,9 @@ def _drop(n: Node, kind: Kind) -> Statement:
                 names.append(_qualified(obj["TypeName"].get("names")))
         if remove == "OBJECT_INDEX":
             kind = Kind.DROP_INDEX
+            # the lock is on the index's table (and the index): the table is the schema's to know
             lock = Lock.SHARE_UPDATE_EXCLUSIVE if concurrently else Lock.ACCESS_EXCLUSIVE
-            locks = tuple((name, lock) for name in names)
+            index_locks = tuple((name, lock) for name in names)
         elif remove == "OBJECT_TABLE":
             kind = Kind.DROP_TABLE
             locks = tuple((name, Lock.ACCESS_EXCLUSIVE) for name in names)
@@ -455,6 +457,7 @@ def _drop(n: Node, kind: Kind) -> Statement:
         cascade=n.get("behavior") == "DROP_CASCADE",
         no_transaction=kind is Kind.DROP_INDEX and concurrently,
         locks=locks,
+        index_locks=index_locks,
     )
 
 

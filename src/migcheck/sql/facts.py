@@ -177,6 +177,9 @@ class Statement:
     revision: str | None = None
     #: locks taken: (table, level)
     locks: tuple[tuple[str, Lock], ...] = ()
+    #: locks taken on the table of each named index: (index, level); the statement does not
+    #: name the table (DROP INDEX), the schema knows it (``Context.locks_of`` in lint.schema)
+    index_locks: tuple[tuple[str, Lock], ...] = ()
     #: the statement cannot run inside a transaction block
     no_transaction: bool = False
     #: emitted by Alembic itself (alembic_version bookkeeping): never reported
