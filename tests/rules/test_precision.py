@@ -234,3 +234,31 @@ def test_drop_table_without_foreign_keys_locks_only_itself(tmp_path: Path) -> No
     found = {f.rule: f.message for f in report.findings}
     assert found["MC111"].startswith("Takes ACCESS EXCLUSIVE on parent with")
     assert "also takes" not in found["MC301"]
+
+
+# 4. ALTER DOMAIN forms that check every stored value
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0);", [("MC121", "error")]),
+        ("ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0) NOT VALID;", []),
+        ("ALTER DOMAIN d SET NOT NULL;", [("MC121", "error")]),
+        ("ALTER DOMAIN d DROP NOT NULL;", []),
+        ("ALTER DOMAIN d ADD CONSTRAINT c NOT NULL;", [("MC121", "error")]),
+        ("ALTER DOMAIN d VALIDATE CONSTRAINT c;", [("MC121", "error")]),
+        ("ALTER DOMAIN d DROP CONSTRAINT c;", []),
+        ("ALTER DOMAIN d SET DEFAULT 0;", []),
+        ("CREATE DOMAIN d AS int;\nALTER DOMAIN d SET NOT NULL;", []),
+        ("CREATE DOMAIN d AS int;\nALTER DOMAIN d VALIDATE CONSTRAINT c;", []),
+    ],
+)
+def test_alter_domain_scans(sql: str, expected: list[tuple[str, str]], tmp_path: Path) -> None:
+    assert lint(TIMEOUT + sql + "\n", tmp_path) == expected
+
+
+def test_domain_validation_lets_writes_continue_from_postgresql_19(tmp_path: Path) -> None:
+    sql = TIMEOUT + "ALTER DOMAIN d VALIDATE CONSTRAINT c;\n"
+    assert lint(sql, tmp_path, pg_version=18) == [("MC121", "error")]
+    assert lint(sql, tmp_path, pg_version=19) == []

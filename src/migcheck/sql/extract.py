@@ -745,13 +745,33 @@ def _alter_enum(n: Node, kind: Kind) -> Statement:
     )
 
 
+#: AlterDomainStmt's subtype letters
+_DOMAIN_ACTIONS = {
+    "C": "add_constraint",
+    "V": "validate_constraint",
+    "X": "drop_constraint",
+    "O": "set_not_null",
+    "N": "drop_not_null",
+}
+
+
 def _domain(n: Node, kind: Kind) -> Statement:
     """CREATE DOMAIN / ALTER DOMAIN: the domain's name and the CHECK constraints it gets."""
     domain = _qualified(n.get("domainname") or n.get("typeName"))
     if kind is Kind.ALTER_DOMAIN:
+        subtype = n.get("subtype", "")
         found = constraint((n.get("def") or {}).get("Constraint", {}))
-        added = (found,) if n.get("subtype") == "C" and found is not None else ()
-        return DomainChange(kind, domain=domain, constraints=added)
+        added = (found,) if subtype == "C" and found is not None else ()
+        action = _DOMAIN_ACTIONS.get(subtype, "")
+        if subtype == "T":
+            action = "set_default" if n.get("def") else "drop_default"
+        return DomainChange(
+            kind,
+            domain=domain,
+            constraints=added,
+            action=action,
+            constraint_name=n.get("name") if subtype in ("V", "X") else None,
+        )
     items = [constraint(c["Constraint"]) for c in n.get("constraints", ()) if "Constraint" in c]
     checks = tuple([c for c in items if c is not None and c.kind == "check"])
     return DomainChange(kind, domain=domain, constraints=checks)

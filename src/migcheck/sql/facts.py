@@ -362,6 +362,11 @@ class DomainChange(Statement):
     domain: str = ""
     #: CREATE DOMAIN: its CHECK constraints; ALTER DOMAIN … ADD: the constraint added
     constraints: tuple[Constraint, ...] = ()
+    #: ALTER DOMAIN: add_constraint, validate_constraint, drop_constraint, set_not_null,
+    #: drop_not_null, set_default or drop_default ("" for CREATE DOMAIN and other forms)
+    action: str = ""
+    #: ALTER DOMAIN … VALIDATE / DROP CONSTRAINT: the constraint
+    constraint_name: str | None = None
 
 
 @dataclass(slots=True, kw_only=True)
