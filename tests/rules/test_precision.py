@@ -262,3 +262,53 @@ def test_domain_validation_lets_writes_continue_from_postgresql_19(tmp_path: Pat
     sql = TIMEOUT + "ALTER DOMAIN d VALIDATE CONSTRAINT c;\n"
     assert lint(sql, tmp_path, pg_version=18) == [("MC121", "error")]
     assert lint(sql, tmp_path, pg_version=19) == []
+
+
+# 5. one ALTER TABLE is judged by its strongest lock held for its longest work
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (
+            "ALTER TABLE t VALIDATE CONSTRAINT c, DROP COLUMN x;",
+            [("MC112", "error"), ("MC302", "warning")],
+        ),
+        ("ALTER TABLE t VALIDATE CONSTRAINT c;", []),
+        ("ALTER TABLE t VALIDATE CONSTRAINT c, SET (fillfactor = 70);", []),
+        ("ALTER TABLE t DROP COLUMN x;", [("MC302", "warning")]),
+        (
+            "ALTER TABLE t ADD COLUMN y int, VALIDATE CONSTRAINT c;",
+            [("MC112", "error")],
+        ),
+    ],
+)
+def test_strongest_lock_for_the_longest_work(
+    sql: str, expected: list[tuple[str, str]], tmp_path: Path
+) -> None:
+    assert lint(TIMEOUT + sql + "\n", tmp_path) == expected
+
+
+def test_strongest_lock_message_names_both_sub_commands(tmp_path: Path) -> None:
+    found = messages(TIMEOUT + "ALTER TABLE t VALIDATE CONSTRAINT c, DROP COLUMN x;\n", tmp_path)
+    assert found[0] == (
+        "MC112 VALIDATE CONSTRAINT c scans t while this statement holds ACCESS EXCLUSIVE on it "
+        "(for DROP COLUMN x): all reads and writes on t stay blocked for the whole scan, where "
+        "VALIDATE CONSTRAINT alone takes SHARE UPDATE EXCLUSIVE and lets them run"
+    )
+
+
+def test_foreign_key_validated_under_another_sub_command_s_lock(tmp_path: Path) -> None:
+    fk = "ADD CONSTRAINT t_p_fk FOREIGN KEY (p) REFERENCES p (id)"
+    alone = messages(TIMEOUT + f"ALTER TABLE t {fk};\n", tmp_path)
+    assert "holding SHARE ROW EXCLUSIVE on t and p" in alone[0]
+    both = messages(TIMEOUT + f"ALTER TABLE t {fk}, DROP COLUMN x;\n", tmp_path)
+    assert "holding ACCESS EXCLUSIVE on t (another sub-command" in both[0]
+
+
+def test_configured_severity_wins_over_a_case_s_own(tmp_path: Path) -> None:
+    from migcheck.result import Severity
+
+    sql = TIMEOUT + "ALTER TABLE t VALIDATE CONSTRAINT c, DROP COLUMN x;\n"
+    found = lint(sql, tmp_path, severity={"MC112": Severity.INFO})
+    assert ("MC112", "info") in found
