@@ -312,3 +312,44 @@ def test_configured_severity_wins_over_a_case_s_own(tmp_path: Path) -> None:
     sql = TIMEOUT + "ALTER TABLE t VALIDATE CONSTRAINT c, DROP COLUMN x;\n"
     found = lint(sql, tmp_path, severity={"MC112": Severity.INFO})
     assert ("MC112", "info") in found
+
+
+# 6. the current type decides a type change; when it is unknown, say "may rewrite"
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("ALTER TABLE t ALTER COLUMN c TYPE text USING c::text;", [("MC109", "warning")]),
+        ("ALTER TABLE t ALTER COLUMN c TYPE text;", [("MC109", "warning")]),
+        ("ALTER TABLE t ALTER COLUMN c TYPE varchar(40);", [("MC109", "warning")]),
+        # known current types settle it
+        (
+            "CREATE TABLE t (id int);\nALTER TABLE t ADD COLUMN c varchar(20);\n"
+            "ALTER TABLE t ALTER COLUMN c TYPE text USING c::text;",
+            [],
+        ),
+        # an unknown type to a type nothing is free to: still the error
+        ("ALTER TABLE t ALTER COLUMN c TYPE bigint;", [("MC109", "error")]),
+        # a real USING expression always rewrites
+        ("ALTER TABLE t ALTER COLUMN c TYPE text USING upper(c);", [("MC109", "error")]),
+    ],
+)
+def test_unknown_prior_type(sql: str, expected: list[tuple[str, str]], tmp_path: Path) -> None:
+    assert lint(TIMEOUT + sql + "\n", tmp_path) == expected
+
+
+def test_known_prior_type_from_an_earlier_file(tmp_path: Path) -> None:
+    (tmp_path / "001.sql").write_text("CREATE TABLE t (id int, c varchar(20), n int);\n")
+    later = TIMEOUT + "ALTER TABLE t ALTER COLUMN c TYPE text USING c::text;\n"
+    later += "ALTER TABLE t ALTER COLUMN n TYPE text USING n::text;\n"
+    (tmp_path / "002.sql").write_text(later)
+    report = lint_paths([str(tmp_path / "001.sql"), str(tmp_path / "002.sql")], Settings())
+    assert [(f.rule, f.severity.label, f.location.line) for f in report.findings] == [
+        ("MC109", "error", 3)
+    ]
+
+
+def test_may_rewrite_says_what_would_make_it_safe(tmp_path: Path) -> None:
+    [found] = messages(TIMEOUT + "ALTER TABLE t ALTER COLUMN c TYPE text USING c::text;\n", tmp_path)
+    assert "may rewrite" in found and "if the current type is varchar or text" in found
