@@ -351,5 +351,6 @@ def test_known_prior_type_from_an_earlier_file(tmp_path: Path) -> None:
 
 
 def test_may_rewrite_says_what_would_make_it_safe(tmp_path: Path) -> None:
-    [found] = messages(TIMEOUT + "ALTER TABLE t ALTER COLUMN c TYPE text USING c::text;\n", tmp_path)
+    sql = TIMEOUT + "ALTER TABLE t ALTER COLUMN c TYPE text USING c::text;\n"
+    [found] = messages(sql, tmp_path)
     assert "may rewrite" in found and "if the current type is varchar or text" in found
