@@ -354,3 +354,52 @@ def test_may_rewrite_says_what_would_make_it_safe(tmp_path: Path) -> None:
     sql = TIMEOUT + "ALTER TABLE t ALTER COLUMN c TYPE text USING c::text;\n"
     [found] = messages(sql, tmp_path)
     assert "may rewrite" in found and "if the current type is varchar or text" in found
+
+
+# 7. a call that is not the built-in's signature is volatile until known
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("ALTER TABLE t ADD COLUMN c timestamptz DEFAULT now();", []),
+        ("ALTER TABLE t ADD COLUMN c timestamptz DEFAULT pg_catalog.now();", []),
+        ("ALTER TABLE t ADD COLUMN c timestamptz DEFAULT now(123);", [("MC106", "error")]),
+        ("ALTER TABLE t ADD COLUMN c timestamptz DEFAULT myschema.now();", [("MC106", "error")]),
+        ("ALTER TABLE t ADD COLUMN c text DEFAULT lower('X');", []),
+        ("ALTER TABLE t ADD COLUMN c text DEFAULT lower('X', 'Y');", [("MC106", "error")]),
+        ("ALTER TABLE t ADD COLUMN c uuid DEFAULT gen_random_uuid();", [("MC106", "error")]),
+        ("ALTER TABLE t ADD COLUMN c int DEFAULT f();", [("MC106", "error")]),
+        # a function created in the run is as volatile as it is declared
+        (
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql STABLE AS 'SELECT 1';\n"
+            "ALTER TABLE t ADD COLUMN c int DEFAULT f();",
+            [],
+        ),
+        (
+            "CREATE FUNCTION app.f() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1';\n"
+            "ALTER TABLE t ADD COLUMN c int DEFAULT app.f();",
+            [],
+        ),
+        (
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+            "ALTER TABLE t ADD COLUMN c int DEFAULT f();",
+            [("MC106", "error")],
+        ),
+    ],
+)
+def test_function_volatility(sql: str, expected: list[tuple[str, str]], tmp_path: Path) -> None:
+    assert lint(TIMEOUT + sql + "\n", tmp_path) == expected
+
+
+def test_declared_volatile_function_rewrites_for_sure(tmp_path: Path) -> None:
+    sql = TIMEOUT + "CREATE FUNCTION f() RETURNS int LANGUAGE sql VOLATILE AS 'SELECT 1';\n"
+    sql += "ALTER TABLE t ADD COLUMN c int DEFAULT f();\n"
+    [found] = messages(sql, tmp_path)
+    assert "calling f(), declared VOLATILE, rewrites the whole table" in found
+
+
+def test_unknown_signature_may_rewrite(tmp_path: Path) -> None:
+    sql = TIMEOUT + "ALTER TABLE t ADD COLUMN c timestamptz DEFAULT now(123);\n"
+    [found] = messages(sql, tmp_path)
+    assert "calling now(), which may be volatile, and may rewrite" in found

@@ -23,6 +23,7 @@ from migcheck.sql.facts import (
     IndexBuild,
     Kind,
     Rename,
+    Routine,
     SchemaHint,
     Setting,
     Statement,
@@ -76,6 +77,10 @@ class Schema:
     index_tables: dict[str, str] = field(default_factory=dict)
     #: index name -> its key columns
     index_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: function name (``schema.name``, ``public.`` dropped) -> volatile, stable or immutable:
+    #: from a CREATE FUNCTION in the run, or the live catalog's ``pg_proc.provolatile``
+    #: (:data:`migcheck.postgres.functions.VOLATILITY` reads both spellings)
+    functions: dict[str, str] = field(default_factory=dict)
 
     def table(self, name: str) -> TableState:
         """The state of table ``name``, created empty on first use."""
@@ -447,6 +452,13 @@ def _schema_hint(ctx: Context, s: Statement) -> None:
             known.not_null = True
 
 
+def _create_function(ctx: Context, s: Statement) -> None:
+    """A function created here: calls to it are as volatile as it is declared."""
+    assert isinstance(s, Routine)
+    if s.name:
+        ctx.schema.functions[s.name] = s.volatility
+
+
 #: how each kind changes the schema state (the handler asserts the kind's family)
 _SCHEMA: dict[Kind, Callable[[Context, Statement], None]] = {
     Kind.SCHEMA_HINT: _schema_hint,
@@ -458,6 +470,7 @@ _SCHEMA: dict[Kind, Callable[[Context, Statement], None]] = {
     Kind.CREATE_SCHEMA: _create_schema,
     Kind.ALTER_TABLE: _alter_table,
     Kind.CREATE_INDEX: _create_index,
+    Kind.CREATE_FUNCTION: _create_function,
     Kind.DROP_TABLE: _drop_table,
     Kind.RENAME: _rename,
 }

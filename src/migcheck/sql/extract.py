@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from migcheck.postgres.functions import STABLE_FUNCTIONS, VOLATILE_FUNCTIONS
+from migcheck.postgres.functions import VOLATILE_FUNCTIONS, builtin_call
 from migcheck.postgres.locks import Lock
 from migcheck.postgres.types import TypeRef
 from migcheck.sql.facts import (
@@ -26,6 +26,7 @@ from migcheck.sql.facts import (
     Query,
     Reindex,
     Rename,
+    Routine,
     Setting,
     Statement,
     TableChange,
@@ -164,10 +165,11 @@ def expr(node: Node | None) -> Expr:
             if call is not None:
                 names = _strings(call.get("funcname"))
                 name = names[-1].lower() if names else ""
-                if name in VOLATILE_FUNCTIONS:
+                schema = names[-2].lower() if len(names) > 1 else None
+                if not builtin_call(schema, name, len(call.get("args") or ())):
+                    unknown.append(f"{schema}.{name}" if schema else name)
+                elif name in VOLATILE_FUNCTIONS:
                     volatile = True
-                elif name not in STABLE_FUNCTIONS:
-                    unknown.append(name)
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
@@ -851,6 +853,17 @@ def _create_view(n: Node, kind: Kind) -> Statement:
     return Create(kind, name=_rel(n.get("view")))
 
 
+def _create_function(n: Node, kind: Kind) -> Statement:
+    """CREATE FUNCTION: its name and declared volatility (VOLATILE by default)."""
+    names = [name.lower() for name in _strings(n.get("funcname"))]
+    volatility = option_values(n.get("options")).get("volatility", "volatile")
+    return Routine(
+        kind,
+        name=table_key(names[-2], names[-1]) if len(names) > 1 else (names[-1] if names else ""),
+        volatility=str(volatility).lower(),
+    )
+
+
 def _do(n: Node, kind: Kind) -> Statement:
     return DoBlock(kind)
 
@@ -880,7 +893,7 @@ _HANDLERS: dict[str, tuple[Kind, Callable[[Node, Kind], Statement]]] = {
     "TransactionStmt": (Kind.BEGIN, _transaction),
     "AlterEnumStmt": (Kind.ALTER_ENUM, _alter_enum),
     "CreateEnumStmt": (Kind.CREATE_TYPE, _create_type),
-    "CreateFunctionStmt": (Kind.CREATE_FUNCTION, _nothing),
+    "CreateFunctionStmt": (Kind.CREATE_FUNCTION, _create_function),
     "DoStmt": (Kind.DO, _do),
     "CreateTrigStmt": (Kind.CREATE_TRIGGER, _create_trigger),
     "CreateDomainStmt": (Kind.CREATE_DOMAIN, _domain),

@@ -62,8 +62,9 @@ class Kind(enum.Enum):
     CREATE_VIEW = "create_view"
     CREATE_MATVIEW = "create_matview"
     CREATE_SCHEMA = "create_schema"
-    # only location and locks (Statement)
+    # functions and procedures (Routine)
     CREATE_FUNCTION = "create_function"
+    # only location and locks (Statement)
     CREATE_TRIGGER = "create_trigger"
     OTHER = "other"
     # PL/pgSQL DO blocks (DoBlock)
@@ -379,6 +380,16 @@ class Create(Statement):
 
 
 @dataclass(slots=True, kw_only=True)
+class Routine(Statement):
+    """CREATE FUNCTION / PROCEDURE: what a later DEFAULT or backfill calling it costs."""
+
+    #: the function (``schema.name``; ``public.`` dropped), lower case
+    name: str = ""
+    #: volatile, stable or immutable (VOLATILE unless declared otherwise)
+    volatility: str = "volatile"
+
+
+@dataclass(slots=True, kw_only=True)
 class DoBlock(Statement):
     """A DO block (the statements it runs follow it, marked ``nested``)."""
 
@@ -460,7 +471,7 @@ FAMILIES: dict[Kind, type[Statement]] = {
     Kind.CREATE_VIEW: Create,
     Kind.CREATE_MATVIEW: Create,
     Kind.CREATE_SCHEMA: Create,
-    Kind.CREATE_FUNCTION: Statement,
+    Kind.CREATE_FUNCTION: Routine,
     Kind.CREATE_TRIGGER: Statement,
     Kind.OTHER: Statement,
     Kind.DO: DoBlock,
