@@ -403,3 +403,52 @@ def test_unknown_signature_may_rewrite(tmp_path: Path) -> None:
     sql = TIMEOUT + "ALTER TABLE t ADD COLUMN c timestamptz DEFAULT now(123);\n"
     [found] = messages(sql, tmp_path)
     assert "calling now(), which may be volatile, and may rewrite" in found
+
+
+# 8. changes that break the previous release's writes during a deploy
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (
+            "ALTER TABLE t ADD COLUMN f text DEFAULT 'x' NOT NULL;\n"
+            "ALTER TABLE t ALTER COLUMN f DROP DEFAULT;",
+            [("MC208", "warning")],
+        ),
+        ("ALTER TABLE t ADD COLUMN f text DEFAULT 'x' NOT NULL;", []),
+        # a column the previous release already wrote (not added here)
+        ("ALTER TABLE t ALTER COLUMN f DROP DEFAULT;", []),
+        # nullable: old INSERTs leave it NULL, which is allowed
+        (
+            "ALTER TABLE t ADD COLUMN f text DEFAULT 'x';\n"
+            "ALTER TABLE t ALTER COLUMN f DROP DEFAULT;",
+            [],
+        ),
+        (
+            "ALTER TABLE t ADD COLUMN f text;\n"
+            "ALTER TABLE t ADD CONSTRAINT f_nn CHECK (f IS NOT NULL) NOT VALID;\n"
+            "ALTER TABLE t VALIDATE CONSTRAINT f_nn;\n"
+            "ALTER TABLE t ALTER COLUMN f SET NOT NULL;",
+            [("MC209", "warning")],
+        ),
+        (
+            "ALTER TABLE t ADD COLUMN f text DEFAULT 'x';\n"
+            "ALTER TABLE t ADD CONSTRAINT f_nn CHECK (f IS NOT NULL) NOT VALID;\n"
+            "ALTER TABLE t VALIDATE CONSTRAINT f_nn;\n"
+            "ALTER TABLE t ALTER COLUMN f SET NOT NULL;",
+            [],
+        ),
+        # a table created in the migration: no running code uses it
+        (
+            "CREATE TABLE n (id bigint PRIMARY KEY);\n"
+            "ALTER TABLE n ADD COLUMN f text DEFAULT 'x' NOT NULL;\n"
+            "ALTER TABLE n ALTER COLUMN f DROP DEFAULT;",
+            [],
+        ),
+    ],
+)
+def test_breaking_the_previous_release(
+    sql: str, expected: list[tuple[str, str]], tmp_path: Path
+) -> None:
+    assert lint(TIMEOUT + sql + "\n", tmp_path) == expected
