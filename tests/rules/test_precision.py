@@ -452,3 +452,23 @@ def test_breaking_the_previous_release(
     sql: str, expected: list[tuple[str, str]], tmp_path: Path
 ) -> None:
     assert lint(TIMEOUT + sql + "\n", tmp_path) == expected
+
+
+@pytest.mark.parametrize(
+    ("setting", "timeout"),
+    [
+        ("SET lock_timeout = '2s';", True),
+        ("SET lock_timeout = 2000;", True),
+        ("SET lock_timeout = 1.5;", True),
+        ("SET lock_timeout TO '1min';", True),
+        ("SELECT set_config('lock_timeout', '2s', false);", True),
+        ("SET lock_timeout = 0;", False),
+        ("SET lock_timeout = '0min';", False),
+        ("SET lock_timeout = '0.0s';", False),
+        ("SET lock_timeout = DEFAULT;", False),
+        ("SELECT set_config('lock_timeout', '0', false);", False),
+    ],
+)
+def test_timeout_values_are_read_by_value(setting: str, timeout: bool, tmp_path: Path) -> None:
+    found = lint(setting + "\nALTER TABLE t ADD COLUMN a int;\n", tmp_path)
+    assert found == ([] if timeout else [("MC111", "warning")])

@@ -6,6 +6,7 @@ rule always sees the state *before* the statement it checks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -284,8 +285,7 @@ class Context:
             self.begin(s)
 
     def _apply_set(self, s: Setting) -> None:
-        value = s.value
-        on = value is not None and value.strip() not in ("0", "", "0s", "0ms")
+        on = _duration_set(s.value)
         if s.local and not self.in_transaction:
             return
         if s.name == "all":  # RESET ALL
@@ -295,6 +295,20 @@ class Context:
             self.local_lock_timeout = s.local and on
         elif s.name == "statement_timeout":
             self.statement_timeout = on
+
+
+#: a duration setting's value as PostgreSQL reads it: a number and an optional unit
+_DURATION = re.compile(r"\s*[+]?(\d*\.?\d+)\s*(us|ms|s|min|h|d)?\s*", re.IGNORECASE)
+
+
+def _duration_set(value: str | None) -> bool:
+    """True when a timeout setting's value turns the timeout on (a non-zero duration).
+
+    ``0``, ``'0min'``, ``'0.0s'`` are off, as are DEFAULT/RESET (None) and values PostgreSQL
+    rejects (the SET fails, so no timeout is set by it).
+    """
+    found = _DURATION.fullmatch(value) if value is not None else None
+    return found is not None and float(found.group(1)) != 0
 
 
 def _names_not_null_check(name: str, column: str) -> bool:

@@ -713,6 +713,10 @@ def _set(n: Node, kind: Kind) -> Statement:
                 values.append(str(const["sval"].get("sval", "")))
             elif "ival" in const:
                 values.append(str(const["ival"].get("ival", 0)))
+            elif "fval" in const:
+                values.append(str(const["fval"].get("fval", "0")))
+            elif "boolval" in const:
+                values.append("on" if const["boolval"].get("boolval") else "off")
         value = " ".join(values)
     return Setting(
         kind,
