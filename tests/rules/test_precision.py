@@ -472,3 +472,14 @@ def test_breaking_the_previous_release(
 def test_timeout_values_are_read_by_value(setting: str, timeout: bool, tmp_path: Path) -> None:
     found = lint(setting + "\nALTER TABLE t ADD COLUMN a int;\n", tmp_path)
     assert found == ([] if timeout else [("MC111", "warning")])
+
+
+def test_alter_domain_names_the_columns_known_to_use_it(tmp_path: Path) -> None:
+    (tmp_path / "001.sql").write_text(
+        "CREATE DOMAIN email AS text;\nCREATE TABLE users (id bigint PRIMARY KEY, mail email);\n"
+    )
+    (tmp_path / "002.sql").write_text(TIMEOUT + "ALTER DOMAIN email SET NOT NULL;\n")
+    report = lint_paths([str(tmp_path / "001.sql"), str(tmp_path / "002.sql")], Settings())
+    [found] = report.findings
+    assert (found.rule, found.severity.label) == ("MC121", "error")
+    assert "uses the domain (known here: users.mail)" in found.message

@@ -1,7 +1,8 @@
 """The live catalog as lint's prior schema knows what a file cannot show.
 
-The table a foreign key references (DROP TABLE of the child locks it) and the volatility of the
-user's functions (``pg_proc.provolatile``: a DEFAULT calling a STABLE function is no rewrite).
+The table a foreign key references (DROP TABLE of the child locks it), the volatility of the
+user's functions (``pg_proc.provolatile``: a DEFAULT calling a STABLE function is no rewrite) and
+the columns that use a domain (ALTER DOMAIN scans them).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ CREATE FUNCTION app.region() RETURNS text LANGUAGE sql STABLE AS $$SELECT 'eu'$$
 CREATE FUNCTION app.token() RETURNS text LANGUAGE sql AS $$SELECT md5(random()::text)$$;
 CREATE FUNCTION app.mixed() RETURNS int LANGUAGE sql IMMUTABLE AS $$SELECT 1$$;
 CREATE FUNCTION app.mixed(int) RETURNS int LANGUAGE sql VOLATILE AS $$SELECT 1$$;
+CREATE DOMAIN email AS text;
+CREATE TABLE contacts (id bigint PRIMARY KEY, mail email);
 """
 
 
@@ -57,3 +60,8 @@ def test_catalog_knows_function_volatility_and_foreign_keys(fresh_db: Database) 
 
     dropped = dict(_lint("DROP TABLE child;", document))
     assert "it also takes ACCESS EXCLUSIVE on parent" in dropped["MC301"]
+
+
+def test_catalog_knows_the_columns_using_a_domain(fresh_db: Database) -> None:
+    [(rule, message)] = _lint("ALTER DOMAIN email SET NOT NULL;", _catalog(fresh_db))
+    assert rule == "MC121" and "(known here: contacts.mail)" in message

@@ -100,6 +100,16 @@ class Schema:
             return True
         return any(_names_not_null_check(name, column) for name in state.validated_unseen)
 
+    def domain_users(self, domain: str) -> list[str]:
+        """The known columns (``table.column``) whose type is ``domain`` (or an array of it)."""
+        name = domain.rsplit(".", 1)[-1].lower()
+        return [
+            f"{table}.{column}"
+            for table, state in self.tables.items()
+            for column, known in state.columns.items()
+            if known.type is not None and known.type.name == name
+        ]
+
     def has_index_on(self, table: str, columns: tuple[str, ...]) -> bool:
         """True when a known index (or PK/UNIQUE) starts with exactly these columns."""
         state = self.tables.get(table)

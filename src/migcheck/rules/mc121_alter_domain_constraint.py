@@ -12,7 +12,8 @@ PostgreSQL checks the constraint (or NOT NULL) against every column of every tab
 domain,
 holding a SHARE lock on each of those tables for its whole scan: all writes to them are blocked
 until the last row is checked. The statement does not name those tables, so the review does not
-see them either.
+see them either: the message names the columns known to use the domain (from the run, or from the
+live catalog in `migcheck verify`).
 
 ## Example
 ```sql
@@ -52,10 +53,15 @@ _FIX = (
 )
 
 
-def _scan(what: str) -> str:
+def _scan(what: str, users: list[str]) -> str:
+    """The message; ``users``: the columns known to use the domain (named when known)."""
+    known = ""
+    if users:
+        shown = ", ".join(qi(u) for u in users[:5]) + (", …" if len(users) > 5 else "")
+        known = f" (known here: {shown})"
     return (
-        f"{what} scans every column of every table that uses the domain, holding a SHARE lock "
-        "(all writes blocked) on each table for its whole scan"
+        f"{what} scans every column of every table that uses the domain{known}, holding a SHARE "
+        "lock (all writes blocked) on each table for its whole scan"
     )
 
 
@@ -64,11 +70,12 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     assert isinstance(s, DomainChange)
     if ctx.is_new(s.domain):
         return
+    users = ctx.schema.domain_users(s.domain)
     if s.action == "set_not_null":
-        yield Hit(_scan(f"SET NOT NULL on domain {qi(s.domain)}"), _FIX)
+        yield Hit(_scan(f"SET NOT NULL on domain {qi(s.domain)}", users), _FIX)
     elif s.action == "validate_constraint" and ctx.pg_version < 19:
         yield Hit(
-            _scan(f"VALIDATE CONSTRAINT {qi(s.constraint_name)} on domain {qi(s.domain)}")
+            _scan(f"VALIDATE CONSTRAINT {qi(s.constraint_name)} on domain {qi(s.domain)}", users)
             + f" (PostgreSQL {ctx.pg_version}; 19 validates without blocking writes)",
             "Validate in a quiet period, or put the constraint on the columns themselves (NOT "
             "VALID + VALIDATE CONSTRAINT, which lets writes continue).",
@@ -78,7 +85,7 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
             continue
         name = f" {qi(con.name)}" if con.name else ""
         kind = "CHECK" if con.kind == "check" else "NOT NULL constraint"
-        yield Hit(_scan(f"Adding {kind}{name} to domain {qi(s.domain)}"), _FIX)
+        yield Hit(_scan(f"Adding {kind}{name} to domain {qi(s.domain)}", users), _FIX)
 
 
 RULE = Rule(
