@@ -483,3 +483,15 @@ def test_alter_domain_names_the_columns_known_to_use_it(tmp_path: Path) -> None:
     [found] = report.findings
     assert (found.rule, found.severity.label) == ("MC121", "error")
     assert "uses the domain (known here: users.mail)" in found.message
+
+
+def test_a_check_for_an_invalid_leftover_makes_if_not_exists_safe(tmp_path: Path) -> None:
+    """migcheck's autogenerate looks for an INVALID index at run time, then builds."""
+    check = (
+        "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "WHERE c.relname = 't_a_idx';\n"
+    )
+    build = "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a_idx ON t (a);\n"
+    assert lint(MANAGED + check + build, tmp_path) == []
+    other = "SELECT c.relname FROM pg_class c WHERE c.relname = 't_a_idx';\n"
+    assert lint(MANAGED + other + build, tmp_path) == [("MC402", "warning")]

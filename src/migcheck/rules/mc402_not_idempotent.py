@@ -11,7 +11,9 @@ IF EXISTS, ADD/DROP COLUMN without IF [NOT] EXISTS, ALTER TYPE … ADD VALUE wit
 `DROP INDEX [CONCURRENTLY] IF EXISTS` of the same index earlier in the migration. Without one,
 a plain build fails on rerun, and `CREATE INDEX CONCURRENTLY IF NOT EXISTS` is worse: a failed
 build leaves an INVALID index behind, and the rerun prints "already exists, skipping" and keeps
-it, unused by every query and still slowing every write. That form is flagged in every file.
+it, unused by every query and still slowing every write. That form is flagged in every file,
+unless the migration first looked for an INVALID leftover (a query of `pg_index.indisvalid`, as
+migcheck's autogenerate runs before its builds, dropping what it finds).
 
 In a plain SQL file (no BEGIN/COMMIT), every statement commits on its own anyway; there it flags
 such statements only when a later statement cannot run inside a transaction at all (`CREATE
@@ -64,6 +66,7 @@ from migcheck.sql.facts import (
     IndexBuild,
     Kind,
     Maintenance,
+    Query,
     Reindex,
     Statement,
     TableChange,
@@ -167,9 +170,14 @@ def check(s: Statement, ctx: Context) -> tuple[Hit, ...]:
     dropped: set[str] = memory["dropped"]
     if isinstance(s, Drop) and s.kind is Kind.DROP_INDEX and s.if_exists:
         dropped.update(s.names)
+    if isinstance(s, Query):
+        memory["validity_checked"] = memory.get("validity_checked") or s.checks_index_validity
+        return _NONE
     if ctx.in_transaction:
         return _NONE
     what = _what(s, dropped)
+    if what is _IF_NOT_EXISTS and memory.get("validity_checked"):
+        what = None  # an INVALID leftover was looked for (and dropped) before the build
     if ctx.transactional_stream:
         if what is None:
             return _NONE
@@ -246,6 +254,7 @@ RULE = Rule(
         Kind.ALTER_TABLE,
         Kind.REINDEX,
         Kind.VACUUM,
+        Kind.SELECT,
     ),
     check,
     finish,

@@ -835,7 +835,9 @@ def _create_trigger(n: Node, kind: Kind) -> Statement:
 
 def _select(n: Node, kind: Kind) -> Statement:
     """``SELECT set_config('lock_timeout', '2s', is_local)`` is a SET in disguise."""
-    query = Query(kind, reads_tables="fromClause" in n)
+    query = Query(
+        kind, reads_tables="fromClause" in n, checks_index_validity=_reads_column(n, "indisvalid")
+    )
     targets = n.get("targetList")
     if not targets or len(targets) != 1 or "fromClause" in n:
         return query
@@ -851,6 +853,21 @@ def _select(n: Node, kind: Kind) -> Statement:
         value=str(args[1]["sval"].get("sval", "")),
         local=bool(args[2].get("boolval", {}).get("boolval")),
     )
+
+
+def _reads_column(node: Node, column: str) -> bool:
+    """True when the tree refers to a column named ``column`` anywhere."""
+    stack: list[Any] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("ColumnRef")
+            if ref is not None and _strings(ref.get("fields"))[-1:] == (column,):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _create_view(n: Node, kind: Kind) -> Statement:

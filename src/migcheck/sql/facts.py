@@ -319,6 +319,9 @@ class Query(Statement):
 
     #: SELECT … FROM: reads tables
     reads_tables: bool = False
+    #: reads ``pg_index.indisvalid``: the migration looks for an INVALID index a failed
+    #: concurrent build left (migcheck's autogenerate does, before CREATE INDEX CONCURRENTLY)
+    checks_index_validity: bool = False
 
 
 @dataclass(slots=True, kw_only=True)
