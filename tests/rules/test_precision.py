@@ -495,3 +495,19 @@ def test_a_check_for_an_invalid_leftover_makes_if_not_exists_safe(tmp_path: Path
     assert lint(MANAGED + check + build, tmp_path) == []
     other = "SELECT c.relname FROM pg_class c WHERE c.relname = 't_a_idx';\n"
     assert lint(MANAGED + other + build, tmp_path) == [("MC402", "warning")]
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("UPDATE t SET a = 1;", [("MC118", "warning")]),
+        ("EXPLAIN ANALYZE UPDATE t SET a = 1;", [("MC118", "warning")]),
+        ("EXPLAIN (ANALYZE on) UPDATE t SET a = 1;", [("MC118", "warning")]),
+        ("EXPLAIN (ANALYZE false) UPDATE t SET a = 1;", []),
+        ("EXPLAIN UPDATE t SET a = 1;", []),
+    ],
+)
+def test_explain_analyze_runs_what_it_explains(
+    sql: str, expected: list[tuple[str, str]], tmp_path: Path
+) -> None:
+    assert lint(TIMEOUT + sql + "\n", tmp_path) == expected

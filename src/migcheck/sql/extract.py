@@ -889,6 +889,15 @@ def _do(n: Node, kind: Kind) -> Statement:
     return DoBlock(kind)
 
 
+def _explain(n: Node, kind: Kind) -> Statement:
+    """EXPLAIN: plans only; with ANALYZE (read by value) it runs the statement it explains."""
+    if option_values(n.get("options")).get("analyze") is not True:
+        return Statement(kind)
+    node_name, node = next(iter((n.get("query") or {"": {}}).items()))
+    inner_kind, handler = _HANDLERS.get(node_name, (Kind.OTHER, _nothing))
+    return handler(node, inner_kind)
+
+
 def _nothing(n: Node, kind: Kind) -> Statement:
     return Statement(kind)
 
@@ -923,6 +932,7 @@ _HANDLERS: dict[str, tuple[Kind, Callable[[Node, Kind], Statement]]] = {
     "DropdbStmt": (Kind.DROP_DATABASE, _drop_database),
     "AlterObjectSchemaStmt": (Kind.SET_SCHEMA, _set_schema),
     "CreateSchemaStmt": (Kind.CREATE_SCHEMA, _create_schema),
+    "ExplainStmt": (Kind.OTHER, _explain),
 }
 
 
