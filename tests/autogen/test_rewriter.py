@@ -186,13 +186,29 @@ def test_rewriting_twice_changes_nothing() -> None:
     (once,) = rewritten(
         table_ops(
             ops.CreateIndexOp("ix_a", "order", ["a"]),
-            ops.DropColumnOp.from_column_and_tablename(None, "order", sa.Column("b", sa.Integer())),
+            ops.AddColumnOp("order", sa.Column("b", sa.Integer())),
         )
     )
     first = rendered(once.upgrade_ops)
     directives: list[Any] = [once]
     migcheck.alembic.process_revision_directives(context(), (), directives)
     assert rendered(directives[0].upgrade_ops) == first
+
+
+def test_a_dropped_column_waits_for_the_contract_revision() -> None:
+    drop = ops.DropColumnOp.from_column_and_tablename(None, "order", sa.Column("b", sa.Integer()))
+    column = sa.Column("c", sa.Integer(), nullable=False)
+    expand, backfill, contract = rewritten(table_ops(drop, ops.AddColumnOp("order", column)))
+    assert "drop_column" not in rendered(expand.upgrade_ops)
+    assert "drop_column" not in rendered(backfill.upgrade_ops)
+    assert "op.drop_column('order', 'b')" in rendered(contract.upgrade_ops)
+
+
+def test_a_drop_alone_is_one_revision() -> None:
+    drop = ops.DropColumnOp.from_column_and_tablename(None, "order", sa.Column("b", sa.Integer()))
+    (only,) = rewritten(table_ops(drop))
+    assert "op.drop_column('order', 'b')" in rendered(only.upgrade_ops)
+    assert only.message == "change"
 
 
 def test_plugin_registers_on_import_alembic() -> None:

@@ -11,6 +11,6 @@ from __future__ import annotations
 
 def register() -> None:
     """Register migcheck's operations, implementations and renderers with Alembic (idempotent)."""
-    from migcheck.autogen import implementations, renderers, swap
+    from migcheck.autogen import implementations, rename, renderers, swap
 
-    del implementations, renderers, swap
+    del implementations, rename, renderers, swap

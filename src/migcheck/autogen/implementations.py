@@ -15,6 +15,7 @@ from alembic.operations import ops as alembic_ops
 from migcheck.autogen import ops, sql
 from migcheck.autogen.backfill import run_backfill
 from migcheck.autogen.runtime import Steps, attempts
+from migcheck.errors import MigcheckError
 
 _CONSTRAINT = """
 SELECT c.convalidated
@@ -248,3 +249,17 @@ def lock_timeout_retries(operations: Operations, operation: ops.LockTimeoutBlock
 @Operations.implementation_for(ops.NothingToUndoOp)
 def nothing_to_undo(operations: Operations, operation: ops.NothingToUndoOp) -> None:
     """Nothing runs."""
+
+
+def stop(steps: Steps, message: str) -> None:
+    """Fail with ``message``: a ``MigcheckError`` online, a ``DO`` block that raises offline."""
+    if steps.offline:
+        steps.emit(f"DO $migcheck$ BEGIN RAISE EXCEPTION {sql.literal(message)}; END $migcheck$")
+        return
+    raise MigcheckError(message)
+
+
+@Operations.implementation_for(ops.UnsafeChangeOp)
+def unsafe_change(operations: Operations, operation: ops.UnsafeChangeOp) -> None:
+    """Stop before the revision changes anything."""
+    stop(Steps(operations), f"migcheck: unsafe change stopped: {operation.reason}")

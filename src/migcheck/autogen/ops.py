@@ -40,6 +40,32 @@ class NothingToUndoOp(MigrateOperation):
         return ("nothing_to_undo", self.reason)
 
 
+@Operations.register_operation("unsafe_change")
+@dataclass(eq=False)
+class UnsafeChangeOp(MigrateOperation):
+    """Stops the upgrade before it changes anything: a change autogenerate cannot make safe alone.
+
+    Written first in a generated revision (``op.unsafe_change("...")``) with ``reason`` saying
+    what is unsafe and what to write instead; it raises at once, online and in ``--sql`` output,
+    until a person edits the revision (like the FILL_IN placeholder of a backfill).
+    """
+
+    reason: str
+
+    def reverse(self) -> NothingToUndoOp:
+        """The stop changed nothing, so its downgrade does nothing."""
+        return NothingToUndoOp("unsafe change stop")
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """A diff entry naming the reason (``alembic check`` still reports the change)."""
+        return ("unsafe_change", self.reason)
+
+    @classmethod
+    def unsafe_change(cls, operations: Operations, reason: str) -> None:
+        """Fail at once with ``reason``, before the revision changes anything."""
+        operations.invoke(cls(reason))
+
+
 @Operations.register_operation("create_index_concurrently")
 class CreateIndexConcurrentlyOp(ops.CreateIndexOp):
     """``CREATE INDEX CONCURRENTLY IF NOT EXISTS``, dropping an INVALID leftover first."""
@@ -617,9 +643,251 @@ class RestoreColumnOp(_ColumnSwap):
         )
 
 
+@dataclass(eq=False)
+class _RenameSync(MigrateOperation):
+    """Shared data of the two-way sync trigger of a column rename."""
+
+    table_name: str
+    old_name: str
+    new_name: str
+    _: KW_ONLY
+    schema: str | None = None
+
+    @property
+    def trigger_name(self) -> str:
+        """The trigger's name (its function is named alike)."""
+        return sql.identifier_name(self.table_name, self.new_name, suffix="rename")
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """A diff entry for ``alembic check``."""
+        return (type(self).__name__, self.schema, self.table_name, self.new_name)
+
+
+@Operations.register_operation("add_rename_sync")
+class AddRenameSyncOp(_RenameSync):
+    """A trigger keeping ``old_name`` and ``new_name`` equal, whichever one a write sets.
+
+    The dual write of a column rename: code that writes the old name and code that writes the
+    new one run side by side while the deploy rolls out.
+    """
+
+    def reverse(self) -> DropRenameSyncOp:
+        """Drop the trigger."""
+        return DropRenameSyncOp(self.table_name, self.old_name, self.new_name, schema=self.schema)
+
+    @classmethod
+    def add_rename_sync(
+        cls,
+        operations: Operations,
+        table_name: str,
+        old_name: str,
+        new_name: str,
+        *,
+        schema: str | None = None,
+    ) -> None:
+        """Keep ``old_name`` and ``new_name`` in step both ways through a trigger."""
+        operations.invoke(cls(table_name, old_name, new_name, schema=schema))
+
+
+@Operations.register_operation("drop_rename_sync")
+class DropRenameSyncOp(_RenameSync):
+    """Drop the trigger (and its function) that ``add_rename_sync`` created."""
+
+    def reverse(self) -> AddRenameSyncOp:
+        """Create the trigger again."""
+        return AddRenameSyncOp(self.table_name, self.old_name, self.new_name, schema=self.schema)
+
+    @classmethod
+    def drop_rename_sync(
+        cls,
+        operations: Operations,
+        table_name: str,
+        old_name: str,
+        new_name: str,
+        *,
+        schema: str | None = None,
+    ) -> None:
+        """Stop keeping the two columns of a rename in step."""
+        operations.invoke(cls(table_name, old_name, new_name, schema=schema))
+
+
+_Renamed = TypeVar("_Renamed", bound="_RenamedColumn")
+
+
+@dataclass(eq=False)
+class _RenamedColumn(_RenameSync):
+    """Shared data of ``drop_renamed_column`` and its reverse, ``restore_renamed_column``.
+
+    ``existing_type`` is the old column's type, ``nullable`` whether it allowed NULL, ``key``
+    the column the restoring backfill ranges over (the primary key by default).
+    """
+
+    _: KW_ONLY
+    existing_type: Any = None
+    nullable: bool = True
+    key: str | None = None
+
+    def swapped(self, kind: type[_Renamed]) -> _Renamed:
+        """The same data as a ``kind`` operation (the reverse of this one)."""
+        return kind(**{f.name: getattr(self, f.name) for f in fields(self)})
+
+
+@Operations.register_operation("drop_renamed_column")
+class DropRenamedColumnOp(_RenamedColumn):
+    """The contract of a column rename: drop the sync trigger and the old column, one short tx."""
+
+    def reverse(self) -> RestoreRenamedColumnOp:
+        """Bring the old column back, filled from the new one."""
+        return self.swapped(RestoreRenamedColumnOp)
+
+    @classmethod
+    def drop_renamed_column(
+        cls,
+        operations: Operations,
+        table_name: str,
+        old_name: str,
+        new_name: str,
+        *,
+        existing_type: Any,
+        nullable: bool = True,
+        key: str | None = None,
+        schema: str | None = None,
+    ) -> None:
+        """Finish a rename: the old column goes, its values live on in ``new_name``."""
+        operations.invoke(
+            cls(
+                table_name,
+                old_name,
+                new_name,
+                existing_type=existing_type,
+                nullable=nullable,
+                key=key,
+                schema=schema,
+            )
+        )
+
+
+@Operations.register_operation("restore_renamed_column")
+class RestoreRenamedColumnOp(_RenamedColumn):
+    """The downgrade of ``drop_renamed_column``: the old column back, synced, filled, NOT NULL."""
+
+    def reverse(self) -> DropRenamedColumnOp:
+        """Drop the old column again."""
+        return self.swapped(DropRenamedColumnOp)
+
+    @classmethod
+    def restore_renamed_column(
+        cls,
+        operations: Operations,
+        table_name: str,
+        old_name: str,
+        new_name: str,
+        *,
+        existing_type: Any,
+        nullable: bool = True,
+        key: str | None = None,
+        schema: str | None = None,
+    ) -> None:
+        """Undo ``drop_renamed_column`` without losing the values written since."""
+        operations.invoke(
+            cls(
+                table_name,
+                old_name,
+                new_name,
+                existing_type=existing_type,
+                nullable=nullable,
+                key=key,
+                schema=schema,
+            )
+        )
+
+
+@dataclass(eq=False)
+class _TableRename(MigrateOperation):
+    """Shared data of the operations of a table rename behind a view."""
+
+    old_name: str
+    new_name: str
+    _: KW_ONLY
+    schema: str | None = None
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """A diff entry for ``alembic check``."""
+        return (type(self).__name__, self.schema, self.old_name, self.new_name)
+
+
+@Operations.register_operation("rename_table_behind_view")
+class RenameTableBehindViewOp(_TableRename):
+    """Rename the table and leave a view under the old name, in one short transaction.
+
+    The view is a simple one (``SELECT *``), so PostgreSQL lets code that still uses the old
+    name read, insert, update and delete through it until the contract drops it.
+    """
+
+    def reverse(self) -> RestoreTableFromViewOp:
+        """Drop the view and give the table its old name back."""
+        return RestoreTableFromViewOp(self.old_name, self.new_name, schema=self.schema)
+
+    @classmethod
+    def rename_table_behind_view(
+        cls, operations: Operations, old_name: str, new_name: str, *, schema: str | None = None
+    ) -> None:
+        """Rename a table while code using the old name keeps working (through a view)."""
+        operations.invoke(cls(old_name, new_name, schema=schema))
+
+
+@Operations.register_operation("restore_table_from_view")
+class RestoreTableFromViewOp(_TableRename):
+    """The downgrade of ``rename_table_behind_view``: drop the view, rename the table back."""
+
+    def reverse(self) -> RenameTableBehindViewOp:
+        """Rename behind a view again."""
+        return RenameTableBehindViewOp(self.old_name, self.new_name, schema=self.schema)
+
+    @classmethod
+    def restore_table_from_view(
+        cls, operations: Operations, old_name: str, new_name: str, *, schema: str | None = None
+    ) -> None:
+        """Undo ``rename_table_behind_view``."""
+        operations.invoke(cls(old_name, new_name, schema=schema))
+
+
+@Operations.register_operation("drop_rename_view")
+class DropRenameViewOp(_TableRename):
+    """The contract of a table rename: drop the view under the old name."""
+
+    def reverse(self) -> CreateRenameViewOp:
+        """Create the view again."""
+        return CreateRenameViewOp(self.old_name, self.new_name, schema=self.schema)
+
+    @classmethod
+    def drop_rename_view(
+        cls, operations: Operations, old_name: str, new_name: str, *, schema: str | None = None
+    ) -> None:
+        """Drop the view a table rename left under the old name."""
+        operations.invoke(cls(old_name, new_name, schema=schema))
+
+
+@Operations.register_operation("create_rename_view")
+class CreateRenameViewOp(_TableRename):
+    """The downgrade of ``drop_rename_view``: the view under the old name again."""
+
+    def reverse(self) -> DropRenameViewOp:
+        """Drop the view."""
+        return DropRenameViewOp(self.old_name, self.new_name, schema=self.schema)
+
+    @classmethod
+    def create_rename_view(
+        cls, operations: Operations, old_name: str, new_name: str, *, schema: str | None = None
+    ) -> None:
+        """Create the view over the renamed table under its old name."""
+        operations.invoke(cls(old_name, new_name, schema=schema))
+
+
 #: every migcheck operation (already safe: the rewriter leaves them as they are)
 MIGCHECK_OPS: tuple[type[MigrateOperation], ...] = (
     NothingToUndoOp,
+    UnsafeChangeOp,
     CreateIndexConcurrentlyOp,
     DropIndexConcurrentlyOp,
     DropConstraintIfExistsOp,
@@ -634,6 +902,14 @@ MIGCHECK_OPS: tuple[type[MigrateOperation], ...] = (
     DropColumnSyncOp,
     ReplaceColumnOp,
     RestoreColumnOp,
+    AddRenameSyncOp,
+    DropRenameSyncOp,
+    DropRenamedColumnOp,
+    RestoreRenamedColumnOp,
+    RenameTableBehindViewOp,
+    RestoreTableFromViewOp,
+    DropRenameViewOp,
+    CreateRenameViewOp,
 )
 
 SAFE_CONSTRAINT_OPS = (
