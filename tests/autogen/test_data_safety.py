@@ -9,9 +9,10 @@ from __future__ import annotations
 import io
 import re
 
+import psycopg
 import pytest
 from alembic import command
-from tests.autogen.helpers import Shop
+from tests.autogen.helpers import Shop, operations
 from tests.autogen.test_end_to_end import run_script
 
 from migcheck.errors import MigcheckError
@@ -194,3 +195,89 @@ def test_marked_table_rename_keeps_old_name_working(shop: Shop) -> None:
     assert checksum(shop, "customer", "name") == before
     command.upgrade(shop.config(), "head")
     assert checksum(shop, "client", "name") == before
+
+
+def _long_emails(shop: Shop, *ids: int) -> None:
+    for id_ in ids:
+        shop.sql("UPDATE customer SET email = repeat('x', 150) WHERE id = %s", id_)
+
+
+def test_narrowing_stops_unless_every_value_fits(shop: Shop) -> None:
+    populate(shop)
+    _long_emails(shop, 2500, 4001)
+    files = shop.revision(stage="narrow")
+    expand, backfill, contract = (upgrade_of(p.read_text()) for p in files)
+    assert expand.index("op.check_values_fit('customer', 'email', sa.String(length=100)") < (
+        expand.index("op.add_column(")
+    )
+    assert "using='email')" in expand and "VARCHAR(100)'" not in expand + backfill + contract
+    assert "values={'email_new': sa.text('email')}" in backfill
+
+    # checked in key-range batches of 1,000: the first bad key is in the third batch
+    with pytest.raises(MigcheckError, match=r"2 rows do not fit \(e\.g\. id=2500\)"):
+        command.upgrade(shop.config(), "head")
+    assert shop.current() == ["0001"]
+    assert "email_new" not in columns(shop, "customer")
+
+    output = io.StringIO()
+    command.upgrade(shop.config(output=output), "0001:head", sql=True)
+    with pytest.raises(psycopg.errors.RaiseException, match=r"2 rows \(e\.g\. id=2500\)"):
+        run_script(shop, output.getvalue())
+    assert "email_new" not in columns(shop, "customer")
+
+    shop.sql("UPDATE customer SET email = left(email, 100) WHERE id IN (2500, 4001)")
+    before = checksum(shop, "customer", "email")
+    command.upgrade(shop.config(), "head")
+    assert checksum(shop, "customer", "email") == before
+    assert shop.sql(
+        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+        " WHERE attrelid = 'customer'::regclass AND attname = 'email'"
+    ) == [("character varying(100)",)]
+    # a value written later that does not fit fails loudly instead of being cut
+    command.downgrade(shop.config(), "0001")
+    assert checksum(shop, "customer", "email") == before
+    command.upgrade(shop.config(), files[0].name.split("_")[0])
+    with pytest.raises(psycopg.errors.StringDataRightTruncation):
+        shop.sql("UPDATE customer SET email = repeat('y', 101) WHERE id = 1")
+    command.upgrade(shop.config(), "head")
+    assert checksum(shop, "customer", "email") == before
+
+
+def test_not_null_with_server_default_backfills_first(shop: Shop) -> None:
+    populate(shop)
+    kept = shop.sql('SELECT count(*), sum(total) FROM "order" WHERE total IS NOT NULL')
+    files = shop.revision(stage="not_null_default")
+    assert names(files) == ["shop_changes_backfill.py", "shop_changes_contract.py"]
+    backfill, contract = (upgrade_of(p.read_text()) for p in files)
+    assert "values={'total': sa.text(\"'0'\")}" in backfill and "where='total IS NULL'" in backfill
+    assert "op.add_not_null_constraint('order', 'total')" in contract
+    for _ in range(2):
+        command.upgrade(shop.config(), "head")
+        assert shop.sql('SELECT count(*) FROM "order" WHERE total = 0') == [(500,)]
+        assert shop.sql('SELECT count(*), sum(total) FROM "order" WHERE total <> 0') == kept
+        assert columns(shop, '"order"')["total"] is True
+        command.downgrade(shop.config(), "0001")
+        assert columns(shop, '"order"')["total"] is False
+        shop.sql('UPDATE "order" SET total = NULL WHERE total = 0')
+
+
+def test_not_null_over_nulls_stops_before_changing_anything(shop: Shop) -> None:
+    populate(shop)
+    with operations(shop.db) as op, pytest.raises(MigcheckError) as stopped:
+        op.add_not_null_constraint("order", "weird name")
+    message = str(stopped.value)
+    assert "\n" not in message
+    assert 'NOT NULL on "order"."weird name" stopped before changing anything' in message
+    assert "values={'weird name': FILL_IN}" in message
+    assert message.endswith("357 rows are NULL (e.g. id=7)")
+    assert (
+        shop.sql(
+            "SELECT conname FROM pg_constraint WHERE conrelid = '\"order\"'::regclass"
+            " AND contype = 'c'"
+        )
+        == []
+    )
+    shop.sql('UPDATE "order" SET "weird name" = \'w\' WHERE "weird name" IS NULL')
+    with operations(shop.db) as op:
+        op.add_not_null_constraint("order", "weird name")
+    assert columns(shop, '"order"')["weird name"] is True

@@ -117,9 +117,17 @@ def test_rerun_after_partial_not_null_resumes(orders: Database) -> None:
     assert constraints(orders, "c") == []
 
 
-def test_not_null_validation_fails_on_nulls(orders: Database) -> None:
-    with operations(orders, FAST) as op, pytest.raises(sa.exc.IntegrityError):
+def test_not_null_stops_on_nulls_before_adding_anything(orders: Database) -> None:
+    with operations(orders, FAST) as op, pytest.raises(MigcheckError, match="rows are NULL"):
         op.add_not_null_constraint("order", "priority")
+    assert (
+        run(
+            orders,
+            "SELECT conname FROM pg_constraint WHERE contype = 'c'"
+            " AND conrelid = '\"order\"'::regclass",
+        )
+        == []
+    )
 
 
 def test_backfill_in_batches_and_resumes(

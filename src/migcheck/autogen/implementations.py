@@ -11,11 +11,16 @@ from typing import Any
 
 from alembic.operations import Operations
 from alembic.operations import ops as alembic_ops
+from sqlalchemy.exc import DBAPIError
 
 from migcheck.autogen import ops, sql
 from migcheck.autogen.backfill import run_backfill
+from migcheck.autogen.checks import null_rows, stop
 from migcheck.autogen.runtime import Steps, attempts
 from migcheck.errors import MigcheckError
+
+#: SQLSTATE of "check_violation", raised by VALIDATE CONSTRAINT over a failing row
+CHECK_VIOLATION = "23514"
 
 _CONSTRAINT = """
 SELECT c.convalidated
@@ -197,10 +202,25 @@ def not_null_steps(steps: Steps, table: str, column: str, schema: str | None, ch
             steps.transaction([sql.drop_constraint(table, check, schema)], what=what)
             return
         state = _constraint_state(steps, check, table, schema)
+    if not state:
+        null_rows(steps, table, column, schema)
     if state is None:
         steps.transaction([sql.add_not_null_check(table, column, check, schema)], what=what)
     if not state:
-        steps.transaction([sql.validate_constraint(table, check, schema)], what=what, brief=False)
+        try:
+            steps.transaction(
+                [sql.validate_constraint(table, check, schema)], what=what, brief=False
+            )
+        except DBAPIError as error:
+            if steps.offline or getattr(error.orig, "sqlstate", None) != CHECK_VIOLATION:
+                raise
+            # a NULL written between the check and VALIDATE: leave nothing half-applied
+            steps.transaction([sql.drop_constraint(table, check, schema)], what=what)
+            raise MigcheckError(
+                f"migcheck: NOT NULL on {sql.qualified(table, schema)}.{sql.quote(column)}: "
+                "a NULL was written while it was being checked; nothing is left behind, "
+                "rerun the upgrade once the application writes a value"
+            ) from error
     steps.transaction(
         [
             sql.set_not_null(table, column, schema, not_null=True),
@@ -249,14 +269,6 @@ def lock_timeout_retries(operations: Operations, operation: ops.LockTimeoutBlock
 @Operations.implementation_for(ops.NothingToUndoOp)
 def nothing_to_undo(operations: Operations, operation: ops.NothingToUndoOp) -> None:
     """Nothing runs."""
-
-
-def stop(steps: Steps, message: str) -> None:
-    """Fail with ``message``: a ``MigcheckError`` online, a ``DO`` block that raises offline."""
-    if steps.offline:
-        steps.emit(f"DO $migcheck$ BEGIN RAISE EXCEPTION {sql.literal(message)}; END $migcheck$")
-        return
-    raise MigcheckError(message)
 
 
 @Operations.implementation_for(ops.UnsafeChangeOp)

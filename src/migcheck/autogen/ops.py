@@ -66,6 +66,46 @@ class UnsafeChangeOp(MigrateOperation):
         operations.invoke(cls(reason))
 
 
+@Operations.register_operation("check_values_fit")
+@dataclass(eq=False)
+class CheckValuesFitOp(MigrateOperation):
+    """Stops the upgrade before it changes anything when a value would not fit a narrower type.
+
+    Reads the table in key-range batches (no lock beyond a plain read) and fails with the count
+    of values that do not fit and an example key, so a narrowing never truncates or rounds
+    silently.
+    """
+
+    table_name: str
+    column_name: str
+    type_: Any
+    _: KW_ONLY
+    key: str | None = None
+    schema: str | None = None
+
+    def reverse(self) -> NothingToUndoOp:
+        """A check changes nothing."""
+        return NothingToUndoOp(f"check of {self.table_name}.{self.column_name}")
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """A diff entry for ``alembic check``."""
+        return ("check_values_fit", self.schema, self.table_name, self.column_name)
+
+    @classmethod
+    def check_values_fit(
+        cls,
+        operations: Operations,
+        table_name: str,
+        column_name: str,
+        type_: Any,
+        *,
+        key: str | None = None,
+        schema: str | None = None,
+    ) -> None:
+        """Fail when a value of the column does not fit ``type_`` (``key``: the primary key)."""
+        operations.invoke(cls(table_name, column_name, type_, key=key, schema=schema))
+
+
 @Operations.register_operation("create_index_concurrently")
 class CreateIndexConcurrentlyOp(ops.CreateIndexOp):
     """``CREATE INDEX CONCURRENTLY IF NOT EXISTS``, dropping an INVALID leftover first."""
@@ -888,6 +928,7 @@ class CreateRenameViewOp(_TableRename):
 MIGCHECK_OPS: tuple[type[MigrateOperation], ...] = (
     NothingToUndoOp,
     UnsafeChangeOp,
+    CheckValuesFitOp,
     CreateIndexConcurrentlyOp,
     DropIndexConcurrentlyOp,
     DropConstraintIfExistsOp,

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import AddConstraint, Constraint, CreateIndex, Index
 
 from migcheck.postgres.identifiers import MAX_BYTES
+from migcheck.postgres.types import INTEGER_RANGES, TypeRef, text_limit
 
 DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 _PREPARER = DIALECT.identifier_preparer
@@ -193,3 +194,22 @@ def create_view(view: str, table: str, schema: str | None) -> str:
 def drop_view(view: str, schema: str | None) -> str:
     """``DROP VIEW IF EXISTS``."""
     return f"DROP VIEW IF EXISTS {qualified(view, schema)}"
+
+
+def does_not_fit(column: str, new: TypeRef, new_sql: str) -> str:
+    """A condition true for the rows whose ``column`` value does not fit type ``new``.
+
+    ``new_sql`` is the type as DDL, for the generic test (the value changes when cast).
+    """
+    name = quote(column)
+    limit = text_limit(new)
+    if limit is not None:
+        return f"char_length({name}) > {limit}"
+    if new.name in INTEGER_RANGES and not new.array:
+        low, high = INTEGER_RANGES[new.name]
+        return f"{name} NOT BETWEEN {low} AND {high}"
+    if new.name == "numeric" and new.mods and not new.array:
+        scale = new.mods[1] if len(new.mods) > 1 else 0
+        digits = new.mods[0] - scale
+        return f"({name} <> round({name}, {scale}) OR abs(round({name}, {scale})) >= 1e{digits})"
+    return f"({name}::{new_sql})::text IS DISTINCT FROM {name}::text"

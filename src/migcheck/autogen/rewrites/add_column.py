@@ -27,7 +27,12 @@ def default_sql(column: Column[Any]) -> str | None:
     """The column's server default as PostgreSQL evaluates it; None when there is none."""
     if column.server_default is None or column.computed is not None:
         return None
-    arg = getattr(column.server_default, "arg", None)
+    return clause_sql(column.server_default)
+
+
+def clause_sql(server_default: Any) -> str | None:
+    """A server default (``DefaultClause``, text, string) as SQL; None when it has no SQL."""
+    arg = getattr(server_default, "arg", server_default)
     if isinstance(arg, str):
         return sql.literal(arg)
     if isinstance(arg, TextClause):

@@ -4,8 +4,12 @@
   (a new column kept in step by a trigger, its indexes built concurrently), *backfill* (batched
   copy) and *contract* (``replace_column``: drop the old column, rename the new one and its
   indexes); kept as one guarded ``alter_column`` (which lint flags) for the columns this does
-  not move safely;
-* ``nullable=False`` -> ``add_not_null_constraint``, the rest of the change under lock_timeout.
+  not move safely; a narrowing (``varchar(200)`` to ``varchar(100)``) first checks that every
+  value fits (``check_values_fit``) and copies without an explicit cast, which would truncate;
+* ``nullable=False`` with a server default -> the NULLs backfilled with the default in batches,
+  then ``add_not_null_constraint`` in a contract revision;
+* ``nullable=False`` -> ``add_not_null_constraint`` (which stops before changing anything when
+  the column still holds NULLs), the rest of the change under lock_timeout.
 
 The type change is registered first: it handles a NOT NULL that comes with it.
 """
@@ -24,11 +28,13 @@ from migcheck.autogen.ops import (
     AddColumnSyncOp,
     AddNotNullConstraintOp,
     BackfillOp,
+    CheckValuesFitOp,
     CreateIndexConcurrentlyOp,
     ReplaceColumnOp,
 )
 from migcheck.autogen.registry import RewriteContext, Split, rewrites
-from migcheck.postgres.types import Change, type_change
+from migcheck.autogen.rewrites.add_column import clause_sql, default_sql
+from migcheck.postgres.types import Change, narrows, type_change
 
 
 def rewrites_table(old: Any, new: Any) -> bool:
@@ -71,7 +77,13 @@ def type_change_phases(op: ops.AlterColumnOp, context: RewriteContext) -> Split 
     if indexes is None:
         return None
     replacement = sql.identifier_name(column, suffix="new")
-    using = f"{sql.quote(column)}::{sql.type_sql(new)}"
+    first: list[MigrateOperation] = []
+    if narrows(type_ref_of(sql.type_sql(old)), type_ref_of(sql.type_sql(new))):
+        # no explicit cast, which would truncate: the assignment cast raises instead
+        using = sql.quote(column)
+        first.append(CheckValuesFitOp(op.table_name, column, new, key=key, schema=op.schema))
+    else:
+        using = f"{sql.quote(column)}::{sql.type_sql(new)}"
     using_back = f"{sql.quote(column)}::{sql.type_sql(old)}"
     schema, name = op.schema, op.table_name
     expand: list[MigrateOperation] = [
@@ -111,11 +123,52 @@ def type_change_phases(op: ops.AlterColumnOp, context: RewriteContext) -> Split 
         schema=schema,
     )
     return Split(
+        first=first,
         plain=[ops.AddColumnOp(name, Column(replacement, new, nullable=True), schema=schema)],
         expand=expand,
         backfill=[backfill],
         contract=contract,
     )
+
+
+@rewrites.dispatch_for(ops.AlterColumnOp, phased=True)
+def not_null_with_default(op: ops.AlterColumnOp, context: RewriteContext) -> Split | None:
+    """``nullable=False`` on a column with a server default: its NULLs get the default first.
+
+    The rest of the change (setting the default) stays a guarded alter in *expand*; *backfill*
+    sets the existing NULLs to the default in batches; *contract* adds the NOT NULL.
+    """
+    if op.modify_nullable is not False:
+        return None
+    default = _default_of(op, context)
+    key = context.primary_key(op.schema, op.table_name)
+    if default is None or key is None:
+        return None
+    remaining = _without_nullable(op)
+    column = op.column_name
+    backfill = BackfillOp(
+        op.table_name,
+        {column: text(default)},
+        where=f"{sql.quote(column)} IS NULL",
+        key=key,
+        schema=op.schema,
+    )
+    return Split(
+        plain=[remaining] if remaining is not None else [],
+        backfill=[backfill],
+        contract=[AddNotNullConstraintOp(op.table_name, column, schema=op.schema)],
+    )
+
+
+def _default_of(op: ops.AlterColumnOp, context: RewriteContext) -> str | None:
+    """The server default the column gets (from the change, else from the model) as SQL."""
+    if op.modify_server_default not in (False, None):
+        return clause_sql(op.modify_server_default)
+    if op.modify_server_default is None:
+        return None  # the change removes the default
+    table = context.model(op.schema, op.table_name)
+    model = table.columns.get(op.column_name) if table is not None else None
+    return default_sql(model) if model is not None else None
 
 
 @rewrites.dispatch_for(ops.AlterColumnOp)
