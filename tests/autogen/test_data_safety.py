@@ -281,3 +281,19 @@ def test_not_null_over_nulls_stops_before_changing_anything(shop: Shop) -> None:
     with operations(shop.db) as op:
         op.add_not_null_constraint("order", "weird name")
     assert columns(shop, '"order"')["weird name"] is True
+
+
+def test_type_change_it_cannot_phase_stops_saying_why(shop: Shop) -> None:
+    populate(shop)
+    before = checksum(shop, '"order"', "total")
+    (path,) = shop.revision(stage="check_bigint_guess")
+    text = upgrade_of(path.read_text()).replace("\\'", "'")
+    assert '"order".total: INTEGER to BIGINT rewrites the table under ACCESS EXCLUSIVE' in text
+    assert "it is in the CHECK constraint order_total_check" in text
+    assert "ALTER SEQUENCE <pg_get_serial_sequence('order', 'total')> AS BIGINT" in text
+    assert text.index("op.unsafe_change(") < text.index("op.alter_column(")
+    with pytest.raises(MigcheckError, match="cannot phase it: it is in the CHECK"):
+        command.upgrade(shop.config(), "head")
+    assert shop.current() == ["0001"]
+    assert checksum(shop, '"order"', "total") == before
+    assert shop.sql("SELECT conname FROM pg_constraint WHERE conname = 'order_total_check'") == []

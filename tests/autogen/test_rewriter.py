@@ -211,6 +211,25 @@ def test_a_drop_alone_is_one_revision() -> None:
     assert only.message == "change"
 
 
+def test_bigint_primary_key_referenced_by_a_foreign_key_stops() -> None:
+    md = sa.MetaData()
+    sa.Table("order", md, sa.Column("id", sa.BigInteger, primary_key=True))
+    sa.Table(
+        "order_item",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("order_id", sa.Integer, sa.ForeignKey("order.id")),
+    )
+    alter = ops.AlterColumnOp(
+        "order", "id", existing_type=sa.Integer(), modify_type=sa.BigInteger()
+    )
+    (result,) = rewritten(table_ops(alter), metadata=md)
+    code = rendered(result.upgrade_ops)
+    assert code.index("op.unsafe_change(") < code.index("op.alter_column('order', 'id'")
+    assert "it is the primary key and order_item.order_id reference it" in code
+    assert "ALTER SEQUENCE" in code
+
+
 def test_plugin_registers_on_import_alembic() -> None:
     code = (
         "import alembic\n"

@@ -31,6 +31,7 @@ from migcheck.autogen.ops import (
     CheckValuesFitOp,
     CreateIndexConcurrentlyOp,
     ReplaceColumnOp,
+    UnsafeChangeOp,
 )
 from migcheck.autogen.registry import RewriteContext, Split, rewrites
 from migcheck.autogen.rewrites.add_column import clause_sql, default_sql
@@ -50,32 +51,23 @@ def rewrites_table(old: Any, new: Any) -> bool:
 def type_change_phases(op: ops.AlterColumnOp, context: RewriteContext) -> Split | None:
     """Expand/contract for a type change that rewrites the table; None to keep it plain.
 
-    Kept plain: changes that need no rewrite, and columns this does not move safely (in a
-    constraint, with a server default or comment, in an expression or partial index, no
-    single-column primary key, renamed in the same change).
+    Kept plain: changes that need no rewrite. A rewriting change of a column this does not move
+    safely (in a constraint, with a server default or comment, in an expression or partial
+    index, no single-column primary key, renamed in the same change) stops first
+    (``op.unsafe_change``), saying why, with the blocking ``alter_column`` after the stop.
     """
     old, new = op.existing_type, op.modify_type
-    if new is None or old is None:
+    if new is None or old is None or not rewrites_table(old, new):
         return None
     table = context.model(op.schema, op.table_name)
+    if table is None:
+        return None
     key = context.primary_key(op.schema, op.table_name)
     column = op.column_name
-    if (
-        table is None
-        or key is None
-        or key == column
-        or op.modify_name is not None
-        or op.modify_comment is not False
-        or op.existing_comment
-        or op.modify_server_default not in (False, None)
-        or op.existing_server_default not in (False, None)
-        or _in_constraint(table, column)
-        or not rewrites_table(old, new)
-    ):
-        return None
     indexes = _indexes(table, column)
-    if indexes is None:
-        return None
+    reason = _unphased(op, context, table, key, indexes)
+    if reason is not None or key is None or indexes is None:
+        return Split(first=[UnsafeChangeOp(_blocking(op, reason or ""))], plain=[op])
     replacement = sql.identifier_name(column, suffix="new")
     first: list[MigrateOperation] = []
     if narrows(type_ref_of(sql.type_sql(old)), type_ref_of(sql.type_sql(new))):
@@ -183,15 +175,87 @@ def set_not_null(op: ops.AlterColumnOp, context: RewriteContext) -> Split | None
     )
 
 
-def _in_constraint(table: Table, column: str) -> bool:
-    """Whether a model constraint (primary key, unique, foreign key, check) involves the column."""
+def _unphased(
+    op: ops.AlterColumnOp,
+    context: RewriteContext,
+    table: Table,
+    key: str | None,
+    indexes: list[dict[str, Any]] | None,
+) -> str | None:
+    """Why the type change of ``op``'s column cannot be phased; None when it can."""
+    column = op.column_name
+    if key is None:
+        return "the table has no single-column primary key to copy the values in batches over"
+    if key == column:
+        referencing = _referencing(context, table, column)
+        return "it is the primary key" + (
+            f" and {', '.join(referencing)} reference it (they must change too)"
+            if referencing
+            else ""
+        )
+    if op.modify_name is not None:
+        return "the column is renamed in the same change"
+    if op.modify_comment is not False or op.existing_comment:
+        return "the column has a comment"
+    if op.modify_server_default not in (False, None) or op.existing_server_default not in (
+        False,
+        None,
+    ):
+        return "the column has a server default"
+    constraint = _in_constraint(table, column)
+    if constraint is not None:
+        return f"it is in {constraint}"
+    if indexes is None:
+        return "it is in an expression or partial index"
+    return None
+
+
+def _referencing(context: RewriteContext, table: Table, column: str) -> list[str]:
+    """``table.column`` of every model foreign key that references ``table.column``."""
+    found = []
+    for metadata in context.metadata:
+        for other in metadata.tables.values():
+            for fk in other.foreign_keys:
+                if fk.column.table is table and fk.column.name == column:
+                    found.append(f"{other.name}.{fk.parent.name}")
+    return sorted(found)
+
+
+def _blocking(op: ops.AlterColumnOp, reason: str) -> str:
+    """The stop message of a type change kept as one blocking ``alter_column``."""
+    relation = sql.qualified(op.table_name, op.schema)
+    old, new = sql.type_sql(op.existing_type), sql.type_sql(op.modify_type)
+    sequence = ""
+    if _integer(old) and _integer(new):
+        sequence = (
+            "; a serial column's sequence keeps its old type: add "
+            f"op.execute(\"ALTER SEQUENCE <pg_get_serial_sequence('{op.table_name}', "
+            f"'{op.column_name}')> AS {new}\")"
+        )
+    return (
+        f"{relation}.{sql.quote(op.column_name)}: {old} to {new} rewrites the table under ACCESS "
+        f"EXCLUSIVE (reads and writes wait for the whole rewrite) and migcheck cannot phase it: "
+        f"{reason}. Delete this line to run the blocking alter_column below in a maintenance "
+        f"window{sequence}, or write the expand/backfill/contract by hand"
+    )
+
+
+def _integer(type_sql: str) -> bool:
+    return type_sql in ("SMALLINT", "INTEGER", "BIGINT")
+
+
+def _in_constraint(table: Table, column: str) -> str | None:
+    """The model constraint (primary key, unique, foreign key, check) involving the column."""
     for constraint in table.constraints:
+        name = f" {constraint.name}" if isinstance(constraint.name, str) else ""
         if isinstance(constraint, CheckConstraint):
             if column in str(constraint.sqltext):
-                return True
+                return f"the CHECK constraint{name}"
         elif isinstance(constraint, ColumnCollectionConstraint) and column in constraint.columns:
-            return True
-    return any(fk.parent.name == column for fk in table.foreign_keys)
+            return f"the {type(constraint).__name__}{name}"
+    if any(fk.parent.name == column for fk in table.foreign_keys):
+        return "a foreign key"
+    return None
 
 
 def _indexes(table: Table, column: str) -> list[dict[str, Any]] | None:
