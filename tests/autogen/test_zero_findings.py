@@ -27,9 +27,10 @@ _models = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_models)
 
 #: every stage the autogen tests autogenerate, and a volatile default per function; not the
-#: likely renames, whose revisions stop on purpose until a person decides (their drops are
-#: what lint rightly flags)
-CASES = [s for s in _models.STAGES if s != "base" and not s.endswith("_guess")]
+#: ``_guess`` stages, whose revisions stop on purpose until a person decides (their drops and
+#: blocking alters are what lint rightly flags), nor ``enum_remove``: the type swap rewrites
+#: the tables that use the type under ACCESS EXCLUSIVE, and MC109 rightly says so
+CASES = [s for s in _models.STAGES if s not in ("base", "enum_remove") and not s.endswith("_guess")]
 
 
 def _mirror(path: Path, revision: str, down_revision: str, index: int) -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 def register() -> None:
     """Register migcheck's operations, implementations and renderers with Alembic (idempotent)."""
-    from migcheck.autogen import implementations, rename, renderers, swap
+    from migcheck.autogen import enums, implementations, rename, renderers, swap
 
     del implementations, rename, renderers, swap
+    enums.register_comparator()

@@ -34,7 +34,7 @@ def stop(steps: Steps, message: str) -> None:
     raise MigcheckError(message)
 
 
-def _raise_if_found(
+def raise_if_found(
     steps: Steps, relation: str, key: str | None, condition: str, message: str
 ) -> None:
     """Offline: a ``DO`` block counting the rows matching ``condition``, raising when any do.
@@ -88,7 +88,7 @@ def check_values_fit(operations: Operations, operation: ops.CheckValuesFitOp) ->
                 raise MigcheckError(
                     f"check_values_fit on {relation}: --sql output needs key='<primary key>'"
                 )
-            _raise_if_found(steps, relation, operation.key, condition, message)
+            raise_if_found(steps, relation, operation.key, condition, message)
             return
         key = operation.key or primary_key(steps, relation)
         if key is None:
@@ -133,7 +133,7 @@ def null_rows(steps: Steps, table: str, column: str, schema: str | None) -> None
         f"where={condition!r}) before this line, or a server_default in the model)"
     )
     if steps.offline:
-        _raise_if_found(steps, relation, None, condition, message)
+        raise_if_found(steps, relation, None, condition, message)
         return
     key = primary_key(steps, relation)
     example = f"min({sql.quote(key)})::text" if key else "NULL"

@@ -924,6 +924,104 @@ class CreateRenameViewOp(_TableRename):
         operations.invoke(cls(old_name, new_name, schema=schema))
 
 
+@Operations.register_operation("add_enum_value")
+@dataclass(eq=False)
+class AddEnumValueOp(MigrateOperation):
+    """``ALTER TYPE ... ADD VALUE IF NOT EXISTS``, outside the migration's transaction.
+
+    ``before`` / ``after`` place the value as the model orders it. ``existing`` are the type's
+    values before the change (what ``alembic check`` and verify's drift report compare).
+    """
+
+    type_name: str
+    value: str
+    _: KW_ONLY
+    before: str | None = None
+    after: str | None = None
+    schema: str | None = None
+    existing: Sequence[str] = field(default_factory=tuple, metadata={"render": False})
+
+    def reverse(self) -> NothingToUndoOp:
+        """The value stays: removing one is the type swap, and no row loses its value."""
+        return NothingToUndoOp(f"enum value {self.value!r} of {self.type_name} (kept)")
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """``(kind, values in the database, values in the models, type)`` for drift reports."""
+        values = list(self.existing)
+        if self.after in values:
+            values.insert(values.index(self.after) + 1, self.value)
+        elif self.before in values:
+            values.insert(values.index(self.before), self.value)
+        else:
+            values.append(self.value)
+        return ("add_enum_value", tuple(self.existing), tuple(values), self.type_name)
+
+    @classmethod
+    def add_enum_value(
+        cls,
+        operations: Operations,
+        type_name: str,
+        value: str,
+        *,
+        before: str | None = None,
+        after: str | None = None,
+        schema: str | None = None,
+    ) -> None:
+        """Add a value to an enum type (idempotent; new rows may use it once this returns)."""
+        operations.invoke(cls(type_name, value, before=before, after=after, schema=schema))
+
+
+@Operations.register_operation("swap_enum_type")
+@dataclass(eq=False)
+class SwapEnumTypeOp(MigrateOperation):
+    """The type-swap recipe for removing enum values, in one transaction under lock_timeout.
+
+    Stops before changing anything when a row still holds a removed value (count and example
+    key); else creates the new type, moves each column in ``columns`` (``"table.column"``) to it
+    and renames it to ``type_name``. Moving a column rewrites its table under ACCESS EXCLUSIVE.
+    """
+
+    type_name: str
+    values: Sequence[str] = field(metadata=KEYWORD)
+    _: KW_ONLY
+    columns: Sequence[str] = ()
+    existing: Sequence[str] = ()
+    schema: str | None = None
+
+    def __post_init__(self) -> None:
+        self.values = list(self.values)
+        self.columns = list(self.columns)
+        self.existing = list(self.existing)
+
+    def reverse(self) -> SwapEnumTypeOp:
+        """Swap back to the previous values."""
+        return SwapEnumTypeOp(
+            self.type_name,
+            self.existing,
+            columns=self.columns,
+            existing=self.values,
+            schema=self.schema,
+        )
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """``(kind, values in the database, values in the models, type)`` for drift reports."""
+        return ("change_enum_variants", tuple(self.existing), tuple(self.values), self.type_name)
+
+    @classmethod
+    def swap_enum_type(
+        cls,
+        operations: Operations,
+        type_name: str,
+        values: Sequence[str],
+        *,
+        columns: Sequence[str] = (),
+        existing: Sequence[str] = (),
+        schema: str | None = None,
+    ) -> None:
+        """Give an enum type exactly ``values`` (``existing``: the values it has now)."""
+        operations.invoke(cls(type_name, values, columns=columns, existing=existing, schema=schema))
+
+
 #: every migcheck operation (already safe: the rewriter leaves them as they are)
 MIGCHECK_OPS: tuple[type[MigrateOperation], ...] = (
     NothingToUndoOp,
@@ -951,6 +1049,8 @@ MIGCHECK_OPS: tuple[type[MigrateOperation], ...] = (
     RestoreTableFromViewOp,
     DropRenameViewOp,
     CreateRenameViewOp,
+    AddEnumValueOp,
+    SwapEnumTypeOp,
 )
 
 SAFE_CONSTRAINT_OPS = (

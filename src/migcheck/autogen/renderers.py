@@ -96,6 +96,8 @@ def _fields_call(
     """
     args = []
     for spec in fields(op):
+        if spec.metadata.get("render") is False:
+            continue
         value = getattr(op, spec.name)
         if spec.kw_only:
             if spec.default_factory is not MISSING:
@@ -134,6 +136,8 @@ renderers.dispatch_for(ops.AddColumnSyncOp)(_one_line("add_column_sync"))
 renderers.dispatch_for(ops.DropColumnSyncOp)(_one_line("drop_column_sync"))
 renderers.dispatch_for(ops.BackfillOp)(_multi_line("backfill"))
 renderers.dispatch_for(ops.RestoreColumnOp)(_multi_line("restore_column"))
+renderers.dispatch_for(ops.AddEnumValueOp)(_one_line("add_enum_value"))
+renderers.dispatch_for(ops.SwapEnumTypeOp)(_one_line("swap_enum_type"))
 renderers.dispatch_for(ops.CheckValuesFitOp)(_one_line("check_values_fit"))
 renderers.dispatch_for(ops.AddRenameSyncOp)(_one_line("add_rename_sync"))
 renderers.dispatch_for(ops.DropRenameSyncOp)(_one_line("drop_rename_sync"))
