@@ -401,3 +401,19 @@ def check_drift_at(shop: Shop, stage: str) -> list[Drift]:
         engine.dispose()
     assert found is not None
     return found
+
+
+def test_backfill_without_key_renders_offline_from_the_models(shop: Shop) -> None:
+    files = shop.revision()
+    shop.fill_in("0")
+    for path in files:
+        path.write_text(path.read_text().replace("        key='id',\n", ""))
+    assert all("key='id'" not in upgrade_of(p.read_text()) for p in files[1:2])
+    up = io.StringIO()
+    command.upgrade(shop.config(output=up), "0001:head", sql=True)
+    assert (
+        'UPDATE "order" SET priority=0 WHERE (priority IS NULL) AND (done.high IS NULL OR id >'
+        in (up.getvalue())
+    )
+    run_script(shop, up.getvalue())
+    assert shop.sql('SELECT count(*) FROM "order" WHERE priority = 0') == [(2500,)]

@@ -75,7 +75,17 @@ def build_index_concurrently(steps: Steps, index: Any, *, what: str) -> None:
         if _index_state(steps, name, schema) is False:
             steps.concurrently(sql.drop_index(name, schema), what=f"{what} (invalid leftover)")
 
-    steps.concurrently(create, what=what, before=drop_invalid)
+    try:
+        steps.concurrently(create, what=what, before=drop_invalid)
+    except DBAPIError as error:
+        # a failed build (duplicate keys of a unique index, ...) leaves an INVALID index that
+        # every write keeps updating: drop it and say why in one line
+        drop_invalid()
+        reason = str(getattr(error, "orig", error)).strip().splitlines()
+        raise MigcheckError(
+            f"migcheck: {what} failed, the INVALID index it left was dropped: "
+            f"{'; '.join(line.strip() for line in reason)}"
+        ) from error
 
 
 @Operations.implementation_for(ops.CreateIndexConcurrentlyOp)
