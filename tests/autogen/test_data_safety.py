@@ -417,3 +417,17 @@ def test_backfill_without_key_renders_offline_from_the_models(shop: Shop) -> Non
     )
     run_script(shop, up.getvalue())
     assert shop.sql('SELECT count(*) FROM "order" WHERE priority = 0') == [(2500,)]
+
+
+def test_new_foreign_key_gets_its_index_concurrently(shop: Shop) -> None:
+    (path,) = shop.revision(stage="fk_index")
+    text = upgrade_of(path.read_text())
+    index = "op.create_index_concurrently('ix_order_customer_id', 'order', ['customer_id']"
+    assert text.index(index) < text.index("op.create_foreign_key_not_valid(")
+    assert "declare it in the models too (index=True on 'customer_id'" in text
+    command.upgrade(shop.config(), "head")
+    assert shop.sql(
+        "SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_order_customer_id'::regclass"
+    ) == [(True,)]
+    command.downgrade(shop.config(), "0001")
+    assert shop.sql("SELECT to_regclass('ix_order_customer_id')") == [(None,)]

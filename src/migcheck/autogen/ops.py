@@ -130,6 +130,14 @@ class CreateIndexConcurrentlyOp(ops.CreateIndexOp):
         operations.invoke(cls(index_name, table_name, columns, schema=schema, unique=unique, **kw))
 
 
+class ForeignKeyIndexOp(CreateIndexConcurrentlyOp):
+    """The index a new foreign key needs and the models lack, built concurrently.
+
+    Runs as ``op.create_index_concurrently``; its rendering adds a comment asking for the index
+    in the models (else the next autogenerate would drop it).
+    """
+
+
 @Operations.register_operation("drop_index_concurrently")
 class DropIndexConcurrentlyOp(ops.DropIndexOp):
     """``DROP INDEX CONCURRENTLY IF EXISTS``."""

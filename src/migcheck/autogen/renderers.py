@@ -51,6 +51,19 @@ def _as_list(rendered: Any) -> list[Any]:
 renderers.dispatch_for(ops.CreateIndexConcurrentlyOp)(
     _renamed("_add_index", "create_index", "create_index_concurrently")
 )
+_create_index_concurrently = _renamed("_add_index", "create_index", "create_index_concurrently")
+
+
+@renderers.dispatch_for(ops.ForeignKeyIndexOp)
+def _foreign_key_index(autogen_context: AutogenContext, op: ops.ForeignKeyIndexOp) -> list[str]:
+    columns = ", ".join(repr(str(c)) for c in op.columns)
+    return [
+        f"# the new foreign key's index: declare it in the models too (index=True on {columns}"
+        ", or an Index), or the next autogenerate drops it",
+        *_create_index_concurrently(autogen_context, op),
+    ]
+
+
 renderers.dispatch_for(ops.DropIndexConcurrentlyOp)(
     _renamed("_drop_index", "drop_index", "drop_index_concurrently")
 )
