@@ -343,7 +343,7 @@ def test_enum_value_added_outside_a_transaction(shop: Shop) -> None:
     output = io.StringIO()
     command.upgrade(shop.config(output=output), "0001:head", sql=True)
     assert (
-        "SET lock_timeout = '2s';\n\nALTER TYPE customer_tier ADD VALUE IF NOT EXISTS 'silver'"
+        "SET lock_timeout = '100ms';\n\nALTER TYPE customer_tier ADD VALUE IF NOT EXISTS 'silver'"
         " AFTER 'basic';\n\nRESET lock_timeout;" in output.getvalue()
     )
     for _ in range(2):
