@@ -38,7 +38,7 @@ from alembic.operations import MigrateOperation, Operations, ops
 from alembic.runtime.migration import MigrationContext
 
 import migcheck.alembic  # noqa: F401  (registers migcheck's operations)
-from migcheck.autogen.ops import AddEnumValueOp, BackfillOp, LockTimeoutBlockOp
+from migcheck.autogen.ops import AddEnumValueOp, BackfillOp, FillIn, LockTimeoutBlockOp
 from migcheck.autogen.rewriter import Rewriter, created_tables
 from migcheck.config import Settings
 from migcheck.pg import Database, start_server
@@ -326,7 +326,10 @@ def migcheck_phases(case: Case) -> list[list[MigrateOperation]]:
     for phase in phases:
         for op in _walk(phase):
             if isinstance(op, BackfillOp):
-                op.values = {name: case.fill_in for name in op.values}
+                op.values = {
+                    name: case.fill_in if isinstance(value, FillIn) else value
+                    for name, value in op.values.items()
+                }
     return phases
 
 
@@ -390,12 +393,22 @@ def measure(
     case: Case,
     variant: str,
     phases: list[list[MigrateOperation]],
+    verbose: bool = False,
 ) -> Result:
     time.sleep(0.5)
     started = time.monotonic()
     for number, phase in enumerate(phases):
+        phase_start = time.monotonic()
         with migration(engine, settings) as operations:
             apply(operations, phase)
+        phase_end = time.monotonic()
+        worst = max((s.latency for s in workload.window(phase_start, phase_end)), default=0.0)
+        if verbose:
+            print(
+                f"  {case.name} {variant} phase {number + 1}: {phase_end - phase_start:.2f}s,"
+                f" worst stall {worst * 1000:.1f} ms",
+                flush=True,
+            )
         if number == 0 and case.after_expand is not None and variant == "migcheck":
             case.after_expand(workload)
     finished = time.monotonic()
@@ -465,6 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-seconds", type=float, default=900, help="workload time limit")
     parser.add_argument("--chart", type=Path, default=Path("bench/out/zero_downtime.png"))
     parser.add_argument("--backend", default="auto")
+    parser.add_argument("--verbose", action="store_true", help="print each phase's worst stall")
     parser.add_argument(
         "--lock-timeouts",
         default="",
@@ -509,7 +523,9 @@ def main(argv: list[str] | None = None) -> int:
                     ("naive", [case.naive]),
                     ("migcheck", migcheck_phases(case)),
                 ):
-                    results.append(measure(workload, engine, settings, case, variant, phases))
+                    results.append(
+                        measure(workload, engine, settings, case, variant, phases, args.verbose)
+                    )
                     print(_line(results[-1]), flush=True)
                     undo(db, case, workload)
         finally:

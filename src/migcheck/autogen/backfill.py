@@ -57,7 +57,7 @@ def run_backfill(steps: Steps, operation: BackfillOp) -> None:
     if batch_size < 1:
         raise MigcheckError(f"backfill of {relation}: batch_size must be at least 1")
     if steps.offline:
-        key = operation.key or _model_key(steps, operation)
+        key = operation.key or model_key(steps, operation.table_name, operation.schema)
         if key is None:
             raise MigcheckError(
                 f"backfill of {relation}: --sql output needs key='<primary key column>' in "
@@ -161,15 +161,13 @@ def _next_size(size: int, largest: int, seconds: float) -> int:
     return size
 
 
-def _model_key(steps: Steps, operation: BackfillOp) -> str | None:
-    """The single-column primary key the models (env.py's target_metadata) give the table.
+def model_key(steps: Steps, table_name: str, schema: str | None) -> str | None:
+    """The single-column primary key the models (env.py's target_metadata) give a table.
 
     Offline there is no database to ask; env.py passes its models to ``configure`` as usual.
     """
     target = steps.context.opts.get("target_metadata")
-    name = (
-        f"{operation.schema}.{operation.table_name}" if operation.schema else operation.table_name
-    )
+    name = f"{schema}.{table_name}" if schema else table_name
     for metadata in target if isinstance(target, (list, tuple)) else [target]:
         table = getattr(metadata, "tables", {}).get(name)
         if table is not None:

@@ -466,6 +466,70 @@ class BackfillOp(MigrateOperation):
         )
 
 
+@Operations.register_operation("copy_rows")
+@dataclass(eq=False)
+class CopyRowsOp(MigrateOperation):
+    """Copy rows from one table into another in key-range batches, one short transaction each.
+
+    ``columns`` maps each target column to a SQL expression over the source row; one of them
+    must be the source's ``key`` itself (the primary key by default), which is how a rerun after
+    an interruption resumes (after the highest key already in the target). At the end, the
+    number of rows and a checksum of the copied values are compared between both tables.
+    """
+
+    source: str
+    target: str
+    columns: Mapping[str, str] = field(metadata=KEYWORD)
+    _: KW_ONLY
+    where: str | None = None
+    key: str | None = None
+    batch_size: int | None = None
+    schema: str | None = None
+
+    def __post_init__(self) -> None:
+        self.columns = dict(self.columns)
+
+    def reverse(self) -> NothingToUndoOp:
+        """The copies are not deleted (dropping the target, in its own downgrade, does that)."""
+        return NothingToUndoOp(f"copy of {self.source} into {self.target}")
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """A diff entry for ``alembic check``."""
+        return ("copy_rows", self.schema, self.source, self.target)
+
+    @classmethod
+    def copy_rows(
+        cls,
+        operations: Operations,
+        source: str,
+        target: str,
+        columns: Mapping[str, str],
+        *,
+        where: str | None = None,
+        key: str | None = None,
+        batch_size: int | None = None,
+        schema: str | None = None,
+    ) -> None:
+        """Copy the rows of ``source`` matching ``where`` into ``target``, in batches.
+
+        ``columns``: target column -> SQL expression over the source row (``{"id": "id",
+        "amount": "total * 100"}``); ``key``: the source column to range over (the primary key
+        by default), which ``columns`` must copy as it is. ``batch_size`` defaults to
+        ``[tool.migcheck] backfill-batch-size``.
+        """
+        operations.invoke(
+            cls(
+                source,
+                target,
+                columns,
+                where=where,
+                key=key,
+                batch_size=batch_size,
+                schema=schema,
+            )
+        )
+
+
 @Operations.register_operation("lock_timeout_retries")
 class LockTimeoutBlockOp(ops.OpContainer):
     """Plain Alembic operations run in their own short transaction under lock_timeout.
@@ -1045,6 +1109,7 @@ MIGCHECK_OPS: tuple[type[MigrateOperation], ...] = (
     AddNotNullConstraintOp,
     DropNotNullConstraintOp,
     BackfillOp,
+    CopyRowsOp,
     AddColumnSyncOp,
     DropColumnSyncOp,
     ReplaceColumnOp,

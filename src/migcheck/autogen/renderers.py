@@ -148,6 +148,7 @@ renderers.dispatch_for(ops.DropNotNullConstraintOp)(_one_line("drop_not_null_con
 renderers.dispatch_for(ops.AddColumnSyncOp)(_one_line("add_column_sync"))
 renderers.dispatch_for(ops.DropColumnSyncOp)(_one_line("drop_column_sync"))
 renderers.dispatch_for(ops.BackfillOp)(_multi_line("backfill"))
+renderers.dispatch_for(ops.CopyRowsOp)(_multi_line("copy_rows"))
 renderers.dispatch_for(ops.RestoreColumnOp)(_multi_line("restore_column"))
 renderers.dispatch_for(ops.AddEnumValueOp)(_one_line("add_enum_value"))
 renderers.dispatch_for(ops.SwapEnumTypeOp)(_one_line("swap_enum_type"))
