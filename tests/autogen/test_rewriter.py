@@ -230,6 +230,26 @@ def test_bigint_primary_key_referenced_by_a_foreign_key_stops() -> None:
     assert "ALTER SEQUENCE" in code
 
 
+def test_downgrade_of_a_widening_checks_and_copies_instead_of_a_locked_scan() -> None:
+    md = sa.MetaData()
+    sa.Table(
+        "order",
+        md,
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        sa.Column("note", sa.String(200)),
+    )
+    alter = ops.AlterColumnOp(
+        "order", "note", existing_type=sa.String(50), modify_type=sa.String(200)
+    )
+    (result,) = rewritten(table_ops(alter), metadata=md)
+    assert "op.alter_column('order', 'note'" in rendered(result.upgrade_ops)
+    down = rendered(result.downgrade_ops)
+    assert down.index("op.check_values_fit('order', 'note', sa.String(length=50)") < down.index(
+        "op.add_column_sync('order', 'note', 'note_new', using='note')"
+    )
+    assert "op.replace_column(" in down and "alter_column" not in down
+
+
 def test_plugin_registers_on_import_alembic() -> None:
     code = (
         "import alembic\n"

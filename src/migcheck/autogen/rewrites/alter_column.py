@@ -47,7 +47,7 @@ def rewrites_table(old: Any, new: Any) -> bool:
     return type_change(before, after, using=False) is not Change.FREE
 
 
-@rewrites.dispatch_for(ops.AlterColumnOp, phased=True)
+@rewrites.dispatch_for(ops.AlterColumnOp)
 def type_change_phases(op: ops.AlterColumnOp, context: RewriteContext) -> Split | None:
     """Expand/contract for a type change that rewrites the table; None to keep it plain.
 
@@ -55,6 +55,9 @@ def type_change_phases(op: ops.AlterColumnOp, context: RewriteContext) -> Split 
     safely (in a constraint, with a server default or comment, in an expression or partial
     index, no single-column primary key, renamed in the same change) stops first
     (``op.unsafe_change``), saying why, with the blocking ``alter_column`` after the stop.
+
+    Also applies to downgrades (the reverse of a widening is a narrowing), where the phases run
+    in order in the one revision; there a column it cannot move stays a guarded alter.
     """
     old, new = op.existing_type, op.modify_type
     if new is None or old is None or not rewrites_table(old, new):
@@ -67,6 +70,8 @@ def type_change_phases(op: ops.AlterColumnOp, context: RewriteContext) -> Split 
     indexes = _indexes(table, column)
     reason = _unphased(op, context, table, key, indexes)
     if reason is not None or key is None or indexes is None:
+        if not context.split:
+            return None
         return Split(first=[UnsafeChangeOp(_blocking(op, reason or ""))], plain=[op])
     replacement = sql.identifier_name(column, suffix="new")
     first: list[MigrateOperation] = []
