@@ -204,6 +204,23 @@ def test_a_dropped_column_waits_for_the_contract_revision() -> None:
     assert "op.drop_column('order', 'b')" in rendered(contract.upgrade_ops)
 
 
+def test_a_dropped_table_waits_for_the_contract_with_its_indexes() -> None:
+    legacy = sa.Table("legacy", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True))
+    index = sa.Index("ix_legacy_id", legacy.c.id)
+    drop_index = ops.DropIndexOp.from_index(index)
+    column = sa.Column("c", sa.Integer(), nullable=False)
+    expand, backfill, contract = rewritten(
+        ops.ModifyTableOps("legacy", [drop_index]),
+        ops.DropTableOp.from_table(legacy),
+        table_ops(ops.AddColumnOp("order", column)),
+    )
+    for early in (expand, backfill):
+        assert "legacy" not in rendered(early.upgrade_ops)
+    code = rendered(contract.upgrade_ops)
+    assert code.index("op.drop_index('ix_legacy_id'") < code.index("op.drop_table('legacy')")
+    assert "lock_timeout_retries" in code
+
+
 def test_a_drop_alone_is_one_revision() -> None:
     drop = ops.DropColumnOp.from_column_and_tablename(None, "order", sa.Column("b", sa.Integer()))
     (only,) = rewritten(table_ops(drop))
