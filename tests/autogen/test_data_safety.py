@@ -376,6 +376,10 @@ def test_enum_value_removed_by_type_swap_after_a_check(shop: Shop) -> None:
     command.upgrade(shop.config(), "head")
     assert enum_labels(shop) == ["basic"]
     assert checksum(shop, "customer", "tier") == before
+    assert shop.sql(
+        "SELECT column_default FROM information_schema.columns"
+        " WHERE table_name = 'customer' AND column_name = 'tier'"
+    ) == [("'basic'::customer_tier",)]
     command.check(shop.config("enum_remove"))
     command.downgrade(shop.config(), "0001")
     assert enum_labels(shop) == ["basic", "gold"]

@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic.operations import Operations
 from alembic.util import PriorityDispatchResult
+from sqlalchemy.exc import DBAPIError
 
 from migcheck.autogen import ops, sql
 from migcheck.autogen.checks import primary_key, raise_if_found
@@ -151,24 +152,45 @@ def swap_enum_type(operations: Operations, operation: ops.SwapEnumTypeOp) -> Non
     """Stop if a row holds a removed value; else the type swap, in one transaction."""
     steps = Steps(operations)
     name, schema = operation.type_name, operation.schema
+    qualified = sql.qualified(name, schema)
     removed = [value for value in operation.existing if value not in operation.values]
-    temporary = sql.identifier_name(name, suffix="new")
+    temporary = sql.qualified(sql.identifier_name(name, suffix="new"), schema)
     labels = ", ".join(sql.literal(value) for value in operation.values)
-    statements = [f"CREATE TYPE {sql.qualified(temporary, schema)} AS ENUM ({labels})"]
+    defaults = sql.identifier_name(name, suffix="defaults")
+    statements = [
+        f"CREATE TYPE {temporary} AS ENUM ({labels})",
+        # the columns' defaults (e.g. 'basic'::customer_tier) cannot be cast: kept aside, then
+        # set again once the new type has the old name
+        f"CREATE TEMPORARY TABLE {sql.quote(defaults)} ON COMMIT DROP AS"
+        " SELECT a.attrelid::regclass::text AS relation, a.attname, pg_get_expr(d.adbin,"
+        " d.adrelid) AS expression FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid ="
+        f" d.adrelid AND a.attnum = d.adnum WHERE a.atttypid = {sql.literal(qualified)}::regtype",
+    ]
     for target in operation.columns:
         table, _, column = target.partition(".")
-        statements.append(
-            f"ALTER TABLE {sql.qualified(table, schema)} ALTER COLUMN {sql.quote(column)} "
-            f"TYPE {sql.qualified(temporary, schema)} USING {sql.quote(column)}::text::"
-            f"{sql.qualified(temporary, schema)}"
-        )
+        alter = f"ALTER TABLE {sql.qualified(table, schema)} ALTER COLUMN {sql.quote(column)}"
+        statements += [
+            f"{alter} DROP DEFAULT",
+            f"{alter} TYPE {temporary} USING {sql.quote(column)}::text::{temporary}",
+        ]
     statements += [
-        f"DROP TYPE {sql.qualified(name, schema)}",
-        f"ALTER TYPE {sql.qualified(temporary, schema)} RENAME TO {sql.quote(name)}",
+        f"DROP TYPE {qualified}",
+        f"ALTER TYPE {temporary} RENAME TO {sql.quote(name)}",
+        "DO $migcheck$ DECLARE found record; BEGIN FOR found IN SELECT * FROM"
+        f" {sql.quote(defaults)} LOOP EXECUTE 'ALTER TABLE ' || found.relation ||"
+        " ' ALTER COLUMN ' || quote_ident(found.attname) || ' SET DEFAULT ' ||"
+        " found.expression; END LOOP; END $migcheck$",
     ]
     with steps.outside_transaction():
         _stop_on_removed(steps, operation, removed)
-        steps.transaction(statements, what=f"swap enum type {name}", brief=False)
+        try:
+            steps.transaction(statements, what=f"swap enum type {name}", brief=False)
+        except DBAPIError as error:
+            reason = "; ".join(str(error.orig).strip().splitlines())
+            raise MigcheckError(
+                f"migcheck: swap of enum type {qualified} failed, nothing changed (every column "
+                f"using it must be in columns=): {reason}"
+            ) from error
 
 
 def _stop_on_removed(steps: Steps, operation: ops.SwapEnumTypeOp, removed: list[str]) -> None:
