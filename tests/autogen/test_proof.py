@@ -9,7 +9,16 @@ from tests.autogen.helpers import Shop
 from migcheck.cli import cli
 
 #: the stages whose revisions verify walks up, down and up again
-STAGES = ["after", "extra", "rename", "narrow", "not_null_default", "rename_table", "enum_add"]
+STAGES = [
+    "after",
+    "extra",
+    "rename",
+    "narrow",
+    "not_null_default",
+    "rename_table",
+    "enum_add",
+    "check_bigint",
+]
 
 
 def lint(shop: Shop) -> tuple[int, str]:

@@ -49,7 +49,7 @@ WHERE a.attname = :column AND t.relname = :table AND NOT a.attisdropped
 """
 
 
-def _constraint_state(steps: Steps, name: str, table: str, schema: str | None) -> bool | None:
+def constraint_state(steps: Steps, name: str, table: str, schema: str | None) -> bool | None:
     """None when the constraint does not exist, else whether it is validated."""
     rows = steps.query(_CONSTRAINT, name=name, table=table, schema=schema)
     return bool(rows[0][0]) if rows else None
@@ -123,7 +123,7 @@ def drop_constraint_if_exists(
 def _add_not_valid(steps: Steps, operation: Any, constraint: Any) -> None:
     name = str(constraint.name)
     table = constraint.table
-    if not steps.offline and _constraint_state(steps, name, table.name, table.schema) is not None:
+    if not steps.offline and constraint_state(steps, name, table.name, table.schema) is not None:
         return
     steps.transaction(
         [sql.add_constraint(constraint, not_valid=True)], what=f"add constraint {name}"
@@ -157,7 +157,7 @@ def validate_constraint(operations: Operations, operation: ops.ValidateConstrain
     name = operation.constraint_name
     table, schema = operation.table_name, operation.schema
     with steps.outside_transaction():
-        if not steps.offline and _constraint_state(steps, name, table, schema):
+        if not steps.offline and constraint_state(steps, name, table, schema):
             return
         steps.transaction(
             [sql.validate_constraint(table, name, schema)],
@@ -176,7 +176,7 @@ def create_unique_constraint_concurrently(
     table = constraint.table
     steps = Steps(operations)
     with steps.outside_transaction():
-        if not steps.offline and _constraint_state(steps, name, table.name, table.schema):
+        if not steps.offline and constraint_state(steps, name, table.name, table.schema):
             return
         index = alembic_ops.CreateIndexOp(
             name, table.name, [c.name for c in constraint.columns], schema=table.schema, unique=True
@@ -211,7 +211,7 @@ def not_null_steps(steps: Steps, table: str, column: str, schema: str | None, ch
         if rows and rows[0][0]:
             steps.transaction([sql.drop_constraint(table, check, schema)], what=what)
             return
-        state = _constraint_state(steps, check, table, schema)
+        state = constraint_state(steps, check, table, schema)
     if not state:
         null_rows(steps, table, column, schema)
     if state is None:

@@ -639,7 +639,10 @@ class _ColumnSwap(MigrateOperation):
     ``indexes`` lists the indexes of the column as dicts with ``name`` (the final name),
     ``temporary`` (the name of the copy on the replacement), ``columns`` and ``unique``.
     ``using`` computes the new type from ``column`` (old type); ``using_back`` the old type from
-    ``column`` (new type). ``nullable`` is whether the old column allowed NULL.
+    ``column`` (new type). ``nullable`` is whether the old column allowed NULL. ``checks`` lists
+    the CHECK constraints of the model that involve the column as dicts with ``name`` and
+    ``sqltext``: dropping a column drops them, so the swap adds them again on the column that
+    takes its name (``NOT VALID``, validated in a transaction of its own).
     """
 
     table_name: str
@@ -652,10 +655,12 @@ class _ColumnSwap(MigrateOperation):
     indexes: Sequence[Mapping[str, Any]] = field(default_factory=list)
     key: str | None = None
     nullable: bool = True
+    checks: Sequence[Mapping[str, str]] = field(default_factory=list)
     schema: str | None = None
 
     def __post_init__(self) -> None:
         self.indexes = [dict(index) for index in self.indexes]
+        self.checks = [dict(check) for check in self.checks]
 
     def swapped(self, kind: type[_Swap]) -> _Swap:
         """The same data as a ``kind`` operation (the reverse of this one)."""
@@ -692,6 +697,7 @@ class ReplaceColumnOp(_ColumnSwap):
         indexes: Sequence[Mapping[str, Any]] = (),
         key: str | None = None,
         nullable: bool = True,
+        checks: Sequence[Mapping[str, str]] = (),
         schema: str | None = None,
     ) -> None:
         """Swap in the replacement column built by the expand and backfill revisions.
@@ -709,6 +715,7 @@ class ReplaceColumnOp(_ColumnSwap):
                 indexes=indexes,
                 key=key,
                 nullable=nullable,
+                checks=checks,
                 schema=schema,
             )
         )
@@ -736,6 +743,7 @@ class RestoreColumnOp(_ColumnSwap):
         indexes: Sequence[Mapping[str, Any]] = (),
         key: str | None = None,
         nullable: bool = True,
+        checks: Sequence[Mapping[str, str]] = (),
         schema: str | None = None,
     ) -> None:
         """Undo ``replace_column`` without losing the values written since."""
@@ -750,6 +758,7 @@ class RestoreColumnOp(_ColumnSwap):
                 indexes=indexes,
                 key=key,
                 nullable=nullable,
+                checks=checks,
                 schema=schema,
             )
         )

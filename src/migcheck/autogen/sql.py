@@ -69,6 +69,14 @@ def validate_constraint(table: str, name: str, schema: str | None) -> str:
     return f"ALTER TABLE {qualified(table, schema)} VALIDATE CONSTRAINT {quote(name)}"
 
 
+def add_check_not_valid(table: str, name: str, sqltext: str, schema: str | None) -> str:
+    """``ALTER TABLE ... ADD CONSTRAINT ... CHECK (...) NOT VALID``."""
+    return (
+        f"ALTER TABLE {qualified(table, schema)} ADD CONSTRAINT {quote(name)} CHECK ({sqltext})"
+        " NOT VALID"
+    )
+
+
 def drop_constraint(table: str, name: str, schema: str | None) -> str:
     """``ALTER TABLE ... DROP CONSTRAINT IF EXISTS ...``."""
     return f"ALTER TABLE {qualified(table, schema)} DROP CONSTRAINT IF EXISTS {quote(name)}"

@@ -6,6 +6,10 @@
   and the old column, rename the replacement (and its index copies) to the original names.
 * ``restore_column``: its downgrade, which loses nothing: the old-typed column comes back, is
   filled from the new one in batches, swapped back in, synced and indexed again.
+
+Both add the CHECK constraints of the column again on the column that takes its name, in the
+swap's transaction (``NOT VALID``: new writes are checked at once), and validate them each in a
+transaction of its own (SHARE UPDATE EXCLUSIVE: reads and writes go on).
 """
 
 from __future__ import annotations
@@ -19,7 +23,11 @@ from alembic.operations import ops as alembic_ops
 
 from migcheck.autogen import ops, sql
 from migcheck.autogen.backfill import run_backfill
-from migcheck.autogen.implementations import build_index_concurrently, not_null_steps
+from migcheck.autogen.implementations import (
+    build_index_concurrently,
+    constraint_state,
+    not_null_steps,
+)
 from migcheck.autogen.runtime import Steps
 
 _COLUMN = """
@@ -75,11 +83,12 @@ def replace_column(operations: Operations, operation: ops.ReplaceColumnOp) -> No
         sql.drop_column(table, column, schema),
         sql.rename_column(table, operation.replacement, column, schema),
         *(sql.rename_index(ix["temporary"], ix["name"], schema) for ix in operation.indexes),
+        *_add_checks(operation),
     ]
     with steps.outside_transaction():
-        if not steps.offline and not has_column(steps, table, operation.replacement, schema):
-            return
-        steps.transaction(statements, what=f"replace column {table}.{column}")
+        if steps.offline or has_column(steps, table, operation.replacement, schema):
+            steps.transaction(statements, what=f"replace column {table}.{column}")
+        _validate_checks(steps, operation)
 
 
 @Operations.implementation_for(ops.RestoreColumnOp)
@@ -92,6 +101,7 @@ def restore_column(operations: Operations, operation: ops.RestoreColumnOp) -> No
     swap = sql.identifier_name(column, suffix="swap")
     with steps.outside_transaction():
         if not steps.offline and has_column(steps, table, replacement, schema):
+            _validate_checks(steps, operation)
             return
         steps.transaction(
             [
@@ -121,14 +131,42 @@ def restore_column(operations: Operations, operation: ops.RestoreColumnOp) -> No
                     for ix in operation.indexes
                 ),
                 *sql.create_sync(table, replacement, operation.using, sync, schema),
+                *_add_checks(operation),
             ],
             what=f"restore column {table}.{column}",
         )
+        _validate_checks(steps, operation)
         if not operation.nullable:
             check = sql.identifier_name(table, column, suffix="not_null")
             not_null_steps(steps, table, column, schema, check)
         for index in operation.indexes:
             _build(operations, steps, operation, index)
+
+
+def _add_checks(operation: ops.ReplaceColumnOp | ops.RestoreColumnOp) -> list[str]:
+    """Drop the column's CHECK constraints (where the swap left them) and add them NOT VALID."""
+    table, schema = operation.table_name, operation.schema
+    statements = []
+    for check in operation.checks:
+        statements += [
+            sql.drop_constraint(table, check["name"], schema),
+            sql.add_check_not_valid(table, check["name"], check["sqltext"], schema),
+        ]
+    return statements
+
+
+def _validate_checks(steps: Steps, operation: ops.ReplaceColumnOp | ops.RestoreColumnOp) -> None:
+    """VALIDATE each CHECK the swap added, in a transaction of its own; skips validated ones."""
+    table, schema = operation.table_name, operation.schema
+    for check in operation.checks:
+        name = check["name"]
+        if not steps.offline and constraint_state(steps, name, table, schema) is not False:
+            continue
+        steps.transaction(
+            [sql.validate_constraint(table, name, schema)],
+            what=f"validate constraint {name}",
+            brief=False,
+        )
 
 
 def _build(

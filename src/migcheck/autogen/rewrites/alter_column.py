@@ -4,7 +4,8 @@
   (a new column kept in step by a trigger, its indexes built concurrently), *backfill* (batched
   copy) and *contract* (``replace_column``: drop the old column, rename the new one and its
   indexes); kept as one guarded ``alter_column`` (which lint flags) for the columns this does
-  not move safely; a narrowing (``varchar(200)`` to ``varchar(100)``) first checks that every
+  not move safely (a CHECK constraint of the column is added again on the replacement, NOT VALID
+  then validated); a narrowing (``varchar(200)`` to ``varchar(100)``) first checks that every
   value fits (``check_values_fit``) and copies without an explicit cast, which would truncate;
 * ``nullable=False`` with a server default -> the NULLs backfilled with the default in batches,
   then ``add_not_null_constraint`` in a contract revision;
@@ -19,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from alembic.operations import MigrateOperation, ops
-from sqlalchemy import CheckConstraint, Column, Table, text
+from sqlalchemy import CheckConstraint, Column, Table, TextClause, text
 from sqlalchemy.schema import ColumnCollectionConstraint
 
 from migcheck.alembic_project.offline import type_ref_of
@@ -51,9 +52,11 @@ def rewrites_table(old: Any, new: Any) -> bool:
 def type_change_phases(op: ops.AlterColumnOp, context: RewriteContext) -> Split | None:
     """Expand/contract for a type change that rewrites the table; None to keep it plain.
 
-    Kept plain: changes that need no rewrite. A rewriting change of a column this does not move
-    safely (in a constraint, with a server default or comment, in an expression or partial
-    index, no single-column primary key, renamed in the same change) stops first
+    Kept plain: changes that need no rewrite. The column's CHECK constraints are added again on
+    the replacement when it takes the column's name. A rewriting change of a column this does
+    not move safely (in a primary key, unique, foreign key or unnamed CHECK constraint, with a
+    server default or comment, in an expression or partial index, no single-column primary key,
+    renamed in the same change) stops first
     (``op.unsafe_change``), saying why, with the blocking ``alter_column`` after the stop.
 
     Also applies to downgrades (the reverse of a widening is a narrowing), where the phases run
@@ -109,6 +112,7 @@ def type_change_phases(op: ops.AlterColumnOp, context: RewriteContext) -> Split 
             indexes=indexes,
             key=key,
             nullable=was_nullable,
+            checks=_checks(table, column),
             schema=schema,
         )
     )
@@ -250,17 +254,37 @@ def _integer(type_sql: str) -> bool:
 
 
 def _in_constraint(table: Table, column: str) -> str | None:
-    """The model constraint (primary key, unique, foreign key, check) involving the column."""
+    """The model constraint (primary key, unique, foreign key, unnamed CHECK) on the column."""
     for constraint in table.constraints:
         name = f" {constraint.name}" if isinstance(constraint.name, str) else ""
         if isinstance(constraint, CheckConstraint):
-            if column in str(constraint.sqltext):
-                return f"the CHECK constraint{name}"
-        elif isinstance(constraint, ColumnCollectionConstraint) and column in constraint.columns:
+            if not name and column in str(constraint.sqltext):
+                return "an unnamed CHECK constraint (name it in the model to have it moved)"
+            continue  # a named one is added again by the swap: see _checks
+        if isinstance(constraint, ColumnCollectionConstraint) and column in constraint.columns:
             return f"the {type(constraint).__name__}{name}"
     if any(fk.parent.name == column for fk in table.foreign_keys):
         return "a foreign key"
     return None
+
+
+def _checks(table: Table, column: str) -> list[dict[str, str]]:
+    """The model's named CHECK constraints whose expression mentions the column."""
+    found = []
+    for constraint in table.constraints:
+        if not isinstance(constraint, CheckConstraint) or not isinstance(constraint.name, str):
+            continue
+        condition = constraint.sqltext
+        if isinstance(condition, TextClause):
+            text_sql = condition.text
+        else:
+            compiled = condition.compile(
+                dialect=sql.DIALECT, compile_kwargs={"literal_binds": True}
+            )
+            text_sql = str(compiled)
+        if column in text_sql:
+            found.append({"name": constraint.name, "sqltext": text_sql})
+    return found
 
 
 def _indexes(table: Table, column: str) -> list[dict[str, Any]] | None:
