@@ -247,6 +247,24 @@ def test_bigint_primary_key_referenced_by_a_foreign_key_stops() -> None:
     assert "ALTER SEQUENCE" in code
 
 
+def test_type_change_of_a_column_in_an_unnamed_check_stops() -> None:
+    md = sa.MetaData()
+    sa.Table(
+        "order",
+        md,
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        sa.Column("total", sa.BigInteger),
+        sa.CheckConstraint("total >= 0"),
+    )
+    alter = ops.AlterColumnOp(
+        "order", "total", existing_type=sa.Integer(), modify_type=sa.BigInteger()
+    )
+    (result,) = rewritten(table_ops(alter), metadata=md)
+    code = rendered(result.upgrade_ops)
+    assert code.index("op.unsafe_change(") < code.index("op.alter_column('order', 'total'")
+    assert "it is in an unnamed CHECK constraint (name it in the model" in code
+
+
 def test_downgrade_of_a_widening_checks_and_copies_instead_of_a_locked_scan() -> None:
     md = sa.MetaData()
     sa.Table(
