@@ -342,56 +342,6 @@ def test_type_change_of_a_column_in_a_check_moves_the_check(shop: Shop, existing
     assert checksum(shop, '"order"', "total") == before
 
 
-def _integer_ledger(shop: Shop) -> None:
-    """``ledger`` (serial integer key) and ``ledger_line`` (integer foreign key), populated."""
-    shop.sql("CREATE TABLE ledger (id serial PRIMARY KEY)")
-    shop.sql(
-        "CREATE TABLE ledger_line (id bigint PRIMARY KEY, ledger_id integer NOT NULL"
-        " CONSTRAINT ledger_line_ledger_id_fkey REFERENCES ledger (id))"
-    )
-    shop.sql("CREATE INDEX ix_ledger_line_ledger_id ON ledger_line (ledger_id)")
-    shop.sql("INSERT INTO ledger SELECT FROM generate_series(1, 3000)")
-    shop.sql("INSERT INTO ledger_line SELECT g, 1 + g % 3000 FROM generate_series(1, 7000) g")
-
-
-def _integer_types(shop: Shop) -> list[tuple[Any, ...]]:
-    """The types of the key, the foreign key and the key's sequence."""
-    return shop.sql(
-        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE (attrelid, attname)"
-        " IN (('ledger'::regclass, 'id'), ('ledger_line'::regclass, 'ledger_id'))"
-        " UNION ALL SELECT format_type(seqtypid, NULL) FROM pg_sequence"
-        " WHERE seqrelid = pg_get_serial_sequence('ledger', 'id')::regclass"
-    )
-
-
-def test_bigint_primary_key_referenced_by_a_foreign_key_stops_before_changing_anything(
-    shop: Shop,
-) -> None:
-    _integer_ledger(shop)
-    before = checksum(shop, "ledger_line", "ledger_id")
-    files = shop.revision(stage="pk_bigint_guess")
-    text = "".join(upgrade_of(p.read_text()) for p in files).replace("\\'", "'")
-    assert "ledger.id: INTEGER to BIGINT rewrites the table under ACCESS EXCLUSIVE" in text
-    assert "it is the primary key and ledger_line.ledger_id reference it" in text
-    assert "ALTER SEQUENCE <pg_get_serial_sequence('ledger', 'id')> AS BIGINT" in text
-    assert "ledger_line.ledger_id: INTEGER to BIGINT" in text
-    assert text.index("op.unsafe_change(") < text.index("op.alter_column(")
-
-    with pytest.raises(MigcheckError, match="cannot phase it: it is the primary key"):
-        command.upgrade(shop.config(), "head")
-    assert shop.current() == ["0001"]
-    assert _integer_types(shop) == [("integer",), ("integer",), ("integer",)]
-    assert checksum(shop, "ledger_line", "ledger_id") == before
-
-    output = io.StringIO()
-    command.upgrade(shop.config(output=output), "0001:head", sql=True)
-    assert "RAISE EXCEPTION 'migcheck: unsafe change stopped" in output.getvalue()
-    with pytest.raises(psycopg.errors.RaiseException, match="cannot phase it"):
-        run_script(shop, output.getvalue())
-    assert _integer_types(shop) == [("integer",), ("integer",), ("integer",)]
-    assert checksum(shop, "ledger_line", "ledger_id") == before
-
-
 def _tiers(shop: Shop) -> None:
     shop.sql(
         "UPDATE customer SET tier = (CASE WHEN id % 3 = 0 THEN NULL WHEN id % 3 = 1"

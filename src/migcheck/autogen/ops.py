@@ -1116,6 +1116,128 @@ class SwapEnumTypeOp(MigrateOperation):
         operations.invoke(cls(type_name, values, columns=columns, existing=existing, schema=schema))
 
 
+_KeyOp = TypeVar("_KeyOp", bound="_KeySwap")
+
+
+@dataclass(eq=False)
+class _KeySwap(MigrateOperation):
+    """Shared data of ``swap_key`` and its reverse, ``restore_key``.
+
+    The primary key ``table_name.column_name`` and the foreign-key columns referencing it change
+    type together (integer to bigint). ``replacement`` is the key's new column, ``index`` the
+    unique index on it that becomes the primary key (``constraint``). ``references`` lists each
+    foreign key as a dict with ``table``, ``column``, ``replacement``, ``constraint``,
+    ``definition`` (its ``FOREIGN KEY ... REFERENCES ...`` SQL), ``indexes`` (as in
+    ``replace_column``), ``key`` (the table's primary key) and ``nullable``.
+    """
+
+    table_name: str
+    column_name: str
+    replacement: str
+    _: KW_ONLY
+    existing_type: Any
+    type_: Any
+    index: str
+    constraint: str
+    references: Sequence[Mapping[str, Any]] = field(default_factory=list)
+    schema: str | None = None
+
+    def __post_init__(self) -> None:
+        self.references = [dict(reference) for reference in self.references]
+
+    def swapped(self, kind: type[_KeyOp]) -> _KeyOp:
+        """The same data as a ``kind`` operation (the reverse of this one)."""
+        return kind(**{f.name: getattr(self, f.name) for f in fields(self)})
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """A diff entry for ``alembic check``."""
+        return (type(self).__name__, self.schema, self.table_name, self.column_name)
+
+
+@Operations.register_operation("swap_key")
+class SwapKeyOp(_KeySwap):
+    """The contract of a primary key's type change and its foreign keys', in one transaction.
+
+    Drops the foreign keys, the primary key and the sync triggers, moves the serial sequence
+    (its type, ``OWNED BY``, the default) to the new column, drops the old columns, renames the
+    new ones, makes the unique index the primary key and adds the foreign keys again
+    ``NOT VALID``; then validates each foreign key in a transaction of its own.
+    """
+
+    def reverse(self) -> RestoreKeyOp:
+        """Bring the old-typed key and foreign-key columns back."""
+        return self.swapped(RestoreKeyOp)
+
+    @classmethod
+    def swap_key(
+        cls,
+        operations: Operations,
+        table_name: str,
+        column_name: str,
+        replacement: str,
+        *,
+        existing_type: Any,
+        type_: Any,
+        index: str,
+        constraint: str,
+        references: Sequence[Mapping[str, Any]] = (),
+        schema: str | None = None,
+    ) -> None:
+        """Swap in the key and foreign-key columns built by the expand and backfill revisions."""
+        operations.invoke(
+            cls(
+                table_name,
+                column_name,
+                replacement,
+                existing_type=existing_type,
+                type_=type_,
+                index=index,
+                constraint=constraint,
+                references=references,
+                schema=schema,
+            )
+        )
+
+
+@Operations.register_operation("restore_key")
+class RestoreKeyOp(_KeySwap):
+    """The downgrade of ``swap_key``: stops first unless every value (and the sequence) fits."""
+
+    def reverse(self) -> SwapKeyOp:
+        """Swap the new columns in again."""
+        return self.swapped(SwapKeyOp)
+
+    @classmethod
+    def restore_key(
+        cls,
+        operations: Operations,
+        table_name: str,
+        column_name: str,
+        replacement: str,
+        *,
+        existing_type: Any,
+        type_: Any,
+        index: str,
+        constraint: str,
+        references: Sequence[Mapping[str, Any]] = (),
+        schema: str | None = None,
+    ) -> None:
+        """Undo ``swap_key`` without losing the values written since."""
+        operations.invoke(
+            cls(
+                table_name,
+                column_name,
+                replacement,
+                existing_type=existing_type,
+                type_=type_,
+                index=index,
+                constraint=constraint,
+                references=references,
+                schema=schema,
+            )
+        )
+
+
 #: every migcheck operation (already safe: the rewriter leaves them as they are)
 MIGCHECK_OPS: tuple[type[MigrateOperation], ...] = (
     NothingToUndoOp,
@@ -1136,6 +1258,8 @@ MIGCHECK_OPS: tuple[type[MigrateOperation], ...] = (
     DropColumnSyncOp,
     ReplaceColumnOp,
     RestoreColumnOp,
+    SwapKeyOp,
+    RestoreKeyOp,
     AddRenameSyncOp,
     DropRenameSyncOp,
     DropRenamedColumnOp,

@@ -171,6 +171,14 @@ def _replace_column(autogen_context: AutogenContext, op: ops.ReplaceColumnOp) ->
     return [*SWAP_IGNORE, _fields_call(autogen_context, op, "replace_column", multiline=True)]
 
 
+renderers.dispatch_for(ops.RestoreKeyOp)(_multi_line("restore_key"))
+
+
+@renderers.dispatch_for(ops.SwapKeyOp)
+def _swap_key(autogen_context: AutogenContext, op: ops.SwapKeyOp) -> list[str]:
+    return [*SWAP_IGNORE, _fields_call(autogen_context, op, "swap_key", multiline=True)]
+
+
 @renderers.dispatch_for(ops.UnsafeChangeOp)
 def _unsafe_change(autogen_context: AutogenContext, op: ops.UnsafeChangeOp) -> list[str]:
     prefix = compat.alembic_prefix(autogen_context)

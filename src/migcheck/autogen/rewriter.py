@@ -23,6 +23,7 @@ from migcheck.autogen import rewrites as _rewrites
 from migcheck.autogen.ops import MIGCHECK_OPS, LockTimeoutBlockOp, UnsafeChangeOp
 from migcheck.autogen.registry import RewriteContext, Split, rewrites
 from migcheck.autogen.rewrites import renames as rewrite_renames
+from migcheck.autogen.rewrites.alter_column import key_widening
 
 #: the phases a change may need, in the order they ship
 PHASES = ("expand", "backfill", "contract")
@@ -77,6 +78,7 @@ class Rewriter:
     ) -> None:
         self.created = created
         self.context = RewriteContext(metadata, split)
+        self.planned: dict[int, Split] = {}
 
     def rewrite(self, operations: Iterable[MigrateOperation]) -> Phased:
         """Rewrite top-level operations into phases."""
@@ -86,6 +88,7 @@ class Rewriter:
         dropped: set[TableKey] = set()
         if self.context.split:
             skipped = self._table_renames(operations, phased)
+            self.planned = self._key_widenings(operations)
             dropped = {
                 (op.schema, op.table_name)
                 for op in operations
@@ -134,6 +137,27 @@ class Rewriter:
             }
         return consumed
 
+    def _key_widenings(self, operations: list[MigrateOperation]) -> dict[int, Split]:
+        """Primary keys widened with their foreign keys: the plan, by id of the key's change.
+
+        The foreign-key columns' own changes, taken over by the plan, become empty splits.
+        """
+        changes = {
+            (table_ops.schema, table_ops.table_name, op.column_name): op
+            for table_ops in operations
+            if isinstance(table_ops, ops.ModifyTableOps)
+            and (table_ops.schema, table_ops.table_name) not in self.created
+            for op in _unwrapped(table_ops.ops)
+            if isinstance(op, ops.AlterColumnOp) and op.modify_type is not None
+        }
+        planned: dict[int, Split] = {}
+        for op in changes.values():
+            found = key_widening(op, self.context, changes)
+            if found is not None:
+                planned[id(op)] = found[0]
+                planned.update((id(follower), Split()) for follower in found[1])
+        return planned
+
     def _guarded(self, op: MigrateOperation) -> bool:
         """Whether a top-level plain op takes a lock on an existing table."""
         if isinstance(op, ops.CreateTableOp):
@@ -152,7 +176,7 @@ class Rewriter:
                 splits[id(rename.add)] = rewrite_renames.column_rename(rename, self.context)
                 splits[id(rename.drop)] = Split()
         for op in children:
-            split = splits.get(id(op)) or self._split(op)
+            split = splits.get(id(op)) or self.planned.get(id(op)) or self._split(op)
             phased.first.extend(split.first)
             pending.extend(split.plain)
             if not self.context.split:

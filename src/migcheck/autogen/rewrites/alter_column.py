@@ -17,10 +17,11 @@ The type change is registered first: it handles a NOT NULL that comes with it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from alembic.operations import MigrateOperation, ops
-from sqlalchemy import CheckConstraint, Column, Table, TextClause, text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Table, TextClause, text
 from sqlalchemy.schema import ColumnCollectionConstraint
 
 from migcheck.alembic_project.offline import type_ref_of
@@ -32,10 +33,12 @@ from migcheck.autogen.ops import (
     CheckValuesFitOp,
     CreateIndexConcurrentlyOp,
     ReplaceColumnOp,
+    SwapKeyOp,
     UnsafeChangeOp,
 )
 from migcheck.autogen.registry import RewriteContext, Split, rewrites
 from migcheck.autogen.rewrites.add_column import clause_sql, default_sql
+from migcheck.postgres.naming import default_constraint_name
 from migcheck.postgres.types import Change, narrows, type_change
 
 
@@ -331,3 +334,196 @@ def _without_nullable(op: ops.AlterColumnOp) -> ops.AlterColumnOp | None:
         modify_type=op.modify_type,
         **op.kw,
     )
+
+
+#: (schema, table, column) -> the type change autogenerate found for that column
+TypeChanges = Mapping[tuple["str | None", str, str], ops.AlterColumnOp]
+
+
+def key_widening(
+    op: ops.AlterColumnOp, context: RewriteContext, changes: TypeChanges
+) -> tuple[Split, list[ops.AlterColumnOp]] | None:
+    """The phased plan of an integer primary key widened with the foreign keys referencing it.
+
+    Returns the plan and the foreign-key columns' own type changes it takes over (their
+    ``changes`` entries); None when ``op`` is not such a change or one side cannot be moved
+    (then the change stops, see :func:`type_change_phases`): every referencing column must
+    change to the same type in the same revision, be plain (no default, comment, other
+    constraint, expression index) and sit in a table with a single-column primary key.
+    """
+    old, new = op.existing_type, op.modify_type
+    if old is None or new is None or not context.split:
+        return None
+    new_sql = sql.type_sql(new)
+    if not (_integer(sql.type_sql(old)) and _integer(new_sql)) or not rewrites_table(old, new):
+        return None
+    schema, name, column = op.schema, op.table_name, op.column_name
+    table = context.model(schema, name)
+    if table is None or context.primary_key(schema, name) != column or not _only_type(op):
+        return None
+    default = clause_sql(op.existing_server_default) if op.existing_server_default else None
+    if table.columns[column].identity is not None or _indexes(table, column) != []:
+        return None
+    if default is not None and "nextval(" not in default:
+        return None
+    replacement = sql.identifier_name(column, suffix="new")
+    using = f"{sql.quote(column)}::{new_sql}"
+    index = sql.identifier_name(name, replacement, suffix="key")
+    plain: list[MigrateOperation] = [
+        ops.AddColumnOp(name, Column(replacement, new, nullable=True), schema=schema)
+    ]
+    expand: list[MigrateOperation] = [
+        AddColumnSyncOp(name, column, replacement, using, schema=schema)
+    ]
+    indexes: list[MigrateOperation] = [
+        CreateIndexConcurrentlyOp(index, name, [replacement], schema=schema, unique=True)
+    ]
+    backfill: list[MigrateOperation] = [_copy(name, column, replacement, using, column, schema)]
+    contract: list[MigrateOperation] = [AddNotNullConstraintOp(name, replacement, schema=schema)]
+    references: list[dict[str, Any]] = []
+    followers: list[ops.AlterColumnOp] = []
+    for other, fk in _foreign_keys_to(context, table, column):
+        change = changes.get((other.schema, other.name, fk.parent.name))
+        reference = _reference(change, context, other, fk, new_sql)
+        if change is None or reference is None or other.schema != schema:
+            return None
+        followers.append(change)
+        references.append(reference)
+        other_column, other_new = reference["column"], reference["replacement"]
+        other_using = f"{sql.quote(other_column)}::{new_sql}"
+        plain.append(
+            ops.AddColumnOp(other.name, Column(other_new, new, nullable=True), schema=schema)
+        )
+        expand.append(
+            AddColumnSyncOp(other.name, other_column, other_new, other_using, schema=schema)
+        )
+        for copy in reference["indexes"]:
+            columns = [other_new if c == other_column else c for c in copy["columns"]]
+            indexes.append(
+                CreateIndexConcurrentlyOp(
+                    copy["temporary"], other.name, columns, schema=schema, unique=copy["unique"]
+                )
+            )
+        backfill.append(
+            _copy(other.name, other_column, other_new, other_using, reference["key"], schema)
+        )
+        if not reference["nullable"]:
+            contract.append(AddNotNullConstraintOp(other.name, other_new, schema=schema))
+    constraint = table.primary_key.name
+    contract.append(
+        SwapKeyOp(
+            name,
+            column,
+            replacement,
+            existing_type=old,
+            type_=new,
+            index=index,
+            constraint=constraint
+            if isinstance(constraint, str)
+            else str(default_constraint_name(name, "primary_key", (column,))),
+            references=references,
+            schema=schema,
+        )
+    )
+    split = Split(plain=plain, expand=expand + indexes, backfill=backfill, contract=contract)
+    return split, followers
+
+
+def _only_type(op: ops.AlterColumnOp) -> bool:
+    """Whether ``op`` changes the column's type and nothing else."""
+    return (
+        op.modify_name is None
+        and op.modify_nullable is None
+        and op.modify_server_default is False
+        and op.modify_comment is False
+        and not op.existing_comment
+    )
+
+
+def _copy(
+    table: str, column: str, replacement: str, using: str, key: str, schema: str | None
+) -> BackfillOp:
+    return BackfillOp(
+        table,
+        {replacement: text(using)},
+        where=f"{sql.quote(replacement)} IS NULL AND {sql.quote(column)} IS NOT NULL",
+        key=key,
+        schema=schema,
+    )
+
+
+def _foreign_keys_to(
+    context: RewriteContext, table: Table, column: str
+) -> list[tuple[Table, ForeignKey]]:
+    """Every model foreign key referencing ``table.column``, with the table it is on."""
+    found = []
+    for metadata in context.metadata:
+        for other in metadata.tables.values():
+            for fk in other.foreign_keys:
+                if fk.column.table is table and fk.column.name == column:
+                    found.append((other, fk))
+    return found
+
+
+def _reference(
+    change: ops.AlterColumnOp | None,
+    context: RewriteContext,
+    other: Table,
+    fk: ForeignKey,
+    new_sql: str,
+) -> dict[str, Any] | None:
+    """The ``swap_key`` entry of one referencing column; None when it cannot be moved."""
+    column = fk.parent.name
+    constraint = fk.constraint
+    key = context.primary_key(other.schema, other.name)
+    if (
+        change is None
+        or change.modify_type is None
+        or sql.type_sql(change.modify_type) != new_sql
+        or not _only_type(change)
+        or change.existing_server_default not in (False, None)
+        or constraint is None
+        or len(constraint.elements) != 1
+        or key is None
+        or key == column
+    ):
+        return None
+    for other_constraint in other.constraints:
+        if other_constraint is constraint:
+            continue
+        if isinstance(other_constraint, CheckConstraint):
+            involved = column in str(other_constraint.sqltext)
+        else:
+            involved = isinstance(other_constraint, ColumnCollectionConstraint) and (
+                column in other_constraint.columns
+            )
+        if involved:
+            return None
+    indexes = _indexes(other, column)
+    if indexes is None:
+        return None
+    name = constraint.name
+    referred = fk.column
+    definition = (
+        f"FOREIGN KEY ({sql.quote(column)}) REFERENCES"
+        f" {sql.qualified(referred.table.name, referred.table.schema)} ({sql.quote(referred.name)})"
+    )
+    for clause, value in (("ON DELETE", constraint.ondelete), ("ON UPDATE", constraint.onupdate)):
+        if value:
+            definition += f" {clause} {value}"
+    if constraint.deferrable:
+        definition += " DEFERRABLE"
+    if constraint.initially:
+        definition += f" INITIALLY {constraint.initially}"
+    return {
+        "table": other.name,
+        "column": column,
+        "replacement": sql.identifier_name(column, suffix="new"),
+        "constraint": name
+        if isinstance(name, str)
+        else str(default_constraint_name(other.name, "foreign_key", (column,))),
+        "definition": definition,
+        "indexes": indexes,
+        "key": key,
+        "nullable": change.existing_nullable is not False,
+    }
