@@ -30,14 +30,42 @@ from migcheck.errors import MigcheckError
 class Project:
     """An Alembic project loaded from its ini file.
 
-    ``revisions`` is every revision in a valid topological order, base first: each revision comes
-    after all of its ``down_revision`` parents and its ``depends_on`` dependencies.
+    The revision files are imported the first time :attr:`revisions` (or :meth:`get`) is used,
+    not when the project is loaded: ``alembic upgrade`` imports them only once env.py runs its
+    migrations, after env.py has set up ``sys.path`` and the environment.
     """
 
     ini_path: Path
     config: Config
     script: ScriptDirectory
-    revisions: list[Script] = field(default_factory=list)
+    _revisions: list[Script] | None = field(default=None, repr=False)
+
+    @property
+    def revisions(self) -> list[Script]:
+        """Every revision in a valid topological order, base first (see :meth:`load`)."""
+        return self.load()
+
+    def load(self) -> list[Script]:
+        """Import the revision files (once) and return them in a valid topological order.
+
+        Each revision comes after all of its ``down_revision`` parents and its ``depends_on``
+        dependencies. A revision file that fails to import is a MigcheckError naming its line.
+        """
+        if self._revisions is None:
+            try:
+                self._revisions = _topological(self.script)
+            except CommandError as error:
+                raise MigcheckError(f"{self.ini_path}: {error}".splitlines()[0]) from None
+            except MigcheckError:
+                raise
+            except Exception as error:  # whatever a revision file raises on import
+                raise _load_error(error, self.ini_path.parent) from None
+        return self._revisions
+
+    @property
+    def loaded(self) -> bool:
+        """True once the revision files have been imported."""
+        return self._revisions is not None
 
     @property
     def heads(self) -> tuple[str, ...]:
@@ -51,6 +79,7 @@ class Project:
 
     def get(self, revision: str) -> Script:
         """Return one revision by id (or unique prefix); MigcheckError when there is none."""
+        self.load()
         try:
             script = self.script.get_revision(revision)
         except CommandError as error:
@@ -125,7 +154,8 @@ def load_project(
     """Load the Alembic project whose ini file is ``path`` (or lives in directory ``path``).
 
     ``name`` selects the ini section (alembic's ``--name``); ``x_args`` are ``key=value`` strings
-    passed through as alembic's ``-x``.
+    passed through as alembic's ``-x``. The revision files are not imported yet (see
+    :meth:`Project.load`).
     """
     ini_path = find_ini(path)
     parser = configparser.ConfigParser(interpolation=None)
@@ -141,14 +171,9 @@ def load_project(
         raise MigcheckError(f"{ini_path}: [{name}] has no script_location")
     try:
         script = ScriptDirectory.from_config(config)
-        revisions = _topological(script)
     except CommandError as error:
         raise MigcheckError(f"{ini_path}: {error}".splitlines()[0]) from None
-    except MigcheckError:
-        raise
-    except Exception as error:  # whatever a revision file raises on import
-        raise _load_error(error, ini_path.parent) from None
-    return Project(ini_path=ini_path, config=config, script=script, revisions=revisions)
+    return Project(ini_path=ini_path, config=config, script=script)
 
 
 def _load_error(error: BaseException, root: Path) -> MigcheckError:

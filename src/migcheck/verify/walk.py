@@ -44,7 +44,13 @@ from migcheck.verify.results import (
     RevisionResult,
     VerifyResult,
 )
-from migcheck.verify.session import LOCK_TIMEOUT_MS, AlembicSession, StepCapture, StepFailed
+from migcheck.verify.session import (
+    LOCK_TIMEOUT_MS,
+    AlembicSession,
+    EnvRunner,
+    StepCapture,
+    StepFailed,
+)
 
 #: Revisions between two checkpoint databases (the most a rebuild ever replays).
 CHECKPOINT_EVERY = 25
@@ -79,6 +85,7 @@ class _Walk:
     server: Server
     options: VerifyOptions
     progress: Callable[[RevisionResult], None] | None
+    runner: EnvRunner = field(default_factory=EnvRunner)  # runs env.py on the main thread
     result: VerifyResult = field(default_factory=VerifyResult)
     work: Database | None = None
     session: AlembicSession | None = None
@@ -105,6 +112,7 @@ class _Walk:
             self.work.url,
             self.work.name,
             url_env=self.options.url_env,
+            runner=self.runner,
             incremental=not self.options.full_snapshots,
             lock_timeout_ms=self.options.lock_timeout_ms,
         )
@@ -114,11 +122,11 @@ class _Walk:
 
     def close_session(self) -> None:
         session, self.session = self.session, None
-        if session is not None and session.never_committed:
-            self.never_committed = True
         if session is not None:
             with contextlib.suppress(StepFailed):
                 session.close()
+            # known once env.py has ended: did its connection commit?
+            self.never_committed = self.never_committed or session.never_committed
 
     def new_work(self, template: Database | None) -> None:
         self.close_session()
@@ -162,7 +170,14 @@ class _Walk:
 
     # -- the walk ----------------------------------------------------------------------------
     def run(self) -> VerifyResult:
+        # the first session runs env.py, which is when Alembic imports the revision files
+        self.new_work(None)
+        session = self.open()
         revisions = self.project.revisions
+        if not revisions:
+            raise MigcheckError(f"{self.project.script.dir}: the project has no revisions")
+        if self.options.start is not None:
+            self.project.get(self.options.start)
         selected = {s.revision for s in self.project.between(self.options.start)}
         for script in revisions:
             if script.revision in selected:
@@ -172,8 +187,6 @@ class _Walk:
                     message=(script.doc or "").strip().splitlines()[0] if script.doc else "",
                 )
         self.check_heads()
-        self.new_work(None)
-        session = self.open()
         if self.options.lint:
             self.linter = self.make_linter(session)
         self.state = self.base = session.snapshot()
@@ -571,22 +584,27 @@ def verify_project(
     options: VerifyOptions | None = None,
     progress: Callable[[RevisionResult], None] | None = None,
 ) -> VerifyResult:
-    """Walk every revision of ``project`` on ``server`` and return what was found."""
-    if not project.revisions:
-        raise MigcheckError(f"{project.script.dir}: the project has no revisions")
+    """Walk every revision of ``project`` on ``server`` and return what was found.
+
+    env.py runs on the calling thread, the walk in a worker thread (see
+    :class:`~migcheck.verify.session.EnvRunner`).
+    """
     options = options or VerifyOptions()
-    if options.start is not None:
-        project.get(options.start)
     walk = _Walk(project, server, options, progress)
     started = time.perf_counter()
-    with _quiet_logging():
+
+    def run() -> VerifyResult:
         try:
-            result = walk.run()
+            outcome = walk.run()
         except BaseException:
             if walk.session is not None:
                 walk.session.abandon()
             raise
         walk.close_session()
+        return outcome
+
+    with _quiet_logging():
+        result = walk.runner.serve(run)
     result.elapsed_s = time.perf_counter() - started
     result.fail_on = options.fail_on
     result.linting = options.lint
