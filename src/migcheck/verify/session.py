@@ -45,6 +45,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -585,8 +586,8 @@ class AlembicSession:
             value = connection.exec_driver_sql("SELECT current_setting('lock_timeout')").scalar()
             capture.lock_timeout = self._own_lock_timeout(str(value))
             return capture
-        row = connection.exec_driver_sql(
-            f"SELECT ({CATALOG_SQL}), current_setting('lock_timeout')"
+        row = _driver_sql(
+            connection, f"SELECT ({CATALOG_SQL}), current_setting('lock_timeout')"
         ).one()
         capture.catalog = row[0]
         capture.lock_timeout = self._own_lock_timeout(str(row[1]))
@@ -637,7 +638,8 @@ class AlembicSession:
         )
         # Pin the schema now: a migration may change search_path later.
         self.version_table = (
-            connection.exec_driver_sql(
+            _driver_sql(
+                connection,
                 "SELECT format('%%I.%%I', n.nspname, c.relname) FROM pg_class c "
                 "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(%(t)s)",
                 {"t": name},
@@ -734,12 +736,44 @@ def _with_driver(url: str, configured: str | None) -> str:
     return ours.set(drivername=wanted).render_as_string(hide_password=False)
 
 
+#: ``%(name)s`` and ``%%`` in SQL written for psycopg
+_PSYCOPG_MARKS = re.compile(r"%\((\w+)\)s|%%")
+
+
+def _driver_sql(
+    connection: Connection, sql: str, params: dict[str, Any] | None = None
+) -> Any:  # CursorResult: its type parameters differ between SQLAlchemy 2.0 and 2.1
+    """Run SQL written for psycopg (``%(name)s``, ``%%``) on ``connection``, whatever its driver.
+
+    asyncpg (``numeric_dollar``) takes ``$1`` placeholders with positional values and a bare
+    ``%``.
+    """
+    if connection.dialect.paramstyle != "numeric_dollar":
+        return (
+            connection.exec_driver_sql(sql, params) if params else connection.exec_driver_sql(sql)
+        )
+    values: list[Any] = []
+
+    def mark(match: re.Match[str]) -> str:
+        if match.group(1) is None:
+            return "%"
+        values.append((params or {})[match.group(1)])
+        return f"${len(values)}"
+
+    text = _PSYCOPG_MARKS.sub(mark, sql)
+    return (
+        connection.exec_driver_sql(text, tuple(values))
+        if values
+        else connection.exec_driver_sql(text)
+    )
+
+
 def _executor(connection: Connection) -> schema_snapshot.Executor:
     def execute(sql: str, params: dict[str, Any] | None = None) -> tuple[Any, ...] | None:
         if params is None:
-            result = connection.exec_driver_sql(sql.replace("%", "%%"))
+            result = _driver_sql(connection, sql.replace("%", "%%"))
         else:
-            result = connection.exec_driver_sql(sql, params)
+            result = _driver_sql(connection, sql, params)
         if not result.returns_rows:
             return None
         row = result.fetchone()
