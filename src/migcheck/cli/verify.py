@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -68,6 +69,19 @@ FORMATS = ("text", "json", "junit")
     help="Lowest lint finding severity that makes the exit status 1.",
 )
 @click.option(
+    "--baseline",
+    metavar="FILE.sql|metadata:MODULE:ATTR",
+    help="Start from this schema instead of an empty database: a pg_dump --schema-only file, "
+    "or the create_all() of a MetaData (or declarative base) imported from the project "
+    "directory. Needs --baseline-revision.",
+)
+@click.option(
+    "--baseline-revision",
+    metavar="REV|base",
+    help="The revision the --baseline schema corresponds to: the database is stamped there and "
+    "only the revisions after it are checked.",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(FORMATS),
@@ -88,6 +102,8 @@ def verify(
     trace_locks: bool,
     lint: bool,
     fail_on: str,
+    baseline: str | None,
+    baseline_revision: str | None,
     output_format: str,
     pg_backend: str,
     pg_version: int | None,
@@ -105,6 +121,7 @@ def verify(
     from migcheck.pg import start_server
     from migcheck.report import verify_json, verify_junit, verify_text
     from migcheck.result import Severity
+    from migcheck.verify.baseline import METADATA_PREFIX, Baseline
     from migcheck.verify.results import RevisionResult
     from migcheck.verify.walk import VerifyOptions, verify_project
 
@@ -113,6 +130,16 @@ def verify(
         threshold = None if fail_on == "never" else Severity.parse(fail_on)
     except ValueError as error:
         raise MigcheckError(f"--fail-on: {error}") from None
+    start_schema = None
+    if (baseline is None) != (baseline_revision is None):
+        raise MigcheckError(
+            "--baseline and --baseline-revision go together: the schema and the revision it "
+            "corresponds to"
+        )
+    if baseline is not None and baseline_revision is not None:
+        source = baseline if baseline.startswith(METADATA_PREFIX) else os.path.abspath(baseline)
+        start_schema = Baseline(source, baseline_revision)
+        start_schema.check(ini.parent)
     options = VerifyOptions(
         start=start,
         allow_multiple_heads=allow_multiple_heads,
@@ -123,6 +150,7 @@ def verify(
         lint=lint,
         settings=load_settings(ini.parent),
         fail_on=threshold,
+        baseline=start_schema,
     )
     show_progress = sys.stderr.isatty()
 

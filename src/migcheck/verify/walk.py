@@ -33,6 +33,7 @@ from migcheck.errors import MigcheckError
 from migcheck.pg import Database, Server
 from migcheck.result import Severity
 from migcheck.verify import revisions as facts
+from migcheck.verify.baseline import Baseline
 from migcheck.verify.drift import check_drift
 from migcheck.verify.online import OnlineLint, Outcome, one_line
 from migcheck.verify.results import (
@@ -71,6 +72,7 @@ class VerifyOptions:
     settings: Settings = field(default_factory=Settings)  # the lint rules and severities
     fail_on: Severity | None = None  # lint findings at this severity or above fail the run
     lock_timeout_ms: int = LOCK_TIMEOUT_MS  # given to the migrations' session unless it has one
+    baseline: Baseline | None = None  # the schema to start from, stamped at its revision
 
 
 @dataclass
@@ -100,6 +102,7 @@ class _Walk:
     rebuilt: bool = False  # checkpoints are only worth their cost once a rebuild happened
     linter: OnlineLint | None = None
     never_committed: bool = False  # env.py left a step's work in a transaction it never commits
+    covered: set[str] = field(default_factory=set)  # revisions the baseline schema already holds
 
     # -- databases and sessions ------------------------------------------------------------
     def open(self) -> AlembicSession:
@@ -172,13 +175,19 @@ class _Walk:
     def run(self) -> VerifyResult:
         # the first session runs env.py, which is when Alembic imports the revision files
         self.new_work(None)
+        baseline = self.options.baseline
+        if baseline is not None:
+            assert self.work is not None
+            baseline.load(self.project, self.work.conninfo, self.work.url, self.options.url_env)
         session = self.open()
         revisions = self.project.revisions
         if not revisions:
             raise MigcheckError(f"{self.project.script.dir}: the project has no revisions")
         if self.options.start is not None:
             self.project.get(self.options.start)
-        selected = {s.revision for s in self.project.between(self.options.start)}
+        if baseline is not None:
+            session = self.stamp(baseline)
+        selected = {s.revision for s in self.project.between(self.options.start)} - self.covered
         for script in revisions:
             if script.revision in selected:
                 self.results[script.revision] = RevisionResult(
@@ -194,7 +203,7 @@ class _Walk:
             if script.revision in selected:
                 self.check(script)
                 self.report(self.results[script.revision])
-            else:
+            elif script.revision not in self.covered:
                 self.apply(script)
             since = len(self.applied) - self.checkpoint.applied
             if self.rebuilt and since >= self.options.checkpoint_every:
@@ -215,6 +224,16 @@ class _Walk:
             self.results[s.revision] for s in revisions if s.revision in self.results
         ]
         return self.result
+
+    def stamp(self, baseline: Baseline) -> AlembicSession:
+        """Stamp the baseline schema at its revision and keep it as the database to rebuild from."""
+        self.covered = baseline.covered(self.project)
+        if baseline.revision != "base":
+            revision = self.project.get(baseline.revision).revision
+            assert self.session is not None
+            self.session.call(lambda context: context.stamp(self.project.script, revision))
+        self.take_checkpoint()  # a rebuild starts from the baseline, not from an empty database
+        return self.open()
 
     def make_linter(self, session: AlembicSession) -> OnlineLint:
         paths = {rev: result.path for rev, result in self.results.items()}
@@ -518,11 +537,19 @@ class _Walk:
         first = next(iter(self.results.values()), None)
         if first is None:
             return
-        if final.versions:
+        baseline = self.options.baseline
+        stamped = (
+            []
+            if baseline is None or baseline.revision == "base"
+            else [self.project.get(baseline.revision).revision]
+        )
+        if list(final.versions) != stamped:
+            expected = f"hold {stamped[0]}" if stamped else "be empty"
             first.add(
                 "downgrade-to-base",
                 "version-not-updated",
-                f"alembic_version should be empty at base but holds {', '.join(final.versions)}",
+                f"alembic_version should {expected} at base but holds "
+                f"{', '.join(final.versions) or 'no rows'}",
             )
         if final.same_schema(self.base):
             return
