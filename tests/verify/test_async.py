@@ -61,8 +61,14 @@ def sync_result(pg_server: Server) -> dict[str, Any]:
 def test_async_project_gives_what_the_sync_one_gives(
     pg_server: Server, sync_result: dict[str, Any], fixture: str
 ) -> None:
-    result = verify_project(load_project(FIXTURES / fixture), pg_server, VerifyOptions())
+    project = load_project(FIXTURES / fixture)
+    result = verify_project(project, pg_server, VerifyOptions())
     assert result.ok, observed(result)
+    # env.py got the driver its ini names (asyncpg), else migcheck's psycopg
+    driver = "asyncpg" if fixture == "async_asyncpg" else "psycopg"
+    assert (project.config.get_main_option("sqlalchemy.url") or "").startswith(
+        f"postgresql+{driver}://"
+    )
     assert observed(result) == sync_result
     assert result.drift_checked
     assert any(r.locks for r in result.revisions)  # the trace is there, not empty on both sides

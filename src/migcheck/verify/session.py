@@ -718,11 +718,17 @@ class _Abandon(Exception):
     """Raised inside env.py's migrations when the walk gives up on the session."""
 
 
-def _with_driver(url: str, configured: str | None) -> str:
-    """``url`` with the driver of the project's own ``sqlalchemy.url`` (``postgresql+asyncpg``).
+#: drivers an async env.py may name that psycopg cannot stand in for
+_ASYNC_DRIVERS = frozenset({"postgresql+asyncpg"})
 
-    An async env.py needs an async driver; any other or unparsable configured URL (the
-    template's ``driver://user:pass@localhost/dbname``) leaves ``url`` as it is.
+
+def _with_driver(url: str, configured: str | None) -> str:
+    """``url`` with the project's own async driver when its ``sqlalchemy.url`` names one.
+
+    An env.py written for asyncpg (``postgresql+asyncpg``) needs it; psycopg, migcheck's own
+    driver, serves sync and async engines alike, so any other configured URL (psycopg2's, an
+    unparsable one like the template's ``driver://user:pass@localhost/dbname``) leaves ``url``
+    as it is.
     """
     if not configured:
         return url
@@ -731,7 +737,7 @@ def _with_driver(url: str, configured: str | None) -> str:
         ours = make_url(url)
     except ArgumentError:
         return url
-    if not wanted.startswith("postgresql+") or wanted == ours.drivername:
+    if wanted not in _ASYNC_DRIVERS or wanted == ours.drivername:
         return url
     return ours.set(drivername=wanted).render_as_string(hide_password=False)
 
