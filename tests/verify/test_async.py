@@ -7,6 +7,7 @@ findings and the lock trace.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +73,52 @@ def test_async_project_gives_what_the_sync_one_gives(
     assert observed(result) == sync_result
     assert result.drift_checked
     assert any(r.locks for r in result.revisions)  # the trace is there, not empty on both sides
+
+
+ASYNC_ENV = """
+import asyncio
+
+from alembic import context
+from sqlalchemy import pool
+from sqlalchemy.ext.asyncio import async_engine_from_config
+
+config = context.config
+
+
+def do_run_migrations(connection):
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_async_migrations():
+    connectable = async_engine_from_config(
+        config.get_section(config.config_ini_section, {}),
+        prefix="sqlalchemy.",
+        poolclass=pool.NullPool,
+    )
+    async with connectable.connect() as connection:
+        await connection.run_sync(do_run_migrations)
+    await connectable.dispose()
+
+
+asyncio.run(run_async_migrations())
+"""
+
+
+def test_asyncpg_database_error_reads_as_psycopgs(pg_server: Server, tmp_path: Path) -> None:
+    # fixtures/verify/db_error: a2 drops a table a foreign key depends on
+    project = tmp_path / "db_error"
+    shutil.copytree(FIXTURES / "db_error", project)
+    (project / "migrations" / "env.py").write_text(ASYNC_ENV)
+    ini = project / "alembic.ini"
+    ini.write_text(ini.read_text().replace("postgresql+psycopg://", "postgresql+asyncpg://"))
+    sync = verify_project(load_project(FIXTURES / "db_error"), pg_server, VerifyOptions())
+    result = verify_project(load_project(project), pg_server, VerifyOptions())
+    assert observed(result) == observed(sync)
+    [problem] = result.revisions[1].problems
+    assert problem.message.startswith(
+        "upgrade() raised DependentObjectsStillExist: cannot drop table users because other "
+        "objects depend on it DETAIL: constraint fk_orders_user on table orders depends on "
+        "table users HINT: Use DROP ... CASCADE"
+    )
