@@ -14,7 +14,7 @@ from migcheck.cli.options import server_options
 if TYPE_CHECKING:
     pass
 
-FORMATS = ("text", "json", "junit")
+FORMATS = ("text", "json", "junit", "sarif", "gitlab")
 
 
 @click.command()
@@ -63,10 +63,9 @@ FORMATS = ("text", "json", "junit")
 )
 @click.option(
     "--fail-on",
-    default="never",
-    show_default=True,
     metavar="SEVERITY|never",
-    help="Lowest lint finding severity that makes the exit status 1.",
+    help="Lowest lint finding severity that makes the exit status 1 "
+    "[default: [tool.migcheck] fail-on, warning].",
 )
 @click.option(
     "--baseline",
@@ -89,6 +88,13 @@ FORMATS = ("text", "json", "junit")
     show_default=True,
     help="Report format (written to stdout).",
 )
+@click.option(
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FORMAT:FILE",
+    help="Also write the report in FORMAT to FILE (repeatable; --format is for stdout).",
+)
 @server_options
 def verify(
     path: str,
@@ -101,10 +107,11 @@ def verify(
     full_snapshots: bool,
     trace_locks: bool,
     lint: bool,
-    fail_on: str,
+    fail_on: str | None,
     baseline: str | None,
     baseline_revision: str | None,
     output_format: str,
+    outputs: tuple[str, ...],
     pg_backend: str,
     pg_version: int | None,
     database_url: str | None,
@@ -112,22 +119,26 @@ def verify(
     """Upgrade, downgrade and re-upgrade every revision of the Alembic project at PATH.
 
     Compares a pg_catalog snapshot after each step, compares the models with the database at
-    head, then downgrades to base. Exit status: 0 all pass, 1 a revision failed or the models
-    drifted, 2 bad input (path, env.py, options).
+    head, then downgrades to base. Exit status: 0 all pass, 1 a revision failed, the models
+    drifted or a lint finding reached --fail-on, 2 bad input (path, env.py, options).
     """
     from migcheck.alembic_project.project import find_ini, load_project, working_directory
+    from migcheck.cli.report import parse_outputs, render, write_outputs
     from migcheck.config import load_settings
     from migcheck.errors import MigcheckError
     from migcheck.pg import start_server
-    from migcheck.report import verify_json, verify_junit, verify_text
+    from migcheck.report import verify_text
     from migcheck.result import Severity
     from migcheck.verify.baseline import METADATA_PREFIX, Baseline
     from migcheck.verify.results import RevisionResult
     from migcheck.verify.walk import VerifyOptions, verify_project
 
     ini = find_ini(path)
+    settings = load_settings(ini.parent)
     try:
-        threshold = None if fail_on == "never" else Severity.parse(fail_on)
+        threshold = settings.fail_on if fail_on is None else None
+        if fail_on is not None and fail_on != "never":
+            threshold = Severity.parse(fail_on)
     except ValueError as error:
         raise MigcheckError(f"--fail-on: {error}") from None
     start_schema = None
@@ -140,6 +151,7 @@ def verify(
         source = baseline if baseline.startswith(METADATA_PREFIX) else os.path.abspath(baseline)
         start_schema = Baseline(source, baseline_revision)
         start_schema.check(ini.parent)
+    output_files = parse_outputs(outputs, FORMATS)
     options = VerifyOptions(
         start=start,
         allow_multiple_heads=allow_multiple_heads,
@@ -148,7 +160,7 @@ def verify(
         full_snapshots=full_snapshots,
         trace_locks=trace_locks,
         lint=lint,
-        settings=load_settings(ini.parent),
+        settings=settings,
         fail_on=threshold,
         baseline=start_schema,
     )
@@ -168,10 +180,6 @@ def verify(
         project = load_project(ini, name=name, x_args=x_args)
         with start_server(pg_backend, version=pg_version, database_url=database_url) as server:
             result = verify_project(project, server, options, progress)
-    renderers = {
-        "text": verify_text.render,
-        "json": verify_json.render,
-        "junit": verify_junit.render,
-    }
-    click.echo(renderers[output_format](result), nl=False)
+    write_outputs(result, output_files)
+    click.echo(render(result, output_format), nl=False)
     sys.exit(0 if result.ok else 1)
