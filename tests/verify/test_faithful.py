@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from migcheck.alembic_project.project import load_project
+from migcheck.errors import MigcheckError
 from migcheck.pg import Server
 from migcheck.verify.results import RevisionResult, VerifyResult
 from migcheck.verify.walk import VerifyOptions, verify_project
@@ -193,7 +195,7 @@ def test_shared_connection_left_open_is_its_owners_to_commit(
     assert kinds(result) == []
 
 
-INTERRUPTED = '''"""Ctrl-C while upgrade() runs
+INTERRUPTED = '''"""A signal while upgrade() runs
 
 Revision ID: a1
 Revises:
@@ -213,7 +215,7 @@ DATABASE = []
 def upgrade():
     op.create_table("users", sa.Column("id", sa.Integer, primary_key=True))
     DATABASE.append(op.get_bind().exec_driver_sql("SELECT current_database()").scalar())
-    os.kill(os.getpid(), signal.SIGINT)
+    os.kill(os.getpid(), getattr(signal, os.environ["MIGCHECK_TEST_SIGNAL"]))
     time.sleep(30)
 
 
@@ -222,12 +224,25 @@ def downgrade():
 '''
 
 
-def test_ctrl_c_stops_the_walk_and_leaves_no_session(pg_server: Server, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("name", "raised"),
+    [("SIGINT", KeyboardInterrupt), ("SIGTERM", SystemExit)],  # start_server: SIGTERM unwinds
+)
+def test_a_signal_stops_the_walk_and_leaves_no_session(
+    pg_server: Server,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    raised: type[BaseException],
+) -> None:
+    if name == "SIGTERM" and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        pytest.skip("the test server was not started on the main thread: SIGTERM would kill")
+    monkeypatch.setenv("MIGCHECK_TEST_SIGNAL", name)
     project = load_project(
         _project(tmp_path, ENV.format(options="", body=IN_TRANSACTION), INTERRUPTED)
     )
     before = os.environ.get("DATABASE_URL")
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(raised):
         verify_project(project, pg_server, VerifyOptions())
     assert not [t for t in threading.enumerate() if t.name == "migcheck-walk"]
     assert os.environ.get("DATABASE_URL") == before
@@ -249,3 +264,12 @@ def _sessions_on(server: Server, database: str) -> list[tuple[str, str]]:
             break
         time.sleep(0.1)
     return [(str(state), str(query)) for state, query in left]
+
+
+def test_env_py_exiting_with_success_is_bad_input_not_a_pass(
+    pg_server: Server, tmp_path: Path
+) -> None:
+    # `alembic upgrade` would end with status 0 and nothing migrated
+    project = _project(tmp_path, "import sys\n\nsys.exit(0)\n")
+    with pytest.raises(MigcheckError, match=r"env.py failed: SystemExit: 0$"):
+        verify_project(load_project(project), pg_server, VerifyOptions())

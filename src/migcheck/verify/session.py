@@ -30,7 +30,7 @@ keeps one outer transaction, the snapshot after a step runs inside that step's t
 then commits it.
 
 env.py is pointed at the throwaway database three ways at once: the ``sqlalchemy.url`` main
-option (keeping the driver the project's own URL names, ``postgresql+asyncpg`` for instance),
+option (with asyncpg when the project's own URL names it, psycopg otherwise),
 ``config.attributes["connection"]`` (an idle connection that also answers ``connect()`` and the
 asyncio recipe's ``run_sync()``, for env.py files written for pytest-alembic or Alembic's
 connection-sharing cookbook), and environment variables.
@@ -129,8 +129,9 @@ class EnvRunner:
 
     :meth:`serve` starts the walk and then runs, one after the other, the jobs sessions
     :meth:`submit` (each is one whole run of env.py) until the walk returns. Whatever
-    interrupts the main thread (KeyboardInterrupt) cancels the walk, which abandons its session
-    and closes its connections before :meth:`serve` re-raises.
+    interrupts the main thread (KeyboardInterrupt, the SystemExit a SIGTERM handler raises)
+    cancels the walk, which abandons its session and closes its connections before
+    :meth:`serve` re-raises.
     """
 
     def __init__(self) -> None:
@@ -433,7 +434,7 @@ class AlembicSession:
                 if watch:
                     self._blocker = self._read_blocker() or self._blocker
                 continue
-            if not reply.ok and isinstance(reply.value, KeyboardInterrupt):
+            if not reply.ok and _interrupts(reply.value):
                 raise Cancelled
             return reply
         blocked = f"; it waits for a lock held by {self._blocker}" if self._blocker else ""
@@ -474,8 +475,8 @@ class AlembicSession:
             self._replies.put(_Reply(ok=True, finished=True))
         except BaseException as error:
             self._replies.put(_Reply(ok=False, value=error, finished=True))
-            if isinstance(error, KeyboardInterrupt):
-                raise  # Ctrl-C: the EnvRunner stops the walk
+            if _interrupts(error):
+                raise  # Ctrl-C, SIGTERM: the EnvRunner stops the walk
         else:
             self._check_committed()
             self._replies.put(_Reply(ok=True, finished=True))
@@ -712,6 +713,19 @@ class AlembicSession:
             compat.set_outer_transaction(context, connection.begin())
         elif connection.in_transaction():
             connection.commit()
+
+
+def _interrupts(error: object) -> bool:
+    """True for what stops the whole run when env.py's thread gets it: Ctrl-C, a SIGTERM.
+
+    KeyboardInterrupt, and SystemExit with a failure status (what migcheck's SIGTERM and SIGHUP
+    handlers raise, what ``sys.exit(1)`` in env.py does to ``alembic upgrade``). An env.py that
+    calls ``sys.exit()`` or ``sys.exit(0)`` would end ``alembic upgrade`` with nothing
+    migrated: that is reported as env.py failing, never as a silent success.
+    """
+    if isinstance(error, KeyboardInterrupt):
+        return True
+    return isinstance(error, SystemExit) and error.code not in (0, None)
 
 
 class _Abandon(Exception):
