@@ -388,8 +388,6 @@ class AlembicSession:
         if not reply.ok:
             self._alive = False
             original = reply.value
-            if isinstance(original, MigcheckError):
-                raise original
             raise StepFailed(original, self._capture, self._blocker) from None
         captured: StepCapture | None = reply.value
         return captured
