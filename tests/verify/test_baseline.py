@@ -132,3 +132,17 @@ def test_sql_error_names_the_file_and_line(invoke: Invoke, tmp_path: Path) -> No
     code, _, err = invoke("--baseline", str(schema), "--baseline-revision", "a1")
     assert code == 2
     assert f"--baseline {schema}:3: UndefinedTable: relation " in err
+
+
+def test_only_ownership_and_privileges_are_skipped(pg_server: Server, tmp_path: Path) -> None:
+    # a column named "owner" renamed TO something is schema, not ownership: it runs
+    schema = tmp_path / "schema.sql"
+    schema.write_text(
+        "CREATE TABLE users (id serial PRIMARY KEY, owner text NOT NULL);\n"
+        "ALTER TABLE users RENAME COLUMN owner TO name;\n"
+        "ALTER TABLE users OWNER TO app;\n"
+        "ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO reporting;\n"
+    )
+    result = walk(pg_server, PROJECT, Baseline(str(schema), "a1"))
+    assert summary(result) == [("a2", "pass", []), ("a3", "pass", [])]
+    assert result.drift_checked and result.drift == []

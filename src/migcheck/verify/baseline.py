@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
-import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -32,14 +31,16 @@ from sqlalchemy.pool import NullPool
 
 from migcheck.alembic_project.project import Project
 from migcheck.errors import MigcheckError
-from migcheck.sql.parser import parse_script
+from migcheck.sql.parser import RawStatement, parse_script
 from migcheck.verify.revisions import error_text
 
 #: the prefix of a ``--baseline`` naming models instead of a SQL file
 METADATA_PREFIX = "metadata:"
 
-#: pg_dump's statements that name roles: the throwaway server has none of them
-_ROLES = re.compile(r"^\s*(ALTER\s+.+\s+OWNER\s+TO\s|GRANT\s|REVOKE\s)", re.IGNORECASE | re.DOTALL)
+#: pg_dump's statements that name roles (the throwaway server has none of them), by parse node
+_ROLE_STATEMENTS = frozenset(
+    {"AlterOwnerStmt", "GrantStmt", "GrantRoleStmt", "AlterDefaultPrivilegesStmt"}
+)
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def _run_sql_file(path: Path, shown: str, conninfo: str) -> None:
         for statement in statements:
             if statement.error is not None:
                 raise MigcheckError(f"--baseline {shown}:{statement.line}: {statement.error}")
-            if _ROLES.match(statement.text):
+            if _names_roles(statement):
                 continue
             try:
                 connection.execute(statement.text.encode())
@@ -116,6 +117,16 @@ def _run_sql_file(path: Path, shown: str, conninfo: str) -> None:
                 raise MigcheckError(
                     f"--baseline {shown}:{statement.line}: {error_text(error)}"
                 ) from None
+
+
+def _names_roles(statement: RawStatement) -> bool:
+    """True for ownership and privilege statements (``ALTER … OWNER TO``, ``GRANT``, …)."""
+    if statement.kind in _ROLE_STATEMENTS:
+        return True
+    commands = statement.node.get("cmds", []) if statement.kind == "AlterTableStmt" else []
+    return bool(commands) and all(
+        command.get("AlterTableCmd", {}).get("subtype") == "AT_ChangeOwner" for command in commands
+    )
 
 
 def _create_all(
