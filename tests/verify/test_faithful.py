@@ -273,3 +273,45 @@ def test_env_py_exiting_with_success_is_bad_input_not_a_pass(
     project = _project(tmp_path, "import sys\n\nsys.exit(0)\n")
     with pytest.raises(MigcheckError, match=r"env.py failed: SystemExit: 0$"):
         verify_project(load_project(project), pg_server, VerifyOptions())
+
+
+STUCK = '''"""A migration that never returns
+
+Revision ID: a1
+Revises:
+"""
+import time
+
+from alembic import op
+
+revision = "a1"
+down_revision = None
+
+
+def upgrade():
+    {stuck}
+
+
+def downgrade():
+    pass
+'''
+
+
+@pytest.mark.parametrize(
+    "stuck",
+    ['op.execute("SELECT pg_sleep(3600)")', "time.sleep(3600)"],
+    ids=["on-the-database", "in-python"],
+)
+def test_env_py_that_never_answers_is_stopped_and_named(
+    pg_server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stuck: str
+) -> None:
+    # env.py runs on the main thread: the walk must be able to stop it, or migcheck hangs
+    from migcheck.verify import session
+
+    monkeypatch.setattr(session, "ENV_TIMEOUT", 1.0)
+    project = _project(
+        tmp_path, ENV.format(options="", body=IN_TRANSACTION), STUCK.format(stuck=stuck)
+    )
+    with pytest.raises(MigcheckError, match=r"env.py did not answer within 1 s"):
+        verify_project(load_project(project), pg_server, VerifyOptions())
+    assert not [t for t in threading.enumerate() if t.name == "migcheck-walk"]

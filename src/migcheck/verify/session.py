@@ -46,6 +46,7 @@ import contextlib
 import os
 import queue
 import re
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -80,6 +81,9 @@ LOCK_TIMEOUT_MS = 9999
 
 #: How often the walk, waiting for env.py, checks for a lock wait or a Ctrl-C, in seconds.
 _POLL = 0.2
+
+#: How long an abandoned env.py gets to unwind before it is stopped harder, in seconds.
+_GRACE = 2.0
 
 _BLOCKERS_SQL = (
     "SELECT pid, state, query FROM pg_stat_activity "
@@ -137,6 +141,17 @@ class EnvRunner:
     def __init__(self) -> None:
         self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self.cancelled = threading.Event()
+        self._serving: int | None = None  # the thread that runs env.py
+
+    def interrupt(self) -> None:
+        """Raise KeyboardInterrupt in env.py's thread: env.py is stuck and must unwind.
+
+        A real SIGINT, so that a blocking call there returns too. Only the main thread can be
+        interrupted so; elsewhere env.py is left to finish.
+        """
+        serving = self._serving
+        if serving is not None and serving == threading.main_thread().ident:
+            signal.pthread_kill(serving, signal.SIGINT)
 
     def submit(self, job: Callable[[], None]) -> None:
         """Queue ``job`` to run on the main thread."""
@@ -155,6 +170,7 @@ class EnvRunner:
             finally:
                 self._jobs.put(None)
 
+        self._serving = threading.get_ident()
         thread = threading.Thread(target=target, name="migcheck-walk", daemon=True)
         thread.start()
         try:
@@ -163,6 +179,8 @@ class EnvRunner:
         except BaseException:
             self.cancelled.set()
             thread.join(timeout=ENV_TIMEOUT)
+            if failure and not isinstance(failure[0], Cancelled):
+                raise failure[0] from None  # the walk gave up on a stuck env.py: say why
             raise
         thread.join()
         if failure:
@@ -323,7 +341,25 @@ class AlembicSession:
         self._alive = False
         if self._runner.cancelled.is_set():
             self._done = None
+        elif self._done is not None and not self._done.wait(timeout=_GRACE):
+            # env.py does not read commands: it waits on the database, or is stuck in Python
+            self._terminate_sessions()
+            if not self._done.wait(timeout=_GRACE):
+                self._runner.interrupt()
         self._cleanup()
+
+    def _terminate_sessions(self) -> None:
+        """End every other session on the throwaway database (env.py's among them)."""
+        with contextlib.suppress(Exception):
+            engine = create_engine(self.url, poolclass=NullPool)
+            try:
+                with engine.connect() as connection:
+                    connection.exec_driver_sql(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+            finally:
+                engine.dispose()
 
     def _cleanup(self) -> None:
         if self._monitor is not None:
