@@ -144,6 +144,25 @@ def could_be_free(new: TypeRef) -> bool:
     )
 
 
+def free_from(new: TypeRef) -> str:
+    """The current types from which a change to ``new`` is metadata-only, in words.
+
+    For the types :func:`could_be_free` accepts; mirrors :func:`type_change`'s safe list.
+    """
+    if new.name == "text" or (new.name == "varchar" and not new.mods):
+        return "varchar or text"
+    if new.name == "varchar":
+        return f"varchar of length {new.mods[0]} or less"
+    if new.name == "numeric" and new.mods:
+        scale = new.mods[1] if len(new.mods) > 1 else 0
+        return f"numeric with precision {new.mods[0]} or less and scale {scale}"
+    if new.name == "inet":
+        return "inet or cidr"
+    if new.name == "varbit" and new.mods:
+        return f"varbit of length {new.mods[0]} or less"
+    return f"{new.name} (any modifier)"
+
+
 #: the value range of each integer type
 INTEGER_RANGES = {
     "int2": (-(2**15), 2**15 - 1),
