@@ -43,6 +43,7 @@ When a step raises, env.py unwinds and the session is over: :meth:`AlembicSessio
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import queue
 import re
@@ -558,8 +559,14 @@ class AlembicSession:
         return self._steps(context)
 
     def _steps(self, context: MigrationContext) -> Iterator[RevisionStep]:
-        # Alembic imports the revision files here, in its fn, once env.py has run this far
-        files = {os.path.realpath(s.path): s.revision for s in self.project.load()}
+        # Alembic imports the revision files here, in its fn, once env.py has run this far; what
+        # they log when imported is theirs (the walk quiets only Alembic's INFO lines)
+        quiet = logging.root.manager.disable
+        logging.disable(logging.NOTSET)
+        try:
+            files = {os.path.realpath(s.path): s.revision for s in self.project.load()}
+        finally:
+            logging.disable(quiet)
         self._recorder = Recorder(files)
         self._prepare(context)
         self._replies.put(_Reply(ok=True))
@@ -749,17 +756,21 @@ class AlembicSession:
             connection.commit()
 
 
+#: the statuses of the SystemExit migcheck.pg's SIGTERM/SIGHUP handler raises
+_SIGNAL_EXITS = frozenset({128 + signal.SIGTERM, 128 + signal.SIGHUP})
+
+
 def _interrupts(error: object) -> bool:
     """True for what stops the whole run when env.py's thread gets it: Ctrl-C, a SIGTERM.
 
-    KeyboardInterrupt, and SystemExit with a failure status (what migcheck's SIGTERM and SIGHUP
-    handlers raise, what ``sys.exit(1)`` in env.py does to ``alembic upgrade``). An env.py that
-    calls ``sys.exit()`` or ``sys.exit(0)`` would end ``alembic upgrade`` with nothing
-    migrated: that is reported as env.py failing, never as a silent success.
+    KeyboardInterrupt (Ctrl-C, and the CLI's SIGTERM/SIGHUP), and the SystemExit
+    ``migcheck.pg``'s SIGTERM/SIGHUP handler raises (status 128 + the signal). A ``sys.exit()``
+    in env.py or a revision is the project's code failing: reported as such, never a silent end
+    (``sys.exit(0)`` would end ``alembic upgrade`` with nothing migrated).
     """
     if isinstance(error, KeyboardInterrupt):
         return True
-    return isinstance(error, SystemExit) and error.code not in (0, None)
+    return type(error) is SystemExit and error.code in _SIGNAL_EXITS
 
 
 class _Abandon(Exception):
