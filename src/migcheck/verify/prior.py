@@ -11,8 +11,11 @@ catalog's internal names and type modifiers, so no SQL is parsed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from migcheck.catalog.snapshot import Executor
 from migcheck.lint.schema import ColumnState, ConstraintState, Schema, TableState
 from migcheck.postgres.types import TypeRef
 from migcheck.sql.extract import table_key
@@ -22,29 +25,34 @@ _USER = (
     " AND {n}.nspname NOT LIKE 'pg_temp%%'"
 )
 
-#: one row, one JSON document: tables, columns, constraints and indexes of the user's schemas
-CATALOG_SQL = f"""
+#: the user's tables (``rel``) the catalog query reads: all of them, or all but ``clean``
+_REL = f"""
 WITH rel AS MATERIALIZED (
   SELECT c.oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p') AND {_USER.format(n="n")}
-)
+  WHERE c.relkind IN ('r', 'p') AND {_USER.format(n="n")}{{skip}}
+)"""
+
+#: one row, one JSON document: tables, columns, constraints and indexes of the ``rel`` tables
+_DOCUMENT = """
 SELECT json_build_object(
-  't', (SELECT json_agg(json_build_array(oid, nspname, relname)) FROM rel),
-  'c', (SELECT json_agg(json_build_array(a.attrelid, a.attname, coalesce(e.typname, t.typname),
-                                         e.oid IS NOT NULL, a.atttypmod, a.attnotnull)
+  't', (SELECT json_agg(json_build_array(oid::int8, nspname, relname)) FROM rel),
+  'c', (SELECT json_agg(json_build_array(a.attrelid::int8, a.attname,
+                                         coalesce(e.typname, t.typname), e.oid IS NOT NULL,
+                                         a.atttypmod, a.attnotnull)
                         ORDER BY a.attrelid, a.attnum)
         FROM rel JOIN pg_attribute a ON a.attrelid = rel.oid
         JOIN pg_type t ON t.oid = a.atttypid
         LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
         WHERE a.attnum > 0 AND NOT a.attisdropped),
-  'k', (SELECT json_agg(json_build_array(k.conrelid, k.conname, k.contype::text, k.convalidated,
+  'k', (SELECT json_agg(json_build_array(k.conrelid::int8, k.conname, k.contype::text,
+                        k.convalidated,
                         (SELECT array_agg(a.attname ORDER BY array_position(k.conkey, a.attnum))
                          FROM pg_attribute a
                          WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)),
                         CASE k.contype WHEN 'c' THEN pg_get_constraintdef(k.oid) END))
         FROM rel JOIN pg_constraint k ON k.conrelid = rel.oid
         WHERE k.contype IN ('c', 'f', 'p', 'u', 'x')),
-  'i', (SELECT json_agg(json_build_array(i.indrelid, x.relname,
+  'i', (SELECT json_agg(json_build_array(i.indrelid::int8, x.relname,
                         (SELECT array_agg(a.attname
                                           ORDER BY array_position(i.indkey::int2[], a.attnum))
                          FROM pg_attribute a
@@ -53,6 +61,13 @@ SELECT json_build_object(
         FROM rel JOIN pg_index i ON i.indrelid = rel.oid JOIN pg_class x ON x.oid = i.indexrelid)
 )
 """
+
+#: one row: the document of every table but those in ``%(clean)s`` (an oid array, empty for
+#: all), and the session's ``lock_timeout`` (pyformat parameters: ``%%`` is one ``%``)
+CATALOG_SQL = (
+    _REL.format(skip="\n    AND c.oid NOT IN (SELECT unnest(%(clean)s::oid[]))")
+    + f"SELECT ({_DOCUMENT}), current_setting('lock_timeout')"
+)
 
 _KINDS = {"c": "check", "f": "foreign_key", "p": "primary_key", "u": "unique", "x": "exclude"}
 
@@ -81,41 +96,229 @@ def _unquote(name: str) -> str:
     return name[1:-1].replace('""', '"') if name.startswith('"') else name
 
 
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """One table as the catalog describes it: what :class:`TableState` is built from."""
+
+    key: str
+    columns: tuple[tuple[str, TypeRef, bool], ...]
+    #: (name, kind, validated, columns, the column of a ``CHECK (column IS NOT NULL)``)
+    constraints: tuple[tuple[str, str, bool, tuple[str, ...], str | None], ...]
+    indexes: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def state(self) -> TableState:
+        """A new TableState (lint changes it as the step's statements run)."""
+        state = TableState(complete=True)
+        for name, type_ref, not_null in self.columns:
+            state.columns[name] = ColumnState(type_ref, not_null, True)
+        for name, kind, validated, columns, not_null_column in self.constraints:
+            state.constraints[name] = ConstraintState(kind, validated, columns, not_null_column)
+            if not_null_column:
+                state.not_null_checks.setdefault(not_null_column, set()).add(name)
+        state.indexes.extend(keys for _, keys in self.indexes)
+        return state
+
+
+def _rows(document: dict[str, Any] | None) -> dict[int, _Rows]:
+    """The tables of a catalog document, by oid, in the document's order."""
+    if not document:
+        return {}
+    columns: dict[int, list[tuple[str, TypeRef, bool]]] = {}
+    constraints: dict[int, list[tuple[str, str, bool, tuple[str, ...], str | None]]] = {}
+    indexes: dict[int, list[tuple[str, tuple[str, ...]]]] = {}
+    for oid, column, type_name, array, typmod, not_null in document.get("c") or ():
+        columns.setdefault(oid, []).append(
+            (column, type_of(type_name, bool(array), int(typmod)), bool(not_null))
+        )
+    for oid, name, kind, validated, keys, definition in document.get("k") or ():
+        found = _NOT_NULL_CHECK.match(definition or "")
+        constraints.setdefault(oid, []).append(
+            (
+                name,
+                _KINDS[kind],
+                bool(validated),
+                tuple(keys or ()),
+                _unquote(found.group(1)) if found else None,
+            )
+        )
+    for oid, name, keys in document.get("i") or ():
+        indexes.setdefault(oid, []).append((name, tuple(keys or ())))
+    return {
+        oid: _Rows(
+            table_key(namespace, relname),
+            tuple(columns.get(oid, ())),
+            tuple(constraints.get(oid, ())),
+            tuple(indexes.get(oid, ())),
+        )
+        for oid, namespace, relname in document.get("t") or ()
+    }
+
+
+class _Tables(dict[str, TableState]):
+    """``Schema.tables`` whose TableStates are built when first asked for.
+
+    A step's statements name a few tables out of possibly thousands: the others are never built.
+    Every read of the mapping sees the same tables as an eagerly built dict would.
+    """
+
+    def __init__(self, rows: dict[str, _Rows]) -> None:
+        super().__init__()
+        self._rows = rows  # not built yet (never a key of the dict itself)
+
+    def _build(self, key: object) -> None:
+        if isinstance(key, str):
+            rows = self._rows.pop(key, None)
+            if rows is not None:
+                super().__setitem__(key, rows.state())
+
+    def _build_all(self) -> None:
+        for key in list(self._rows):
+            self._build(key)
+
+    def __getitem__(self, key: str) -> TableState:
+        self._build(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._build(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rows or super().__contains__(key)
+
+    def __setitem__(self, key: str, value: TableState) -> None:
+        self._rows.pop(key, None)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self._build(key)
+        super().__delitem__(key)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        self._build(key)
+        return super().pop(key, *default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self._build(key)
+        return super().setdefault(key, default)
+
+    def __len__(self) -> int:
+        return super().__len__() + len(self._rows)
+
+    def __iter__(self) -> Iterator[str]:
+        self._build_all()
+        return super().__iter__()
+
+    def keys(self) -> Any:
+        self._build_all()
+        return super().keys()
+
+    def values(self) -> Any:
+        self._build_all()
+        return super().values()
+
+    def items(self) -> Any:
+        self._build_all()
+        return super().items()
+
+    def __eq__(self, other: object) -> bool:
+        self._build_all()
+        if isinstance(other, _Tables):
+            other._build_all()
+        return super().__eq__(other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        self._build_all()
+        return super().__repr__()
+
+    def copy(self) -> dict[str, TableState]:
+        self._build_all()
+        return dict(super().items())
+
+    def popitem(self) -> tuple[str, TableState]:
+        self._build_all()
+        return super().popitem()
+
+    def clear(self) -> None:
+        self._rows.clear()
+        super().clear()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+
+@dataclass(frozen=True, slots=True)
+class PriorCatalog:
+    """The user's tables as the catalog describes them at one moment, by oid.
+
+    ``reread`` is how many of them were read from the server this time (the others were known).
+    """
+
+    tables: dict[int, _Rows]
+    reread: int = 0
+
+    def schema(self, ignore: str = "") -> Schema:
+        """A new lint Schema of these tables (``ignore``: a table left out, the version table)."""
+        by_key: dict[str, _Rows] = {}
+        index_tables: dict[str, str] = {}
+        index_columns: dict[str, tuple[str, ...]] = {}
+        for rows in self.tables.values():
+            if rows.key == ignore:
+                continue
+            by_key[rows.key] = rows
+            for name, keys in rows.indexes:
+                index_tables[name] = rows.key
+                index_columns[name] = keys
+        return Schema(_Tables(by_key), index_tables, index_columns)
+
+
+#: a table's entry in a snapshot (:attr:`~migcheck.catalog.snapshot.SnapshotTaker.tables`)
+SnapshotEntry = tuple[tuple[str, ...], str]
+
+
+class PriorReader:
+    """Reads the prior schema before each captured step, again only for what changed.
+
+    Given the tables of a snapshot taken since the last step (``snapshot``: oid → identity and
+    fragment, see :class:`~migcheck.catalog.snapshot.SnapshotTaker`), a table whose entry is the
+    one it had when this reader last read it is taken from memory; every other table of the
+    user's schemas (changed, new, or one the snapshot leaves out such as the version table) is
+    read again, in the same round trip as ``lock_timeout``. Without ``snapshot`` everything is
+    read. Since a snapshot renders every table a step touched (and what depends on it) and its
+    fragment holds every fact the lint schema has, both ways give the same schema.
+    """
+
+    def __init__(self) -> None:
+        #: oid -> (the snapshot entry when read, the rows or None: not a lint table)
+        self._known: dict[int, tuple[SnapshotEntry, _Rows | None]] = {}
+
+    def read(
+        self, execute: Executor, snapshot: Mapping[int, SnapshotEntry] | None = None
+    ) -> tuple[PriorCatalog, str]:
+        """The catalog now, and the session's ``lock_timeout`` setting."""
+        known = self._known
+        clean: dict[int, _Rows | None] = {}
+        if snapshot is not None:
+            for oid, entry in snapshot.items():
+                seen = known.get(oid)
+                if seen is not None and (seen[0] is entry or seen[0] == entry):
+                    clean[oid] = seen[1]
+        row = execute(CATALOG_SQL, {"clean": list(clean)})
+        if row is None:
+            raise RuntimeError("the catalog query returned no row")
+        fresh = _rows(row[0])
+        self._known = {}
+        if snapshot is not None:
+            for oid, entry in snapshot.items():
+                self._known[oid] = (entry, clean[oid] if oid in clean else fresh.get(oid))
+        tables = {oid: rows for oid, rows in clean.items() if rows is not None}
+        tables.update(fresh)
+        return PriorCatalog(tables, len(fresh)), str(row[1])
+
+
 def lint_schema(document: dict[str, Any] | None, ignore: str = "") -> Schema:
     """Build the lint schema from :data:`CATALOG_SQL`'s document (``ignore``: a table left out)."""
-    schema = Schema()
-    if not document:
-        return schema
-    names: dict[int, str] = {}
-    for oid, namespace, relname in document.get("t") or ():
-        key = table_key(namespace, relname)
-        if key != ignore:
-            names[oid] = key
-            schema.tables[key] = TableState(complete=True)
-    for oid, column, type_name, array, typmod, not_null in document.get("c") or ():
-        table = names.get(oid)
-        if table is not None:
-            schema.tables[table].columns[column] = ColumnState(
-                type_of(type_name, bool(array), int(typmod)), bool(not_null), True
-            )
-    for oid, name, kind, validated, columns, definition in document.get("k") or ():
-        table = names.get(oid)
-        if table is None:
-            continue
-        state = schema.tables[table]
-        found = _NOT_NULL_CHECK.match(definition or "")
-        not_null_column = _unquote(found.group(1)) if found else None
-        state.constraints[name] = ConstraintState(
-            _KINDS[kind], bool(validated), tuple(columns or ()), not_null_column
-        )
-        if not_null_column:
-            state.not_null_checks.setdefault(not_null_column, set()).add(name)
-    for oid, name, columns in document.get("i") or ():
-        table = names.get(oid)
-        if table is None:
-            continue
-        keys = tuple(columns or ())
-        schema.tables[table].indexes.append(keys)
-        schema.index_tables[name] = table
-        schema.index_columns[name] = keys
-    return schema
+    return PriorCatalog(_rows(document)).schema(ignore)
