@@ -2,10 +2,16 @@
 
 ``migcheck lint`` learns the schema from the statements it has seen. During ``migcheck verify``
 the database itself is the truth: just before a revision's step runs, one query on the
-migrations' own connection reads every table with its columns (type and NOT NULL), constraints
-(kind, validated, columns) and indexes (key columns), and :func:`lint_schema` turns the rows
-into the :class:`~migcheck.lint.schema.Schema` the rules consult. Types are built from the
-catalog's internal names and type modifiers, so no SQL is parsed.
+migrations' own connection (:data:`CATALOG_SQL`, with the session's ``lock_timeout``) reads the
+tables with their columns (type and NOT NULL), constraints (kind, validated, columns) and
+indexes (key columns), and :class:`PriorCatalog` turns the rows into the
+:class:`~migcheck.lint.schema.Schema` the rules consult. Types are built from the catalog's
+internal names and type modifiers, so no SQL is parsed.
+
+The cost follows the step, not the schema: :class:`PriorReader` reads again only the tables the
+snapshot taken after the previous step re-rendered (what PostgreSQL's event triggers saw
+touched, and what depends on it), and the Schema builds a table's state only when a rule or a
+statement asks for that table.
 """
 
 from __future__ import annotations
@@ -25,49 +31,42 @@ _USER = (
     " AND {n}.nspname NOT LIKE 'pg_temp%%'"
 )
 
-#: the user's tables (``rel``) the catalog query reads: all of them, or all but ``clean``
-_REL = f"""
-WITH rel AS MATERIALIZED (
-  SELECT c.oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p') AND {_USER.format(n="n")}{{skip}}
-)"""
-
-#: one row, one JSON document: tables, columns, constraints and indexes of the ``rel`` tables
-_DOCUMENT = """
-SELECT json_build_object(
-  't', (SELECT json_agg(json_build_array(oid::int8, nspname, relname)) FROM rel),
-  'c', (SELECT json_agg(json_build_array(a.attrelid::int8, a.attname,
-                                         coalesce(e.typname, t.typname), e.oid IS NOT NULL,
-                                         a.atttypmod, a.attnotnull)
-                        ORDER BY a.attrelid, a.attnum)
-        FROM rel JOIN pg_attribute a ON a.attrelid = rel.oid
-        JOIN pg_type t ON t.oid = a.atttypid
-        LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
-        WHERE a.attnum > 0 AND NOT a.attisdropped),
-  'k', (SELECT json_agg(json_build_array(k.conrelid::int8, k.conname, k.contype::text,
-                        k.convalidated,
-                        (SELECT array_agg(a.attname ORDER BY array_position(k.conkey, a.attnum))
-                         FROM pg_attribute a
-                         WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)),
-                        CASE k.contype WHEN 'c' THEN pg_get_constraintdef(k.oid) END))
-        FROM rel JOIN pg_constraint k ON k.conrelid = rel.oid
-        WHERE k.contype IN ('c', 'f', 'p', 'u', 'x')),
-  'i', (SELECT json_agg(json_build_array(i.indrelid::int8, x.relname,
-                        (SELECT array_agg(a.attname
-                                          ORDER BY array_position(i.indkey::int2[], a.attnum))
-                         FROM pg_attribute a
-                         WHERE a.attrelid = i.indrelid
-                           AND a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1]))))
-        FROM rel JOIN pg_index i ON i.indrelid = rel.oid JOIN pg_class x ON x.oid = i.indexrelid)
-)
+#: one row: ``[[oid, schema, table, columns, constraints, indexes], ...]`` for every table of the
+#: user's schemas but those in ``%(clean)s`` (an oid array literal, ``{}`` for all), and the
+#: session's ``lock_timeout`` (pyformat parameters: ``%%`` is one ``%``). Per-table subqueries
+#: use the catalogs' indexes, which beats scanning them when a step changed one or two tables.
+CATALOG_SQL = f"""
+SELECT (
+  SELECT json_agg(json_build_array(
+    c.oid::int8, n.nspname, c.relname,
+    (SELECT json_agg(json_build_array(a.attname, coalesce(e.typname, t.typname),
+                                      e.oid IS NOT NULL, a.atttypmod, a.attnotnull)
+                     ORDER BY a.attnum)
+     FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+     LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
+     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
+    (SELECT json_agg(json_build_array(k.conname, k.contype::text, k.convalidated,
+                     (SELECT array_agg(a.attname ORDER BY array_position(k.conkey, a.attnum))
+                      FROM pg_attribute a
+                      WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)),
+                     CASE k.contype WHEN 'c' THEN pg_get_constraintdef(k.oid) END)
+                     ORDER BY k.oid)
+     FROM pg_constraint k
+     WHERE k.conrelid = c.oid AND k.contype IN ('c', 'f', 'p', 'u', 'x')),
+    (SELECT json_agg(json_build_array(x.relname,
+                     (SELECT array_agg(a.attname
+                                       ORDER BY array_position(i.indkey::int2[], a.attnum))
+                      FROM pg_attribute a
+                      WHERE a.attrelid = i.indrelid
+                        AND a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1])))
+                     ORDER BY i.indexrelid)
+     FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid
+     WHERE i.indrelid = c.oid)))
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p') AND {_USER.format(n="n")}
+    AND c.oid NOT IN (SELECT unnest(%(clean)s::text::oid[]))
+), current_setting('lock_timeout')
 """
-
-#: one row: the document of every table but those in ``%(clean)s`` (an oid array, empty for
-#: all), and the session's ``lock_timeout`` (pyformat parameters: ``%%`` is one ``%``)
-CATALOG_SQL = (
-    _REL.format(skip="\n    AND c.oid NOT IN (SELECT unnest(%(clean)s::oid[]))")
-    + f"SELECT ({_DOCUMENT}), current_setting('lock_timeout')"
-)
 
 _KINDS = {"c": "check", "f": "foreign_key", "p": "primary_key", "u": "unique", "x": "exclude"}
 
@@ -119,39 +118,29 @@ class _Rows:
         return state
 
 
-def _rows(document: dict[str, Any] | None) -> dict[int, _Rows]:
-    """The tables of a catalog document, by oid, in the document's order."""
-    if not document:
-        return {}
-    columns: dict[int, list[tuple[str, TypeRef, bool]]] = {}
-    constraints: dict[int, list[tuple[str, str, bool, tuple[str, ...], str | None]]] = {}
-    indexes: dict[int, list[tuple[str, tuple[str, ...]]]] = {}
-    for oid, column, type_name, array, typmod, not_null in document.get("c") or ():
-        columns.setdefault(oid, []).append(
-            (column, type_of(type_name, bool(array), int(typmod)), bool(not_null))
-        )
-    for oid, name, kind, validated, keys, definition in document.get("k") or ():
-        found = _NOT_NULL_CHECK.match(definition or "")
-        constraints.setdefault(oid, []).append(
-            (
-                name,
-                _KINDS[kind],
-                bool(validated),
-                tuple(keys or ()),
-                _unquote(found.group(1)) if found else None,
-            )
-        )
-    for oid, name, keys in document.get("i") or ():
-        indexes.setdefault(oid, []).append((name, tuple(keys or ())))
-    return {
-        oid: _Rows(
+def _rows(tables: list[list[Any]] | None) -> dict[int, _Rows]:
+    """The tables :data:`CATALOG_SQL` read, by oid."""
+    found: dict[int, _Rows] = {}
+    for oid, namespace, relname, columns, constraints, indexes in tables or ():
+        found[oid] = _Rows(
             table_key(namespace, relname),
-            tuple(columns.get(oid, ())),
-            tuple(constraints.get(oid, ())),
-            tuple(indexes.get(oid, ())),
+            tuple(
+                (name, type_of(type_name, bool(array), int(typmod)), bool(not_null))
+                for name, type_name, array, typmod, not_null in columns or ()
+            ),
+            tuple(
+                (name, _KINDS[kind], bool(validated), tuple(keys or ()), _not_null_column(text))
+                for name, kind, validated, keys, text in constraints or ()
+            ),
+            tuple((name, tuple(keys or ())) for name, keys in indexes or ()),
         )
-        for oid, namespace, relname in document.get("t") or ()
-    }
+    return found
+
+
+def _not_null_column(definition: str | None) -> str | None:
+    """The column of a ``CHECK (column IS NOT NULL)`` definition."""
+    found = _NOT_NULL_CHECK.match(definition or "")
+    return _unquote(found.group(1)) if found else None
 
 
 class _Tables(dict[str, TableState]):
@@ -306,7 +295,7 @@ class PriorReader:
                 seen = known.get(oid)
                 if seen is not None and (seen[0] is entry or seen[0] == entry):
                     clean[oid] = seen[1]
-        row = execute(CATALOG_SQL, {"clean": list(clean)})
+        row = execute(CATALOG_SQL, {"clean": "{" + ",".join(map(str, clean)) + "}"})
         if row is None:
             raise RuntimeError("the catalog query returned no row")
         fresh = _rows(row[0])
@@ -317,8 +306,3 @@ class PriorReader:
         tables = {oid: rows for oid, rows in clean.items() if rows is not None}
         tables.update(fresh)
         return PriorCatalog(tables, len(fresh)), str(row[1])
-
-
-def lint_schema(document: dict[str, Any] | None, ignore: str = "") -> Schema:
-    """Build the lint schema from :data:`CATALOG_SQL`'s document (``ignore``: a table left out)."""
-    return PriorCatalog(_rows(document)).schema(ignore)
