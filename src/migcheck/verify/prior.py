@@ -17,7 +17,7 @@ statement asks for that table.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -239,29 +239,56 @@ class _Tables(dict[str, TableState]):
             self[key] = value
 
 
-@dataclass(frozen=True, slots=True)
 class PriorCatalog:
-    """The user's tables as the catalog describes them at one moment, by oid.
+    """The user's tables as the catalog describes them at one moment.
 
     ``reread`` is how many of them were read from the server this time (the others were known).
     """
 
-    tables: dict[int, _Rows]
-    reread: int = 0
+    def __init__(self, tables: Iterable[_Rows] = (), reread: int = 0) -> None:
+        self.reread = reread
+        #: table key -> rows; index name -> table key, and -> key columns
+        self.tables: dict[str, _Rows] = {}
+        self.index_tables: dict[str, str] = {}
+        self.index_columns: dict[str, tuple[str, ...]] = {}
+        for rows in tables:
+            self.add(rows)
+
+    def add(self, rows: _Rows) -> None:
+        """Take in one table."""
+        self.tables[rows.key] = rows
+        for name, keys in rows.indexes:
+            self.index_tables[name] = rows.key
+            self.index_columns[name] = keys
+
+    def remove(self, rows: _Rows) -> None:
+        """Forget one table (as it was when added)."""
+        if self.tables.get(rows.key) is rows:
+            del self.tables[rows.key]
+        for name, _ in rows.indexes:
+            if self.index_tables.get(name) == rows.key:
+                del self.index_tables[name]
+                del self.index_columns[name]
+
+    def copy(self, reread: int) -> PriorCatalog:
+        """A copy that later changes to this one do not reach."""
+        other = PriorCatalog(reread=reread)
+        other.tables = dict(self.tables)
+        other.index_tables = dict(self.index_tables)
+        other.index_columns = dict(self.index_columns)
+        return other
 
     def schema(self, ignore: str = "") -> Schema:
         """A new lint Schema of these tables (``ignore``: a table left out, the version table)."""
-        by_key: dict[str, _Rows] = {}
-        index_tables: dict[str, str] = {}
-        index_columns: dict[str, tuple[str, ...]] = {}
-        for rows in self.tables.values():
-            if rows.key == ignore:
-                continue
-            by_key[rows.key] = rows
-            for name, keys in rows.indexes:
-                index_tables[name] = rows.key
-                index_columns[name] = keys
-        return Schema(_Tables(by_key), index_tables, index_columns)
+        tables = dict(self.tables)
+        index_tables = dict(self.index_tables)
+        index_columns = dict(self.index_columns)
+        left_out = tables.pop(ignore, None)
+        for name, _ in left_out.indexes if left_out is not None else ():
+            if index_tables.get(name) == ignore:
+                del index_tables[name]
+                del index_columns[name]
+        return Schema(_Tables(tables), index_tables, index_columns)
 
 
 #: a table's entry in a snapshot (:attr:`~migcheck.catalog.snapshot.SnapshotTaker.tables`)
@@ -283,26 +310,40 @@ class PriorReader:
     def __init__(self) -> None:
         #: oid -> (the snapshot entry when read, the rows or None: not a lint table)
         self._known: dict[int, tuple[SnapshotEntry, _Rows | None]] = {}
+        #: the tables in ``_known``, kept up to date step by step
+        self._catalog = PriorCatalog()
 
     def read(
         self, execute: Executor, snapshot: Mapping[int, SnapshotEntry] | None = None
     ) -> tuple[PriorCatalog, str]:
         """The catalog now, and the session's ``lock_timeout`` setting."""
-        known = self._known
-        clean: dict[int, _Rows | None] = {}
-        if snapshot is not None:
-            for oid, entry in snapshot.items():
-                seen = known.get(oid)
-                if seen is not None and (seen[0] is entry or seen[0] == entry):
-                    clean[oid] = seen[1]
-        row = execute(CATALOG_SQL, {"clean": "{" + ",".join(map(str, clean)) + "}"})
+        known, catalog = self._known, self._catalog
+        self._known = {}
+        if snapshot is None:
+            known, catalog = {}, PriorCatalog()
+        for oid, entry in (snapshot or {}).items():
+            seen = known.pop(oid, None)
+            if seen is not None and (seen[0] is entry or seen[0] == entry):
+                self._known[oid] = seen
+            elif seen is not None and seen[1] is not None:
+                catalog.remove(seen[1])
+        for _, gone in known.values():  # tables dropped since
+            if gone is not None:
+                catalog.remove(gone)
+        clean = "{" + ",".join(map(str, self._known)) + "}"
+        row = execute(CATALOG_SQL, {"clean": clean})
         if row is None:
             raise RuntimeError("the catalog query returned no row")
         fresh = _rows(row[0])
-        self._known = {}
-        if snapshot is not None:
-            for oid, entry in snapshot.items():
-                self._known[oid] = (entry, clean[oid] if oid in clean else fresh.get(oid))
-        tables = {oid: rows for oid, rows in clean.items() if rows is not None}
-        tables.update(fresh)
-        return PriorCatalog(tables, len(fresh)), str(row[1])
+        for oid, entry in (snapshot or {}).items():
+            if oid not in self._known:
+                rows = fresh.get(oid)
+                self._known[oid] = (entry, rows)
+                if rows is not None:
+                    catalog.add(rows)
+        self._catalog = catalog
+        now = catalog.copy(reread=len(fresh))
+        for oid, rows in fresh.items():  # what no snapshot covers (the version table): every time
+            if oid not in self._known:
+                now.add(rows)
+        return now, str(row[1])
