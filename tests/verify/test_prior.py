@@ -41,6 +41,8 @@ STEPS = [
     "SELECT widen()",
     "ALTER TABLE bystander ADD CONSTRAINT fk_acc FOREIGN KEY (id) REFERENCES accounts (id)",
     "ALTER TABLE accounts DROP CONSTRAINT email_nn",
+    "CREATE FUNCTION region() RETURNS text LANGUAGE sql STABLE AS 'select 1::text'",
+    "ALTER FUNCTION region() VOLATILE",
     "ALTER TABLE accounts RENAME TO members",
     "other: ALTER TABLE members ADD COLUMN seen timestamptz(3)[] NOT NULL DEFAULT '{}'",
     "other: CREATE INDEX ix_bystander ON bystander (id)",
@@ -66,7 +68,7 @@ def test_targeted_prior_schema_matches_a_full_read_after_every_statement(
     taker = SnapshotTaker()
     reader = PriorReader()
     taker.take(execute)
-    reader.read(execute, taker.tables)
+    reader.read(execute, taker)
     with psycopg.connect(fresh_db.conninfo, autocommit=True) as other:
         for step in STEPS + SNAPSHOT_STEPS:
             if step.startswith("other: "):
@@ -74,7 +76,7 @@ def test_targeted_prior_schema_matches_a_full_read_after_every_statement(
             else:
                 connection.execute(step)
             taker.take(execute)
-            targeted, _ = reader.read(execute, taker.tables)
+            targeted, _ = reader.read(execute, taker)
             full, _ = PriorReader().read(execute)
             assert targeted.schema() == full.schema(), step
             assert targeted.reread <= max(len(full.tables), 2), step
@@ -94,11 +96,11 @@ def test_targeted_prior_schema_reads_only_what_changed(
     taker = SnapshotTaker()
     reader = PriorReader()
     taker.take(execute)
-    first, setting = reader.read(execute, taker.tables)
+    first, setting = reader.read(execute, taker)
     assert (first.reread, setting) == (20, "0")
     connection.execute("ALTER TABLE t3 ALTER COLUMN name SET NOT NULL")
     taker.take(execute)
-    second, _ = reader.read(execute, taker.tables)
+    second, _ = reader.read(execute, taker)
     assert second.reread == 1
     state = second.schema().tables["t3"]
     assert state.columns["name"].not_null

@@ -218,6 +218,11 @@ class SnapshotTaker:
         """
         return self._tables
 
+    @property
+    def other(self) -> str:
+        """The last snapshot's categories outside tables, as JSON text."""
+        return self._other
+
     def full_next(self) -> None:
         """Render everything in the next snapshot (for example after untracked steps)."""
         self._full = True

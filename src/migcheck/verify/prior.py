@@ -3,8 +3,9 @@
 ``migcheck lint`` learns the schema from the statements it has seen. During ``migcheck verify``
 the database itself is the truth: just before a revision's step runs, one query on the
 migrations' own connection (:data:`CATALOG_SQL`, with the session's ``lock_timeout``) reads the
-tables with their columns (type and NOT NULL), constraints (kind, validated, columns) and
-indexes (key columns), and :class:`PriorCatalog` turns the rows into the
+tables with their columns (type and NOT NULL), constraints (kind, validated, columns, the
+table a foreign key references), indexes (key columns) and the volatility of the user's
+functions (``pg_proc.provolatile``), and :class:`PriorCatalog` turns the rows into the
 :class:`~migcheck.lint.schema.Schema` the rules consult. Types are built from the catalog's
 internal names and type modifiers, so no SQL is parsed.
 
@@ -21,8 +22,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from migcheck.catalog.snapshot import Executor
+from migcheck.catalog.snapshot import Executor, SnapshotTaker
 from migcheck.lint.schema import ColumnState, ConstraintState, Schema, TableState
+from migcheck.postgres.functions import VOLATILITY
 from migcheck.postgres.types import TypeRef
 from migcheck.sql.extract import table_key
 
@@ -49,7 +51,11 @@ SELECT (
                      (SELECT array_agg(a.attname ORDER BY array_position(k.conkey, a.attnum))
                       FROM pg_attribute a
                       WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)),
-                     CASE k.contype WHEN 'c' THEN pg_get_constraintdef(k.oid) END)
+                     CASE k.contype WHEN 'c' THEN pg_get_constraintdef(k.oid) END,
+                     (SELECT json_build_array(rn.nspname, rc.relname)
+                      FROM pg_class rc JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+                      WHERE rc.oid = k.confrelid AND rc.relkind IN ('r', 'p')
+                        AND {_USER.format(n="rn")}))
                      ORDER BY k.oid)
      FROM pg_constraint k
      WHERE k.conrelid = c.oid AND k.contype IN ('c', 'f', 'p', 'u', 'x')),
@@ -65,8 +71,16 @@ SELECT (
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p') AND {_USER.format(n="n")}
     AND c.oid NOT IN (SELECT unnest(%(clean)s::text::oid[]))
-), current_setting('lock_timeout')
+), current_setting('lock_timeout'),
+CASE WHEN %(functions)s::bool THEN (
+  SELECT json_agg(json_build_array(n.nspname, p.proname, p.provolatile::text))
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+  WHERE p.prokind = 'f' AND {_USER.format(n="n")}
+) END
 """
+
+#: least to most volatile
+_VOLATILITY_ORDER = ("immutable", "stable", "volatile")
 
 _KINDS = {"c": "check", "f": "foreign_key", "p": "primary_key", "u": "unique", "x": "exclude"}
 
@@ -101,8 +115,9 @@ class _Rows:
 
     key: str
     columns: tuple[tuple[str, TypeRef, bool], ...]
-    #: (name, kind, validated, columns, the column of a ``CHECK (column IS NOT NULL)``)
-    constraints: tuple[tuple[str, str, bool, tuple[str, ...], str | None], ...]
+    #: (name, kind, validated, columns, the column of a ``CHECK (column IS NOT NULL)``, the
+    #: table a foreign key references)
+    constraints: tuple[tuple[str, str, bool, tuple[str, ...], str | None, str | None], ...]
     indexes: tuple[tuple[str, tuple[str, ...]], ...]
 
     def state(self) -> TableState:
@@ -110,8 +125,10 @@ class _Rows:
         state = TableState(complete=True)
         for name, type_ref, not_null in self.columns:
             state.columns[name] = ColumnState(type_ref, not_null, True)
-        for name, kind, validated, columns, not_null_column in self.constraints:
-            state.constraints[name] = ConstraintState(kind, validated, columns, not_null_column)
+        for name, kind, validated, columns, not_null_column, ref in self.constraints:
+            state.constraints[name] = ConstraintState(
+                kind, validated, columns, not_null_column, ref
+            )
             if not_null_column:
                 state.not_null_checks.setdefault(not_null_column, set()).add(name)
         state.indexes.extend(keys for _, keys in self.indexes)
@@ -129,11 +146,30 @@ def _rows(tables: list[list[Any]] | None) -> dict[int, _Rows]:
                 for name, type_name, array, typmod, not_null in columns or ()
             ),
             tuple(
-                (name, _KINDS[kind], bool(validated), tuple(keys or ()), _not_null_column(text))
-                for name, kind, validated, keys, text in constraints or ()
+                (
+                    name,
+                    _KINDS[kind],
+                    bool(validated),
+                    tuple(keys or ()),
+                    _not_null_column(text),
+                    table_key(*referenced) if kind == "f" and referenced else None,
+                )
+                for name, kind, validated, keys, text, referenced in constraints or ()
             ),
             tuple((name, tuple(keys or ())) for name, keys in indexes or ()),
         )
+    return found
+
+
+def _functions(rows: list[list[str]] | None) -> dict[str, str]:
+    """Function name -> volatility; overloads share the name: the most volatile of them."""
+    found: dict[str, str] = {}
+    for namespace, function, volatility in rows or ():
+        key = table_key(namespace, function.lower())
+        level = VOLATILITY.get(volatility, "volatile")
+        known = found.get(key)
+        if known is None or _VOLATILITY_ORDER.index(level) > _VOLATILITY_ORDER.index(known):
+            found[key] = level
     return found
 
 
@@ -251,6 +287,8 @@ class PriorCatalog:
         self.tables: dict[str, _Rows] = {}
         self.index_tables: dict[str, str] = {}
         self.index_columns: dict[str, tuple[str, ...]] = {}
+        #: function name -> volatility
+        self.functions: dict[str, str] = {}
         for rows in tables:
             self.add(rows)
 
@@ -276,6 +314,7 @@ class PriorCatalog:
         other.tables = dict(self.tables)
         other.index_tables = dict(self.index_tables)
         other.index_columns = dict(self.index_columns)
+        other.functions = self.functions
         return other
 
     def schema(self, ignore: str = "") -> Schema:
@@ -288,7 +327,7 @@ class PriorCatalog:
             if index_tables.get(name) == ignore:
                 del index_tables[name]
                 del index_columns[name]
-        return Schema(_Tables(tables), index_tables, index_columns)
+        return Schema(_Tables(tables), index_tables, index_columns, dict(self.functions))
 
 
 #: a table's entry in a snapshot (:attr:`~migcheck.catalog.snapshot.SnapshotTaker.tables`)
@@ -298,13 +337,14 @@ SnapshotEntry = tuple[tuple[str, ...], str]
 class PriorReader:
     """Reads the prior schema before each captured step, again only for what changed.
 
-    Given the tables of a snapshot taken since the last step (``snapshot``: oid → identity and
-    fragment, see :class:`~migcheck.catalog.snapshot.SnapshotTaker`), a table whose entry is the
-    one it had when this reader last read it is taken from memory; every other table of the
-    user's schemas (changed, new, or one the snapshot leaves out such as the version table) is
-    read again, in the same round trip as ``lock_timeout``. Without ``snapshot`` everything is
-    read. Since a snapshot renders every table a step touched (and what depends on it) and its
-    fragment holds every fact the lint schema has, both ways give the same schema.
+    Given a :class:`~migcheck.catalog.snapshot.SnapshotTaker` whose last snapshot was taken since
+    the last step, a table whose entry (identity and fragment) is the one it had when this reader
+    last read it is taken from memory; every other table of the user's schemas (changed, new, or
+    one the snapshot leaves out such as the version table) is read again, in the same round trip
+    as ``lock_timeout``; the functions' volatility is read again when the snapshot's categories
+    outside tables changed. Without ``snapshot`` everything is read. Since a snapshot renders
+    every object a step touched (and what depends on it) and holds every fact the lint schema
+    has, both ways give the same schema.
     """
 
     def __init__(self) -> None:
@@ -312,16 +352,19 @@ class PriorReader:
         self._known: dict[int, tuple[SnapshotEntry, _Rows | None]] = {}
         #: the tables in ``_known``, kept up to date step by step
         self._catalog = PriorCatalog()
+        self._other: str | None = None  # the snapshot's "other" when functions were read
 
     def read(
-        self, execute: Executor, snapshot: Mapping[int, SnapshotEntry] | None = None
+        self, execute: Executor, taker: SnapshotTaker | None = None
     ) -> tuple[PriorCatalog, str]:
         """The catalog now, and the session's ``lock_timeout`` setting."""
         known, catalog = self._known, self._catalog
+        snapshot: Mapping[int, SnapshotEntry] = {} if taker is None else taker.tables
         self._known = {}
-        if snapshot is None:
+        if taker is None:
             known, catalog = {}, PriorCatalog()
-        for oid, entry in (snapshot or {}).items():
+        functions = taker is None or self._other is None or taker.other != self._other
+        for oid, entry in snapshot.items():
             seen = known.pop(oid, None)
             if seen is not None and (seen[0] is entry or seen[0] == entry):
                 self._known[oid] = seen
@@ -331,11 +374,14 @@ class PriorReader:
             if gone is not None:
                 catalog.remove(gone)
         clean = "{" + ",".join(map(str, self._known)) + "}"
-        row = execute(CATALOG_SQL, {"clean": clean})
+        row = execute(CATALOG_SQL, {"clean": clean, "functions": functions})
         if row is None:
             raise RuntimeError("the catalog query returned no row")
         fresh = _rows(row[0])
-        for oid, entry in (snapshot or {}).items():
+        if functions:
+            catalog.functions = _functions(row[2])
+            self._other = None if taker is None else taker.other
+        for oid, entry in snapshot.items():
             if oid not in self._known:
                 rows = fresh.get(oid)
                 self._known[oid] = (entry, rows)

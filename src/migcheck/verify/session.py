@@ -436,8 +436,8 @@ class AlembicSession:
             capture.lock_timeout = self._own_lock_timeout(str(value))
             return capture
         # a snapshot taken since the last step tells which tables to read again
-        tables = self._snapshots.tables if self._snapshot_fresh else None
-        capture.catalog, setting = self._prior.read(_executor(connection), tables)
+        taker = self._snapshots if self._snapshot_fresh else None
+        capture.catalog, setting = self._prior.read(_executor(connection), taker)
         capture.lock_timeout = self._own_lock_timeout(setting)
         return capture
 
