@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ from migcheck.cli.options import server_options
 if TYPE_CHECKING:
     pass
 
-FORMATS = ("text", "json", "junit")
+FORMATS = ("text", "json", "junit", "markdown")
 
 
 @click.command()
@@ -75,6 +76,28 @@ FORMATS = ("text", "json", "junit")
     show_default=True,
     help="Report format (written to stdout).",
 )
+@click.option(
+    "--link-base",
+    metavar="URL",
+    help="Markdown: link each finding to URL/PATH#LINE (e.g. https://github.com/o/r/blob/SHA). "
+    "[default: from GITHUB_SERVER_URL, GITHUB_REPOSITORY and GITHUB_SHA when set]",
+)
+@click.option(
+    "--budget",
+    type=click.IntRange(min=1000),
+    default=65_000,
+    show_default=True,
+    help="Markdown: longest report in characters; details are collapsed, then only the summary "
+    "table is kept, to stay under it.",
+)
+@click.option(
+    "--previous-report",
+    type=click.Path(dir_okay=False),
+    help="Markdown: an earlier report (or comment body); the report says what changed since.",
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Text: also the lock traces of passing revisions."
+)
 @server_options
 def verify(
     path: str,
@@ -89,6 +112,10 @@ def verify(
     lint: bool,
     fail_on: str,
     output_format: str,
+    link_base: str | None,
+    budget: int,
+    previous_report: str | None,
+    verbose: bool,
     pg_backend: str,
     pg_version: int | None,
     database_url: str | None,
@@ -103,12 +130,15 @@ def verify(
     from migcheck.config import load_settings
     from migcheck.errors import MigcheckError
     from migcheck.pg import start_server
-    from migcheck.report import verify_json, verify_junit, verify_text
+    from migcheck.report import verify_json, verify_junit, verify_markdown, verify_text
     from migcheck.result import Severity
     from migcheck.verify.results import RevisionResult
+    from migcheck.verify.review import build_review, link_base_from, repository_prefix
     from migcheck.verify.walk import VerifyOptions, verify_project
 
     ini = find_ini(path)
+    previous = _read_previous(previous_report)
+    links = link_base_from(link_base, dict(os.environ))
     try:
         threshold = None if fail_on == "never" else Severity.parse(fail_on)
     except ValueError as error:
@@ -140,10 +170,33 @@ def verify(
         project = load_project(ini, name=name, x_args=x_args)
         with start_server(pg_backend, version=pg_version, database_url=database_url) as server:
             result = verify_project(project, server, options, progress)
-    renderers = {
-        "text": verify_text.render,
-        "json": verify_json.render,
-        "junit": verify_junit.render,
-    }
-    click.echo(renderers[output_format](result), nl=False)
+    if output_format == "markdown":
+        review = build_review(
+            result,
+            root=ini.parent,
+            link_base=links,
+            prefix=repository_prefix(ini.parent),
+            previous=previous,
+        )
+        click.echo(verify_markdown.render(review, budget), nl=False)
+    else:
+        renderers = {
+            "text": lambda r: verify_text.render(r, verbose=verbose),
+            "json": verify_json.render,
+            "junit": verify_junit.render,
+        }
+        click.echo(renderers[output_format](result), nl=False)
     sys.exit(0 if result.ok else 1)
+
+
+def _read_previous(path: str | None) -> str | None:
+    """The text of ``--previous-report``; a missing file is a one-line error (exit 2)."""
+    from migcheck.errors import MigcheckError
+
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError as error:
+        raise MigcheckError(f"--previous-report {path}: {error.strerror}") from None

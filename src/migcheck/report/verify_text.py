@@ -25,7 +25,7 @@ def _blocking_locks(result: VerifyResult) -> list[str]:
     return ["locks observed on existing tables:", *lines] if lines else []
 
 
-def render(result: VerifyResult) -> str:
+def render(result: VerifyResult, *, verbose: bool = False) -> str:
     """The whole report: every revision with problems, drift, notes and a summary line."""
     lines: list[str] = []
     for revision in result.revisions:
