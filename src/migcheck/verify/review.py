@@ -519,11 +519,15 @@ def _verdict(result: VerifyResult, revisions: list[RevisionReview]) -> tuple[Ver
     return Verdict.SAFE, ["every check held"]
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _testing(result: VerifyResult, revisions: list[RevisionReview]) -> tuple[list[str], list[str]]:
     server = f"{result.backend} PostgreSQL {result.server_version}".strip()
     tested = [
-        f"Each of the {len(revisions)} revisions was upgraded, downgraded and upgraded again on a "
-        f"throwaway {server}, comparing the catalog after each step.",
+        f"{_count(len(revisions), 'revision')}: each upgraded, downgraded and upgraded again on "
+        f"a throwaway {server}, comparing the catalog after each step.",
     ]
     if any(r.locks for r in revisions):
         tested.append("The locks every upgrade statement took were read from pg_locks as it ran.")

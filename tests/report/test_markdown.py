@@ -1,0 +1,300 @@
+"""`migcheck verify --format markdown`: the reviewer's report, read back with a CommonMark parser.
+
+Three projects: the demo (a failing rollback, locks, rewrites, data-loss risk), a clean one
+(safe to deploy) and one whose 2,000+ findings do not fit a comment. Each report is parsed with
+markdown-it-py (CommonMark plus GFM tables), so a broken table, an unclosed ``<details>`` or a
+project's text leaking markup fails here, not in a pull request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from migcheck.cli import cli
+from migcheck.pg import Server
+from migcheck.verify.review import ReviewMarker
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "fixtures" / "demo"
+SAFE = ROOT / "fixtures" / "report" / "safe"
+NOISY = ROOT / "fixtures" / "report" / "noisy"
+BASE = "https://github.com/acme/shop/blob/0123456789abcdef0123456789abcdef01234567"
+
+PARSER = MarkdownIt("commonmark", {"html": True}).enable("table")
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+class Verify:
+    """`migcheck verify` on the session's server, with the environment a test gives."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __call__(self, *args: str, env: dict[str, str] | None = None) -> Run:
+        environ = {"MIGCHECK_DATABASE_URL": self.url, **(env or {})}
+        for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"):
+            environ.setdefault(name, "")
+        result = CliRunner().invoke(cli, ["verify", *args], env=environ)
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture(scope="module")
+def verify(pg_server: Server) -> Verify:
+    return Verify(pg_server.endpoint.url(pg_server.maintenance_db))
+
+
+@pytest.fixture(scope="module")
+def demo(verify: Verify) -> Run:
+    return verify(str(DEMO), "--format", "markdown", "--link-base", BASE)
+
+
+@pytest.fixture(scope="module")
+def noisy(verify: Verify) -> Iterator[tuple[Verify, Run]]:
+    yield verify, verify(str(NOISY), "--format", "markdown")
+
+
+def parse(text: str) -> list[Token]:
+    return PARSER.parse(text)
+
+
+def tables(tokens: list[Token]) -> list[list[list[str]]]:
+    """Every table as rows of cells, each cell the text it renders to."""
+    found: list[list[list[str]]] = []
+    inside = False
+    for token in tokens:
+        if token.type == "table_open":
+            found.append([])
+        elif token.type == "tr_open":
+            found[-1].append([])
+        elif token.type in ("td_open", "th_open", "td_close", "th_close"):
+            inside = token.type.endswith("open")
+        elif token.type == "inline" and inside:
+            found[-1][-1].append(rendered_text(token))
+    return found
+
+
+def cells(tokens: list[Token]) -> list[Token]:
+    """The inline tokens of table cells."""
+    inside, out = False, []
+    for token in tokens:
+        if token.type in ("td_open", "th_open"):
+            inside = True
+        elif token.type in ("td_close", "th_close"):
+            inside = False
+        elif inside and token.type == "inline":
+            out.append(token)
+    return out
+
+
+def rendered_text(token: Token) -> str:
+    return "".join(
+        child.content for child in token.children or [] if child.type in ("text", "code_inline")
+    )
+
+
+def links(tokens: list[Token]) -> list[str]:
+    return [
+        str(child.attrs["href"])
+        for token in tokens
+        if token.type == "inline"
+        for child in token.children or []
+        if child.type == "link_open"
+    ]
+
+
+def headings(tokens: list[Token]) -> list[str]:
+    return [
+        tokens[index + 1].content
+        for index, token in enumerate(tokens)
+        if token.type == "heading_open" and token.tag == "h4"
+    ]
+
+
+def test_demo_report_reads_in_the_reviewers_order(demo: Run) -> None:
+    assert demo.code == 1, demo.err
+    lines = demo.out.splitlines()
+    assert lines[0].startswith("<!-- migcheck:report verdict=blocks revisions=10 failed=1 ")
+    assert lines[1] == "### ⛔ migcheck: blocks deploy"
+    assert "1 revision failed" in lines[3] and "lint coverage 10/10" in lines[3]
+    tokens = parse(demo.out)
+    assert headings(tokens)[:4] == [
+        "Data-loss risk",
+        "Performance impact",
+        "Rollback verification",
+        "Other findings",
+    ]
+    assert headings(tokens)[-1] == "Recommended testing"
+
+
+def test_demo_table_has_one_row_per_revision(demo: Run) -> None:
+    (table,) = tables(parse(demo.out))
+    header, *rows = table
+    assert header == [
+        "Revision",
+        "Worst lock on an existing table",
+        "Rewrites",
+        "Data-loss risk",
+        "Rollback (up → down → up)",
+        "Findings",
+    ]
+    assert len(rows) == 10 and all(len(row) == 6 for row in rows)
+    by_id = {row[0].split()[0]: row for row in rows}
+    jsonb = by_id["d2a7c4e8b935"]
+    assert jsonb[1].startswith("ACCESS EXCLUSIVE on products: blocks all reads and writes")
+    assert jsonb[2] == "products"  # ALTER COLUMN TYPE jsonb rewrote the table
+    assert by_id["9b4e1f7a3c58"][1].startswith("SHARE on order: blocks all writes")
+    assert by_id["b6d3a8e2f917"][3] == "1 finding (downgrade)"  # DROP COLUMN on the way down
+    assert by_id["e4b9d1f6c273"][4] == "❌ failed"
+    assert by_id["3c1f0a9d2b71"][4] == "✅ verified"
+    assert by_id["f1c6e3a9d482"][1:] == ["none", "none", "none", "✅ verified", "none"]
+
+
+def test_rollback_section_carries_the_schema_diff(demo: Run) -> None:
+    section = demo.out.split("#### Rollback verification", 1)[1].split("####", 1)[0]
+    assert "✅ 9 revisions" in section
+    assert "labels ('pending', 'paid', 'shipped', 'cancelled', 'refunded') after downgrade" in (
+        section
+    )
+    assert "(not-restored)" in section and "(reupgrade-failed)" in section
+
+
+def test_each_finding_links_the_op_line_at_the_head_commit(demo: Run) -> None:
+    hrefs = links(parse(demo.out))
+    assert len(hrefs) >= 40
+    anchored = 0
+    for href in hrefs:
+        assert href.startswith(f"{BASE}/fixtures/demo/migrations/versions/"), href
+        path, _, anchor = href[len(BASE) + 1 :].partition("#L")
+        assert (ROOT / path).is_file()
+        if anchor:
+            anchored += 1
+            line = (ROOT / path).read_text().splitlines()[int(anchor) - 1].strip()
+            assert line.startswith("op."), (href, line)
+    assert anchored >= 30
+
+
+def test_safe_versions_are_collapsible_blocks_of_alembic_code(demo: Run) -> None:
+    tokens = parse(demo.out)
+    blocks = [(i, t.content) for i, t in enumerate(tokens) if t.type == "html_block"]
+    opened = [i for i, content in blocks if "<details>" in content]
+    closed = [i for i, content in blocks if content.strip() == "</details>"]
+    assert opened and len(opened) == len(closed)
+    for index in opened:
+        assert "<summary>Safe version (Alembic)</summary>" in tokens[index].content
+        code = tokens[index + 1]
+        assert code.type == "fence" and code.info == "python" and "op." in code.content
+    # the fix of a rule is said once per revision, not once per finding
+    mc111 = demo.out.count("Fix: Run SET lock\\_timeout")
+    assert mc111 == len(re.findall(r"\*\*MC111 missing-lock-timeout\*\*", demo.out))
+
+
+def test_performance_section_lists_the_locking_statements(demo: Run) -> None:
+    section = demo.out.split("#### Performance impact", 1)[1].split("#####", 1)[0]
+    assert '`CREATE INDEX ix_order_customer_id ON "order" (customer_id)` takes SHARE' in section
+    assert "rewrites products" in section
+
+
+def test_clean_project_is_safe_to_deploy(verify: Verify) -> None:
+    run = verify(str(SAFE), "--format", "markdown")
+    assert run.code == 0, run.err
+    assert run.out.splitlines()[1] == "### ✅ migcheck: safe to deploy"
+    (table,) = tables(parse(run.out))
+    assert table[1] == ["s1 Create users", "none", "none", "none", "✅ verified", "none"]
+    assert "No revision drops a table, a column or rows." in run.out
+    assert links(parse(run.out)) == []  # no link base: no links
+
+
+def test_thousands_of_findings_fit_the_budget_with_details_collapsed(
+    noisy: tuple[Verify, Run],
+) -> None:
+    _, run = noisy
+    marker = ReviewMarker.find(run.out)
+    assert marker is not None and marker.findings > 2000
+    assert len(run.out) <= 65_000
+    assert "<details>" not in run.out  # collapsed first
+    assert "- … and 697 more" in run.out
+    (table,) = tables(parse(run.out))
+    assert len(table) == 5 and all(len(row) == 6 for row in table)
+    assert "#### Recommended testing" in run.out
+
+
+def test_a_small_budget_keeps_the_verdict_and_the_table(noisy: tuple[Verify, Run]) -> None:
+    verify, _ = noisy
+    run = verify(str(NOISY), "--format", "markdown", "--budget", "2500")
+    assert run.code == 0, run.err  # warnings only, and --fail-on never
+    assert len(run.out) <= 2500
+    assert run.out.startswith("<!-- migcheck:report verdict=review revisions=4 ")
+    assert "This report was cut to fit" in run.out
+    assert "#### " not in run.out
+    (table,) = tables(parse(run.out))
+    assert table[0][0] == "Revision" and len(table) >= 2
+
+
+def test_project_text_cannot_inject_markup(noisy: tuple[Verify, Run]) -> None:
+    _, run = noisy
+    tokens = parse(run.out)
+    row = next(t for t in cells(tokens) if "Widen wide\\_b" in t.content)
+    message = (
+        "Widen wide_b <script>alert(1)</script> | **bold** @everyone `tick` $x$ "
+        "[x](javascript:alert(1))"
+    )
+    assert rendered_text(row) == f"n3 {message}"
+    kinds = {child.type for child in row.children or []}
+    assert not kinds & {"html_inline", "link_open", "code_inline", "em_open"}
+    assert not re.search(r"(?<!\\)@everyone", run.out)  # a backslash keeps GitHub from mentioning
+    assert all(len(r) == 6 for r in tables(tokens)[0])
+
+
+def test_a_later_run_says_what_changed_since_the_previous_report(
+    verify: Verify, demo: Run, tmp_path: Path
+) -> None:
+    previous = tmp_path / "previous.md"
+    previous.write_text(demo.out)
+    same = verify(str(DEMO), "--format", "markdown", "--previous-report", str(previous))
+    assert "Since the last report: nothing changed." in same.out
+    # the previous report as if one revision had two more MC120 findings and no MC204
+    edited = demo.out.replace("7a2b9e6c1d34.MC120:3", "7a2b9e6c1d34.MC120:5")
+    edited = edited.replace("5e8d2c4a7f10.MC204:1,", "").replace("sha256=", "sha256=0")
+    previous.write_text(edited)
+    run = verify(str(DEMO), "--format", "markdown", "--previous-report", str(previous))
+    line = next(x for x in run.out.splitlines() if x.startswith("Since the last report"))
+    assert "fixed: MC120 in 7a2b9e6c1d34 (-2)" in line
+    assert "new: MC204 in 5e8d2c4a7f10 (+1)" in line
+
+
+def test_a_link_base_that_is_no_web_address_is_refused(verify: Verify) -> None:
+    bad = verify(str(SAFE), "--format", "markdown", "--link-base", "javascript:alert(1)")
+    assert bad.code == 2
+    assert (
+        bad.err.strip()
+        .splitlines()[-1]
+        .endswith("--link-base 'javascript:alert(1)': not an http(s) URL")
+    )
+
+
+def test_github_actions_variables_link_the_demo(verify: Verify) -> None:
+    sha = "89abcdef" * 5
+    env = {
+        "GITHUB_SERVER_URL": "https://github.example",
+        "GITHUB_REPOSITORY": "acme/shop",
+        "GITHUB_SHA": sha,
+    }
+    run = verify(str(DEMO), "--format", "markdown", env=env)
+    hrefs = links(parse(run.out))
+    assert hrefs and all(
+        h.startswith(f"https://github.example/acme/shop/blob/{sha}/fixtures/demo/") for h in hrefs
+    )
