@@ -133,7 +133,7 @@ def verify(
     from migcheck.report import verify_json, verify_junit, verify_markdown, verify_text
     from migcheck.result import Severity
     from migcheck.verify.results import RevisionResult
-    from migcheck.verify.review import build_review, link_base_from, repository_prefix
+    from migcheck.verify.review import link_base_from, repository_prefix
     from migcheck.verify.walk import VerifyOptions, verify_project
 
     ini = find_ini(path)
@@ -171,14 +171,15 @@ def verify(
         with start_server(pg_backend, version=pg_version, database_url=database_url) as server:
             result = verify_project(project, server, options, progress)
     if output_format == "markdown":
-        review = build_review(
+        report = verify_markdown.render(
             result,
+            budget=budget,
             root=ini.parent,
             link_base=links,
             prefix=repository_prefix(ini.parent),
             previous=previous,
         )
-        click.echo(verify_markdown.render(review, budget), nl=False)
+        click.echo(report, nl=False)
     else:
         renderers = {
             "text": lambda r: verify_text.render(r, verbose=verbose),

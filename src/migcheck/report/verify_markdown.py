@@ -15,8 +15,10 @@ falls back to the verdict and the table with a pointer to the full report.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from migcheck.report.escape import markdown_code, markdown_text, markdown_url
+from migcheck.verify.results import VerifyResult
 from migcheck.verify.review import (
     Category,
     LockRow,
@@ -24,6 +26,7 @@ from migcheck.verify.review import (
     RevisionReview,
     RuleGroup,
     Verdict,
+    build_review,
 )
 
 #: the default size budget, in characters (under GitHub's 65,536 for a comment, with room for
@@ -305,8 +308,8 @@ def _summary(review: Review, budget: int) -> str:
     return "\n".join([*head, *header, *kept, more, *tail])
 
 
-def render(review: Review, budget: int = DEFAULT_BUDGET) -> str:
-    """The markdown report, within ``budget`` characters.
+def render_review(review: Review, budget: int = DEFAULT_BUDGET) -> str:
+    """The markdown report of ``review``, within ``budget`` characters.
 
     In full when it fits; else with details collapsed; else the verdict and the table (cut to
     the rows that fit) with a pointer to the full report.
@@ -316,3 +319,17 @@ def render(review: Review, budget: int = DEFAULT_BUDGET) -> str:
         if len(text) <= budget:
             return text
     return _summary(review, budget)[:budget]
+
+
+def render(
+    result: VerifyResult,
+    *,
+    budget: int = DEFAULT_BUDGET,
+    root: Path | None = None,
+    link_base: str | None = None,
+    prefix: str = "",
+    previous: str | None = None,
+) -> str:
+    """The markdown report of ``result`` (see :func:`migcheck.verify.review.build_review`)."""
+    review = build_review(result, root=root, link_base=link_base, prefix=prefix, previous=previous)
+    return render_review(review, budget)
