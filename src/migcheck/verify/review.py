@@ -93,6 +93,7 @@ class Occurrence:
     step: str
     path: str
     line: int
+    column: int
     message: str
     fix: str
     #: the revision file's line there (the ``op.`` call), stripped; empty when unknown
@@ -111,7 +112,8 @@ class RuleGroup:
     severity: Severity
     category: Category
     occurrences: list[Occurrence]
-    #: the fix shared by every occurrence (empty when they differ: each occurrence says its own)
+    #: the rule's fix when it is the same everywhere in the run (empty when it differs between
+    #: places: each occurrence says its own)
     fix: str
     #: the rule's safe version as Alembic code (from its documentation), empty when it has none
     safe_code: str
@@ -256,6 +258,8 @@ class Review:
     #: what the team should still do before deploying
     todo: list[str]
     marker: ReviewMarker
+    #: (rule, name, fix) of each rule whose fix is the same at every place, said once
+    fixes: list[tuple[str, str, str]]
     #: what changed since the previous report (None: no previous report was given)
     changes: list[str] | None = None
     ok: bool = True
@@ -375,7 +379,6 @@ def _groups(
     findings: list[LintFinding], rules: dict[str, tuple[str, str]], sources: _Sources
 ) -> list[RuleGroup]:
     by_rule: dict[str, RuleGroup] = {}
-    fixes: dict[str, set[str]] = {}
     for item in findings:
         finding = item.finding
         path, line = finding.location.path, finding.location.line
@@ -393,22 +396,34 @@ def _groups(
                 safe_code=safe,
             )
         group.severity = max(group.severity, finding.severity)
-        fixes.setdefault(finding.rule, set()).add(finding.fix)
         group.occurrences.append(
             Occurrence(
                 step=item.step,
                 path=path,
                 line=line,
+                column=finding.location.column,
                 message=finding.message,
                 fix=finding.fix,
                 source=sources.line(path, line) if line > 1 else "",
                 link=sources.link(path, line),
             )
         )
-    for rule, group in by_rule.items():
-        if len(fixes[rule]) == 1:
-            group.fix = group.occurrences[0].fix
     return sorted(by_rule.values(), key=lambda g: (-g.severity, g.rule))
+
+
+def _shared_fixes(revisions: list[RevisionReview]) -> list[tuple[str, str, str]]:
+    """Set each group's ``fix`` where its rule's fix is the same in the whole run; list those."""
+    seen: dict[str, set[str]] = {}
+    names: dict[str, str] = {}
+    for review in revisions:
+        for group in review.groups:
+            names[group.rule] = group.name
+            seen.setdefault(group.rule, set()).update(o.fix for o in group.occurrences)
+    shared = {rule: next(iter(fixes)) for rule, fixes in seen.items() if len(fixes) == 1}
+    for review in revisions:
+        for group in review.groups:
+            group.fix = shared.get(group.rule, "")
+    return [(rule, names[rule], fix) for rule, fix in sorted(shared.items()) if fix]
 
 
 def _rollback(revision: RevisionResult, problems: list[Problem]) -> str:
@@ -611,6 +626,7 @@ def build_review(
     rules = _rules()
     sources = _Sources(root, link_base, prefix)
     revisions = [_revision(revision, rules, sources) for revision in result.revisions]
+    fixes = _shared_fixes(revisions)
     verdict, reasons = _verdict(result, revisions)
     severities: Counter[str] = Counter()
     tallies: Counter[tuple[str, str]] = Counter()
@@ -653,6 +669,7 @@ def build_review(
         deploy_plan=_deploy_plan(revisions),
         tested=tested,
         todo=todo,
+        fixes=fixes,
         marker=marker,
         changes=changes,
         ok=result.ok,
