@@ -298,3 +298,20 @@ def test_github_actions_variables_link_the_demo(verify: Verify) -> None:
     assert hrefs and all(
         h.startswith(f"https://github.example/acme/shop/blob/{sha}/fixtures/demo/") for h in hrefs
     )
+
+
+def test_expand_backfill_contract_revisions_make_a_deploy_plan(verify: Verify) -> None:
+    run = verify(str(ROOT / "fixtures" / "report" / "phased"), "--format", "markdown")
+    assert run.code == 0, run.err
+    tokens = parse(run.out)
+    assert "Deploy plan" in headings(tokens)
+    first = next(i for i, t in enumerate(tokens) if t.type == "ordered_list_open")
+    last = next(i for i, t in enumerate(tokens) if t.type == "ordered_list_close")
+    steps = [rendered_text(t) for t in tokens[first:last] if t.type == "inline"]
+    assert steps == [
+        "Run before the application deploy (expand: additive changes old code tolerates): p1, p2",
+        "Run after the new application code is live (backfill): p3",
+        "Run once no running code uses what they remove (contract): p4",
+    ]
+    (table,) = tables(tokens)
+    assert table[4][3] == "⚠️ 1 finding (upgrade)"  # the contract phase drops a column
