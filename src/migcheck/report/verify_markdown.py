@@ -15,6 +15,7 @@ falls back to the verdict and the table with a pointer to the full report.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from migcheck.report.escape import markdown_code, markdown_text, markdown_url
@@ -23,6 +24,7 @@ from migcheck.verify.review import (
     Category,
     LockRow,
     Review,
+    ReviewMarker,
     RevisionReview,
     RuleGroup,
     Verdict,
@@ -62,7 +64,7 @@ def _severities(counts: dict[str, int]) -> str:
     return ", ".join(parts)
 
 
-def _headline(review: Review) -> list[str]:
+def _headline(review: Review, marker: ReviewMarker | None = None) -> list[str]:
     checked, total = review.coverage
     facts = [
         f"{_plural(len(review.revisions), 'revision')} ({review.passed} passed, {review.failed} "
@@ -83,7 +85,7 @@ def _headline(review: Review) -> list[str]:
     facts.append(_t(f"{review.backend} PostgreSQL {review.server_version}".strip()))
     reasons = "; ".join(_t(reason) for reason in review.reasons)
     return [
-        review.marker.render(),
+        (marker or review.marker).render(),
         f"### {_ICON[review.verdict]} migcheck: {review.verdict.value}",
         "",
         f"**{reasons}** · " + " · ".join(facts),
@@ -290,7 +292,10 @@ def _full(review: Review, collapsed: bool) -> str:
 
 def _summary(review: Review, budget: int) -> str:
     """The verdict, as many table rows as fit, and the pointer to the full report."""
-    head = _headline(review) + _changes(review)
+    marker = review.marker
+    if len(marker.render()) > budget // 4:
+        marker = replace(marker, counts=None)  # the hash and totals still tell runs apart
+    head = _headline(review, marker) + _changes(review)
     tail = ["", _POINTER, ""]
     rows = _table(review.revisions)
     text = "\n".join([*head, *rows, *tail])
