@@ -41,7 +41,7 @@ def test_text_is_literal_in_a_table_cell(text: str) -> None:
 @given(TEXT)
 def test_code_is_one_code_span_outside_tables(text: str) -> None:
     tokens = PARSER.parse(f"see {markdown_code(text)} here\n")
-    children = [t for t in tokens if t.type == "inline"][0].children or []
+    children = next(t for t in tokens if t.type == "inline").children or []
     spans = [c.content for c in children if c.type == "code_inline"]
     assert len(spans) == 1
     assert spans[0].strip() == printable(" ".join(text.split())).strip()
