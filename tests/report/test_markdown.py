@@ -315,3 +315,17 @@ def test_expand_backfill_contract_revisions_make_a_deploy_plan(verify: Verify) -
     ]
     (table,) = tables(tokens)
     assert table[4][3] == "⚠️ 1 finding (upgrade)"  # the contract phase drops a column
+
+
+def test_an_upgrade_that_fails_is_a_problem_right_after_the_table(verify: Verify) -> None:
+    run = verify(str(ROOT / "fixtures" / "verify" / "live_lint"), "--format", "markdown")
+    assert run.code == 1, run.err
+    tokens = parse(run.out)
+    assert headings(tokens)[0] == "Problems"
+    problems = run.out.split("#### Problems\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert any(
+        line.startswith("- ❌ a7 upgrade: upgrade() raised DivisionByZero") for line in problems
+    )
+    (table,) = tables(tokens)
+    a7 = next(row for row in table if row[0].startswith("a7 "))
+    assert a7[0].endswith("(fail)") and a7[4] == "⚪ not checked"

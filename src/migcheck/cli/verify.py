@@ -85,10 +85,8 @@ FORMATS = ("text", "json", "junit", "markdown")
 @click.option(
     "--budget",
     type=click.IntRange(min=1000),
-    default=65_000,
-    show_default=True,
     help="Markdown: longest report in characters; details are collapsed, then only the summary "
-    "table is kept, to stay under it.",
+    "table is kept, to stay under it. [default: 65,000]",
 )
 @click.option(
     "--previous-report",
@@ -113,7 +111,7 @@ def verify(
     fail_on: str,
     output_format: str,
     link_base: str | None,
-    budget: int,
+    budget: int | None,
     previous_report: str | None,
     verbose: bool,
     pg_backend: str,
@@ -173,7 +171,7 @@ def verify(
     if output_format == "markdown":
         report = verify_markdown.render(
             result,
-            budget=budget,
+            budget=budget or verify_markdown.DEFAULT_BUDGET,
             root=ini.parent,
             link_base=links,
             prefix=repository_prefix(ini.parent),

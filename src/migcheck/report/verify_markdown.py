@@ -246,7 +246,15 @@ def _rollback(review: Review) -> list[str]:
         lines.append(f"- {_ROLLBACK[revision.rollback]}: {_t(revision.revision)}")
         for problem in revision.rollback_problems:
             lines.append(f"  - {problem.step}: {_t(problem.message)} ({_t(problem.kind)})")
+    return [*lines, ""]
+
+
+def _problems(review: Review) -> list[str]:
+    """Problems outside the round trip (the graph, an upgrade that fails), right after the table."""
     problems = [(r, p) for r in review.revisions for p in r.problems]
+    if not problems:
+        return []
+    lines = ["#### Problems", ""]
     for revision, problem in problems:
         message = f"{_t(problem.message)} ({_t(problem.kind)})"
         lines.append(f"- ❌ {_t(revision.revision)} {problem.step}: {message}")
@@ -279,7 +287,7 @@ def _testing(review: Review) -> list[str]:
 
 
 def _full(review: Review, collapsed: bool) -> str:
-    lines = _headline(review) + _changes(review) + _table(review.revisions)
+    lines = _headline(review) + _changes(review) + _table(review.revisions) + _problems(review)
     if len(review.deploy_plan) > 1:
         lines += _deploy_plan(review)
     lines += _data_loss(review, collapsed)

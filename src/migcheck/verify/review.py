@@ -64,6 +64,9 @@ _CATEGORY = {"1": Category.PERFORMANCE, "3": Category.DATA_LOSS}
 #: the phase names autogenerate gives chained revisions, ``add priority (expand)``
 _PHASE = re.compile(r"\((expand|backfill|contract)\)\s*$")
 
+#: problems after which the revision's downgrade and re-upgrade did not run
+_NO_ROUND_TRIP = frozenset({"upgrade-failed", "not-checked"})
+
 #: the steps whose problems mean the rollback (up → down → up) did not hold
 _ROLLBACK_STEPS = frozenset({"downgrade", "re-upgrade", "downgrade-to-base"})
 
@@ -79,7 +82,8 @@ class LockRow:
     strong: bool
     statement: str
     line: int
-    #: how long the lock was held (from the statement to the end of its transaction), as run
+    #: how long the lock was held as run: from the statement to the end of its transaction or
+    #: the revision's last statement, whichever came first (None outside a transaction)
     held_ms: float | None
     rewrites: tuple[str, ...] = ()
     #: the lock's strength (0 when the statement only rewrote), to find the worst
@@ -144,7 +148,6 @@ class RevisionReview:
     findings: int
     severities: dict[str, int]
     notes: list[str]
-    linted: bool
 
     @property
     def passing(self) -> bool:
@@ -262,7 +265,6 @@ class Review:
     fixes: list[tuple[str, str, str]]
     #: what changed since the previous report (None: no previous report was given)
     changes: list[str] | None = None
-    ok: bool = True
 
 
 def _safe_code(doc: str) -> str:
@@ -336,7 +338,7 @@ def repository_prefix(project: Path) -> str:
 
 
 def _held_ms(statements: list[TracedStatement], index: int) -> float | None:
-    """Milliseconds from statement ``index`` to the end of its transaction, as run."""
+    """Milliseconds from statement ``index`` to the end of its transaction within the revision."""
     first = statements[index]
     if not first.in_transaction:
         return None
@@ -429,7 +431,7 @@ def _shared_fixes(revisions: list[RevisionReview]) -> list[tuple[str, str, str]]
 def _rollback(revision: RevisionResult, problems: list[Problem]) -> str:
     if problems:
         return "failed"
-    if revision.status == ERROR:
+    if revision.status == ERROR or any(p.kind in _NO_ROUND_TRIP for p in revision.problems):
         return "not checked"
     return "verified"
 
@@ -466,7 +468,6 @@ def _revision(
         findings=len(revision.findings),
         severities=dict(severities),
         notes=list(revision.notes),
-        linted="upgrade" in revision.linted,
     )
 
 
@@ -516,7 +517,7 @@ def _verdict(result: VerifyResult, revisions: list[RevisionReview]) -> tuple[Ver
     )
     if upgrade_errors:
         blocks.append(f"{upgrade_errors} error finding{'s' * (upgrade_errors != 1)} on upgrades")
-    if result.failing_findings and not upgrade_errors:
+    if result.failing_findings:
         blocks.append(f"{result.failing_findings} findings reach --fail-on")
     if blocks:
         return Verdict.BLOCKS, blocks
@@ -672,5 +673,4 @@ def build_review(
         fixes=fixes,
         marker=marker,
         changes=changes,
-        ok=result.ok,
     )
