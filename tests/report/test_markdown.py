@@ -329,3 +329,11 @@ def test_an_upgrade_that_fails_is_a_problem_right_after_the_table(verify: Verify
     (table,) = tables(tokens)
     a7 = next(row for row in table if row[0].startswith("a7 "))
     assert a7[0].endswith("(fail)") and a7[4] == "⚪ not checked"
+
+
+def test_a_missing_previous_report_is_one_line_and_exit_2(verify: Verify, tmp_path: Path) -> None:
+    missing = tmp_path / "old.md"
+    run = verify(str(SAFE), "--format", "markdown", "--previous-report", str(missing))
+    assert run.code == 2 and run.out == ""
+    expected = f"migcheck: error: --previous-report {missing}: No such file or directory"
+    assert run.err.strip() == expected

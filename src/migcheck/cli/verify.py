@@ -94,7 +94,11 @@ FORMATS = ("text", "json", "junit", "markdown")
     help="Markdown: an earlier report (or comment body); the report says what changed since.",
 )
 @click.option(
-    "-v", "--verbose", is_flag=True, help="Text: also the lock traces of passing revisions."
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Text: also the revisions that passed with nothing to say (and their lock traces), and "
+    "every finding of a long run of one rule.",
 )
 @server_options
 def verify(
