@@ -197,9 +197,13 @@ def test_safe_versions_are_collapsible_blocks_of_alembic_code(demo: Run) -> None
         assert "<summary>Safe version (Alembic)</summary>" in tokens[index].content
         code = tokens[index + 1]
         assert code.type == "fence" and code.info == "python" and "op." in code.content
-    # the fix of a rule is said once per revision, not once per finding
-    mc111 = demo.out.count("Fix: Run SET lock\\_timeout")
-    assert mc111 == len(re.findall(r"\*\*MC111 missing-lock-timeout\*\*", demo.out))
+    # a rule's fix and safe version are said once, where the rule first shows
+    assert demo.out.count("Fix: Run SET lock\\_timeout") == 1
+    groups = len(re.findall(r"\*\*MC111 missing-lock-timeout\*\*", demo.out))
+    assert groups == 8 and demo.out.count("Fix: as for MC111 above.") == groups - 1
+    chunks = re.split(r"\n(?=\*\*MC\d+ |#)", demo.out)
+    with_code = [c[2:7] for c in chunks if c.startswith("**MC") and "<details>" in c]
+    assert len(with_code) == len(set(with_code)) == len(opened)
 
 
 def test_performance_section_lists_the_locking_statements(demo: Run) -> None:

@@ -175,9 +175,11 @@ def _group(group: RuleGroup, collapsed: bool) -> list[str]:
     if len(shown) < count:
         lines.append(f"- … and {count - len(shown)} more")
     lines.append("")
-    if group.fix:
+    if group.fix and group.first:
         lines += [f"Fix: {_t(group.fix)}", ""]
-    if group.safe_code and not collapsed:
+    elif group.fix:
+        lines += [f"Fix: as for {_t(group.rule)} above.", ""]
+    if group.safe_code and group.first and not collapsed:
         fence = "````" if "```" in group.safe_code else "```"
         lines += [
             "<details><summary>Safe version (Alembic)</summary>",

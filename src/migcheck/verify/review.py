@@ -121,6 +121,8 @@ class RuleGroup:
     fix: str
     #: the rule's safe version as Alembic code (from its documentation), empty when it has none
     safe_code: str
+    #: the first group of this rule in the run (in revision order): where its fix is said
+    first: bool = True
 
 
 @dataclass(slots=True)
@@ -414,7 +416,10 @@ def _groups(
 
 
 def _shared_fixes(revisions: list[RevisionReview]) -> list[tuple[str, str, str]]:
-    """Set each group's ``fix`` where its rule's fix is the same in the whole run; list those."""
+    """Set each group's ``fix`` where its rule's fix is the same in the whole run, and ``first``.
+
+    Returns (rule, name, fix) of those shared fixes.
+    """
     seen: dict[str, set[str]] = {}
     names: dict[str, str] = {}
     for review in revisions:
@@ -422,9 +427,12 @@ def _shared_fixes(revisions: list[RevisionReview]) -> list[tuple[str, str, str]]
             names[group.rule] = group.name
             seen.setdefault(group.rule, set()).update(o.fix for o in group.occurrences)
     shared = {rule: next(iter(fixes)) for rule, fixes in seen.items() if len(fixes) == 1}
+    said: set[str] = set()
     for review in revisions:
         for group in review.groups:
             group.fix = shared.get(group.rule, "")
+            group.first = group.rule not in said
+            said.add(group.rule)
     return [(rule, names[rule], fix) for rule, fix in sorted(shared.items()) if fix]
 
 
@@ -558,8 +566,13 @@ def _testing(result: VerifyResult, revisions: list[RevisionReview]) -> tuple[lis
             "Lock hold times above were measured on the test database's rows: time the "
             "locking statements on a copy of production-sized tables."
         )
-    if any(r.data_loss for r in revisions):
-        todo.append("Back up or archive the data the revisions marked as data-loss risk drop.")
+    if any(_upgrade_drops(r) for r in revisions):
+        todo.append("Back up or archive what the upgrades marked as data-loss risk drop.")
+    if any(r.data_loss and not _upgrade_drops(r) for r in revisions):
+        todo.append(
+            "Before rolling back in production, back up what the downgrades marked as data-loss "
+            "risk drop: a downgrade deletes the data written since the upgrade."
+        )
     if any(r.phase for r in revisions) or any(_upgrade_drops(r) for r in revisions):
         todo.append("Deploy in the order of the deploy plan; check each phase in staging first.")
     todo.append(
