@@ -64,7 +64,8 @@ def demo(verify: Verify) -> Run:
 
 @pytest.fixture(scope="module")
 def noisy(verify: Verify) -> Iterator[tuple[Verify, Run]]:
-    yield verify, verify(str(NOISY), "--format", "markdown")
+    # --fail-on never: warnings only, so the verdict is "needs review", not "blocks deploy"
+    yield verify, verify(str(NOISY), "--format", "markdown", "--fail-on", "never")
 
 
 def parse(text: str) -> list[Token]:
@@ -129,7 +130,7 @@ def test_demo_report_reads_in_the_reviewers_order(demo: Run) -> None:
     lines = demo.out.splitlines()
     assert lines[0].startswith("<!-- migcheck:report verdict=blocks revisions=10 failed=1 ")
     assert lines[1] == "### ⛔ migcheck: blocks deploy"
-    assert "1 revision failed" in lines[3] and "lint coverage 10/10" in lines[3]
+    assert "1 revision failed" in lines[3] and "coverage: 10 of 10 revisions checked" in lines[3]
     tokens = parse(demo.out)
     assert headings(tokens)[:4] == [
         "Data-loss risk",
@@ -238,8 +239,8 @@ def test_thousands_of_findings_fit_the_budget_with_details_collapsed(
 
 def test_a_small_budget_keeps_the_verdict_and_the_table(noisy: tuple[Verify, Run]) -> None:
     verify, _ = noisy
-    run = verify(str(NOISY), "--format", "markdown", "--budget", "2500")
-    assert run.code == 0, run.err  # warnings only, and --fail-on never
+    run = verify(str(NOISY), "--format", "markdown", "--budget", "2500", "--fail-on", "never")
+    assert run.code == 0, run.err
     assert len(run.out) <= 2500
     assert run.out.startswith("<!-- migcheck:report verdict=review revisions=4 ")
     assert "This report was cut to fit" in run.out
@@ -305,7 +306,8 @@ def test_github_actions_variables_link_the_demo(verify: Verify) -> None:
 
 
 def test_expand_backfill_contract_revisions_make_a_deploy_plan(verify: Verify) -> None:
-    run = verify(str(ROOT / "fixtures" / "report" / "phased"), "--format", "markdown")
+    phased = str(ROOT / "fixtures" / "report" / "phased")
+    run = verify(phased, "--format", "markdown", "--fail-on", "never")
     assert run.code == 0, run.err
     tokens = parse(run.out)
     assert "Deploy plan" in headings(tokens)
@@ -341,3 +343,19 @@ def test_a_missing_previous_report_is_one_line_and_exit_2(verify: Verify, tmp_pa
     assert run.code == 2 and run.out == ""
     expected = f"migcheck: error: --previous-report {missing}: No such file or directory"
     assert run.err.strip() == expected
+
+
+def test_one_run_writes_markdown_too_and_a_saved_result_renders_it(
+    verify: Verify, tmp_path: Path
+) -> None:
+    saved, written = tmp_path / "result.json", tmp_path / "report.md"
+    run = verify(str(DEMO), "--format", "json", "--output", f"markdown:{written}")
+    assert run.code == 1, run.err
+    saved.write_text(run.out)
+    again = CliRunner().invoke(cli, ["report", str(saved), "--format", "markdown"])
+    assert again.exit_code == 1, again.output
+    # no database and no project at hand: the same verdict and table, without the op. lines
+    live, offline = written.read_text(), again.stdout
+    assert live.splitlines()[:4] == offline.splitlines()[:4]
+    assert tables(parse(live)) == tables(parse(offline))
+    assert "`op.create_index(" in live and "`op.create_index(" not in offline

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,7 +14,7 @@ from migcheck.cli.options import server_options
 if TYPE_CHECKING:
     pass
 
-FORMATS = ("text", "json", "junit", "markdown")
+FORMATS = ("text", "json", "junit", "sarif", "gitlab", "markdown")
 
 
 @click.command()
@@ -63,10 +63,9 @@ FORMATS = ("text", "json", "junit", "markdown")
 )
 @click.option(
     "--fail-on",
-    default="never",
-    show_default=True,
     metavar="SEVERITY|never",
-    help="Lowest lint finding severity that makes the exit status 1.",
+    help="Lowest lint finding severity that makes the exit status 1 "
+    "[default: [tool.migcheck] fail-on, warning].",
 )
 @click.option(
     "--format",
@@ -75,6 +74,13 @@ FORMATS = ("text", "json", "junit", "markdown")
     default="text",
     show_default=True,
     help="Report format (written to stdout).",
+)
+@click.option(
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FORMAT:FILE",
+    help="Also write the report in FORMAT to FILE (repeatable; --format is for stdout).",
 )
 @click.option(
     "--link-base",
@@ -112,8 +118,9 @@ def verify(
     full_snapshots: bool,
     trace_locks: bool,
     lint: bool,
-    fail_on: str,
+    fail_on: str | None,
     output_format: str,
+    outputs: tuple[str, ...],
     link_base: str | None,
     budget: int | None,
     previous_report: str | None,
@@ -125,26 +132,31 @@ def verify(
     """Upgrade, downgrade and re-upgrade every revision of the Alembic project at PATH.
 
     Compares a pg_catalog snapshot after each step, compares the models with the database at
-    head, then downgrades to base. Exit status: 0 all pass, 1 a revision failed or the models
-    drifted, 2 bad input (path, env.py, options).
+    head, then downgrades to base. Exit status: 0 all pass, 1 a revision failed, the models
+    drifted or a lint finding reached --fail-on, 2 bad input (path, env.py, options).
     """
     from migcheck.alembic_project.project import find_ini, load_project, working_directory
+    from migcheck.cli.report import parse_outputs, render, write_outputs
     from migcheck.config import load_settings
     from migcheck.errors import MigcheckError
     from migcheck.pg import start_server
-    from migcheck.report import verify_json, verify_junit, verify_markdown, verify_text
+    from migcheck.report import verify_markdown, verify_text
     from migcheck.result import Severity
     from migcheck.verify.results import RevisionResult
     from migcheck.verify.review import link_base_from, repository_prefix
     from migcheck.verify.walk import VerifyOptions, verify_project
 
     ini = find_ini(path)
+    settings = load_settings(ini.parent)
     previous = _read_previous(previous_report)
     links = link_base_from(link_base, dict(os.environ))
     try:
-        threshold = None if fail_on == "never" else Severity.parse(fail_on)
+        threshold = settings.fail_on if fail_on is None else None
+        if fail_on is not None and fail_on != "never":
+            threshold = Severity.parse(fail_on)
     except ValueError as error:
         raise MigcheckError(f"--fail-on: {error}") from None
+    output_files = parse_outputs(outputs, FORMATS)
     options = VerifyOptions(
         start=start,
         allow_multiple_heads=allow_multiple_heads,
@@ -153,7 +165,7 @@ def verify(
         full_snapshots=full_snapshots,
         trace_locks=trace_locks,
         lint=lint,
-        settings=load_settings(ini.parent),
+        settings=settings,
         fail_on=threshold,
     )
     show_progress = sys.stderr.isatty()
@@ -172,23 +184,18 @@ def verify(
         project = load_project(ini, name=name, x_args=x_args)
         with start_server(pg_backend, version=pg_version, database_url=database_url) as server:
             result = verify_project(project, server, options, progress)
-    if output_format == "markdown":
-        report = verify_markdown.render(
-            result,
-            budget=budget or verify_markdown.DEFAULT_BUDGET,
-            root=ini.parent,
-            link_base=links,
-            prefix=repository_prefix(ini.parent),
-            previous=previous,
-        )
-        click.echo(report, nl=False)
-    else:
-        renderers = {
-            "text": lambda r: verify_text.render(r, verbose=verbose),
-            "json": verify_json.render,
-            "junit": verify_junit.render,
-        }
-        click.echo(renderers[output_format](result), nl=False)
+    render_options: dict[str, dict[str, Any]] = {
+        "text": {"verbose": verbose},
+        "markdown": {
+            "budget": budget or verify_markdown.DEFAULT_BUDGET,
+            "root": ini.parent,
+            "link_base": links,
+            "prefix": repository_prefix(ini.parent),
+            "previous": previous,
+        },
+    }
+    write_outputs(result, output_files, render_options)
+    click.echo(render(result, output_format, render_options), nl=False)
     sys.exit(0 if result.ok else 1)
 
 

@@ -80,8 +80,7 @@ def _headline(review: Review, marker: ReviewMarker | None = None) -> list[str]:
             if review.drift
             else "models match the database"
         )
-    if review.linting:
-        facts.append(f"lint coverage {checked}/{total}")
+    facts.append(f"coverage: {checked} of {total} revisions checked")
     facts.append(_t(f"{review.backend} PostgreSQL {review.server_version}".strip()))
     reasons = "; ".join(_t(reason) for reason in review.reasons)
     return [
@@ -270,7 +269,7 @@ def _other(review: Review, collapsed: bool) -> list[str]:
         lines += ["#### Models differ from the database at head", ""]
         lines += [f"- {_t(item.message)} ({_t(item.kind)})" for item in review.drift]
         lines.append("")
-    notes = review.notes + [f"not linted: {item}" for item in review.unlinted]
+    notes = review.notes + [f"not checked: {item}" for item in review.unchecked]
     notes += [f"{r.revision}: {note}" for r in review.revisions for note in r.notes]
     if notes:
         lines += ["#### Notes", "", *(f"- {_t(note)}" for note in notes), ""]

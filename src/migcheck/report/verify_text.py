@@ -111,9 +111,7 @@ def render(result: VerifyResult, *, verbose: bool = False) -> str:
     lines.extend(f"note: {note}" for note in result.notes)
     lines.extend(_fixes(review))
     lines.extend(_tallies(review))
-    coverage = coverage_line(result)
-    if coverage is not None:
-        lines.append(coverage)
+    lines.append(coverage_line(result))
     drift = f", {len(result.drift)} drift" if result.drift_checked else ""
     drift += f", {review.findings} lint findings" if result.linting else ""
     lines.append(

@@ -248,8 +248,10 @@ class Review:
     drift: list[Drift]
     drift_checked: bool
     linting: bool
+    #: (revisions checked, revisions walked)
     coverage: tuple[int, int]
-    unlinted: list[str]
+    #: each unchecked revision with why (``a9 (path): not linted: …``)
+    unchecked: list[str]
     notes: list[str]
     backend: str
     server_version: str
@@ -536,8 +538,9 @@ def _verdict(result: VerifyResult, revisions: list[RevisionReview]) -> tuple[Ver
     locked = sum(1 for r in revisions if any(row.strong for row in r.locks))
     if locked:
         review.append(f"{locked} revision{'s' * (locked != 1)} lock existing tables against writes")
-    if result.unchecked:
-        review.append(f"{len(result.unchecked)} revisions not linted")
+    unchecked = len(result.coverage_detail.unchecked)
+    if unchecked:
+        review.append(f"{unchecked} revision{'s' * (unchecked != 1)} not checked or not linted")
     if review:
         return Verdict.REVIEW, review
     return Verdict.SAFE, ["every check held"]
@@ -651,6 +654,7 @@ def build_review(
     failed = sum(1 for r in revisions if r.status == FAIL)
     tested, todo = _testing(result, revisions)
     marker = _marker(verdict, revisions, failed)
+    coverage = result.coverage_detail
     changes = None
     if previous is not None:
         old = ReviewMarker.find(previous)
@@ -669,8 +673,8 @@ def build_review(
         drift=list(result.drift),
         drift_checked=result.drift_checked,
         linting=result.linting,
-        coverage=result.coverage,
-        unlinted=[f"{r.revision} ({r.unlinted or 'not captured'})" for r in result.unchecked],
+        coverage=(coverage.checked, coverage.revisions),
+        unchecked=[str(item) for item in coverage.unchecked],
         notes=list(result.notes),
         backend=result.backend,
         server_version=result.server_version,

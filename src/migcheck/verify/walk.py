@@ -592,4 +592,8 @@ def verify_project(
     result.linting = options.lint
     result.backend = server.backend
     result.server_version = server.version
+    if not options.lint:
+        result.notes.append("statements not linted (--no-lint): no revision has lint findings")
+    if not options.trace_locks:
+        result.notes.append("locks not traced (--no-trace-locks): no revision lists its locks")
     return result
