@@ -527,8 +527,11 @@ def _verdict(result: VerifyResult, revisions: list[RevisionReview]) -> tuple[Ver
     )
     if upgrade_errors:
         blocks.append(f"{upgrade_errors} error finding{'s' * (upgrade_errors != 1)} on upgrades")
-    if result.failing_findings:
-        blocks.append(f"{result.failing_findings} findings reach --fail-on")
+    if result.failing_findings and result.fail_on is not None:
+        count = result.failing_findings
+        blocks.append(
+            f"{count} finding{'s' * (count != 1)} at or above --fail-on {result.fail_on.label}"
+        )
     if blocks:
         return Verdict.BLOCKS, blocks
     review: list[str] = []
