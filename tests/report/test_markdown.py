@@ -9,6 +9,8 @@ project's text leaking markup fails here, not in a pull request.
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -359,3 +361,62 @@ def test_one_run_writes_markdown_too_and_a_saved_result_renders_it(
     assert live.splitlines()[:4] == offline.splitlines()[:4]
     assert tables(parse(live)) == tables(parse(offline))
     assert "`op.create_index(" in live and "`op.create_index(" not in offline
+
+
+S2 = '''"""Add a note column
+
+Revision ID: s2
+Revises: s1
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "s2"
+down_revision = "s1"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.execute("SET LOCAL lock_timeout = '2s'")
+    op.add_column("users", sa.Column("note", sa.Text))
+
+
+def downgrade():
+    op.execute("SET LOCAL lock_timeout = '2s'")
+    op.drop_column("users", "note")  # migcheck: ignore[MC302] added by this revision
+'''
+GIT = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "commit.gpgsign=false"]
+
+
+def test_pull_request_mode_names_the_ref_and_history_problems(
+    verify: Verify, tmp_path: Path
+) -> None:
+    project = tmp_path / "proj"
+    shutil.copytree(SAFE, project, ignore=shutil.ignore_patterns("__pycache__"))
+    versions = project / "migrations" / "versions"
+    for args in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "base"]):
+        subprocess.run([*GIT, *args], cwd=project, check=True, capture_output=True)
+    (versions / "s2_note.py").write_text(S2)  # the pull request adds s2
+    run = verify(str(project), "--format", "markdown", "--changed-since", "HEAD")
+    assert run.code == 0, run.out + run.err
+    lines = run.out.splitlines()
+    # ADD COLUMN takes ACCESS EXCLUSIVE, briefly and with a lock_timeout: a reviewer looks
+    assert lines[1] == "### ⚠️ migcheck: needs review"
+    assert lines[3].startswith("**1 revision locks existing tables against writes** · ")
+    assert "pull request since HEAD: 1 revision (1 passed" in lines[3]
+    assert "- 1 earlier revision (unchanged since HEAD) only applied with plain upgrades" in (
+        run.out
+    )
+    (table,) = tables(parse(run.out))
+    assert [row[0] for row in table[1:]] == ["s2 Add a note column"]
+    # the pull request deletes s1, which databases have run: a problem of the history
+    subprocess.run([*GIT, "add", "."], cwd=project, check=True, capture_output=True)
+    subprocess.run([*GIT, "commit", "-qm", "s2"], cwd=project, check=True, capture_output=True)
+    (versions / "s2_note.py").unlink()
+    run = verify(str(project), "--format", "markdown", "--changed-since", "HEAD")
+    assert run.code == 1, run.out + run.err
+    assert run.out.splitlines()[1] == "### ⛔ migcheck: blocks deploy"
+    assert "1 problem with the history" in run.out.splitlines()[3]
+    problems = run.out.split("#### Problems\n\n", 1)[1].split("\n\n", 1)[0]
+    assert problems.startswith("- ❌ ") and "s2" in problems

@@ -141,14 +141,15 @@ def test_bad_input_exits_2_with_one_line(invoke: Invoke, args: list[str], expect
     assert expected in lines[0]
 
 
-def test_no_revisions_exits_2(invoke: Invoke, tmp_path: Path) -> None:
+def test_no_revisions_compares_the_models(invoke: Invoke, tmp_path: Path) -> None:
+    """Before its first revision a project is not bad input: its models drift (issue 19)."""
     project = tmp_path / "empty"
     shutil.copytree(FIXTURES / "clean", project)
     for path in (project / "migrations" / "versions").glob("*.py"):
         path.unlink()
-    code, _, err = invoke(str(project))
-    assert code == 2
-    assert "no revisions" in err
+    code, out, _ = invoke(str(project))
+    assert code == 1
+    assert "the project has no revisions yet" in out and "models differ" in out
 
 
 def test_runs_in_the_directory_of_alembic_ini(invoke: Invoke, tmp_path: Path) -> None:

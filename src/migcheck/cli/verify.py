@@ -41,7 +41,27 @@ FORMATS = ("text", "json", "junit", "sarif", "gitlab", "markdown")
 @click.option(
     "--allow-floor",
     is_flag=True,
-    help="Do not fail a downgrade that raises NotImplementedError/RuntimeError on purpose.",
+    help="Do not fail a downgrade that raises on purpose: NotImplementedError/RuntimeError in "
+    "the revision file, or any exception raised by a `raise` in its downgrade() "
+    "(never a database error).",
+)
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Pull-request mode: walk only the revisions added or changed since git REF (the rest "
+    "is applied with plain upgrades) and report what the changes did to the history.",
+)
+@click.option(
+    "--shard",
+    metavar="I/N",
+    help="Walk only the I-th of N slices of the history (1-based), for a CI matrix; merge the "
+    "N JSON results with `migcheck report`.",
+)
+@click.option(
+    "--skip",
+    multiple=True,
+    metavar="REV",
+    help="Apply REV but do not round-trip, trace or lint it (repeatable); the report says so.",
 )
 @click.option(
     "--full-snapshots",
@@ -115,6 +135,9 @@ def verify(
     start: str | None,
     allow_multiple_heads: bool,
     allow_floor: bool,
+    changed_since: str | None,
+    shard: str | None,
+    skip: tuple[str, ...],
     full_snapshots: bool,
     trace_locks: bool,
     lint: bool,
@@ -144,6 +167,7 @@ def verify(
     from migcheck.result import Severity
     from migcheck.verify.results import RevisionResult
     from migcheck.verify.review import link_base_from, repository_prefix
+    from migcheck.verify.shard import parse as parse_shard
     from migcheck.verify.walk import VerifyOptions, verify_project
 
     ini = find_ini(path)
@@ -167,6 +191,9 @@ def verify(
         lint=lint,
         settings=settings,
         fail_on=threshold,
+        changed_since=changed_since,
+        shard=None if shard is None else parse_shard(shard),
+        skip=skip,
     )
     show_progress = sys.stderr.isatty()
 

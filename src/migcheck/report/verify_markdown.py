@@ -70,6 +70,8 @@ def _headline(review: Review, marker: ReviewMarker | None = None) -> list[str]:
         f"{_plural(len(review.revisions), 'revision')} ({review.passed} passed, {review.failed} "
         f"failed, {review.errors} not checked)",
     ]
+    if review.changed_since is not None:
+        facts[0] = f"pull request since {_t(review.changed_since)}: " + facts[0]
     findings = _plural(review.findings, "finding")
     if review.findings:
         findings += f" ({_severities(review.severities)})"
@@ -253,9 +255,11 @@ def _rollback(review: Review) -> list[str]:
 def _problems(review: Review) -> list[str]:
     """Problems outside the round trip (the graph, an upgrade that fails), right after the table."""
     problems = [(r, p) for r in review.revisions for p in r.problems]
-    if not problems:
+    if not problems and not review.problems:
         return []
     lines = ["#### Problems", ""]
+    for problem in review.problems:
+        lines.append(f"- ❌ {problem.step}: {_t(problem.message)} ({_t(problem.kind)})")
     for revision, problem in problems:
         message = f"{_t(problem.message)} ({_t(problem.kind)})"
         lines.append(f"- ❌ {_t(revision.revision)} {problem.step}: {message}")

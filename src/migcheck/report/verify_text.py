@@ -105,6 +105,9 @@ def render(result: VerifyResult, *, verbose: bool = False) -> str:
         if item.passing and not verbose:
             continue
         lines.extend(_revision(item, revision, verbose))
+    lines.extend(
+        f"{problem.step}: {problem.message} [{problem.kind}]" for problem in result.problems
+    )
     if result.drift:
         lines.append("models differ from the database at head:")
         lines.extend(f"  {item.message} [{item.kind}]" for item in result.drift)

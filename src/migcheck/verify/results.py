@@ -99,6 +99,14 @@ class VerifyResult:
     shard: tuple[int, int] | None = None
     #: migcheck's version that produced the result (a loaded result keeps its producer's)
     version: str = __version__
+    #: problems of the run that belong to no checked revision (a revision deleted since the ref)
+    problems: list[Problem] = field(default_factory=list)
+    #: revisions upgraded with plain upgrades only: neither walked nor reported (before --from,
+    #: unchanged in pull-request mode, before a shard's slice)
+    applied_only: list[str] = field(default_factory=list)
+    #: pull-request mode: the git ref given to --changed-since and the commit it named
+    changed_since: str | None = None
+    changed_since_commit: str = ""
 
     @property
     def tool(self) -> Tool:
@@ -110,6 +118,7 @@ class VerifyResult:
         """True when every revision passed, the models match and no finding reaches fail_on."""
         return (
             not self.drift
+            and not self.problems
             and all(r.status == PASS for r in self.revisions)
             and not self.failing_findings
         )

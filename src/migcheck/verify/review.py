@@ -267,6 +267,12 @@ class Review:
     marker: ReviewMarker
     #: (rule, name, fix) of each rule whose fix is the same at every place, said once
     fixes: list[tuple[str, str, str]]
+    #: problems of the run that belong to no checked revision (a revision deleted since the ref)
+    problems: list[Problem]
+    #: revisions upgraded with plain upgrades only, neither walked nor reported
+    applied_only: list[str]
+    #: pull-request mode: the git ref given to --changed-since (None otherwise)
+    changed_since: str | None
     #: what changed since the previous report (None: no previous report was given)
     changes: list[str] | None = None
 
@@ -510,6 +516,9 @@ def _deploy_plan(revisions: list[RevisionReview]) -> list[DeployStep]:
 
 def _verdict(result: VerifyResult, revisions: list[RevisionReview]) -> tuple[Verdict, list[str]]:
     blocks: list[str] = []
+    if result.problems:
+        count = len(result.problems)
+        blocks.append(f"{count} problem{'s' * (count != 1)} with the history")
     failed = sum(1 for r in revisions if r.status == FAIL)
     errors = sum(1 for r in revisions if r.status == ERROR)
     if failed:
@@ -540,7 +549,8 @@ def _verdict(result: VerifyResult, revisions: list[RevisionReview]) -> tuple[Ver
         review.append(f"{findings} finding{'s' * (findings != 1)}")
     locked = sum(1 for r in revisions if any(row.strong for row in r.locks))
     if locked:
-        review.append(f"{locked} revision{'s' * (locked != 1)} lock existing tables against writes")
+        verb = "locks" if locked == 1 else "lock"
+        review.append(f"{_count(locked, 'revision')} {verb} existing tables against writes")
     unchecked = len(result.coverage_detail.unchecked)
     if unchecked:
         review.append(f"{unchecked} revision{'s' * (unchecked != 1)} not checked or not linted")
@@ -559,6 +569,12 @@ def _testing(result: VerifyResult, revisions: list[RevisionReview]) -> tuple[lis
         f"{_count(len(revisions), 'revision')}: each upgraded, downgraded and upgraded again on "
         f"a throwaway {server}, comparing the catalog after each step.",
     ]
+    if result.applied_only:
+        since = f" (unchanged since {result.changed_since})" if result.changed_since else ""
+        tested.append(
+            f"{_count(len(result.applied_only), 'earlier revision')}{since} only applied with "
+            "plain upgrades, not walked."
+        )
     if any(r.locks for r in revisions):
         tested.append("The locks every upgrade statement took were read from pg_locks as it ran.")
     if result.linting:
@@ -691,6 +707,9 @@ def build_review(
         tested=tested,
         todo=todo,
         fixes=fixes,
+        problems=list(result.problems),
+        applied_only=list(result.applied_only),
+        changed_since=result.changed_since,
         marker=marker,
         changes=changes,
     )
