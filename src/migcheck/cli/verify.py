@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from migcheck.cli.options import server_options
+from migcheck.cli.options import env_names, server_options
 
 if TYPE_CHECKING:
     pass
@@ -30,6 +29,7 @@ FORMATS = ("text", "json", "junit", "sarif", "gitlab", "markdown")
 @click.option(
     "--url-env",
     multiple=True,
+    callback=env_names,
     metavar="NAME",
     help="Environment variable env.py reads the database URL from (repeatable). "
     "[default: DATABASE_URL]",
@@ -159,6 +159,7 @@ def verify(
     drifted or a lint finding reached --fail-on, 2 bad input (path, env.py, options).
     """
     from migcheck.alembic_project.project import find_ini, load_project, working_directory
+    from migcheck.cli import refusing_os_exit, stdout_to_stderr, writing_report
     from migcheck.cli.report import parse_outputs, render, write_outputs
     from migcheck.config import load_settings
     from migcheck.errors import MigcheckError
@@ -204,10 +205,7 @@ def verify(
     # Run where alembic would: in the directory of alembic.ini (relative script_location,
     # prepend_sys_path = . and env.py's own relative paths resolve as under `alembic`).
     # Whatever the migrations print goes to stderr: stdout carries the report only.
-    with (
-        working_directory(ini.parent),
-        contextlib.redirect_stdout(sys.stderr),
-    ):
+    with working_directory(ini.parent), stdout_to_stderr(), refusing_os_exit():
         project = load_project(ini, name=name, x_args=x_args)
         with start_server(pg_backend, version=pg_version, database_url=database_url) as server:
             result = verify_project(project, server, options, progress)
@@ -222,7 +220,8 @@ def verify(
         },
     }
     write_outputs(result, output_files, render_options)
-    click.echo(render(result, output_format, render_options), nl=False)
+    with writing_report():
+        click.echo(render(result, output_format, render_options), nl=False)
     sys.exit(0 if result.ok else 1)
 
 
