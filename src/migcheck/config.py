@@ -7,7 +7,7 @@ Recognised keys (all optional)::
     enable = ["MC501"]           # opt-in rules (conventions are off by default)
     disable = ["MC106"]          # rules never reported
     fail-on = "warning"          # lowest severity that makes lint exit 1
-    lock-timeout = "2s"          # lock_timeout used by generated migrations
+    lock-timeout = "100ms"       # lock_timeout used by generated migrations (docs/autogenerate.md)
     statement-timeout = "0"      # statement_timeout for generated lock-taking steps ("0" = none)
     retries = 5                  # attempts for a lock-taking step that hits lock_timeout
     retry-backoff = 0.5          # seconds before the first retry; doubles on each retry
@@ -46,7 +46,7 @@ class Settings:
     disable: frozenset[str] = frozenset()
     fail_on: Severity = Severity.WARNING
     severity: dict[str, Severity] = field(default_factory=dict)
-    lock_timeout: str = "2s"
+    lock_timeout: str = "100ms"
     statement_timeout: str = "0"
     retries: int = 5
     retry_backoff: float = 0.5
