@@ -420,3 +420,11 @@ def test_pull_request_mode_names_the_ref_and_history_problems(
     assert "1 problem with the history" in run.out.splitlines()[3]
     problems = run.out.split("#### Problems\n\n", 1)[1].split("\n\n", 1)[0]
     assert problems.startswith("- ❌ ") and "s2" in problems
+
+
+def test_hold_times_say_the_rows_they_were_measured_on(verify: Verify) -> None:
+    run = verify(str(DEMO), "--format", "markdown", "--rows", "500")
+    (table,) = tables(parse(run.out))
+    by_id = {row[0].split()[0]: row for row in table[1:]}
+    assert re.search(r"held (under 1|\d+) ms at 500 rows$", by_id["d2a7c4e8b935"][1])
+    assert "in the test run" not in by_id["d2a7c4e8b935"][1]

@@ -116,7 +116,15 @@ def _held(row: LockRow) -> str:
     if row.held_ms is None:
         return ""
     held = "under 1 ms" if row.held_ms < 1 else f"{row.held_ms:.0f} ms"
-    return f", held {held} in the test run"
+    where = f"at {row.rows:,} rows" if row.rows is not None else "in the test run"
+    text = f", held {held} {where}"
+    if row.projected is not None:
+        text += f" (projected {_seconds(row.projected[0])} at {row.projected[1]:,} rows)"
+    return text
+
+
+def _seconds(ms: float) -> str:
+    return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
 
 
 def _data_loss_cell(revision: RevisionReview) -> str:
@@ -210,8 +218,15 @@ def _findings(review: Review, category: Category, collapsed: bool) -> list[str]:
 
 def _data_loss(review: Review, collapsed: bool) -> list[str]:
     lines = ["#### Data-loss risk", ""]
+    measured = [
+        f"- {_t(r.revision)} upgrade, measured on the seeded rows: {_t(message)}"
+        for r in review.revisions
+        for message in r.measured_loss
+    ]
     found = _findings(review, Category.DATA_LOSS, collapsed)
-    return lines + (found or ["No revision drops a table, a column or rows.", ""])
+    if not measured and not found:
+        return [*lines, "No revision drops a table, a column or rows.", ""]
+    return lines + ([*measured, ""] if measured else []) + found
 
 
 def _performance(review: Review, collapsed: bool) -> list[str]:

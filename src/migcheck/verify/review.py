@@ -88,6 +88,10 @@ class LockRow:
     rewrites: tuple[str, ...] = ()
     #: the lock's strength (0 when the statement only rewrote), to find the worst
     level: int = 0
+    #: the table's rows when the hold was measured (``--rows``), None when not known
+    rows: int | None = None
+    #: the hold projected to production size (``--table-sizes``): (milliseconds, rows)
+    projected: tuple[float, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,8 +142,11 @@ class RevisionReview:
     worst_lock: LockRow | None
     locks: list[LockRow]
     rewrites: list[str]
-    #: the data-loss findings' messages, prefixed by the step (``downgrade: DROP TABLE …``)
+    #: the data-loss findings' messages, prefixed by the step (``downgrade: DROP TABLE …``), and
+    #: the seeded data its upgrade lost (``upgrade: …``)
     data_loss: list[str]
+    #: seeded data its upgrade dropped or converted lossily, as measured (``--rows``)
+    measured_loss: list[str]
     #: ``verified``, ``failed`` or ``not checked``
     rollback: str
     #: problems of the rollback steps (with the schema-diff lines of not-restored objects)
@@ -361,11 +368,16 @@ def _held_ms(statements: list[TracedStatement], index: int) -> float | None:
 
 
 def _locks(revision: RevisionResult) -> list[LockRow]:
+    holds = {(h.relation, h.mode, h.line): h for h in revision.holds}
     rows = []
     for index, statement in enumerate(revision.locks):
         strongest = statement.strongest
         if strongest is None and not statement.rewritten:
             continue
+        key = (strongest.relation, strongest.label, statement.line) if strongest else None
+        hold = holds.get(key) if key else None
+        held = hold.held_ms if hold is not None else _held_ms(revision.locks, index)
+        projection = hold.projection if hold is not None else None
         rows.append(
             LockRow(
                 mode=strongest.label if strongest else "",
@@ -374,9 +386,11 @@ def _locks(revision: RevisionResult) -> list[LockRow]:
                 strong=statement.blocks_traffic,
                 statement=" ".join(statement.sql.split()),
                 line=statement.line,
-                held_ms=_held_ms(revision.locks, index),
+                held_ms=held,
                 rewrites=tuple(statement.rewritten),
                 level=int(strongest.mode) if strongest else 0,
+                rows=hold.rows if hold is not None else None,
+                projected=(projection.held_ms, projection.rows) if projection else None,
             )
         )
     return rows
@@ -458,7 +472,9 @@ def _revision(
     locks = _locks(revision)
     rollback_problems = [p for p in revision.problems if p.step in _ROLLBACK_STEPS]
     groups = _groups(revision.findings, rules, sources)
-    data_loss = [
+    measured_loss = [loss.message for loss in revision.data_loss]
+    data_loss = [f"upgrade: {message}" for message in measured_loss]
+    data_loss += [
         f"{o.step}: {o.message}"
         for g in groups
         if g.category is Category.DATA_LOSS
@@ -477,6 +493,7 @@ def _revision(
         locks=locks,
         rewrites=rewrites,
         data_loss=data_loss,
+        measured_loss=measured_loss,
         rollback=_rollback(revision, rollback_problems),
         rollback_problems=rollback_problems,
         problems=[p for p in revision.problems if p.step not in _ROLLBACK_STEPS],
@@ -488,6 +505,8 @@ def _revision(
 
 
 def _upgrade_drops(review: RevisionReview) -> bool:
+    if any(line.startswith("upgrade: ") for line in review.data_loss):
+        return True
     return any(
         o.step == "upgrade"
         for g in review.groups
