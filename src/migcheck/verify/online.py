@@ -28,7 +28,7 @@ from migcheck.lint.suppress import Suppressions, scan
 from migcheck.postgres.locks import Lock
 from migcheck.result import Finding
 from migcheck.sql.extract import statements as sql_statements
-from migcheck.sql.facts import Kind, Statement, TransactionControl
+from migcheck.sql.facts import Kind, Rename, Statement, TransactionControl
 from migcheck.verify.prior import lint_schema
 from migcheck.verify.session import StepCapture
 from migcheck.verify.trace import TracedStatement
@@ -270,7 +270,10 @@ class OnlineLint:
         expected: dict[str, Lock] = {}
         for s in sql_statements(traced.sql):
             for table, mode in s.locks:
-                expected[table] = max(mode, expected.get(table, Lock.NONE))
+                # the trace names a relation as it is called after the statement: a renamed
+                # table's lock is read under its new name
+                for name in (table, _renamed(s, table)):
+                    expected[name] = max(mode, expected.get(name, Lock.NONE))
         text = one_line(traced.sql)
         for lock in traced.locks:
             if lock.new_relation or not lock.mode.strong or lock.relation in self._created:
@@ -303,6 +306,16 @@ def _observed_rewrite(message: str, tables: list[str]) -> str:
         tail = tail.split(")", 1)[1] if ")" in tail else tail
         return f"{head}{rewrote}{tail} (observed)"
     return f"{message}; observed: {rewrote}"
+
+
+def _renamed(s: Statement, table: str) -> str:
+    """The name ``table`` has after ``s``: a table or view renamed keeps its schema."""
+    if not isinstance(s, Rename) or s.table != table or not s.new_name:
+        return table
+    if s.object_type not in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"):
+        return table
+    schema, dot, _ = table.rpartition(".")
+    return f"{schema}{dot}{s.new_name}"
 
 
 def _catalog_read(s: Statement) -> bool:
