@@ -19,6 +19,12 @@ how migcheck's ms per revision grew from the smallest size.
     python bench/verify_speed.py --sizes 100,400,1600
     python bench/verify_speed.py --sizes 100,400 --shape mixed --skip-fresh
     python bench/verify_speed.py -n 300 --skip-pytest-alembic
+    python bench/verify_speed.py --pr-mode -n 300 --pr-new 2
+
+``--pr-mode`` times pull-request mode instead: the history is committed to a git repository
+without its last ``--pr-new`` revisions, which are then added back (untracked, as in a pull
+request); the full walk and ``--changed-since HEAD`` run in this process on one server, and both
+times are printed with their ratio (goal: pull-request mode in at most 20 % of the full walk).
 """
 
 from __future__ import annotations
@@ -287,6 +293,43 @@ def run_migcheck(ini: Path, server: object) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
+def measure_pr_mode(size: int, new: int, args: argparse.Namespace) -> str:
+    """Full walk vs pull-request mode with ``new`` new revisions on a ``size``-revision history."""
+    from migcheck.alembic_project.project import load_project
+    from migcheck.pg import start_server
+    from migcheck.verify.walk import VerifyOptions, verify_project
+
+    root = Path(tempfile.mkdtemp(prefix="migcheck-bench-pr-"))
+    ini = generate(root, size, args.seed, args.shape)
+    git = ["git", "-c", "user.email=bench@example.com", "-c", "user.name=bench"]
+    subprocess.run([*git, "init", "-q"], cwd=root, check=True)
+    versions = sorted((root / "migrations" / "versions").glob("r*.py"))
+    old = [str(path.relative_to(root)) for path in versions[: size - new]]
+    subprocess.run([*git, "add", "alembic.ini", "migrations/env.py", *old], cwd=root, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "main"], cwd=root, check=True)
+    full_s = pr_s = float("inf")
+    with start_server() as server:
+        for _ in range(args.repeat):  # the fastest of each: other load on the machine only adds
+            started = time.perf_counter()
+            full = verify_project(load_project(ini), server, VerifyOptions())
+            full_s = min(full_s, time.perf_counter() - started)
+            started = time.perf_counter()
+            pr = verify_project(load_project(ini), server, VerifyOptions(changed_since="HEAD"))
+            pr_s = min(pr_s, time.perf_counter() - started)
+    if not (full.ok and pr.ok) or len(pr.revisions) != new:
+        sys.exit(f"the generated history should pass with {new} revisions checked: {root}")
+    if not args.keep:
+        shutil.rmtree(root, ignore_errors=True)
+    return (
+        f"shape {args.shape}, {size} revisions, {new} new since the ref, fastest of "
+        f"{args.repeat}: "
+        f"full walk {full_s:.2f} s ({len(full.revisions)} revisions walked), "
+        f"pull-request mode {pr_s:.2f} s ({len(pr.revisions)} walked, "
+        f"{len(pr.applied_only)} applied only): {100 * pr_s / full_s:.0f} % of the full walk "
+        "(goal <= 20 %)"
+    )
+
+
 @dataclass
 class Row:
     """ms per revision for one history size (None: not measured)."""
@@ -359,7 +402,14 @@ def main() -> None:
     parser.add_argument("--skip-fresh", action="store_true", help="in-process timings only")
     parser.add_argument("--keep", action="store_true", help="keep the generated projects")
     parser.add_argument("--only-pytest-alembic", metavar="INI", help=argparse.SUPPRESS)
+    parser.add_argument("--pr-mode", action="store_true", help="time --changed-since instead")
+    parser.add_argument("--pr-new", type=int, default=2, help="new revisions in --pr-mode")
+    parser.add_argument("--repeat", type=int, default=3, help="--pr-mode: runs of each, fastest")
     args = parser.parse_args()
+
+    if args.pr_mode:
+        print(measure_pr_mode(args.revisions or 300, args.pr_new, args))
+        return
 
     if args.only_pytest_alembic:
         from migcheck.pg import start_server

@@ -1,9 +1,19 @@
-"""Plain data shared by every part of migcheck: findings, severities and results."""
+"""Plain data shared by every part of migcheck: findings, severities and results.
+
+Lint's :class:`Report` and verify's ``VerifyResult`` (:mod:`migcheck.verify.results`) share the
+pieces defined here (:class:`Finding`, :class:`Tool`, :class:`Coverage`) and one versioned JSON
+shape (:data:`SCHEMA_VERSION`, :mod:`migcheck.results_io`, docs/result.schema.json).
+"""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+
+from migcheck import __version__
+
+#: the version of the JSON shape of results; it changes only when a key changes meaning or goes
+SCHEMA_VERSION = 1
 
 
 class Severity(enum.IntEnum):
@@ -52,19 +62,49 @@ class Finding:
 
 
 @dataclass(slots=True)
-class Coverage:
-    """How much of an Alembic history a lint run checked."""
+class Unchecked:
+    """A revision a run did not check in full, and why."""
 
-    #: the revisions the run was asked to lint
+    revision: str
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.revision} ({self.path}): {self.reason}"
+
+
+@dataclass(slots=True)
+class Coverage:
+    """How much of an Alembic history a run checked."""
+
+    #: the revisions the run was asked to check
     revisions: int
-    #: those that could not be rendered offline, in order, as ``"id (path)"``: what they
-    #: rendered before the failure was checked, the rest was not
-    unchecked: list[str] = field(default_factory=list)
+    #: those it did not check in full, in order, each with the reason
+    unchecked: list[Unchecked] = field(default_factory=list)
 
     @property
     def checked(self) -> int:
-        """Revisions rendered in full and checked."""
+        """Revisions checked in full."""
         return self.revisions - len(self.unchecked)
+
+    @property
+    def line(self) -> str:
+        """``3 of 4 revisions checked; not checked: a9 (path): why``, the one coverage line."""
+        text = f"{self.checked} of {self.revisions} revisions checked"
+        if self.unchecked:
+            text += "; not checked: " + "; ".join(str(u) for u in self.unchecked)
+        return text
+
+
+@dataclass(slots=True)
+class Tool:
+    """What produced a result: migcheck's version, and the PostgreSQL server where one ran."""
+
+    version: str = __version__
+    #: the server backend (``embedded``, ``docker``, ``url``), empty when no server ran
+    backend: str = ""
+    #: the server's version (``16.4``), empty when no server ran
+    server_version: str = ""
 
 
 @dataclass(slots=True)
@@ -76,3 +116,21 @@ class Report:
     statements: int = 0
     #: for an Alembic project: the revisions checked (None for SQL files)
     coverage: Coverage | None = None
+    #: what the reader must know that the findings do not say (env.py could not run offline …)
+    notes: list[str] = field(default_factory=list)
+    #: findings at or above this severity fail the run (None: findings never fail it)
+    fail_on: Severity | None = Severity.WARNING
+    tool: Tool = field(default_factory=Tool)
+
+    @property
+    def failing_findings(self) -> int:
+        """How many findings reach ``fail_on``."""
+        if self.fail_on is None:
+            return 0
+        threshold = self.fail_on
+        return sum(1 for f in self.findings if f.severity >= threshold)
+
+    @property
+    def ok(self) -> bool:
+        """True when no finding reaches ``fail_on``."""
+        return self.failing_findings == 0

@@ -17,9 +17,10 @@ def lint(shop: Shop) -> tuple[int, str]:
 
 
 def verify(shop: Shop, stage: str) -> tuple[int, str]:
-    result = CliRunner().invoke(
-        cli, ["verify", str(shop.root), "-x", f"stage={stage}", "--database-url", shop.db.url]
-    )
+    # up/down/up and drift decide here: the hand-written base revision's downgrade drops tables
+    # (lint warnings), which verify's default fail-on (warning) would count
+    args = ["verify", str(shop.root), "-x", f"stage={stage}", "--fail-on", "never"]
+    result = CliRunner().invoke(cli, [*args, "--database-url", shop.db.url])
     return result.exit_code, result.output
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -92,24 +93,27 @@ def test_coverage_is_reported_in_text_and_json() -> None:
     report = lint_alembic(str(PARTIAL), Settings())
     assert report.coverage is not None
     assert (report.coverage.revisions, report.coverage.checked) == (3, 2)
-    assert [entry.split()[0] for entry in report.coverage.unchecked] == ["p2"]
+    assert [entry.revision for entry in report.coverage.unchecked] == ["p2"]
     text = CliRunner().invoke(cli, ["lint", "--alembic", str(PARTIAL)])
     assert text.exit_code == 1
-    assert text.output.splitlines()[-1].startswith(
-        "2 of 3 revisions checked; not rendered offline: p2 ("
-    )
+    last = text.output.splitlines()[-1]
+    assert last.startswith("2 of 3 revisions checked; not checked: p2 (")
+    assert "): raised while rendering offline (MC002): only its statements before" in last
+    assert last.endswith("not the rest nor its downgrade")
     document = json.loads(
         CliRunner().invoke(cli, ["lint", "--alembic", str(PARTIAL), "--format", "json"]).output
     )
-    coverage = document["summary"]["revisions"]
+    coverage = document["coverage"]
     assert (coverage["total"], coverage["checked"]) == (3, 2)
-    assert coverage["unchecked"][0].startswith("p2 (")
+    assert coverage["unchecked"][0]["revision"] == "p2"
+    assert coverage["unchecked"][0]["path"].endswith(".py")
+    assert "rendering offline" in coverage["unchecked"][0]["reason"]
     clean = json.loads(
         CliRunner()
         .invoke(cli, ["lint", "--alembic", str(UNNAMED), "--from", "r5", "--format", "json"])
         .output
     )
-    assert clean["summary"]["revisions"] == {"total": 1, "checked": 1, "unchecked": []}
+    assert clean["coverage"] == {"total": 1, "checked": 1, "unchecked": []}
 
 
 def test_an_env_py_that_renders_nothing_offline_is_an_error_not_a_pass() -> None:
@@ -120,3 +124,26 @@ def test_an_env_py_that_renders_nothing_offline_is_an_error_not_a_pass() -> None
     assert result.output.startswith("migcheck: error: ")
     assert "env.py rendered none of the 1 revisions" in result.output
     assert "nothing was checked" in result.output
+
+
+def test_a_history_of_which_no_statement_was_checked_is_an_error(tmp_path: Path) -> None:
+    project = tmp_path / "all_live"
+    shutil.copytree(FIXTURES / "lint" / "alembic_partial", project)
+    versions = project / "migrations" / "versions"
+    for name in ("p2.py", "p3.py"):
+        (versions / name).unlink()
+    p1 = versions / "p1.py"
+    p1.write_text(
+        p1.read_text().replace(
+            "def upgrade() -> None:\n",
+            "def upgrade() -> None:\n"
+            "    if 'users' in sa.inspect(op.get_bind()).get_table_names():\n"
+            "        return\n",
+        )
+    )
+    result = CliRunner().invoke(cli, ["lint", "--alembic", str(project)])
+    assert result.exit_code == 2, result.output
+    [line] = result.output.splitlines()
+    assert line.startswith(f"migcheck: error: {project}: 0 statements checked in 1 revisions")
+    assert "raised while rendering offline before any statement: p1)" in line
+    assert "nothing was checked" in line

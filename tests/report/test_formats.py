@@ -25,8 +25,31 @@ def output(fmt: str) -> str:
 
 def test_json_shape() -> None:
     document = json.loads(output("json"))
-    assert set(document) == {"findings", "summary"}
-    keys = {"rule", "name", "severity", "path", "line", "column", "message", "fix"}
+    assert set(document) == {
+        "schema_version",
+        "kind",
+        "tool",
+        "ok",
+        "fail_on",
+        "coverage",
+        "notes",
+        "findings",
+        "summary",
+    }
+    assert document["kind"] == "lint" and document["coverage"] is None
+    assert document["ok"] is False and document["fail_on"] == "warning"
+    keys = {
+        "rule",
+        "name",
+        "severity",
+        "path",
+        "line",
+        "column",
+        "revision",
+        "message",
+        "fix",
+        "statement",
+    }
     for finding in document["findings"]:
         assert set(finding) == keys
         assert finding["line"] >= 1 and finding["column"] >= 1
@@ -95,6 +118,30 @@ SARIF_SUBSET: dict[str, Any] = {
                             }
                         },
                     },
+                    "invocations": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["executionSuccessful"],
+                            "properties": {
+                                "executionSuccessful": {"type": "boolean"},
+                                "toolExecutionNotifications": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["message"],
+                                        "properties": {
+                                            "level": {"$ref": "#/$defs/level"},
+                                            "message": {"$ref": "#/$defs/message"},
+                                        },
+                                        "additionalProperties": False,
+                                    },
+                                },
+                            },
+                            "additionalProperties": False,
+                        },
+                    },
+                    "properties": {"type": "object"},
                     "results": {
                         "type": "array",
                         "items": {
@@ -105,6 +152,10 @@ SARIF_SUBSET: dict[str, Any] = {
                                 "ruleIndex": {"type": "integer", "minimum": 0},
                                 "level": {"$ref": "#/$defs/level"},
                                 "message": {"$ref": "#/$defs/message"},
+                                "partialFingerprints": {
+                                    "type": "object",
+                                    "additionalProperties": {"type": "string"},
+                                },
                                 "locations": {
                                     "type": "array",
                                     "items": {

@@ -34,22 +34,25 @@ def invoke(pg_server: Server, monkeypatch: pytest.MonkeyPatch) -> Invoke:
 
 
 def test_clean_project_exits_0_with_json_shape(invoke: Invoke) -> None:
-    code, out, _ = invoke(str(FIXTURES / "clean"), "--format", "json")
+    code, out, _ = invoke(str(FIXTURES / "clean"), "--format", "json", "--fail-on", "never")
     assert code == 0, out
     data = json.loads(out)
-    assert set(data) == {"ok", "revisions", "drift", "coverage"}
+    assert data["schema_version"] == 1 and data["kind"] == "verify"
     assert data["coverage"] == {"linted": True, "checked": 3, "total": 3, "unchecked": []}
-    assert data["ok"] is True and data["drift"] == []
+    assert data["ok"] is True and data["drift"] == [] and data["fail_on"] is None
     assert [r["revision"] for r in data["revisions"]] == ["a1", "a2", "a3"]
     first = data["revisions"][0]
     assert set(first) == {
         "revision",
         "path",
+        "message",
         "status",
+        "elapsed_ms",
         "problems",
         "locks",
         "findings",
         "linted",
+        "unlinted",
         "notes",
     }
     assert first["linted"] == ["upgrade", "downgrade"]
@@ -57,7 +60,7 @@ def test_clean_project_exits_0_with_json_shape(invoke: Invoke) -> None:
 
 
 def test_locks_each_statement_took_are_reported(invoke: Invoke) -> None:
-    code, out, _ = invoke(str(FIXTURES / "clean"), "--format", "json")
+    code, out, _ = invoke(str(FIXTURES / "clean"), "--format", "json", "--fail-on", "never")
     assert code == 0, out
     a2 = json.loads(out)["revisions"][1]
     index = next(s for s in a2["locks"] if s["statement"].startswith("CREATE INDEX"))
@@ -76,7 +79,9 @@ def test_locks_each_statement_took_are_reported(invoke: Invoke) -> None:
 
 
 def test_no_trace_locks_leaves_locks_empty(invoke: Invoke) -> None:
-    code, out, _ = invoke(str(FIXTURES / "clean"), "--format", "json", "--no-trace-locks")
+    code, out, _ = invoke(
+        str(FIXTURES / "clean"), "--format", "json", "--no-trace-locks", "--fail-on", "never"
+    )
     assert code == 0, out
     assert all(r["locks"] == [] for r in json.loads(out)["revisions"])
 
@@ -136,14 +141,15 @@ def test_bad_input_exits_2_with_one_line(invoke: Invoke, args: list[str], expect
     assert expected in lines[0]
 
 
-def test_no_revisions_exits_2(invoke: Invoke, tmp_path: Path) -> None:
+def test_no_revisions_compares_the_models(invoke: Invoke, tmp_path: Path) -> None:
+    """Before its first revision a project is not bad input: its models drift (issue 19)."""
     project = tmp_path / "empty"
     shutil.copytree(FIXTURES / "clean", project)
     for path in (project / "migrations" / "versions").glob("*.py"):
         path.unlink()
-    code, _, err = invoke(str(project))
-    assert code == 2
-    assert "no revisions" in err
+    code, out, _ = invoke(str(project))
+    assert code == 1
+    assert "the project has no revisions yet" in out and "models differ" in out
 
 
 def test_runs_in_the_directory_of_alembic_ini(invoke: Invoke, tmp_path: Path) -> None:
@@ -165,7 +171,7 @@ def test_runs_in_the_directory_of_alembic_ini(invoke: Invoke, tmp_path: Path) ->
         )
         .replace("from clean_models import", "from service_models import")
     )
-    code, out, err = invoke(str(project), "--format", "json")
+    code, out, err = invoke(str(project), "--format", "json", "--fail-on", "never")
     assert code == 0, err
     assert json.loads(out)["revisions"][0]["path"] == "migrations/versions/a1_create_users.py"
 
@@ -173,7 +179,7 @@ def test_runs_in_the_directory_of_alembic_ini(invoke: Invoke, tmp_path: Path) ->
 def test_junit_carries_the_lock_trace(invoke: Invoke) -> None:
     from xml.etree import ElementTree as ET
 
-    code, out, _ = invoke(str(FIXTURES / "clean"), "--format", "junit")
+    code, out, _ = invoke(str(FIXTURES / "clean"), "--format", "junit", "--fail-on", "never")
     assert code == 0, out
     cases = {c.get("name", "").split()[0]: c for c in ET.fromstring(out).iter("testcase")}
     system_out = cases["a2"].findtext("system-out") or ""

@@ -118,10 +118,10 @@ def test_reports_show_findings_and_coverage(pg_server: Server) -> None:
     a6 = data["revisions"][1]
     assert {f["rule"] for f in a6["findings"]} >= {"MC112", "MC118"}
     text = runner.invoke(cli, ["verify", str(PROJECT), "--from", "a5"]).stdout
-    assert "lint coverage: 3/3 revisions linted" in text
+    assert "coverage: 3 of 3 revisions checked (walked; upgrade and downgrade linted" in text
     assert "upgrade: migrations/versions/a6_backfill.py:15:5 MC118 warning:" in text
     junit = runner.invoke(cli, ["verify", str(PROJECT), "--from", "a5", "--format", "junit"])
-    assert "lint coverage: 3/3" in junit.stdout and "MC118" in junit.stdout
+    assert "coverage: 3 of 3" in junit.stdout and "MC118" in junit.stdout
 
 
 def test_database_error_keeps_detail_and_hint(pg_server: Server) -> None:

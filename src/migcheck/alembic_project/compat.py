@@ -14,6 +14,7 @@ point (:mod:`migcheck.autogen.plugin`) runs while ``import alembic`` is still in
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -204,6 +205,15 @@ def resolved_dependencies(script: Script) -> tuple[str, ...]:
     Set on every revision when the ScriptDirectory builds its map. Checked: Alembic 1.13.0.
     """
     return tuple(script._resolved_dependencies)
+
+
+def version_locations(script: ScriptDirectory) -> tuple[list[Path], bool]:
+    """The directories revision files are read from, and whether they are read recursively.
+
+    ``ScriptDirectory._version_locations`` (``version_locations`` made absolute, or
+    ``DIR/versions``). Checked: Alembic 1.13.0.
+    """
+    return [Path(p) for p in script._version_locations], bool(script.recursive_version_locations)
 
 
 def upgrade_revs(script: ScriptDirectory, destination: str, current: Any) -> Any:

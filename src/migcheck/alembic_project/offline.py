@@ -22,7 +22,6 @@ import contextlib
 import io
 import logging.config
 import os
-import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from types import FrameType
 from typing import Any
 
 from migcheck.alembic_project import compat
+from migcheck.alembic_project.git import Git
 from migcheck.errors import MigcheckError
 from migcheck.sql.extract import statements as sql_statements
 from migcheck.sql.extract import table_key, type_ref
@@ -188,39 +188,6 @@ def _patched(recorder: _Recorder) -> Iterator[None]:
         EnvironmentContext.configure = original_configure  # type: ignore[method-assign]
 
 
-def _changed_files(root: Path, ref: str) -> set[str]:
-    try:
-        top = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        diff = subprocess.run(
-            ["git", "diff", "--name-only", ref, "--", "."],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        untracked = subprocess.run(
-            ["git", "ls-files", "--others", "--exclude-standard", "--", "."],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.CalledProcessError) as error:
-        detail = getattr(error, "stderr", "") or str(error)
-        raise MigcheckError(
-            f"--changed-since {ref}: git failed: {detail.strip().splitlines()[-1:]}"
-        ) from None
-    changed = {os.path.realpath(os.path.join(top, name)) for name in diff.splitlines() if name}
-    changed |= {os.path.realpath(root / name) for name in untracked.splitlines() if name}
-    return changed
-
-
 def _display(path: str, origin: str) -> str:
     relative = os.path.relpath(path, origin)
     return path if relative.startswith("..") else relative
@@ -313,7 +280,7 @@ def _capture(
     wanted = {s.revision for s in project.between(start, end)}
     last = project.get(end).revision if end else None
     if changed_since is not None:
-        changed = _changed_files(Path(project.script.dir), changed_since)
+        changed = Git(Path(project.script.dir)).changed_files(changed_since)
         wanted = {s.revision for s in project.revisions if os.path.realpath(s.path) in changed}
         wanted &= {s.revision for s in project.between(start, end)}
     files = {os.path.realpath(s.path): s.revision for s in project.revisions}

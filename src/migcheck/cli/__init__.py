@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "verify": "migcheck.cli.verify:verify",
     "init": "migcheck.cli.init:init",
     "comment": "migcheck.cli.comment:comment",
+    "report": "migcheck.cli.report:report",
 }
 
 

@@ -29,6 +29,13 @@ __all__ = ["_use_color", "explain", "lint", "rules"]
 @click.option("-x", "x_args", multiple=True, help="Alembic -x key=value arguments.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option(
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FORMAT:FILE",
+    help="Also write the report in FORMAT to FILE (repeatable; --format is for stdout).",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(FAIL_ON),
     help="Lowest severity that makes the exit code 1 (default: fail-on setting, warning).",
@@ -51,6 +58,7 @@ def lint(
     changed_since: str | None,
     x_args: tuple[str, ...],
     fmt: str,
+    outputs: tuple[str, ...],
     fail_on: str | None,
     pg_version: int | None,
     enable: tuple[str, ...],
@@ -75,6 +83,7 @@ def lint(
             disable,
             assume_in_transaction,
             config,
+            outputs,
         )
     )
 

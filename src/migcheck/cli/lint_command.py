@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from migcheck.config import Settings, load_settings
 from migcheck.errors import MigcheckError
-from migcheck.result import Severity
+from migcheck.result import Report, Severity
 
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
 FAIL_ON = ("info", "warning", "error", "never")
@@ -64,10 +64,13 @@ class LintArgs:
     disable: tuple[str, ...] = ()
     assume_in_transaction: bool = False
     config: str | None = None
+    #: ``FORMAT:FILE`` reports to write besides stdout's (``--output``, repeatable)
+    outputs: tuple[str, ...] = ()
 
 
 def run(args: LintArgs) -> None:
     """Lint, write the report to stdout and exit with lint's exit code."""
+    from migcheck.cli.report import parse_outputs, write_outputs
     from migcheck.lint.entry import exit_code, lint_alembic, lint_paths, sort_findings
     from migcheck.report.lint_formats import write
 
@@ -78,6 +81,7 @@ def run(args: LintArgs) -> None:
     if args.alembic_path is None and (args.start or args.end or args.changed_since):
         raise MigcheckError("--from/--to/--changed-since need --alembic PATH")
     settings = _settings(args)
+    outputs = parse_outputs(args.outputs, FORMATS)
     if args.alembic_path is not None:
         notes: list[str] = []
         report = lint_alembic(
@@ -90,15 +94,34 @@ def run(args: LintArgs) -> None:
             x_args=args.x_args,
             notes=notes,
         )
-        for note in notes:
-            sys.stderr.write(f"migcheck: note: {note}\n")
-        sys.stderr.flush()
+        report.notes.extend(notes)
+        if report.coverage is not None and not report.coverage.revisions:
+            report.notes.append("no revision selected (--from, --to, --changed-since): none linted")
+        if args.fmt != "text":  # the text report prints its notes; keep them in sight here too
+            for note in notes:
+                sys.stderr.write(f"migcheck: note: {note}\n")
+            sys.stderr.flush()
+        _refuse_nothing_checked(args.alembic_path, report)
     else:
         report = lint_paths(args.paths, settings, in_transaction=args.assume_in_transaction)
     report.findings = sort_findings(report.findings)
+    report.fail_on = settings.fail_on if args.fail_on is None else None
+    if args.fail_on is not None and args.fail_on != "never":
+        report.fail_on = Severity.parse(args.fail_on)
+    write_outputs(report, outputs)
     write(report, args.fmt, sys.stdout, color=args.fmt == "text" and use_color(sys.stdout))
     sys.stdout.flush()
-    threshold = settings.fail_on if args.fail_on is None else None
-    if args.fail_on is not None and args.fail_on != "never":
-        threshold = Severity.parse(args.fail_on)
-    raise SystemExit(exit_code(report, threshold))
+    raise SystemExit(exit_code(report, report.fail_on))
+
+
+def _refuse_nothing_checked(alembic_path: str, report: Report) -> None:
+    """A history of which not one statement was checked is an error, not a pass."""
+    coverage = report.coverage
+    if coverage is None or report.statements or not coverage.unchecked:
+        return
+    names = ", ".join(u.revision for u in coverage.unchecked)
+    raise MigcheckError(
+        f"{alembic_path}: 0 statements checked in {coverage.revisions} revisions "
+        f"({len(coverage.unchecked)} raised while rendering offline before any statement: "
+        f"{names}); nothing was checked (migcheck verify runs them on a real server)"
+    )

@@ -13,7 +13,7 @@ from migcheck.cli.options import server_options
 if TYPE_CHECKING:
     pass
 
-FORMATS = ("text", "json", "junit")
+FORMATS = ("text", "json", "junit", "sarif", "gitlab")
 
 
 @click.command()
@@ -40,7 +40,27 @@ FORMATS = ("text", "json", "junit")
 @click.option(
     "--allow-floor",
     is_flag=True,
-    help="Do not fail a downgrade that raises NotImplementedError/RuntimeError on purpose.",
+    help="Do not fail a downgrade that raises on purpose: NotImplementedError/RuntimeError in "
+    "the revision file, or any exception raised by a `raise` in its downgrade() "
+    "(never a database error).",
+)
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Pull-request mode: walk only the revisions added or changed since git REF (the rest "
+    "is applied with plain upgrades) and report what the changes did to the history.",
+)
+@click.option(
+    "--shard",
+    metavar="I/N",
+    help="Walk only the I-th of N slices of the history (1-based), for a CI matrix; merge the "
+    "N JSON results with `migcheck report`.",
+)
+@click.option(
+    "--skip",
+    multiple=True,
+    metavar="REV",
+    help="Apply REV but do not round-trip, trace or lint it (repeatable); the report says so.",
 )
 @click.option(
     "--full-snapshots",
@@ -62,10 +82,9 @@ FORMATS = ("text", "json", "junit")
 )
 @click.option(
     "--fail-on",
-    default="never",
-    show_default=True,
     metavar="SEVERITY|never",
-    help="Lowest lint finding severity that makes the exit status 1.",
+    help="Lowest lint finding severity that makes the exit status 1 "
+    "[default: [tool.migcheck] fail-on, warning].",
 )
 @click.option(
     "--format",
@@ -74,6 +93,13 @@ FORMATS = ("text", "json", "junit")
     default="text",
     show_default=True,
     help="Report format (written to stdout).",
+)
+@click.option(
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FORMAT:FILE",
+    help="Also write the report in FORMAT to FILE (repeatable; --format is for stdout).",
 )
 @server_options
 def verify(
@@ -84,11 +110,15 @@ def verify(
     start: str | None,
     allow_multiple_heads: bool,
     allow_floor: bool,
+    changed_since: str | None,
+    shard: str | None,
+    skip: tuple[str, ...],
     full_snapshots: bool,
     trace_locks: bool,
     lint: bool,
-    fail_on: str,
+    fail_on: str | None,
     output_format: str,
+    outputs: tuple[str, ...],
     pg_backend: str,
     pg_version: int | None,
     database_url: str | None,
@@ -96,23 +126,29 @@ def verify(
     """Upgrade, downgrade and re-upgrade every revision of the Alembic project at PATH.
 
     Compares a pg_catalog snapshot after each step, compares the models with the database at
-    head, then downgrades to base. Exit status: 0 all pass, 1 a revision failed or the models
-    drifted, 2 bad input (path, env.py, options).
+    head, then downgrades to base. Exit status: 0 all pass, 1 a revision failed, the models
+    drifted or a lint finding reached --fail-on, 2 bad input (path, env.py, options).
     """
     from migcheck.alembic_project.project import find_ini, load_project, working_directory
+    from migcheck.cli.report import parse_outputs, render, write_outputs
     from migcheck.config import load_settings
     from migcheck.errors import MigcheckError
     from migcheck.pg import start_server
-    from migcheck.report import verify_json, verify_junit, verify_text
+    from migcheck.report import verify_text
     from migcheck.result import Severity
     from migcheck.verify.results import RevisionResult
+    from migcheck.verify.shard import parse as parse_shard
     from migcheck.verify.walk import VerifyOptions, verify_project
 
     ini = find_ini(path)
+    settings = load_settings(ini.parent)
     try:
-        threshold = None if fail_on == "never" else Severity.parse(fail_on)
+        threshold = settings.fail_on if fail_on is None else None
+        if fail_on is not None and fail_on != "never":
+            threshold = Severity.parse(fail_on)
     except ValueError as error:
         raise MigcheckError(f"--fail-on: {error}") from None
+    output_files = parse_outputs(outputs, FORMATS)
     options = VerifyOptions(
         start=start,
         allow_multiple_heads=allow_multiple_heads,
@@ -121,8 +157,11 @@ def verify(
         full_snapshots=full_snapshots,
         trace_locks=trace_locks,
         lint=lint,
-        settings=load_settings(ini.parent),
+        settings=settings,
         fail_on=threshold,
+        changed_since=changed_since,
+        shard=None if shard is None else parse_shard(shard),
+        skip=skip,
     )
     show_progress = sys.stderr.isatty()
 
@@ -140,10 +179,6 @@ def verify(
         project = load_project(ini, name=name, x_args=x_args)
         with start_server(pg_backend, version=pg_version, database_url=database_url) as server:
             result = verify_project(project, server, options, progress)
-    renderers = {
-        "text": verify_text.render,
-        "json": verify_json.render,
-        "junit": verify_junit.render,
-    }
-    click.echo(renderers[output_format](result), nl=False)
+    write_outputs(result, output_files)
+    click.echo(render(result, output_format), nl=False)
     sys.exit(0 if result.ok else 1)

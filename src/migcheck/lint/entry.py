@@ -16,7 +16,8 @@ from migcheck.errors import MigcheckError
 from migcheck.lint.engine import Engine
 from migcheck.lint.runner import Script, lint_scripts
 from migcheck.lint.suppress import Suppressions, scan
-from migcheck.result import Coverage, Finding, Location, Report, Severity
+from migcheck.result import Coverage, Finding, Location, Report, Severity, Unchecked
+from migcheck.sql.facts import Kind
 
 
 def display_path(path: str | os.PathLike[str]) -> str:
@@ -125,6 +126,13 @@ def lint_alembic(
         return _lint_alembic(path, settings, name, start, end, changed_since, x_args, notes)
 
 
+#: why a revision that raised while rendering offline was not checked in full
+_UNRENDERED = (
+    "raised while rendering offline (MC002): only its statements before that line were "
+    "checked, not the rest nor its downgrade"
+)
+
+
 def _lint_alembic(
     path: str,
     settings: Settings,
@@ -162,10 +170,14 @@ def _lint_alembic(
     if captured.session_lock_timeout and notes is not None:
         notes.append("env.py sets lock_timeout for its session: every revision runs with it")
     paths = {r.revision: r.path for r in captured.revisions}
-    unchecked = [f"{r} ({paths[r]})" for r in captured.unrendered if r in captured.selected]
+    unchecked = [
+        Unchecked(r, paths[r], _UNRENDERED) for r in captured.unrendered if r in captured.selected
+    ]
     report = Report(files=len(shown), coverage=Coverage(len(captured.selected), unchecked))
-    report.statements = sum(
-        1 for s in captured.statements if not s.internal and s.revision in captured.selected
+    report.statements = sum(  # a revision's failure to render is not a statement checked
+        1
+        for s in captured.statements
+        if not s.internal and s.revision in captured.selected and s.kind is not Kind.RENDER_ERROR
     )
     report.findings = engine.findings + unused_ignores(engine, suppressions, shown)
     return report

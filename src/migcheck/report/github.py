@@ -18,7 +18,7 @@ def _prop(text: str) -> str:
 
 
 def render(report: Report) -> str:
-    """One annotation line per finding."""
+    """One annotation line per finding, note and unchecked revision, and the coverage."""
     out = []
     for f in report.findings:
         loc = f.location
@@ -28,4 +28,10 @@ def render(report: Report) -> str:
         )
         body = f.message + (f"\nfix: {f.fix}" if f.fix else "")
         out.append(f"::{_LEVEL[f.severity]} {props}::{_data(body)}")
+    out.extend(f"::notice title=migcheck note::{_data(note)}" for note in report.notes)
+    if report.coverage is not None:
+        for u in report.coverage.unchecked:
+            props = f"file={_prop(u.path)},line=1,title=revision {_prop(u.revision)} not checked"
+            out.append(f"::warning {props}::{_data(u.reason)}")
+        out.append(f"::notice title=migcheck coverage::{_data(report.coverage.line)}")
     return "".join(line + "\n" for line in out)

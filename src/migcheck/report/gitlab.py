@@ -1,32 +1,33 @@
-"""GitLab Code Quality report (a JSON array of issues with fingerprints)."""
+"""GitLab Code Quality report (a JSON array of issues with stable fingerprints).
+
+Renders a lint report or a verify result through :func:`migcheck.report.issues.issues`.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
+from typing import TYPE_CHECKING
 
+from migcheck.report.issues import issues
 from migcheck.result import Report, Severity
+
+if TYPE_CHECKING:
+    from migcheck.verify.results import VerifyResult
 
 _LEVEL = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.INFO: "info"}
 
 
-def render(report: Report) -> str:
+def render(result: Report | VerifyResult) -> str:
     """The Code Quality JSON array."""
-    issues = []
-    seen: dict[str, int] = {}
-    for f in report.findings:
-        loc = f.location
-        key = f"{f.rule}:{loc.path}:{f.statement or loc.line}"
-        seen[key] = seen.get(key, 0) + 1
-        fingerprint = hashlib.sha256(f"{key}:{seen[key]}".encode()).hexdigest()
-        issues.append(
-            {
-                "description": f"{f.rule} {f.name}: {f.message}",
-                "check_name": f.rule,
-                "fingerprint": fingerprint,
-                "severity": _LEVEL[f.severity],
-                "location": {"path": loc.path, "lines": {"begin": loc.line}},
-                "content": {"body": f.fix},
-            }
-        )
-    return json.dumps(issues, ensure_ascii=False, indent=2) + "\n"
+    out = [
+        {
+            "description": f"{issue.rule} {issue.name}: {issue.message}",
+            "check_name": issue.rule,
+            "fingerprint": issue.fingerprint,
+            "severity": _LEVEL[issue.severity],
+            "location": {"path": issue.path, "lines": {"begin": issue.line}},
+            "content": {"body": issue.fix},
+        }
+        for issue in issues(result)
+    ]
+    return json.dumps(out, ensure_ascii=False, indent=2) + "\n"

@@ -1,42 +1,16 @@
-"""JSON output: ``{"findings": [...], "summary": {...}}`` (shape documented in docs/lint.md)."""
+"""``migcheck lint --format json``: the versioned result document (docs/result.schema.json)."""
 
 from __future__ import annotations
 
 import orjson
 
-from migcheck.report.summary import summary
-from migcheck.result import Finding, Report, Severity
-
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (~9 ms)
-if TYPE_CHECKING:
-    from typing import Any
-
-
-#: severity -> its label (``Severity.label`` goes through the enum's ``name`` property)
-_LABELS = {severity: severity.label for severity in Severity}
-
-
-def finding_dict(f: Finding) -> dict[str, Any]:
-    """One finding as the stable JSON object."""
-    return {
-        "rule": f.rule,
-        "name": f.name,
-        "severity": _LABELS[f.severity],
-        "path": f.location.path,
-        "line": f.location.line,
-        "column": f.location.column,
-        "message": f.message,
-        "fix": f.fix,
-    }
+from migcheck.result import Report
+from migcheck.results_io import to_dict
 
 
 def encode(report: Report) -> bytes:
     """The report as one compact JSON document in UTF-8 (no whitespace) and a newline."""
-    document = {
-        "findings": [finding_dict(f) for f in report.findings],
-        "summary": summary(report),
-    }
-    return orjson.dumps(document, option=orjson.OPT_APPEND_NEWLINE)
+    return orjson.dumps(to_dict(report), option=orjson.OPT_APPEND_NEWLINE)
 
 
 def render(report: Report) -> str:

@@ -1,25 +1,33 @@
-"""SARIF 2.1.0 output (GitHub code scanning and other SARIF viewers)."""
+"""SARIF 2.1.0 output (GitHub code scanning and other SARIF viewers), for lint and verify."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from migcheck import __version__
+from migcheck.report.issues import FINGERPRINT_NAME, issues
 from migcheck.result import Report, Severity
 from migcheck.rules.registry import all_rules
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+if TYPE_CHECKING:
+    from migcheck.verify.results import VerifyResult
+
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def render(report: Report) -> str:
-    """One SARIF run with every rule's metadata and one result per finding."""
+def render(result: Report | VerifyResult) -> str:
+    """One SARIF run with every rule's metadata and one result per issue.
+
+    Each result carries a ``partialFingerprints`` entry that does not move with line numbers
+    (see :mod:`migcheck.report.issues`); notes are tool execution notifications and the coverage
+    line a run property.
+    """
     rules = all_rules()
     index = {r.id: i for i, r in enumerate(rules)}
     driver: dict[str, Any] = {
         "name": "migcheck",
-        "version": __version__,
+        "version": result.tool.version,
         "informationUri": "https://github.com/migcheck/migcheck",
         "rules": [
             {
@@ -34,27 +42,46 @@ def render(report: Report) -> str:
         ],
     }
     results = []
-    for f in report.findings:
-        loc = f.location
-        result: dict[str, Any] = {
-            "ruleId": f.rule,
-            "level": _LEVEL[f.severity],
-            "message": {"text": f.message + (f"\nFix: {f.fix}" if f.fix else "")},
+    for issue in issues(result):
+        if issue.rule not in index:  # verify's problems, drift and unchecked revisions
+            index[issue.rule] = len(driver["rules"])
+            driver["rules"].append(
+                {"id": issue.rule, "name": issue.name, "shortDescription": {"text": issue.name}}
+            )
+        item: dict[str, Any] = {
+            "ruleId": issue.rule,
+            "level": _LEVEL[issue.severity],
+            "message": {"text": issue.message + (f"\nFix: {issue.fix}" if issue.fix else "")},
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": loc.path.replace("\\", "/")},
-                        "region": {"startLine": loc.line, "startColumn": loc.column},
+                        "artifactLocation": {"uri": issue.path.replace("\\", "/")},
+                        "region": {"startLine": issue.line, "startColumn": issue.column},
                     }
                 }
             ],
+            "partialFingerprints": {FINGERPRINT_NAME: issue.fingerprint},
+            "ruleIndex": index[issue.rule],
         }
-        if f.rule in index:
-            result["ruleIndex"] = index[f.rule]
-        results.append(result)
+        results.append(item)
+    coverage = result.coverage if isinstance(result, Report) else result.coverage_detail
+    run: dict[str, Any] = {
+        "tool": {"driver": driver},
+        "invocations": [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [
+                    {"level": "note", "message": {"text": note}} for note in result.notes
+                ],
+            }
+        ],
+        "results": results,
+    }
+    if coverage is not None:
+        run["properties"] = {"coverage": coverage.line}
     document = {
         "$schema": SCHEMA,
         "version": "2.1.0",
-        "runs": [{"tool": {"driver": driver}, "results": results}],
+        "runs": [run],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

@@ -24,10 +24,4 @@ def summary(report: Report) -> dict[str, Any]:
         "info": severities.get(Severity.INFO, 0),
         "rules": dict(sorted(rules.items())),
     }
-    if report.coverage is not None:
-        found["revisions"] = {
-            "total": report.coverage.revisions,
-            "checked": report.coverage.checked,
-            "unchecked": report.coverage.unchecked,
-        }
     return found

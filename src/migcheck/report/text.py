@@ -43,10 +43,7 @@ def render(report: Report, *, color: bool = False) -> str:
     lines.append(
         f"{total} {noun}{detail} in {report.files} {files}, {report.statements} statements"
     )
-    coverage = report.coverage
-    if coverage is not None:
-        line = f"{coverage.checked} of {coverage.revisions} revisions checked"
-        if coverage.unchecked:
-            line += f"; not rendered offline: {', '.join(coverage.unchecked)}"
-        lines.append(line)
+    lines.extend(f"note: {printable(note)}" for note in report.notes)
+    if report.coverage is not None:
+        lines.append(printable(report.coverage.line))
     return "\n".join(lines) + "\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
+from migcheck.report.escape import xml_safe
 from migcheck.report.verify_locks import blocking_locks, coverage_line, finding_lines
 from migcheck.verify.results import ERROR, FAIL, VerifyResult
 
@@ -51,8 +52,7 @@ def render(result: VerifyResult) -> str:
                 case, "failure", type="drift", message=f"{len(result.drift)} differences"
             )
             element.text = "\n".join(f"{d.message} [{d.kind}]" for d in result.drift)
-    coverage = coverage_line(result)
-    if coverage is not None:
-        ET.SubElement(suite, "system-out").text = coverage
+    lines = [f"note: {note}" for note in result.notes] + [coverage_line(result)]
+    ET.SubElement(suite, "system-out").text = xml_safe("\n".join(lines))
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"

@@ -24,14 +24,14 @@ def blocking_locks(revision: RevisionResult) -> list[tuple[str, str]]:
     return lines
 
 
-def coverage_line(result: VerifyResult) -> str | None:
-    """``lint coverage: 3/4 revisions ...; not linted: a9 (why)``, when the walk linted."""
-    if not result.linting:
-        return None
-    checked, total = result.coverage
-    line = f"lint coverage: {checked}/{total} revisions linted (upgrade and downgrade as run)"
-    missing = [f"{r.revision} ({r.unlinted or 'not captured'})" for r in result.unchecked]
-    return line + (f"; not linted: {', '.join(missing)}" if missing else "")
+def coverage_line(result: VerifyResult) -> str:
+    """``coverage: 3 of 4 revisions checked; not checked: a9 (path): why``, always."""
+    how = " (walked; upgrade and downgrade linted as run)" if result.linting else " (walked)"
+    detail = result.coverage_detail
+    line = f"coverage: {detail.checked} of {detail.revisions} revisions checked{how}"
+    if detail.unchecked:
+        line += "; not checked: " + "; ".join(str(u) for u in detail.unchecked)
+    return line
 
 
 def finding_lines(revision: RevisionResult) -> list[str]:

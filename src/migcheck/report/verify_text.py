@@ -41,6 +41,9 @@ def render(result: VerifyResult) -> str:
             lines.append(f"  {problem.step}: {problem.message} [{problem.kind}]")
         lines.extend(f"  {line}" for line in finding_lines(revision))
         lines.extend(f"  note: {note}" for note in revision.notes)
+    lines.extend(
+        f"{problem.step}: {problem.message} [{problem.kind}]" for problem in result.problems
+    )
     lines.extend(_blocking_locks(result))
     if result.drift:
         lines.append("models differ from the database at head:")

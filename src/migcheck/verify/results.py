@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from migcheck.result import Finding, Severity
+from migcheck import __version__
+from migcheck.result import Coverage, Finding, Severity, Tool, Unchecked
 from migcheck.verify.trace import TracedStatement
 
 PASS = "pass"
@@ -94,12 +95,30 @@ class VerifyResult:
     fail_on: Severity | None = None
     #: the walk linted the statements it ran (``--lint``)
     linting: bool = False
+    #: this run walked slice ``index`` (1-based) of ``count`` slices of the history (``--shard``)
+    shard: tuple[int, int] | None = None
+    #: migcheck's version that produced the result (a loaded result keeps its producer's)
+    version: str = __version__
+    #: problems of the run that belong to no checked revision (a revision deleted since the ref)
+    problems: list[Problem] = field(default_factory=list)
+    #: revisions upgraded with plain upgrades only: neither walked nor reported (before --from,
+    #: unchanged in pull-request mode, before a shard's slice)
+    applied_only: list[str] = field(default_factory=list)
+    #: pull-request mode: the git ref given to --changed-since and the commit it named
+    changed_since: str | None = None
+    changed_since_commit: str = ""
+
+    @property
+    def tool(self) -> Tool:
+        """What produced the result: migcheck's version and the server it ran on."""
+        return Tool(self.version, self.backend, self.server_version)
 
     @property
     def ok(self) -> bool:
         """True when every revision passed, the models match and no finding reaches fail_on."""
         return (
             not self.drift
+            and not self.problems
             and all(r.status == PASS for r in self.revisions)
             and not self.failing_findings
         )
@@ -123,6 +142,24 @@ class VerifyResult:
     def coverage(self) -> tuple[int, int]:
         """(revisions whose upgrade was linted, revisions) of this run."""
         return len(self.revisions) - len(self.unchecked), len(self.revisions)
+
+    @property
+    def coverage_detail(self) -> Coverage:
+        """Revisions checked / walked, and each unchecked one with why.
+
+        A revision is unchecked when its walk ended in ``error`` (it could not be checked) or,
+        when the walk linted, when its upgrade was not linted.
+        """
+        unchecked: list[Unchecked] = []
+        for revision in self.revisions:
+            if revision.status == ERROR:
+                first = revision.problems[0].message if revision.problems else "not checked"
+                why = revision.unlinted or first
+                unchecked.append(Unchecked(revision.revision, revision.path, why))
+            elif self.linting and "upgrade" not in revision.linted:
+                why = revision.unlinted or "its upgrade was not captured"
+                unchecked.append(Unchecked(revision.revision, revision.path, f"not linted: {why}"))
+        return Coverage(len(self.revisions), unchecked)
 
     @property
     def ms_per_revision(self) -> float:

@@ -61,11 +61,49 @@ def raised_in(script: Script, error: BaseException) -> int | None:
 
 
 def is_declared_floor(script: Script, error: BaseException) -> bool:
-    """True when ``downgrade()`` itself raised NotImplementedError/RuntimeError on purpose."""
-    if not isinstance(error, FLOOR_EXCEPTIONS):
+    """True when ``downgrade()`` raised ``error`` on purpose: a declared floor.
+
+    On purpose means either NotImplementedError/RuntimeError raised in the revision's own file,
+    or any other exception raised by a ``raise`` statement written in the revision's own
+    ``downgrade()`` (``raise ValueError("cannot go below 0042")``). A database error is never
+    on purpose, whoever re-raises it.
+    """
+    if _is_database_error(error):
         return False
     frames = traceback.extract_tb(error.__traceback__)
-    return bool(frames) and os.path.realpath(frames[-1].filename) == os.path.realpath(script.path)
+    if not frames or os.path.realpath(frames[-1].filename) != os.path.realpath(script.path):
+        return False
+    if isinstance(error, FLOOR_EXCEPTIONS):
+        return True
+    last = frames[-1]
+    return last.name == "downgrade" and last.lineno is not None and _raises_at(script, last.lineno)
+
+
+def _is_database_error(error: BaseException) -> bool:
+    """A DBAPI or SQLAlchemy error, or one raised from (caused by) a database error."""
+    seen: BaseException | None = error
+    while seen is not None:
+        module = type(seen).__module__.split(".")[0]
+        if module in {"sqlalchemy", "psycopg", "psycopg2", "asyncpg", "pg8000"}:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _raises_at(script: Script, line: int) -> bool:
+    """True when ``line`` of the revision file is inside a ``raise`` of its ``downgrade()``."""
+    try:
+        tree = ast.parse(Path(script.path).read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError):
+        return False
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "downgrade":
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Raise) and inner.lineno <= line <= (
+                    inner.end_lineno or inner.lineno
+                ):
+                    return True
+    return False
 
 
 #: ``<sqlalchemy.sql.base.ReadOnlyColumnCollection object at 0x7f25e4649260>`` in a message.

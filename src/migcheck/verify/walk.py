@@ -9,8 +9,14 @@ rebuild was needed; an empty database before that) and brought forward with plai
 one run reports every broken revision. At the end the models
 are compared with the database (drift) and everything is downgraded to base.
 
-A downgrade that raises ``NotImplementedError``/``RuntimeError`` itself is a declared floor:
-reported, never a crash; the final downgrade stops there.
+A downgrade that raises on purpose (see :func:`migcheck.verify.revisions.is_declared_floor`) is
+a declared floor: reported, never a crash; the final downgrade stops there.
+
+Which revisions are walked: those from ``--from``, only the ones added or changed since a git
+ref in pull-request mode (:mod:`migcheck.verify.history`), only one slice with ``--shard``
+(:mod:`migcheck.verify.shard`). Every other revision is applied with a plain upgrade (no
+snapshot, not reported), except after the slice of a shard before the last, where the run stops;
+``--skip`` revisions are applied and reported as skipped.
 """
 
 from __future__ import annotations
@@ -33,7 +39,9 @@ from migcheck.errors import MigcheckError
 from migcheck.pg import Database, Server
 from migcheck.result import Severity
 from migcheck.verify import revisions as facts
+from migcheck.verify import shard
 from migcheck.verify.drift import check_drift
+from migcheck.verify.history import History, analyse
 from migcheck.verify.online import OnlineLint, Outcome, one_line
 from migcheck.verify.results import (
     ERROR,
@@ -41,6 +49,7 @@ from migcheck.verify.results import (
     PASS,
     Drift,
     LintFinding,
+    Problem,
     RevisionResult,
     VerifyResult,
 )
@@ -65,6 +74,9 @@ class VerifyOptions:
     settings: Settings = field(default_factory=Settings)  # the lint rules and severities
     fail_on: Severity | None = None  # lint findings at this severity or above fail the run
     lock_timeout_ms: int = LOCK_TIMEOUT_MS  # given to the migrations' session unless it has one
+    changed_since: str | None = None  # pull-request mode: walk only what changed since this ref
+    shard: tuple[int, int] | None = None  # walk the I-th of N slices of the order
+    skip: Sequence[str] = ()  # revisions applied but not round-tripped (--skip)
 
 
 @dataclass
@@ -84,7 +96,9 @@ class _Walk:
     session: AlembicSession | None = None
     applied: list[str] = field(default_factory=list)
     checkpoint: _Checkpoint = field(default_factory=lambda: _Checkpoint(None, 0))
-    state: Snapshot | None = None  # the schema the walk expects the database to have now
+    # the schema the walk expects the database to have now; None after plain upgrades, until a
+    # walked revision needs it (targeted snapshots render all that changed since the last one)
+    state: Snapshot | None = None
     base: Snapshot | None = None
     blocked: dict[str, str] = field(default_factory=dict)  # revision -> why it cannot apply
     floors: set[str] = field(default_factory=set)
@@ -93,6 +107,9 @@ class _Walk:
     rebuilt: bool = False  # checkpoints are only worth their cost once a rebuild happened
     linter: OnlineLint | None = None
     never_committed: bool = False  # env.py left a step's work in a transaction it never commits
+    history: History | None = None  # pull-request mode: what changed since the ref
+    skipped: set[str] = field(default_factory=set)
+    stop: int | None = None  # a shard before the last: how many revisions of the order to run
 
     # -- databases and sessions ------------------------------------------------------------
     def open(self) -> AlembicSession:
@@ -161,9 +178,25 @@ class _Walk:
         self.rebuild()
 
     # -- the walk ----------------------------------------------------------------------------
+    def select(self) -> set[str]:
+        """The revisions to walk: from --from, changed since the ref, in this shard's slice."""
+        order = [s.revision for s in self.project.between(self.options.start)]
+        if self.history is not None:
+            order = [rev for rev in order if rev in self.history.changed]
+        self.skipped = {self.project.get(rev).revision for rev in self.options.skip}
+        if self.options.shard is None:
+            return set(order)
+        index, count = self.options.shard
+        parents = {s.revision: self.project.parents(s) for s in self.project.revisions}
+        part = shard.slices(order, parents, count)[index - 1]
+        if index < count:  # the revisions after the slice are not run; an empty slice runs none
+            every = [s.revision for s in self.project.revisions]
+            self.stop = every.index(part[-1]) + 1 if part else 0
+        return set(part)
+
     def run(self) -> VerifyResult:
         revisions = self.project.revisions
-        selected = {s.revision for s in self.project.between(self.options.start)}
+        selected = self.select()
         for script in revisions:
             if script.revision in selected:
                 self.results[script.revision] = RevisionResult(
@@ -177,17 +210,28 @@ class _Walk:
         if self.options.lint:
             self.linter = self.make_linter(session)
         self.state = self.base = session.snapshot()
-        for script in revisions:
-            if script.revision in selected:
+        for script in revisions[: self.stop]:
+            if script.revision in self.skipped and script.revision in selected:
+                self.skip(script)
+                self.report(self.results[script.revision])
+            elif script.revision in selected:
                 self.check(script)
                 self.report(self.results[script.revision])
             else:
                 self.apply(script)
+                self.result.applied_only.append(script.revision)
             since = len(self.applied) - self.checkpoint.applied
             if self.rebuilt and since >= self.options.checkpoint_every:
                 self.take_checkpoint()
-        self.check_drift()
-        self.downgrade_to_base(selected)
+        if self.stop is None:
+            self.check_drift()
+        if not revisions:
+            self.result.notes.append(
+                "the project has no revisions yet: the models were compared with an empty database"
+                if self.result.drift_checked
+                else "the project has neither revisions nor models: nothing to verify"
+            )
+        self.downgrade_to_base(selected - self.skipped)
         self.close_session()
         first = next(iter(self.results.values()), None)
         if self.never_committed and first is not None:
@@ -198,6 +242,8 @@ class _Walk:
                 "context.begin_transaction() and calls no commit(), so alembic upgrade rolls "
                 "everything back when the connection closes",
             )
+        self.record_history()
+        self.result.shard = self.options.shard
         self.result.revisions = [
             self.results[s.revision] for s in revisions if s.revision in self.results
         ]
@@ -205,6 +251,9 @@ class _Walk:
 
     def make_linter(self, session: AlembicSession) -> OnlineLint:
         paths = {rev: result.path for rev, result in self.results.items()}
+        if self.options.shard is not None:  # the revisions before the slice are linted too
+            for script in self.project.revisions:
+                paths.setdefault(script.revision, _relative(script.path, self.project))
         sources = {}
         for rev in paths:
             path = self.project.get(rev).path
@@ -266,21 +315,79 @@ class _Walk:
         if reason is not None:
             self.blocked[script.revision] = reason
             return
-        if self.linter is not None:
+        # A shard lints its first revisions as the unsharded walk does: in the upgrade stream
+        # of the revisions before its slice (the locks they hold, the transaction they leave
+        # open). Before --from or in pull-request mode, a new `alembic upgrade` starts there.
+        replay = (
+            self.linter is not None
+            and self.options.shard is not None
+            and script.revision not in self.skipped
+        )
+        if self.linter is not None and not replay:
             self.linter.interrupt()
         session = self.open()
         try:
-            session.run(script, upgrade=True)
+            capture = session.run(
+                script, upgrade=True, trace=replay and self.options.trace_locks, capture=replay
+            )
         except StepFailed as failure:
+            if self.linter is not None:
+                self.linter.interrupt()
             self.blocked[script.revision] = (
                 f"revision {script.revision} does not upgrade: {facts.error_text(failure.original)}"
             )
             self.result.notes.append(self.blocked[script.revision])
-            assert self.state is not None
-            self.recover(self.state)
+            if self.state is None:
+                self.rebuild()
+            else:
+                self.recover(self.state)
             return
+        if self.linter is not None and capture is not None:
+            self.linter.upgrade(script.revision, capture)
         self.applied.append(script.revision)
-        self.state = self.open().snapshot()
+        self.state = None
+
+    def skip(self, script: Script) -> None:
+        """Upgrade a revision given to --skip: applied like any other, never round-tripped."""
+        result = self.results[script.revision]
+        self.apply(script)
+        why = self.blocked.get(script.revision)
+        if why is not None:
+            result.add("upgrade", "not-checked", f"not checked: {why}", status=ERROR)
+        else:
+            result.add(
+                "graph",
+                "skipped",
+                "skipped (--skip): upgraded only; its downgrade, the round trip up → down → up, "
+                "its locks and its lint were not checked, so a downgrade that fails or loses "
+                "schema, or an upgrade that cannot run twice, goes unnoticed here and the "
+                "downgrade to base stops at it",
+                status=PASS,
+            )
+        result.unlinted = "skipped with --skip"
+
+    def record_history(self) -> None:
+        """Pull-request mode: what changed since the ref, on the revisions or on the run."""
+        if self.history is None:
+            return
+        self.result.changed_since = self.history.ref
+        self.result.changed_since_commit = self.history.commit
+        for problem in self.history.problems:
+            result = self.results.get(problem.revision)
+            if result is not None and problem.kind != "deleted-revision":
+                result.add("history", problem.kind, problem.message)
+            else:
+                self.result.problems.append(Problem("history", problem.kind, problem.message))
+        checked = len(self.results)
+        names = [s.revision for s in self.project.revisions if s.revision in self.results]
+        listed = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        self.result.notes.append(
+            f"pull-request mode: {checked} revision{'s' if checked != 1 else ''} added or "
+            f"changed since {self.history.ref} ({self.history.commit[:12]}) walked"
+            f"{f' ({listed})' if names else ''}; "
+            f"{len(self.result.applied_only)} unchanged revisions applied with plain upgrades "
+            "only (not walked, not reported)"
+        )
 
     def check(self, script: Script) -> None:
         result = self.results[script.revision]
@@ -300,8 +407,9 @@ class _Walk:
             if self.linter is not None:
                 self.linter.interrupt()
             return
+        if self.state is None:
+            self.state = self.open().snapshot()
         before = self.state
-        assert before is not None
         parents = ", ".join(self.project.parents(script)) or "base"
 
         # 1. upgrade
@@ -571,13 +679,21 @@ def verify_project(
     options: VerifyOptions | None = None,
     progress: Callable[[RevisionResult], None] | None = None,
 ) -> VerifyResult:
-    """Walk every revision of ``project`` on ``server`` and return what was found."""
-    if not project.revisions:
-        raise MigcheckError(f"{project.script.dir}: the project has no revisions")
+    """Walk every revision of ``project`` on ``server`` and return what was found.
+
+    With no revisions, only the models are compared with an empty database.
+    """
     options = options or VerifyOptions()
     if options.start is not None:
         project.get(options.start)
+    for rev in options.skip:
+        try:
+            project.get(rev)
+        except MigcheckError as error:
+            raise MigcheckError(f"--skip {rev}: {error}") from None
     walk = _Walk(project, server, options, progress)
+    if options.changed_since is not None:
+        walk.history = analyse(project, options.changed_since)
     started = time.perf_counter()
     with _quiet_logging():
         try:
@@ -592,4 +708,8 @@ def verify_project(
     result.linting = options.lint
     result.backend = server.backend
     result.server_version = server.version
+    if not options.lint:
+        result.notes.append("statements not linted (--no-lint): no revision has lint findings")
+    if not options.trace_locks:
+        result.notes.append("locks not traced (--no-trace-locks): no revision lists its locks")
     return result
