@@ -13,7 +13,7 @@ from migcheck.cli.options import server_options
 if TYPE_CHECKING:
     pass
 
-FORMATS = ("text", "json", "junit", "sarif", "gitlab")
+FORMATS = ("text", "json", "junit", "sarif", "gitlab", "github")
 
 
 @click.command()

@@ -15,6 +15,7 @@ FORMATS = {
     "junit": "verify_junit",
     "sarif": "sarif",
     "gitlab": "gitlab",
+    "github": "github",
 }
 
 #: format name -> keyword options of its ``render`` (e.g. a size budget); none by default
