@@ -178,7 +178,7 @@ def test_the_comment_is_posted_once_across_three_pushes(
 
 
 def test_inputs_reach_verify(pull_request: tuple[Path, str], tmp_path: Path) -> None:
-    repo, base = pull_request
+    repo, _ = pull_request
     inputs: dict[str, Any] = {
         "project": "demo",
         "changed-since": "HEAD~1",
