@@ -7,7 +7,7 @@ Recognised keys (all optional)::
     enable = ["MC501"]           # opt-in rules (conventions are off by default)
     disable = ["MC106"]          # rules never reported
     fail-on = "warning"          # lowest severity that makes lint exit 1
-    lock-timeout = "2s"          # lock_timeout used by generated migrations
+    lock-timeout = "100ms"       # lock_timeout used by generated migrations (docs/autogenerate.md)
     statement-timeout = "0"      # statement_timeout for generated lock-taking steps ("0" = none)
     retries = 5                  # attempts for a lock-taking step that hits lock_timeout
     retry-backoff = 0.5          # seconds before the first retry; doubles on each retry
@@ -16,12 +16,16 @@ Recognised keys (all optional)::
     [tool.migcheck.severity]
     MC101 = "error"
 
-Unknown keys are an error naming the key, so a typo never silently disables a setting.
+Unknown keys are an error naming the key, so a typo never silently disables a setting; so are
+unknown rule ids (with the closest known id suggested), a ``pg-version`` outside 9 to 99, a
+duration PostgreSQL would refuse and a ``backfill-batch-size`` below 1. The file must be UTF-8
+(a byte order mark is allowed).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import sys
 from dataclasses import dataclass, field
@@ -29,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from migcheck.errors import MigcheckError
+from migcheck.postgres.durations import UNITS, is_duration
 from migcheck.result import Severity
 
 
@@ -41,7 +46,7 @@ class Settings:
     disable: frozenset[str] = frozenset()
     fail_on: Severity = Severity.WARNING
     severity: dict[str, Severity] = field(default_factory=dict)
-    lock_timeout: str = "2s"
+    lock_timeout: str = "100ms"
     statement_timeout: str = "0"
     retries: int = 5
     retry_backoff: float = 0.5
@@ -88,11 +93,21 @@ def load_settings(
     else:  # pragma: no cover - exercised on Python 3.10 only
         import tomli as tomllib
     try:
-        with path.open("rb") as handle:
-            document = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as error:
+        text = path.read_bytes().decode("utf-8-sig")
+        document = tomllib.loads(text)
+    except OSError as error:
+        raise MigcheckError(f"{path}: cannot read: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise MigcheckError(
+            f"{path}: cannot read: not UTF-8 (byte {error.object[error.start]:#04x} at offset "
+            f"{error.start}); TOML files must be UTF-8"
+        ) from None
+    except tomllib.TOMLDecodeError as error:
         raise MigcheckError(f"{path}: cannot read: {error}") from None
-    table = document.get("tool", {}).get("migcheck")
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        raise MigcheckError(f"{path}: tool must be a table ([tool.migcheck]), not {tool!r}")
+    table = tool.get("migcheck")
     if table is None:
         return Settings(source=path)
     if not isinstance(table, dict):
@@ -115,31 +130,56 @@ def parse_settings(table: dict[str, Any], path: Path) -> Settings:
     return Settings(**values)
 
 
+def _rule_id(raw: str, key: str, where: str) -> str:
+    """``raw`` as a known rule id; MigcheckError naming ``key`` and the closest id otherwise."""
+    from migcheck.rules.registry import all_rules
+
+    known = [rule.id for rule in all_rules()]
+    wanted = raw.strip().upper()
+    if wanted in known:
+        return wanted
+    close = difflib.get_close_matches(wanted.replace("O", "0"), known, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]}?" if close else "see `migcheck rules`"
+    raise MigcheckError(f"{where}: {key}: unknown rule {raw!r} ({hint})")
+
+
+#: the lowest value each whole-number setting accepts (and the highest, for pg-version)
+_INT_RANGES = {"pg_version": (9, 99), "retries": (0, None), "backfill_batch_size": (1, None)}
+
+
 def _convert(name: str, raw: Any, where: str) -> Any:
+    key = name.replace("_", "-")
     if name in ("enable", "disable"):
         if not isinstance(raw, list) or not all(isinstance(r, str) for r in raw):
             raise MigcheckError(f"{where}: {name} must be a list of rule ids")
-        return frozenset(r.upper() for r in raw)
+        return frozenset(_rule_id(r, name, where) for r in raw)
     if name == "severity":
         if not isinstance(raw, dict):
             raise MigcheckError(f'{where}: severity must be a table of RULE = "level"')
         try:
-            return {str(k).upper(): Severity.parse(str(v)) for k, v in raw.items()}
+            levels = {str(k): Severity.parse(str(v)) for k, v in raw.items()}
         except ValueError as error:
             raise MigcheckError(f"{where}.severity: {error}") from None
+        return {_rule_id(k, "severity", where): level for k, level in levels.items()}
     if name == "fail_on":
         try:
             return Severity.parse(str(raw))
         except ValueError as error:
             raise MigcheckError(f"{where}: fail-on: {error}") from None
-    if name in ("pg_version", "retries", "backfill_batch_size"):
-        if not isinstance(raw, int) or isinstance(raw, bool) or raw < 0:
-            raise MigcheckError(f"{where}: {name.replace('_', '-')} must be a whole number")
+    if name in _INT_RANGES:
+        low, high = _INT_RANGES[name]
+        if not isinstance(raw, int) or isinstance(raw, bool):
+            raise MigcheckError(f"{where}: {key} must be a whole number, not {raw!r}")
+        if raw < low or (high is not None and raw > high):
+            wanted = f"from {low} to {high}" if high is not None else f"at least {low}"
+            raise MigcheckError(f"{where}: {key} must be {wanted}, not {raw}")
         return raw
     if name == "retry_backoff":
         if not isinstance(raw, (int, float)) or isinstance(raw, bool) or raw < 0:
             raise MigcheckError(f"{where}: retry-backoff must be a number of seconds")
         return float(raw)
-    if not isinstance(raw, (str, int)):
-        raise MigcheckError(f'{where}: {name.replace("_", "-")} must be a duration like "2s"')
-    return str(raw)
+    if isinstance(raw, bool) or not isinstance(raw, (str, int)) or not is_duration(str(raw)):
+        raise MigcheckError(
+            f'{where}: {key} must be a duration like "2s" (units: {", ".join(UNITS)}), not {raw!r}'
+        )
+    return str(raw).strip()

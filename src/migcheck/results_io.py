@@ -415,6 +415,8 @@ def merge_shards(shards: list[VerifyResult], sources: list[str]) -> VerifyResult
             merged.drift.extend(shard.drift)
         merged.linting = merged.linting or shard.linting
         merged.elapsed_s += shard.elapsed_s
+        merged.seeded_rows += shard.seeded_rows
+        merged.seed_s += shard.seed_s
         for note in shard.notes:
             if note not in merged.notes:
                 merged.notes.append(note)

@@ -177,7 +177,7 @@ def test_offline_sql_shows_transaction_breaks_and_quotes(shop: Shop) -> None:
     assert 'CHECK ("weird name" IS NOT NULL) NOT VALID' in text
     assert 'ALTER TABLE "order" VALIDATE CONSTRAINT order_customer_id_fkey' in text
     assert "UNIQUE USING INDEX customer_email_key" in text
-    assert "SET LOCAL lock_timeout = '2s'" in text
+    assert "SET LOCAL lock_timeout = '100ms'" in text
     assert "RESET lock_timeout" in text
     assert "DO $migcheck$" in text and "COMMIT;\n    END LOOP" in text
     assert 'UPDATE "order" SET priority=0 WHERE (priority IS NULL)' in text

@@ -8,7 +8,10 @@ from tests.autogen.helpers import Shop
 
 from migcheck.cli import cli
 
-STAGES = ["after", "extra"]
+#: not ``rename_table`` (verify's online lint reports the rename behind a view as a BEGIN inside
+#: Alembic's transaction, MC403, and the renamed table's lock as unexpected) nor ``enum_add``
+#: (its downgrade keeps the value on purpose, which verify reports as not restored)
+STAGES = ["after", "extra", "rename", "narrow", "not_null_default"]
 
 
 def lint(shop: Shop) -> tuple[int, str]:

@@ -56,7 +56,7 @@ def test_downgrade_readding_a_volatile_column_backfills_in_one_revision() -> Non
     column = sa.Column("token", sa.Uuid(), nullable=False, server_default=sa.text("uuidv7()"))
     drop = ops.DropColumnOp.from_column_and_tablename(None, "order", column)
     upgrade = ops.UpgradeOps(ops=[ops.ModifyTableOps("order", [drop])])
-    upgrade = ops.UpgradeOps(ops=Rewriter(set(), [md]).rewrite(upgrade.ops).expand)
+    upgrade = ops.UpgradeOps(ops=Rewriter(set(), [md]).rewrite(upgrade.ops).contract)
     down = downgrade(upgrade, set(), [md])
     (table,) = down.ops
     assert isinstance(table, ops.ModifyTableOps)

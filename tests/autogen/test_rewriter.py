@@ -186,13 +186,85 @@ def test_rewriting_twice_changes_nothing() -> None:
     (once,) = rewritten(
         table_ops(
             ops.CreateIndexOp("ix_a", "order", ["a"]),
-            ops.DropColumnOp.from_column_and_tablename(None, "order", sa.Column("b", sa.Integer())),
+            ops.AddColumnOp("order", sa.Column("b", sa.Integer())),
         )
     )
     first = rendered(once.upgrade_ops)
     directives: list[Any] = [once]
     migcheck.alembic.process_revision_directives(context(), (), directives)
     assert rendered(directives[0].upgrade_ops) == first
+
+
+def test_a_dropped_column_waits_for_the_contract_revision() -> None:
+    drop = ops.DropColumnOp.from_column_and_tablename(None, "order", sa.Column("b", sa.Integer()))
+    column = sa.Column("c", sa.Integer(), nullable=False)
+    expand, backfill, contract = rewritten(table_ops(drop, ops.AddColumnOp("order", column)))
+    assert "drop_column" not in rendered(expand.upgrade_ops)
+    assert "drop_column" not in rendered(backfill.upgrade_ops)
+    assert "op.drop_column('order', 'b')" in rendered(contract.upgrade_ops)
+
+
+def test_a_dropped_table_waits_for_the_contract_with_its_indexes() -> None:
+    legacy = sa.Table("legacy", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True))
+    index = sa.Index("ix_legacy_id", legacy.c.id)
+    drop_index = ops.DropIndexOp.from_index(index)
+    column = sa.Column("c", sa.Integer(), nullable=False)
+    expand, backfill, contract = rewritten(
+        ops.ModifyTableOps("legacy", [drop_index]),
+        ops.DropTableOp.from_table(legacy),
+        table_ops(ops.AddColumnOp("order", column)),
+    )
+    for early in (expand, backfill):
+        assert "legacy" not in rendered(early.upgrade_ops)
+    code = rendered(contract.upgrade_ops)
+    assert code.index("op.drop_index('ix_legacy_id'") < code.index("op.drop_table('legacy')")
+    assert "lock_timeout_retries" in code
+
+
+def test_a_drop_alone_is_one_revision() -> None:
+    drop = ops.DropColumnOp.from_column_and_tablename(None, "order", sa.Column("b", sa.Integer()))
+    (only,) = rewritten(table_ops(drop))
+    assert "op.drop_column('order', 'b')" in rendered(only.upgrade_ops)
+    assert only.message == "change"
+
+
+def test_bigint_primary_key_referenced_by_a_foreign_key_stops() -> None:
+    md = sa.MetaData()
+    sa.Table("order", md, sa.Column("id", sa.BigInteger, primary_key=True))
+    sa.Table(
+        "order_item",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("order_id", sa.Integer, sa.ForeignKey("order.id")),
+    )
+    alter = ops.AlterColumnOp(
+        "order", "id", existing_type=sa.Integer(), modify_type=sa.BigInteger()
+    )
+    (result,) = rewritten(table_ops(alter), metadata=md)
+    code = rendered(result.upgrade_ops)
+    assert code.index("op.unsafe_change(") < code.index("op.alter_column('order', 'id'")
+    assert "it is the primary key and order_item.order_id reference it" in code
+    assert "ALTER SEQUENCE" in code
+
+
+def test_downgrade_of_a_widening_checks_and_copies_instead_of_a_locked_scan() -> None:
+    md = sa.MetaData()
+    sa.Table(
+        "order",
+        md,
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        sa.Column("note", sa.String(200)),
+    )
+    alter = ops.AlterColumnOp(
+        "order", "note", existing_type=sa.String(50), modify_type=sa.String(200)
+    )
+    (result,) = rewritten(table_ops(alter), metadata=md)
+    assert "op.alter_column('order', 'note'" in rendered(result.upgrade_ops)
+    down = rendered(result.downgrade_ops)
+    assert down.index("op.check_values_fit('order', 'note', sa.String(length=50)") < down.index(
+        "op.add_column_sync('order', 'note', 'note_new', using='note')"
+    )
+    assert "op.replace_column(" in down and "alter_column" not in down
 
 
 def test_plugin_registers_on_import_alembic() -> None:

@@ -90,10 +90,21 @@ def test_concurrent_index_restores_session_lock_timeout(orders: Database) -> Non
     ) == [(True,)]
 
 
+def test_failed_unique_build_leaves_no_invalid_index(orders: Database) -> None:
+    run(orders, 'UPDATE "order" SET total = 1 WHERE id <= 2')
+    with operations(orders, FAST) as op, pytest.raises(MigcheckError) as failed:
+        op.create_index_concurrently("ux_order_total", "order", ["total"], unique=True)
+    message = str(failed.value)
+    assert "\n" not in message
+    assert "create index ux_order_total failed, the INVALID index it left was dropped" in message
+    assert "Key (total)=(1) is duplicated" in message
+    assert run(orders, "SELECT to_regclass('ux_order_total')") == [(None,)]
+
+
 def test_invalid_leftover_index_is_rebuilt(orders: Database) -> None:
     run(orders, 'UPDATE "order" SET total = 1 WHERE id <= 2')
-    with operations(orders, FAST) as op, pytest.raises(sa.exc.IntegrityError):
-        op.create_index_concurrently("ux_order_total", "order", ["total"], unique=True)
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        run(orders, 'CREATE UNIQUE INDEX CONCURRENTLY ux_order_total ON "order" (total)')
     assert run(
         orders, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'ux_order_total'::regclass"
     ) == [(False,)]
@@ -117,9 +128,17 @@ def test_rerun_after_partial_not_null_resumes(orders: Database) -> None:
     assert constraints(orders, "c") == []
 
 
-def test_not_null_validation_fails_on_nulls(orders: Database) -> None:
-    with operations(orders, FAST) as op, pytest.raises(sa.exc.IntegrityError):
+def test_not_null_stops_on_nulls_before_adding_anything(orders: Database) -> None:
+    with operations(orders, FAST) as op, pytest.raises(MigcheckError, match="rows are NULL"):
         op.add_not_null_constraint("order", "priority")
+    assert (
+        run(
+            orders,
+            "SELECT conname FROM pg_constraint WHERE contype = 'c'"
+            " AND conrelid = '\"order\"'::regclass",
+        )
+        == []
+    )
 
 
 def test_backfill_in_batches_and_resumes(

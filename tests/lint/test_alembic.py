@@ -80,6 +80,7 @@ def test_autocommit_block_is_outside_the_transaction() -> None:
         "begin",
         "commit",
         "alter_enum",
+        "drop_index",
         "create_index",
         "begin",
         "update",

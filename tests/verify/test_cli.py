@@ -54,6 +54,9 @@ def test_clean_project_exits_0_with_json_shape(invoke: Invoke) -> None:
         "linted",
         "unlinted",
         "notes",
+        "data_loss",
+        "holds",
+        "load",
     }
     assert first["linted"] == ["upgrade", "downgrade"]
     assert first["status"] == "pass" and first["path"].endswith("a1_create_users.py")

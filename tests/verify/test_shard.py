@@ -38,8 +38,10 @@ def invoke(pg_server: Server, monkeypatch: pytest.MonkeyPatch) -> Invoke:
 def _comparable(revision: dict[str, Any]) -> dict[str, Any]:
     """A revision's JSON without its durations (they differ from run to run)."""
     revision.pop("elapsed_ms")
+    revision.pop("holds")  # lock hold times, measured
     for statement in revision["locks"]:
         statement.pop("duration_ms")
+        statement.pop("started_s")
     return revision
 
 

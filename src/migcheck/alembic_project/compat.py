@@ -13,7 +13,8 @@ point (:mod:`migcheck.autogen.plugin`) runs while ``import alembic`` is still in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -155,6 +156,29 @@ def set_stdout_connection(method: Callable[[MigrationContext, Any], Any]) -> Non
     from alembic.runtime.migration import MigrationContext
 
     MigrationContext._stdout_connection = method  # type: ignore[method-assign, assignment]
+
+
+@contextlib.contextmanager
+def batch_operations_in(factory: Callable[[], list[Any]]) -> Iterator[None]:
+    """Within the block, every ``batch_alter_table`` block records its operations in ``factory()``.
+
+    ``BatchOperationsImpl`` (an internal class of ``alembic.operations.batch``) appends each
+    ``batch_op.…`` call to its ``batch`` list as ``(name, args, kwargs)`` and, when the ``with``
+    block ends, runs them by iterating that list. Checked: Alembic 1.13.0.
+    """
+    from alembic.operations.batch import BatchOperationsImpl
+
+    original: Any = BatchOperationsImpl.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.batch = factory()
+
+    BatchOperationsImpl.__init__ = init  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        BatchOperationsImpl.__init__ = original  # type: ignore[method-assign]
 
 
 def impl_exec(context: MigrationContext, construct: Any) -> Any:

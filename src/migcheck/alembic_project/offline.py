@@ -10,7 +10,9 @@ chunks, BEGIN/COMMIT and the version table, with the revision being run).
 ``op.alter_column(..., existing_type=...)`` is wrapped too, so the previous column type is known
 even when the column was created outside the project's history.
 
-A revision that raises while rendered keeps the statements it rendered before the raising line,
+Only upgrades are rendered: no ``downgrade()`` runs (an unnamed constraint dropped there is found
+in the source). A revision that raises while rendered keeps the statements it rendered before the
+raising line,
 and the pass resumes after it; the revisions that could not be rendered are named in
 :attr:`Captured.unrendered`.
 """
@@ -27,7 +29,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, TypeGuard
 
 from migcheck.alembic_project import compat
 from migcheck.alembic_project.git import Git
@@ -138,6 +140,34 @@ def type_ref_of(type_text: str) -> Any:
     return type_ref(cast.get("typeName"))
 
 
+class _LinedBatch(list[Any]):
+    """A ``batch_alter_table`` block's operations, each with the revision line that called it.
+
+    Alembic runs a block's operations when the ``with`` ends, so the revision frame on the stack
+    is the ``with`` line; while one operation runs, ``lines`` holds the line of its
+    ``batch_op.…`` call, which the chunks it renders are given instead.
+    """
+
+    def __init__(self, recorder: _Recorder, lines: list[int]) -> None:
+        super().__init__()
+        self.recorder = recorder
+        self.lines = lines
+        self.called: list[int] = []
+
+    def append(self, item: Any) -> None:
+        """Record an operation and the revision line of the ``batch_op.…`` call."""
+        super().append(item)
+        self.called.append(self.recorder.revision_frame(sys._getframe(1))[1])
+
+    def __iter__(self) -> Iterator[Any]:
+        for item, line in zip(list.__iter__(self), self.called, strict=False):
+            self.lines.append(line)
+            try:
+                yield item
+            finally:
+                self.lines.pop()
+
+
 @contextlib.contextmanager
 def _patched(recorder: _Recorder) -> Iterator[None]:
     from alembic.ddl.impl import DefaultImpl
@@ -156,8 +186,15 @@ def _patched(recorder: _Recorder) -> Iterator[None]:
         kw["transaction_per_migration"] = True  # each revision linted as its own transaction
         original_configure(self, *args, **kw)
 
+    batch_lines: list[int] = []  # the batch_op.… line whose operation runs, innermost last
+
+    def on_batch_line() -> None:
+        if batch_lines and batch_lines[-1] and recorder.chunks and recorder.chunks[-1].line:
+            recorder.chunks[-1].line = batch_lines[-1]
+
     def static_output(self: Any, text: str) -> None:
         recorder.output(text, sys._getframe(1))
+        on_batch_line()
 
     def alter_column(self: Any, table_name: str, column_name: str, **kw: Any) -> None:
         existing = kw.get("existing_type")
@@ -168,6 +205,7 @@ def _patched(recorder: _Recorder) -> Iterator[None]:
         if type_text is not None or kw.get("existing_nullable") is not None:
             table = table_key(kw.get("schema"), table_name)
             recorder.hint(table, column_name, type_text, kw.get("existing_nullable"))
+            on_batch_line()
         original_alter(self, table_name, column_name, **kw)
 
     def no_logging_config(*args: Any, **kwargs: Any) -> None:
@@ -179,7 +217,8 @@ def _patched(recorder: _Recorder) -> Iterator[None]:
     EnvironmentContext.configure = configure  # type: ignore[method-assign]
     compat.set_stdout_connection(lambda self, connection: offline_bind(self))
     try:
-        yield
+        with compat.batch_operations_in(lambda: _LinedBatch(recorder, batch_lines)):
+            yield
     finally:
         compat.set_stdout_connection(original_bind)
         DefaultImpl.static_output = original_output  # type: ignore[method-assign]
@@ -301,7 +340,7 @@ def _capture(
         )
     if not keep:
         return captured
-    render, chunks, failed = _render_history(project, keep, last or "heads", files, notes)
+    chunks, failed = _render_history(project, keep, last or "heads", files, notes)
     rendered = {chunk.revision for chunk in chunks} - set(failed)
     captured.unrendered = [s.revision for s in keep if s.revision not in rendered]
     if wanted and not any(c.revision in wanted for c in chunks):
@@ -313,11 +352,10 @@ def _capture(
     after: dict[str, Statement] = {}
     for script in keep:
         if script.revision in wanted and script.revision in rendered:
-            down = _downgrade_failure(project, render, script, files)
+            source = "\n".join(sources[script.revision])
+            down = _unnamed_drop_in_downgrade(source, shown[script.revision], script.revision)
             if down is not None:
-                after[script.revision] = _failure(
-                    down, script.path, shown[script.revision], script.revision
-                )
+                after[script.revision] = down
     captured.statements = list(_statements(chunks, shown, sources, after))
     return captured
 
@@ -328,10 +366,10 @@ def _render_history(
     destination: str,
     files: dict[str, str],
     notes: list[str] | None,
-) -> tuple[Any, list[_Chunk], dict[str, BaseException]]:
+) -> tuple[list[_Chunk], dict[str, BaseException]]:
     """Render ``keep`` (every revision up to ``destination``) in one ``upgrade --sql`` pass.
 
-    Returns the renderer used, the chunks in order and the revisions that raised. A revision
+    Returns the chunks in order and the revisions that raised. A revision
     that raises keeps its chunks so far, is closed with an internal COMMIT and a chunk standing
     for the failure at its raising line; the pass resumes after it. When env.py itself cannot
     run offline, the history is rendered again with Alembic's stock PostgreSQL environment and
@@ -353,7 +391,7 @@ def _render_history(
             parents = {p for r in done for p in project.parents(scripts[r]) if r in scripts}
             error = _render_from(project, render, recorder, sorted(done - parents), destination)
         if error is None:
-            return render, recorder.chunks, failed
+            return recorder.chunks, failed
         if render is _render_builtin:
             raise MigcheckError(
                 f"{project.ini_path}: cannot render revisions offline "
@@ -404,23 +442,84 @@ def _close_failed(recorder: _Recorder, revision: str, error: BaseException, scri
         recorder.chunks.append(_Chunk("COMMIT;", revision, 0, True, transaction="commit"))
 
 
-def _downgrade_failure(project: Any, render: Any, script: Any, files: dict[str, str]) -> Any:
-    """The exception rendering the downgrade of ``script`` raises for an unnamed constraint.
+def _unnamed_drop_in_downgrade(source: str, shown: str, revision: str) -> Statement | None:
+    """The first ``drop_constraint(None, …)`` in the ``downgrade()`` of a revision's source.
 
-    Only revisions that mention ``drop_constraint`` are rendered down (MC405 reads it).
+    Read from the source, never run: lint renders upgrades only, so no ``downgrade()`` of the
+    project runs. Rendering it would raise SQLAlchemy's "it has no name" (Alembic's batch mode:
+    "Constraint must have a name") at that line; MC405 reports it.
     """
-    source = Path(script.path).read_text(encoding="utf-8", errors="replace")
     if "drop_constraint" not in source:
         return None
-    parents = project.parents(script)
-    destination = parents[0] if parents else "base"
-    project.config.output_buffer = io.StringIO()
     try:
-        with _patched(_Recorder(files)), contextlib.redirect_stdout(io.StringIO()):
-            render(project.config, project.script, [script.revision], destination, downgrade=True)
-    except Exception as error:  # the user's revision and env.py code may raise anything
-        if _raised_in(error, files) and _unnamed_constraint(error) is not None:
-            return error
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    function = next(
+        (n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "downgrade"), None
+    )
+    if function is None:
+        return None
+    batches: dict[str, str | None] = {}  # ``with op.batch_alter_table("t") as name``: name -> t
+    for node in ast.walk(function):
+        if isinstance(node, ast.With):
+            for item in node.items:
+                call, alias = item.context_expr, item.optional_vars
+                if _is_op_call(call, "batch_alter_table") and isinstance(alias, ast.Name):
+                    batches[alias.id] = _literal(_argument(call, 0, "table_name"))
+    drops = [node for node in ast.walk(function) if _is_op_call(node, "drop_constraint")]
+    for call in sorted(drops, key=lambda node: (node.lineno, node.col_offset)):
+        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+        batch = isinstance(receiver, ast.Name) and receiver.id in batches
+        name = _argument(call, 0, "constraint_name")
+        if not (isinstance(name, ast.Constant) and name.value is None):
+            continue
+        if batch:
+            assert isinstance(receiver, ast.Name)
+            table, error = batches[receiver.id], "Constraint must have a name"
+        else:
+            table = _literal(_argument(call, 1, "table_name"))
+            error = "Can't emit DROP CONSTRAINT for constraint (unnamed); it has no name"
+        schema = _literal(_argument(call, -1, "schema"))
+        found = UnnamedConstraintDrop(
+            Kind.UNNAMED_CONSTRAINT_DROP,
+            table=table_key(schema, table) if table else None,
+            constraint_type=_literal(_argument(call, 2 if not batch else 1, "type_")),
+            function="downgrade",
+            error=error,
+        )
+        lines = source.splitlines()
+        text = lines[call.lineno - 1] if call.lineno <= len(lines) else ""
+        found.text, found.path, found.revision = text.strip(), shown, revision
+        found.line = found.end_line = call.lineno
+        found.column = len(text) - len(text.lstrip()) + 1
+        return found
+    return None
+
+
+def _is_op_call(node: ast.AST, name: str) -> TypeGuard[ast.Call]:
+    """``<something>.name(...)``: an Alembic op (``op.…``, ``batch_op.…``)."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == name
+    )
+
+
+def _argument(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
+    """The argument of ``call`` at ``position`` (-1: keyword only) or passed as ``keyword``."""
+    for kw in call.keywords:
+        if kw.arg == keyword:
+            return kw.value
+    if 0 <= position < len(call.args) and not isinstance(call.args[position], ast.Starred):
+        return call.args[position]
+    return None
+
+
+def _literal(node: ast.expr | None) -> str | None:
+    """The value of a string constant, else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
     return None
 
 

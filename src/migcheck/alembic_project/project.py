@@ -7,12 +7,15 @@ Errors in the user's project (no alembic.ini, a broken revision file, a cycle) b
 
 from __future__ import annotations
 
+import ast
 import configparser
 import contextlib
 import importlib
 import os
+import re
 import sys
 import traceback
+import warnings
 from argparse import Namespace
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -130,8 +133,18 @@ def load_project(
     ini_path = find_ini(path)
     parser = configparser.ConfigParser(interpolation=None)
     try:
-        parser.read(ini_path)
+        parser.read(ini_path, encoding="locale")  # as Alembic reads it
+    except UnicodeDecodeError as error:
+        raise MigcheckError(
+            f"{ini_path}: cannot read: not {error.encoding} (byte {error.object[error.start]:#04x} "
+            f"at offset {error.start}); Alembic reads it in the locale's encoding"
+        ) from None
     except configparser.Error as error:
+        if ini_path.read_bytes().startswith(b"\xef\xbb\xbf"):
+            raise MigcheckError(
+                f"{ini_path}: starts with a UTF-8 byte order mark, which Alembic cannot read: "
+                "save it without one"
+            ) from None
         raise MigcheckError(f"{ini_path}: cannot parse: {error}".splitlines()[0]) from None
     if not parser.has_section(name):
         raise MigcheckError(f"{ini_path}: no [{name}] section (choose one with --name)")
@@ -141,7 +154,8 @@ def load_project(
         raise MigcheckError(f"{ini_path}: [{name}] has no script_location")
     try:
         script = ScriptDirectory.from_config(config)
-        revisions = _topological(script)
+        with _sound_revision_map(script, ini_path.parent):
+            revisions = _topological(script)
     except CommandError as error:
         raise MigcheckError(f"{ini_path}: {error}".splitlines()[0]) from None
     except MigcheckError:
@@ -149,6 +163,80 @@ def load_project(
     except Exception as error:  # whatever a revision file raises on import
         raise _load_error(error, ini_path.parent) from None
     return Project(ini_path=ini_path, config=config, script=script, revisions=revisions)
+
+
+#: Alembic's warning for a revision id that two files define (the later file silently wins)
+_DUPLICATE = re.compile(r"Revision (\S+) is present more than once")
+#: Alembic's warning for a down_revision no file defines (then it raises KeyError)
+_MISSING = re.compile(r"Revision (\S+) referenced from .* is not present")
+
+
+@contextlib.contextmanager
+def _sound_revision_map(script: ScriptDirectory, root: Path) -> Iterator[None]:
+    """Within the block (where Alembic reads the revisions), refuse a broken revision map.
+
+    A revision id defined by two files (Alembic only warns and keeps one) and a
+    ``down_revision`` that no file defines (Alembic warns, then raises ``KeyError``) become a
+    MigcheckError naming the files. Other warnings are passed on.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            for warning in caught:
+                text = str(warning.message)
+                duplicate, missing = _DUPLICATE.match(text), _MISSING.match(text)
+                if duplicate:
+                    raise _map_error(script, root, "revision", duplicate.group(1))
+                if missing:
+                    raise _map_error(script, root, "down_revision", missing.group(1))
+    for warning in caught:
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+
+
+def _map_error(script: ScriptDirectory, root: Path, name: str, revision: str) -> MigcheckError:
+    """The error naming each revision file whose ``name`` (or ``depends_on``) holds ``revision``."""
+    places = [Path(p) for p in script.version_locations] or [Path(script.versions)]
+    pattern = "**/*.py" if script.recursive_version_locations else "*.py"
+    names = (name,) if name == "revision" else (name, "depends_on")
+    files = sorted(
+        os.path.relpath(path, root)
+        for place in places
+        for path in place.glob(pattern)
+        if any(revision in _assigned(path, n) for n in names)
+    )
+    if name == "revision":
+        return MigcheckError(
+            f"revision {revision!r} is defined by more than one file ({', '.join(files)}): "
+            "give each revision its own id"
+        )
+    return MigcheckError(
+        f"{', '.join(files) or 'a revision'}: revises {revision!r}, which no revision file "
+        "defines (a typo, or a file missing from the versions directory?)"
+    )
+
+
+def _assigned(path: Path, name: str) -> tuple[str, ...]:
+    """The literal strings of a revision file's module-level ``name = …``, read without running."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError):
+        return ()
+    for node in tree.body:
+        target, value = None, None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        if isinstance(target, ast.Name) and target.id == name:
+            items = value.elts if isinstance(value, (ast.Tuple, ast.List)) else [value]
+            return tuple(
+                item.value
+                for item in items
+                if isinstance(item, ast.Constant) and isinstance(item.value, str)
+            )
+    return ()
 
 
 def _load_error(error: BaseException, root: Path) -> MigcheckError:

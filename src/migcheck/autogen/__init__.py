@@ -11,6 +11,7 @@ from __future__ import annotations
 
 def register() -> None:
     """Register migcheck's operations, implementations and renderers with Alembic (idempotent)."""
-    from migcheck.autogen import implementations, renderers, swap
+    from migcheck.autogen import copy_rows, enums, implementations, rename, renderers, swap
 
-    del implementations, renderers, swap
+    del copy_rows, implementations, rename, renderers, swap
+    enums.register_comparator()

@@ -57,7 +57,14 @@ def run_backfill(steps: Steps, operation: BackfillOp) -> None:
     if batch_size < 1:
         raise MigcheckError(f"backfill of {relation}: batch_size must be at least 1")
     if steps.offline:
-        steps.emit(_do_block(operation, relation, batch_size, steps.settings.lock_timeout))
+        key = operation.key or model_key(steps, operation.table_name, operation.schema)
+        if key is None:
+            raise MigcheckError(
+                f"backfill of {relation}: --sql output needs key='<primary key column>' in "
+                "op.backfill (the models in target_metadata give this table no single-column "
+                "primary key)"
+            )
+        steps.emit(_do_block(operation, relation, key, batch_size, steps.settings.lock_timeout))
         return
     key = operation.key or _primary_key(steps, operation, relation)
     _run_online(steps, operation, relation, key, batch_size)
@@ -154,13 +161,26 @@ def _next_size(size: int, largest: int, seconds: float) -> int:
     return size
 
 
-def _do_block(operation: BackfillOp, relation: str, batch_size: int, lock_timeout: str) -> str:
-    if not operation.key:
-        raise MigcheckError(
-            f"backfill of {relation}: --sql output needs key='<primary key column>' in op.backfill"
-        )
-    key = sql.quote(operation.key)
-    table = _table(operation, operation.key)
+def model_key(steps: Steps, table_name: str, schema: str | None) -> str | None:
+    """The single-column primary key the models (env.py's target_metadata) give a table.
+
+    Offline there is no database to ask; env.py passes its models to ``configure`` as usual.
+    """
+    target = steps.context.opts.get("target_metadata")
+    name = f"{schema}.{table_name}" if schema else table_name
+    for metadata in target if isinstance(target, (list, tuple)) else [target]:
+        table = getattr(metadata, "tables", {}).get(name)
+        if table is not None:
+            keys = list(table.primary_key.columns)
+            return str(keys[0].name) if len(keys) == 1 else None
+    return None
+
+
+def _do_block(
+    operation: BackfillOp, relation: str, key_name: str, batch_size: int, lock_timeout: str
+) -> str:
+    key = sql.quote(key_name)
+    table = _table(operation, key_name)
     set_clause = (
         sa.update(table)
         .values(_assignments(operation, table))

@@ -11,10 +11,16 @@ from typing import Any
 
 from alembic.operations import Operations
 from alembic.operations import ops as alembic_ops
+from sqlalchemy.exc import DBAPIError
 
 from migcheck.autogen import ops, sql
 from migcheck.autogen.backfill import run_backfill
+from migcheck.autogen.checks import null_rows, stop
 from migcheck.autogen.runtime import Steps, attempts
+from migcheck.errors import MigcheckError
+
+#: SQLSTATE of "check_violation", raised by VALIDATE CONSTRAINT over a failing row
+CHECK_VIOLATION = "23514"
 
 _CONSTRAINT = """
 SELECT c.convalidated
@@ -69,7 +75,17 @@ def build_index_concurrently(steps: Steps, index: Any, *, what: str) -> None:
         if _index_state(steps, name, schema) is False:
             steps.concurrently(sql.drop_index(name, schema), what=f"{what} (invalid leftover)")
 
-    steps.concurrently(create, what=what, before=drop_invalid)
+    try:
+        steps.concurrently(create, what=what, before=drop_invalid)
+    except DBAPIError as error:
+        # a failed build (duplicate keys of a unique index, ...) leaves an INVALID index that
+        # every write keeps updating: drop it and say why in one line
+        drop_invalid()
+        reason = str(getattr(error, "orig", error)).strip().splitlines()
+        raise MigcheckError(
+            f"migcheck: {what} failed, the INVALID index it left was dropped: "
+            f"{'; '.join(line.strip() for line in reason)}"
+        ) from error
 
 
 @Operations.implementation_for(ops.CreateIndexConcurrentlyOp)
@@ -196,10 +212,25 @@ def not_null_steps(steps: Steps, table: str, column: str, schema: str | None, ch
             steps.transaction([sql.drop_constraint(table, check, schema)], what=what)
             return
         state = _constraint_state(steps, check, table, schema)
+    if not state:
+        null_rows(steps, table, column, schema)
     if state is None:
         steps.transaction([sql.add_not_null_check(table, column, check, schema)], what=what)
     if not state:
-        steps.transaction([sql.validate_constraint(table, check, schema)], what=what, brief=False)
+        try:
+            steps.transaction(
+                [sql.validate_constraint(table, check, schema)], what=what, brief=False
+            )
+        except DBAPIError as error:
+            if steps.offline or getattr(error.orig, "sqlstate", None) != CHECK_VIOLATION:
+                raise
+            # a NULL written between the check and VALIDATE: leave nothing half-applied
+            steps.transaction([sql.drop_constraint(table, check, schema)], what=what)
+            raise MigcheckError(
+                f"migcheck: NOT NULL on {sql.qualified(table, schema)}.{sql.quote(column)}: "
+                "a NULL was written while it was being checked; nothing is left behind, "
+                "rerun the upgrade once the application writes a value"
+            ) from error
     steps.transaction(
         [
             sql.set_not_null(table, column, schema, not_null=True),
@@ -248,3 +279,9 @@ def lock_timeout_retries(operations: Operations, operation: ops.LockTimeoutBlock
 @Operations.implementation_for(ops.NothingToUndoOp)
 def nothing_to_undo(operations: Operations, operation: ops.NothingToUndoOp) -> None:
     """Nothing runs."""
+
+
+@Operations.implementation_for(ops.UnsafeChangeOp)
+def unsafe_change(operations: Operations, operation: ops.UnsafeChangeOp) -> None:
+    """Stop before the revision changes anything."""
+    stop(Steps(operations), f"migcheck: unsafe change stopped: {operation.reason}")

@@ -40,6 +40,72 @@ class NothingToUndoOp(MigrateOperation):
         return ("nothing_to_undo", self.reason)
 
 
+@Operations.register_operation("unsafe_change")
+@dataclass(eq=False)
+class UnsafeChangeOp(MigrateOperation):
+    """Stops the upgrade before it changes anything: a change autogenerate cannot make safe alone.
+
+    Written first in a generated revision (``op.unsafe_change("...")``) with ``reason`` saying
+    what is unsafe and what to write instead; it raises at once, online and in ``--sql`` output,
+    until a person edits the revision (like the FILL_IN placeholder of a backfill).
+    """
+
+    reason: str
+
+    def reverse(self) -> NothingToUndoOp:
+        """The stop changed nothing, so its downgrade does nothing."""
+        return NothingToUndoOp("unsafe change stop")
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """A diff entry naming the reason (``alembic check`` still reports the change)."""
+        return ("unsafe_change", self.reason)
+
+    @classmethod
+    def unsafe_change(cls, operations: Operations, reason: str) -> None:
+        """Fail at once with ``reason``, before the revision changes anything."""
+        operations.invoke(cls(reason))
+
+
+@Operations.register_operation("check_values_fit")
+@dataclass(eq=False)
+class CheckValuesFitOp(MigrateOperation):
+    """Stops the upgrade before it changes anything when a value would not fit a narrower type.
+
+    Reads the table in key-range batches (no lock beyond a plain read) and fails with the count
+    of values that do not fit and an example key, so a narrowing never truncates or rounds
+    silently.
+    """
+
+    table_name: str
+    column_name: str
+    type_: Any
+    _: KW_ONLY
+    key: str | None = None
+    schema: str | None = None
+
+    def reverse(self) -> NothingToUndoOp:
+        """A check changes nothing."""
+        return NothingToUndoOp(f"check of {self.table_name}.{self.column_name}")
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """A diff entry for ``alembic check``."""
+        return ("check_values_fit", self.schema, self.table_name, self.column_name)
+
+    @classmethod
+    def check_values_fit(
+        cls,
+        operations: Operations,
+        table_name: str,
+        column_name: str,
+        type_: Any,
+        *,
+        key: str | None = None,
+        schema: str | None = None,
+    ) -> None:
+        """Fail when a value of the column does not fit ``type_`` (``key``: the primary key)."""
+        operations.invoke(cls(table_name, column_name, type_, key=key, schema=schema))
+
+
 @Operations.register_operation("create_index_concurrently")
 class CreateIndexConcurrentlyOp(ops.CreateIndexOp):
     """``CREATE INDEX CONCURRENTLY IF NOT EXISTS``, dropping an INVALID leftover first."""
@@ -62,6 +128,14 @@ class CreateIndexConcurrentlyOp(ops.CreateIndexOp):
     ) -> None:
         """Build an index without blocking writes (outside the migration's transaction)."""
         operations.invoke(cls(index_name, table_name, columns, schema=schema, unique=unique, **kw))
+
+
+class ForeignKeyIndexOp(CreateIndexConcurrentlyOp):
+    """The index a new foreign key needs and the models lack, built concurrently.
+
+    Runs as ``op.create_index_concurrently``; its rendering adds a comment asking for the index
+    in the models (else the next autogenerate would drop it).
+    """
 
 
 @Operations.register_operation("drop_index_concurrently")
@@ -392,6 +466,70 @@ class BackfillOp(MigrateOperation):
         )
 
 
+@Operations.register_operation("copy_rows")
+@dataclass(eq=False)
+class CopyRowsOp(MigrateOperation):
+    """Copy rows from one table into another in key-range batches, one short transaction each.
+
+    ``columns`` maps each target column to a SQL expression over the source row; one of them
+    must be the source's ``key`` itself (the primary key by default), which is how a rerun after
+    an interruption resumes (after the highest key already in the target). At the end, the
+    number of rows and a checksum of the copied values are compared between both tables.
+    """
+
+    source: str
+    target: str
+    columns: Mapping[str, str] = field(metadata=KEYWORD)
+    _: KW_ONLY
+    where: str | None = None
+    key: str | None = None
+    batch_size: int | None = None
+    schema: str | None = None
+
+    def __post_init__(self) -> None:
+        self.columns = dict(self.columns)
+
+    def reverse(self) -> NothingToUndoOp:
+        """The copies are not deleted (dropping the target, in its own downgrade, does that)."""
+        return NothingToUndoOp(f"copy of {self.source} into {self.target}")
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """A diff entry for ``alembic check``."""
+        return ("copy_rows", self.schema, self.source, self.target)
+
+    @classmethod
+    def copy_rows(
+        cls,
+        operations: Operations,
+        source: str,
+        target: str,
+        columns: Mapping[str, str],
+        *,
+        where: str | None = None,
+        key: str | None = None,
+        batch_size: int | None = None,
+        schema: str | None = None,
+    ) -> None:
+        """Copy the rows of ``source`` matching ``where`` into ``target``, in batches.
+
+        ``columns``: target column -> SQL expression over the source row (``{"id": "id",
+        "amount": "total * 100"}``); ``key``: the source column to range over (the primary key
+        by default), which ``columns`` must copy as it is. ``batch_size`` defaults to
+        ``[tool.migcheck] backfill-batch-size``.
+        """
+        operations.invoke(
+            cls(
+                source,
+                target,
+                columns,
+                where=where,
+                key=key,
+                batch_size=batch_size,
+                schema=schema,
+            )
+        )
+
+
 @Operations.register_operation("lock_timeout_retries")
 class LockTimeoutBlockOp(ops.OpContainer):
     """Plain Alembic operations run in their own short transaction under lock_timeout.
@@ -617,9 +755,350 @@ class RestoreColumnOp(_ColumnSwap):
         )
 
 
+@dataclass(eq=False)
+class _RenameSync(MigrateOperation):
+    """Shared data of the two-way sync trigger of a column rename."""
+
+    table_name: str
+    old_name: str
+    new_name: str
+    _: KW_ONLY
+    schema: str | None = None
+
+    @property
+    def trigger_name(self) -> str:
+        """The trigger's name (its function is named alike)."""
+        return sql.identifier_name(self.table_name, self.new_name, suffix="rename")
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """A diff entry for ``alembic check``."""
+        return (type(self).__name__, self.schema, self.table_name, self.new_name)
+
+
+@Operations.register_operation("add_rename_sync")
+class AddRenameSyncOp(_RenameSync):
+    """A trigger keeping ``old_name`` and ``new_name`` equal, whichever one a write sets.
+
+    The dual write of a column rename: code that writes the old name and code that writes the
+    new one run side by side while the deploy rolls out.
+    """
+
+    def reverse(self) -> DropRenameSyncOp:
+        """Drop the trigger."""
+        return DropRenameSyncOp(self.table_name, self.old_name, self.new_name, schema=self.schema)
+
+    @classmethod
+    def add_rename_sync(
+        cls,
+        operations: Operations,
+        table_name: str,
+        old_name: str,
+        new_name: str,
+        *,
+        schema: str | None = None,
+    ) -> None:
+        """Keep ``old_name`` and ``new_name`` in step both ways through a trigger."""
+        operations.invoke(cls(table_name, old_name, new_name, schema=schema))
+
+
+@Operations.register_operation("drop_rename_sync")
+class DropRenameSyncOp(_RenameSync):
+    """Drop the trigger (and its function) that ``add_rename_sync`` created."""
+
+    def reverse(self) -> AddRenameSyncOp:
+        """Create the trigger again."""
+        return AddRenameSyncOp(self.table_name, self.old_name, self.new_name, schema=self.schema)
+
+    @classmethod
+    def drop_rename_sync(
+        cls,
+        operations: Operations,
+        table_name: str,
+        old_name: str,
+        new_name: str,
+        *,
+        schema: str | None = None,
+    ) -> None:
+        """Stop keeping the two columns of a rename in step."""
+        operations.invoke(cls(table_name, old_name, new_name, schema=schema))
+
+
+_Renamed = TypeVar("_Renamed", bound="_RenamedColumn")
+
+
+@dataclass(eq=False)
+class _RenamedColumn(_RenameSync):
+    """Shared data of ``drop_renamed_column`` and its reverse, ``restore_renamed_column``.
+
+    ``existing_type`` is the old column's type, ``nullable`` whether it allowed NULL, ``key``
+    the column the restoring backfill ranges over (the primary key by default).
+    """
+
+    _: KW_ONLY
+    existing_type: Any = None
+    nullable: bool = True
+    key: str | None = None
+
+    def swapped(self, kind: type[_Renamed]) -> _Renamed:
+        """The same data as a ``kind`` operation (the reverse of this one)."""
+        return kind(**{f.name: getattr(self, f.name) for f in fields(self)})
+
+
+@Operations.register_operation("drop_renamed_column")
+class DropRenamedColumnOp(_RenamedColumn):
+    """The contract of a column rename: drop the sync trigger and the old column, one short tx."""
+
+    def reverse(self) -> RestoreRenamedColumnOp:
+        """Bring the old column back, filled from the new one."""
+        return self.swapped(RestoreRenamedColumnOp)
+
+    @classmethod
+    def drop_renamed_column(
+        cls,
+        operations: Operations,
+        table_name: str,
+        old_name: str,
+        new_name: str,
+        *,
+        existing_type: Any,
+        nullable: bool = True,
+        key: str | None = None,
+        schema: str | None = None,
+    ) -> None:
+        """Finish a rename: the old column goes, its values live on in ``new_name``."""
+        operations.invoke(
+            cls(
+                table_name,
+                old_name,
+                new_name,
+                existing_type=existing_type,
+                nullable=nullable,
+                key=key,
+                schema=schema,
+            )
+        )
+
+
+@Operations.register_operation("restore_renamed_column")
+class RestoreRenamedColumnOp(_RenamedColumn):
+    """The downgrade of ``drop_renamed_column``: the old column back, synced, filled, NOT NULL."""
+
+    def reverse(self) -> DropRenamedColumnOp:
+        """Drop the old column again."""
+        return self.swapped(DropRenamedColumnOp)
+
+    @classmethod
+    def restore_renamed_column(
+        cls,
+        operations: Operations,
+        table_name: str,
+        old_name: str,
+        new_name: str,
+        *,
+        existing_type: Any,
+        nullable: bool = True,
+        key: str | None = None,
+        schema: str | None = None,
+    ) -> None:
+        """Undo ``drop_renamed_column`` without losing the values written since."""
+        operations.invoke(
+            cls(
+                table_name,
+                old_name,
+                new_name,
+                existing_type=existing_type,
+                nullable=nullable,
+                key=key,
+                schema=schema,
+            )
+        )
+
+
+@dataclass(eq=False)
+class _TableRename(MigrateOperation):
+    """Shared data of the operations of a table rename behind a view."""
+
+    old_name: str
+    new_name: str
+    _: KW_ONLY
+    schema: str | None = None
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """A diff entry for ``alembic check``."""
+        return (type(self).__name__, self.schema, self.old_name, self.new_name)
+
+
+@Operations.register_operation("rename_table_behind_view")
+class RenameTableBehindViewOp(_TableRename):
+    """Rename the table and leave a view under the old name, in one short transaction.
+
+    The view is a simple one (``SELECT *``), so PostgreSQL lets code that still uses the old
+    name read, insert, update and delete through it until the contract drops it.
+    """
+
+    def reverse(self) -> RestoreTableFromViewOp:
+        """Drop the view and give the table its old name back."""
+        return RestoreTableFromViewOp(self.old_name, self.new_name, schema=self.schema)
+
+    @classmethod
+    def rename_table_behind_view(
+        cls, operations: Operations, old_name: str, new_name: str, *, schema: str | None = None
+    ) -> None:
+        """Rename a table while code using the old name keeps working (through a view)."""
+        operations.invoke(cls(old_name, new_name, schema=schema))
+
+
+@Operations.register_operation("restore_table_from_view")
+class RestoreTableFromViewOp(_TableRename):
+    """The downgrade of ``rename_table_behind_view``: drop the view, rename the table back."""
+
+    def reverse(self) -> RenameTableBehindViewOp:
+        """Rename behind a view again."""
+        return RenameTableBehindViewOp(self.old_name, self.new_name, schema=self.schema)
+
+    @classmethod
+    def restore_table_from_view(
+        cls, operations: Operations, old_name: str, new_name: str, *, schema: str | None = None
+    ) -> None:
+        """Undo ``rename_table_behind_view``."""
+        operations.invoke(cls(old_name, new_name, schema=schema))
+
+
+@Operations.register_operation("drop_rename_view")
+class DropRenameViewOp(_TableRename):
+    """The contract of a table rename: drop the view under the old name."""
+
+    def reverse(self) -> CreateRenameViewOp:
+        """Create the view again."""
+        return CreateRenameViewOp(self.old_name, self.new_name, schema=self.schema)
+
+    @classmethod
+    def drop_rename_view(
+        cls, operations: Operations, old_name: str, new_name: str, *, schema: str | None = None
+    ) -> None:
+        """Drop the view a table rename left under the old name."""
+        operations.invoke(cls(old_name, new_name, schema=schema))
+
+
+@Operations.register_operation("create_rename_view")
+class CreateRenameViewOp(_TableRename):
+    """The downgrade of ``drop_rename_view``: the view under the old name again."""
+
+    def reverse(self) -> DropRenameViewOp:
+        """Drop the view."""
+        return DropRenameViewOp(self.old_name, self.new_name, schema=self.schema)
+
+    @classmethod
+    def create_rename_view(
+        cls, operations: Operations, old_name: str, new_name: str, *, schema: str | None = None
+    ) -> None:
+        """Create the view over the renamed table under its old name."""
+        operations.invoke(cls(old_name, new_name, schema=schema))
+
+
+@Operations.register_operation("add_enum_value")
+@dataclass(eq=False)
+class AddEnumValueOp(MigrateOperation):
+    """``ALTER TYPE ... ADD VALUE IF NOT EXISTS``, outside the migration's transaction.
+
+    ``before`` / ``after`` place the value as the model orders it. ``existing`` are the type's
+    values before the change (what ``alembic check`` and verify's drift report compare).
+    """
+
+    type_name: str
+    value: str
+    _: KW_ONLY
+    before: str | None = None
+    after: str | None = None
+    schema: str | None = None
+    existing: Sequence[str] = field(default_factory=tuple, metadata={"render": False})
+
+    def reverse(self) -> NothingToUndoOp:
+        """The value stays: removing one is the type swap, and no row loses its value."""
+        return NothingToUndoOp(f"enum value {self.value!r} of {self.type_name} (kept)")
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """``(kind, values in the database, values in the models, type)`` for drift reports."""
+        values = list(self.existing)
+        if self.after in values:
+            values.insert(values.index(self.after) + 1, self.value)
+        elif self.before in values:
+            values.insert(values.index(self.before), self.value)
+        else:
+            values.append(self.value)
+        return ("add_enum_value", tuple(self.existing), tuple(values), self.type_name)
+
+    @classmethod
+    def add_enum_value(
+        cls,
+        operations: Operations,
+        type_name: str,
+        value: str,
+        *,
+        before: str | None = None,
+        after: str | None = None,
+        schema: str | None = None,
+    ) -> None:
+        """Add a value to an enum type (idempotent; new rows may use it once this returns)."""
+        operations.invoke(cls(type_name, value, before=before, after=after, schema=schema))
+
+
+@Operations.register_operation("swap_enum_type")
+@dataclass(eq=False)
+class SwapEnumTypeOp(MigrateOperation):
+    """The type-swap recipe for removing enum values, in one transaction under lock_timeout.
+
+    Stops before changing anything when a row still holds a removed value (count and example
+    key); else creates the new type, moves each column in ``columns`` (``"table.column"``) to it
+    and renames it to ``type_name``. Moving a column rewrites its table under ACCESS EXCLUSIVE.
+    """
+
+    type_name: str
+    values: Sequence[str] = field(metadata=KEYWORD)
+    _: KW_ONLY
+    columns: Sequence[str] = ()
+    existing: Sequence[str] = ()
+    schema: str | None = None
+
+    def __post_init__(self) -> None:
+        self.values = list(self.values)
+        self.columns = list(self.columns)
+        self.existing = list(self.existing)
+
+    def reverse(self) -> SwapEnumTypeOp:
+        """Swap back to the previous values."""
+        return SwapEnumTypeOp(
+            self.type_name,
+            self.existing,
+            columns=self.columns,
+            existing=self.values,
+            schema=self.schema,
+        )
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """``(kind, values in the database, values in the models, type)`` for drift reports."""
+        return ("change_enum_variants", tuple(self.existing), tuple(self.values), self.type_name)
+
+    @classmethod
+    def swap_enum_type(
+        cls,
+        operations: Operations,
+        type_name: str,
+        values: Sequence[str],
+        *,
+        columns: Sequence[str] = (),
+        existing: Sequence[str] = (),
+        schema: str | None = None,
+    ) -> None:
+        """Give an enum type exactly ``values`` (``existing``: the values it has now)."""
+        operations.invoke(cls(type_name, values, columns=columns, existing=existing, schema=schema))
+
+
 #: every migcheck operation (already safe: the rewriter leaves them as they are)
 MIGCHECK_OPS: tuple[type[MigrateOperation], ...] = (
     NothingToUndoOp,
+    UnsafeChangeOp,
+    CheckValuesFitOp,
     CreateIndexConcurrentlyOp,
     DropIndexConcurrentlyOp,
     DropConstraintIfExistsOp,
@@ -630,10 +1109,21 @@ MIGCHECK_OPS: tuple[type[MigrateOperation], ...] = (
     AddNotNullConstraintOp,
     DropNotNullConstraintOp,
     BackfillOp,
+    CopyRowsOp,
     AddColumnSyncOp,
     DropColumnSyncOp,
     ReplaceColumnOp,
     RestoreColumnOp,
+    AddRenameSyncOp,
+    DropRenameSyncOp,
+    DropRenamedColumnOp,
+    RestoreRenamedColumnOp,
+    RenameTableBehindViewOp,
+    RestoreTableFromViewOp,
+    DropRenameViewOp,
+    CreateRenameViewOp,
+    AddEnumValueOp,
+    SwapEnumTypeOp,
 )
 
 SAFE_CONSTRAINT_OPS = (

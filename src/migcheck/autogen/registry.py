@@ -39,9 +39,12 @@ class Split:
 
     ``plain`` are Alembic operations that run first in the expand phase, grouped with their
     neighbours inside ``op.lock_timeout_retries()``; ``expand`` are migcheck operations after them;
-    ``backfill`` and ``contract`` ship as later revisions.
+    ``backfill`` and ``contract`` ship as later revisions. ``first`` are checks and stops
+    (``op.unsafe_change``) that run before anything else in the first revision, so that a change
+    that cannot be made safe fails before it changes anything.
     """
 
+    first: list[MigrateOperation] = field(default_factory=list)
     plain: list[MigrateOperation] = field(default_factory=list)
     expand: list[MigrateOperation] = field(default_factory=list)
     backfill: list[MigrateOperation] = field(default_factory=list)

@@ -51,6 +51,19 @@ def _as_list(rendered: Any) -> list[Any]:
 renderers.dispatch_for(ops.CreateIndexConcurrentlyOp)(
     _renamed("_add_index", "create_index", "create_index_concurrently")
 )
+_create_index_concurrently = _renamed("_add_index", "create_index", "create_index_concurrently")
+
+
+@renderers.dispatch_for(ops.ForeignKeyIndexOp)
+def _foreign_key_index(autogen_context: AutogenContext, op: ops.ForeignKeyIndexOp) -> list[str]:
+    columns = ", ".join(repr(str(c)) for c in op.columns)
+    return [
+        f"# the new foreign key's index: declare it in the models too (index=True on {columns}"
+        ", or an Index), or the next autogenerate drops it",
+        *_create_index_concurrently(autogen_context, op),
+    ]
+
+
 renderers.dispatch_for(ops.DropIndexConcurrentlyOp)(
     _renamed("_drop_index", "drop_index", "drop_index_concurrently")
 )
@@ -96,6 +109,8 @@ def _fields_call(
     """
     args = []
     for spec in fields(op):
+        if spec.metadata.get("render") is False:
+            continue
         value = getattr(op, spec.name)
         if spec.kw_only:
             if spec.default_factory is not MISSING:
@@ -133,7 +148,16 @@ renderers.dispatch_for(ops.DropNotNullConstraintOp)(_one_line("drop_not_null_con
 renderers.dispatch_for(ops.AddColumnSyncOp)(_one_line("add_column_sync"))
 renderers.dispatch_for(ops.DropColumnSyncOp)(_one_line("drop_column_sync"))
 renderers.dispatch_for(ops.BackfillOp)(_multi_line("backfill"))
+renderers.dispatch_for(ops.CopyRowsOp)(_multi_line("copy_rows"))
 renderers.dispatch_for(ops.RestoreColumnOp)(_multi_line("restore_column"))
+renderers.dispatch_for(ops.AddEnumValueOp)(_one_line("add_enum_value"))
+renderers.dispatch_for(ops.SwapEnumTypeOp)(_one_line("swap_enum_type"))
+renderers.dispatch_for(ops.CheckValuesFitOp)(_one_line("check_values_fit"))
+renderers.dispatch_for(ops.AddRenameSyncOp)(_one_line("add_rename_sync"))
+renderers.dispatch_for(ops.DropRenameSyncOp)(_one_line("drop_rename_sync"))
+renderers.dispatch_for(ops.RestoreRenamedColumnOp)(_multi_line("restore_renamed_column"))
+renderers.dispatch_for(ops.RestoreTableFromViewOp)(_one_line("restore_table_from_view"))
+renderers.dispatch_for(ops.CreateRenameViewOp)(_one_line("create_rename_view"))
 
 #: the contract of a type change drops and renames a column on purpose
 SWAP_IGNORE = [
@@ -145,6 +169,45 @@ SWAP_IGNORE = [
 @renderers.dispatch_for(ops.ReplaceColumnOp)
 def _replace_column(autogen_context: AutogenContext, op: ops.ReplaceColumnOp) -> list[str]:
     return [*SWAP_IGNORE, _fields_call(autogen_context, op, "replace_column", multiline=True)]
+
+
+@renderers.dispatch_for(ops.UnsafeChangeOp)
+def _unsafe_change(autogen_context: AutogenContext, op: ops.UnsafeChangeOp) -> list[str]:
+    prefix = compat.alembic_prefix(autogen_context)
+    return [
+        "# migcheck stopped this revision before it changes anything: read the reason below,",
+        "# do what it says, then delete this line",
+        f"{prefix}unsafe_change({op.reason!r})",
+    ]
+
+
+@renderers.dispatch_for(ops.DropRenamedColumnOp)
+def _drop_renamed_column(autogen_context: AutogenContext, op: ops.DropRenamedColumnOp) -> list[str]:
+    return [
+        f"# the values of {op.old_name!r} live on in {op.new_name!r}:",
+        "# migcheck: ignore[MC302]",
+        _fields_call(autogen_context, op, "drop_renamed_column", multiline=True),
+    ]
+
+
+@renderers.dispatch_for(ops.RenameTableBehindViewOp)
+def _rename_table_behind_view(
+    autogen_context: AutogenContext, op: ops.RenameTableBehindViewOp
+) -> list[str]:
+    return [
+        f"# a view named {op.old_name!r} keeps code that uses the old name working:",
+        "# migcheck: ignore[MC202]",
+        _fields_call(autogen_context, op, "rename_table_behind_view"),
+    ]
+
+
+@renderers.dispatch_for(ops.DropRenameViewOp)
+def _drop_rename_view(autogen_context: AutogenContext, op: ops.DropRenameViewOp) -> list[str]:
+    return [
+        f"# the view {op.old_name!r} only served code that used the old name:",
+        "# migcheck: ignore[MC301]",
+        _fields_call(autogen_context, op, "drop_rename_view"),
+    ]
 
 
 @renderers.dispatch_for(ops.DropConstraintIfExistsOp)

@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from alembic.operations import MigrateOperation, ops
 from sqlalchemy import MetaData
 
+from migcheck.autogen import renames
 from migcheck.autogen import rewrites as _rewrites
-from migcheck.autogen.ops import MIGCHECK_OPS, LockTimeoutBlockOp
+from migcheck.autogen.ops import MIGCHECK_OPS, LockTimeoutBlockOp, UnsafeChangeOp
 from migcheck.autogen.registry import RewriteContext, Split, rewrites
+from migcheck.autogen.rewrites import renames as rewrite_renames
 
 #: the phases a change may need, in the order they ship
 PHASES = ("expand", "backfill", "contract")
@@ -44,16 +46,22 @@ _rewrites.load()
 
 @dataclass(slots=True)
 class Phased:
-    """Rewritten operations, by the phase (separate revision) they belong to."""
+    """Rewritten operations, by the phase (separate revision) they belong to.
 
+    ``first`` are checks and stops that run before anything else, in the first revision.
+    """
+
+    first: list[MigrateOperation] = field(default_factory=list)
     expand: list[MigrateOperation] = field(default_factory=list)
     backfill: list[MigrateOperation] = field(default_factory=list)
     contract: list[MigrateOperation] = field(default_factory=list)
 
     def phases(self) -> list[tuple[str, list[MigrateOperation]]]:
-        """The non-empty phases in shipping order (expand always comes first)."""
-        found = [(name, getattr(self, name)) for name in PHASES]
-        return [found[0]] + [(name, found_ops) for name, found_ops in found[1:] if found_ops]
+        """The non-empty phases in shipping order (at least one), ``first`` at the front."""
+        found = [(name, list(getattr(self, name))) for name in PHASES]
+        kept = [(name, found_ops) for name, found_ops in found if found_ops] or found[:1]
+        kept[0][1][:0] = self.first
+        return kept
 
 
 class Rewriter:
@@ -72,13 +80,26 @@ class Rewriter:
 
     def rewrite(self, operations: Iterable[MigrateOperation]) -> Phased:
         """Rewrite top-level operations into phases."""
+        operations = list(operations)
         phased = Phased()
+        skipped: set[int] = set()
+        dropped: set[TableKey] = set()
+        if self.context.split:
+            skipped = self._table_renames(operations, phased)
+            dropped = {
+                (op.schema, op.table_name)
+                for op in operations
+                if isinstance(op, ops.DropTableOp) and id(op) not in skipped
+            } - self.created
         pending: list[MigrateOperation] = []
         for op in operations:
-            if (
-                isinstance(op, ops.ModifyTableOps)
-                and (op.schema, op.table_name) not in self.created
-            ):
+            if id(op) in skipped:
+                continue
+            key = (getattr(op, "schema", None), getattr(op, "table_name", None))
+            if isinstance(op, (ops.ModifyTableOps, ops.DropTableOp)) and key in dropped:
+                # a table the revision drops: its rows go in the contract phase, not before
+                phased.contract.append(LockTimeoutBlockOp(list(_unwrapped(_children(op)))))
+            elif isinstance(op, ops.ModifyTableOps) and key not in self.created:
                 _flush(pending, phased.expand)
                 self._table(op, phased)
             elif self._guarded(op):
@@ -89,6 +110,30 @@ class Rewriter:
         _flush(pending, phased.expand)
         return phased
 
+    def _table_renames(self, operations: list[MigrateOperation], phased: Phased) -> set[int]:
+        """Marked table renames into ``phased``, guessed ones as stops; ids of consumed ops."""
+        existing = {
+            (op.schema, op.table_name) for op in operations if isinstance(op, ops.DropTableOp)
+        } - self.created
+        found = renames.table_renames(operations, existing)
+        phased.first.extend(UnsafeChangeOp(reason) for reason in found.guessed)
+        consumed: set[int] = set()
+        for rename in found.marked:
+            split = rewrite_renames.table_rename(rename)
+            phased.expand.extend(split.expand)
+            phased.contract.extend(split.contract)
+            tables = {
+                (rename.drop.schema, rename.drop.table_name),
+                (rename.create.schema, rename.create.table_name),
+            }
+            consumed |= {id(rename.drop), id(rename.create)}
+            consumed |= {
+                id(op)
+                for op in operations
+                if isinstance(op, ops.ModifyTableOps) and (op.schema, op.table_name) in tables
+            }
+        return consumed
+
     def _guarded(self, op: MigrateOperation) -> bool:
         """Whether a top-level plain op takes a lock on an existing table."""
         if isinstance(op, ops.CreateTableOp):
@@ -98,8 +143,17 @@ class Rewriter:
     def _table(self, table_ops: ops.ModifyTableOps, phased: Phased) -> None:
         per_phase = Split()
         pending: list[MigrateOperation] = []
-        for op in _unwrapped(table_ops.ops):
-            split = self._split(op)
+        children = list(_unwrapped(table_ops.ops))
+        splits: dict[int, Split] = {}
+        if self.context.split:
+            found = renames.column_renames(table_ops, children)
+            phased.first.extend(UnsafeChangeOp(reason) for reason in found.guessed)
+            for rename in found.marked:
+                splits[id(rename.add)] = rewrite_renames.column_rename(rename, self.context)
+                splits[id(rename.drop)] = Split()
+        for op in children:
+            split = splits.get(id(op)) or self._split(op)
+            phased.first.extend(split.first)
             pending.extend(split.plain)
             if not self.context.split:
                 split.expand += split.backfill + split.contract
@@ -131,6 +185,10 @@ def _flush(pending: list[MigrateOperation], into: list[MigrateOperation]) -> Non
     if pending:
         into.append(LockTimeoutBlockOp(list(pending)))
         pending.clear()
+
+
+def _children(op: MigrateOperation) -> list[MigrateOperation]:
+    return list(op.ops) if isinstance(op, ops.ModifyTableOps) else [op]
 
 
 def _unwrapped(operations: Iterable[MigrateOperation]) -> Iterable[MigrateOperation]:

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import AddConstraint, Constraint, CreateIndex, Index
 
 from migcheck.postgres.identifiers import MAX_BYTES
+from migcheck.postgres.types import INTEGER_RANGES, TypeRef, text_limit
 
 DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 _PREPARER = DIALECT.identifier_preparer
@@ -148,3 +149,67 @@ def rename_index(old: str, new: str, schema: str | None) -> str:
 def type_sql(type_: object) -> str:
     """A SQLAlchemy type as PostgreSQL DDL (``BIGINT``, ``VARCHAR(20)``)."""
     return str(type_.compile(dialect=DIALECT))  # type: ignore[attr-defined]
+
+
+def create_rename_sync(table: str, old: str, new: str, name: str, schema: str | None) -> list[str]:
+    """A trigger keeping columns ``old`` and ``new`` equal, whichever one a write sets.
+
+    On INSERT a column left NULL takes the other's value; on UPDATE the column the statement
+    changed wins (``old`` when both changed). Assignments convert with PostgreSQL's assignment
+    casts, which raise rather than truncate.
+    """
+    relation = qualified(table, schema)
+    function = sync_function(name, schema)
+    a, b = f"NEW.{quote(old)}", f"NEW.{quote(new)}"
+    was_a, was_b = f"OLD.{quote(old)}", f"OLD.{quote(new)}"
+    return [
+        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $migcheck$\n"
+        f"BEGIN\n"
+        f"    IF TG_OP = 'INSERT' THEN\n"
+        f"        IF {b} IS NULL THEN {b} := {a}; ELSIF {a} IS NULL THEN {a} := {b}; END IF;\n"
+        f"    ELSIF {a} IS DISTINCT FROM {was_a} THEN\n"
+        f"        {b} := {a};\n"
+        f"    ELSIF {b} IS DISTINCT FROM {was_b} THEN\n"
+        f"        {a} := {b};\n"
+        f"    END IF;\n"
+        f"    RETURN NEW;\n"
+        f"END\n$migcheck$",
+        f"DROP TRIGGER IF EXISTS {quote(name)} ON {relation}",
+        f"CREATE TRIGGER {quote(name)} BEFORE INSERT OR UPDATE ON {relation}"
+        f" FOR EACH ROW EXECUTE FUNCTION {function}()",
+    ]
+
+
+def rename_table(old: str, new: str, schema: str | None) -> str:
+    """``ALTER TABLE ... RENAME TO``."""
+    return f"ALTER TABLE {qualified(old, schema)} RENAME TO {quote(new)}"
+
+
+def create_view(view: str, table: str, schema: str | None) -> str:
+    """A simple (hence updatable) view of every column of ``table`` named ``view``."""
+    source = qualified(table, schema)
+    return f"CREATE OR REPLACE VIEW {qualified(view, schema)} AS SELECT * FROM {source}"
+
+
+def drop_view(view: str, schema: str | None) -> str:
+    """``DROP VIEW IF EXISTS``."""
+    return f"DROP VIEW IF EXISTS {qualified(view, schema)}"
+
+
+def does_not_fit(column: str, new: TypeRef, new_sql: str) -> str:
+    """A condition true for the rows whose ``column`` value does not fit type ``new``.
+
+    ``new_sql`` is the type as DDL, for the generic test (the value changes when cast).
+    """
+    name = quote(column)
+    limit = text_limit(new)
+    if limit is not None:
+        return f"char_length({name}) > {limit}"
+    if new.name in INTEGER_RANGES and not new.array:
+        low, high = INTEGER_RANGES[new.name]
+        return f"{name} NOT BETWEEN {low} AND {high}"
+    if new.name == "numeric" and new.mods and not new.array:
+        scale = new.mods[1] if len(new.mods) > 1 else 0
+        digits = new.mods[0] - scale
+        return f"({name} <> round({name}, {scale}) OR abs(round({name}, {scale})) >= 1e{digits})"
+    return f"({name}::{new_sql})::text IS DISTINCT FROM {name}::text"

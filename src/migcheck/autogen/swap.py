@@ -32,7 +32,8 @@ WHERE a.attname = :column AND t.relname = :table AND NOT a.attisdropped AND a.at
 """
 
 
-def _has_column(steps: Steps, table: str, column: str, schema: str | None) -> bool:
+def has_column(steps: Steps, table: str, column: str, schema: str | None) -> bool:
+    """Whether the table has the column (online only)."""
     return bool(steps.query(_COLUMN, table=table, column=column, schema=schema))
 
 
@@ -76,7 +77,7 @@ def replace_column(operations: Operations, operation: ops.ReplaceColumnOp) -> No
         *(sql.rename_index(ix["temporary"], ix["name"], schema) for ix in operation.indexes),
     ]
     with steps.outside_transaction():
-        if not steps.offline and not _has_column(steps, table, operation.replacement, schema):
+        if not steps.offline and not has_column(steps, table, operation.replacement, schema):
             return
         steps.transaction(statements, what=f"replace column {table}.{column}")
 
@@ -90,7 +91,7 @@ def restore_column(operations: Operations, operation: ops.RestoreColumnOp) -> No
     sync = _sync_name(operation)
     swap = sql.identifier_name(column, suffix="swap")
     with steps.outside_transaction():
-        if not steps.offline and _has_column(steps, table, replacement, schema):
+        if not steps.offline and has_column(steps, table, replacement, schema):
             return
         steps.transaction(
             [

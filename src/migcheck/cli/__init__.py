@@ -2,19 +2,39 @@
 
 Each subcommand lives in its own module under ``migcheck.cli`` and is imported only when it is
 invoked, so ``migcheck lint`` never pays for importing SQLAlchemy or the server backends.
-Every :class:`~migcheck.errors.MigcheckError` becomes one line on stderr and exit code 2.
-The group (``cli``, in :mod:`migcheck.cli.group`) imports this module for :data:`COMMANDS`.
+Every :class:`~migcheck.errors.MigcheckError` becomes one line on stderr and exit code 2; so
+does a stdout that is closed or cannot be written (a full disk), while a reader that went away
+(a closed pipe) ends migcheck quietly with exit code 2. Ctrl-C, SIGTERM and SIGHUP print one
+"interrupted" line and exit with 128 + the signal number. The group (``cli``, in
+:mod:`migcheck.cli.group`) imports this module for :data:`COMMANDS`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import sys
-from typing import TYPE_CHECKING
+import threading
+import traceback
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, NoReturn
+
+from migcheck.errors import MigcheckError
 
 if TYPE_CHECKING:
     from migcheck.cli.group import LazyGroup, cli
 
-__all__ = ["COMMANDS", "LazyGroup", "cli", "main"]
+__all__ = [
+    "COMMANDS",
+    "HardExit",
+    "LazyGroup",
+    "cli",
+    "main",
+    "refusing_os_exit",
+    "stdout_to_stderr",
+    "writing_report",
+]
 
 #: subcommand name -> "module:attribute" of its click command
 COMMANDS: dict[str, str] = {
@@ -38,12 +58,147 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+class _Signalled(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised like Ctrl-C so that the same cleanup runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+#: signals that end migcheck like Ctrl-C does, and their names in the "interrupted" line
+_SIGNALS = {signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}
+
+
+def _raise_signalled(signum: int, frame: object) -> None:
+    raise _Signalled(signum)
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise :class:`_Signalled` in the block (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _raise_signalled) for sig in _SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, action in previous.items():
+            signal.signal(sig, action)
+
+
+class _ReaderGone(Exception):
+    """The pipe stdout writes to was closed before the report was written."""
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the flush at exit cannot fail again."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+
+
+def _describe(error: OSError) -> str:
+    """One line for an OSError nothing turned into a MigcheckError.
+
+    Raised by click's ``echo`` (help, version, a command's output) it is stdout that failed.
+    """
+    reason = error.strerror or str(error)
+    frames = traceback.extract_tb(error.__traceback__)
+    if frames and frames[-1].name == "echo":
+        return f"cannot write to stdout: {reason}"
+    return f"{error.filename}: {reason}" if error.filename else reason
+
+
+@contextlib.contextmanager
+def writing_report() -> Iterator[None]:
+    """Around writing the report to stdout: a write error becomes one line and exit code 2.
+
+    A closed pipe (the reader went away) raises :class:`_ReaderGone`, which :func:`main` ends
+    quietly.
+    """
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        raise _ReaderGone from None
+    except OSError as error:
+        _silence_stdout()
+        reason = error.strerror or str(error)
+        raise MigcheckError(f"cannot write the report to stdout: {reason}") from None
+
+
+@contextlib.contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """While the project's code runs: what it writes to stdout goes to stderr.
+
+    Both ``print()`` and writes to file descriptor 1 (a logging handler holding the original
+    ``sys.stdout``, a subprocess, a C library) are sent to stderr, so that stdout carries the
+    report only. When stdout or stderr is not a real file (a test capturing it), only
+    ``sys.stdout`` is redirected.
+    """
+    sys.stdout.flush()
+    saved: int | None = None
+    try:
+        target, source = sys.stdout.fileno(), sys.stderr.fileno()
+        sys.stderr.flush()
+        saved = os.dup(target)
+        os.dup2(source, target)
+    except (AttributeError, OSError, ValueError):
+        saved = None
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        for stream in (sys.stdout, sys.__stdout__):
+            if stream is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    stream.flush()  # what the project left in the original stdout's buffer
+        if saved is not None:
+            os.dup2(saved, target)
+            os.close(saved)
+
+
+class HardExit(SystemExit):
+    """The project's code called ``os._exit()``, which would have ended migcheck on the spot."""
+
+
+@contextlib.contextmanager
+def refusing_os_exit() -> Iterator[None]:
+    """While the project's code runs, ``os._exit(n)`` in this process raises :class:`HardExit`.
+
+    Otherwise an env.py or revision calling it would end migcheck with that code and no report
+    (``os._exit(0)``: a pass having checked nothing). A forked child's ``os._exit`` is left alone.
+    """
+    real = os._exit
+    pid = os.getpid()
+
+    def refused(status: int) -> NoReturn:
+        if os.getpid() != pid:
+            real(status)
+        raise HardExit(status)
+
+    os._exit = refused
+    try:
+        yield
+    finally:
+        os._exit = real
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point; ``argv`` (default: the program's arguments) for tests.
 
     Called without ``argv`` it is the ``migcheck`` program, whose process ends when it returns,
     and says so to :mod:`migcheck.speed` (the heap is then frozen instead of collected).
     """
+    if sys.stdout is None or sys.stderr is None:  # started with file descriptor 1 or 2 closed
+        if sys.stderr is not None:
+            sys.stderr.write("migcheck: error: stdout is closed: nowhere to write the report\n")
+        sys.exit(2)
+
     import click
 
     from migcheck import speed
@@ -54,16 +209,37 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     try:
         try:
-            # not standalone: click would turn Ctrl-C into "Aborted!" and exit code 1
-            code = cli.main(args=args, prog_name="migcheck", standalone_mode=False)
-        except click.exceptions.Abort:
-            raise KeyboardInterrupt from None
+            with _signals_interrupt():
+                # not standalone: click would turn Ctrl-C into "Aborted!" and exit code 1
+                code = cli.main(args=args, prog_name="migcheck", standalone_mode=False)
+                with writing_report():
+                    pass  # the report is complete only once it is flushed
+        except click.exceptions.Abort as abort:  # click's wrapping of KeyboardInterrupt
+            cause = abort.__cause__
+            raise (cause if isinstance(cause, _Signalled) else KeyboardInterrupt()) from None
         except click.ClickException as error:
             error.show()
             code = error.exit_code
-    except KeyboardInterrupt:
-        sys.stderr.write("migcheck: interrupted\n")
-        code = 130
+        except SystemExit as stop:
+            # the server's own handler (migcheck.pg) turns SIGTERM/SIGHUP into SystemExit
+            signum = stop.code - 128 if isinstance(stop.code, int) else 0
+            if signum not in _SIGNALS:
+                raise
+            raise _Signalled(signum) from None
+    except KeyboardInterrupt as stop:
+        signum = stop.signum if isinstance(stop, _Signalled) else signal.SIGINT
+        name = _SIGNALS.get(signal.Signals(signum))
+        sys.stderr.write(f"migcheck: interrupted{f' by {name}' if name else ''}\n")
+        code = 128 + signum
+    except _ReaderGone:
+        code = 2
+    except MigcheckError as error:
+        sys.stderr.write(f"migcheck: error: {error}\n")
+        code = 2
+    except OSError as error:  # one no command turned into a MigcheckError: --help to a full disk
+        _silence_stdout()
+        sys.stderr.write(f"migcheck: error: {_describe(error)}\n")
+        code = 2
     finally:
         speed.freeze()
     sys.exit(code if isinstance(code, int) else 0)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
+from migcheck.alembic_project.project import find_ini, working_directory
 from migcheck.autogen.envpy import find_env_py, plan
 from migcheck.errors import MigcheckError
 
@@ -18,7 +21,14 @@ def init(path: str, dry_run: bool) -> None:
     call gets **migcheck.alembic.configure_kwargs(); the diff is shown. Running it again changes
     nothing.
     """
-    env_py = find_env_py(path)
+    target = Path(path)
+    if target.is_file() and target.suffix == ".py":
+        env_py = find_env_py(target)
+    else:
+        # a relative script_location is relative to where alembic runs: the ini's directory
+        ini = find_ini(target)
+        with working_directory(ini.parent):
+            env_py = find_env_py(ini).resolve()
     edit = plan(env_py)
     if not edit.changed:
         click.echo(f"{env_py}: already set up for migcheck")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from migcheck.cli import writing_report
 from migcheck.cli.lint_command import FAIL_ON, FORMATS, LintArgs, run
 from migcheck.cli.lint_command import use_color as _use_color
 
@@ -107,11 +108,13 @@ def rules(fmt: str) -> None:
             }
             for r in all_rules()
         ]
-        click.echo(json.dumps(items, indent=2))
+        with writing_report():
+            click.echo(json.dumps(items, indent=2))
         return
-    for r in all_rules():
-        extra = " (opt-in)" if r.opt_in else ""
-        click.echo(f"{r.id}  {r.name:<38} {r.severity.label:<8} {r.title}{extra}")
+    with writing_report():
+        for r in all_rules():
+            extra = " (opt-in)" if r.opt_in else ""
+            click.echo(f"{r.id}  {r.name:<38} {r.severity.label:<8} {r.title}{extra}")
 
 
 @click.command()
@@ -121,4 +124,5 @@ def explain(rule_id: str) -> None:
     from migcheck.rules.docs import markdown
     from migcheck.rules.registry import get_rule
 
-    click.echo(markdown(get_rule(rule_id)), nl=False)
+    with writing_report():
+        click.echo(markdown(get_rule(rule_id)), nl=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from dataclasses import dataclass
 
 from migcheck.config import Settings, load_settings
@@ -36,6 +37,20 @@ def _settings(args: LintArgs) -> Settings:
         enable=settings.enable | rule_ids("--enable", args.enable),
         disable=settings.disable | rule_ids("--disable", args.disable),
     )
+
+
+def _exit_site(stop: SystemExit) -> str:
+    """``file:line`` (relative to the working directory when below it) that raised ``stop``."""
+    ours = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frames = [
+        f for f in traceback.extract_tb(stop.__traceback__) if not f.filename.startswith(ours)
+    ]
+    if not frames:
+        return "the project"
+    where = frames[-1]
+    path = os.path.relpath(where.filename)
+    shown = where.filename if path.startswith("..") else path
+    return f"{shown}:{where.lineno}"
 
 
 def use_color(stream: object) -> bool:
@@ -70,6 +85,7 @@ class LintArgs:
 
 def run(args: LintArgs) -> None:
     """Lint, write the report to stdout and exit with lint's exit code."""
+    from migcheck.cli import HardExit, refusing_os_exit, stdout_to_stderr, writing_report
     from migcheck.cli.report import parse_outputs, write_outputs
     from migcheck.lint.entry import exit_code, lint_alembic, lint_paths, sort_findings
     from migcheck.report.lint_formats import write
@@ -84,16 +100,24 @@ def run(args: LintArgs) -> None:
     outputs = parse_outputs(args.outputs, FORMATS)
     if args.alembic_path is not None:
         notes: list[str] = []
-        report = lint_alembic(
-            args.alembic_path,
-            settings,
-            name=args.name,
-            start=args.start,
-            end=args.end,
-            changed_since=args.changed_since,
-            x_args=args.x_args,
-            notes=notes,
-        )
+        try:
+            with stdout_to_stderr(), refusing_os_exit():
+                report = lint_alembic(
+                    args.alembic_path,
+                    settings,
+                    name=args.name,
+                    start=args.start,
+                    end=args.end,
+                    changed_since=args.changed_since,
+                    x_args=args.x_args,
+                    notes=notes,
+                )
+        except SystemExit as stop:  # env.py or a revision called sys.exit() or os._exit()
+            called = "os._exit" if isinstance(stop, HardExit) else "sys.exit"
+            raise MigcheckError(
+                f"{_exit_site(stop)}: called {called}({stop.code!r}) while rendered offline "
+                "(alembic upgrade --sql): nothing was checked"
+            ) from None
         report.notes.extend(notes)
         if report.coverage is not None and not report.coverage.revisions:
             report.notes.append("no revision selected (--from, --to, --changed-since): none linted")
@@ -109,8 +133,8 @@ def run(args: LintArgs) -> None:
     if args.fail_on is not None and args.fail_on != "never":
         report.fail_on = Severity.parse(args.fail_on)
     write_outputs(report, outputs)
-    write(report, args.fmt, sys.stdout, color=args.fmt == "text" and use_color(sys.stdout))
-    sys.stdout.flush()
+    with writing_report():
+        write(report, args.fmt, sys.stdout, color=args.fmt == "text" and use_color(sys.stdout))
     raise SystemExit(exit_code(report, report.fail_on))
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TypeVar
 
 import click
 
+from migcheck.errors import MigcheckError
 from migcheck.pg import BACKENDS
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -35,3 +37,19 @@ def server_options(command: F) -> F:
         help="Where the throwaway PostgreSQL comes from.",
     )(command)
     return command
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
+
+
+def env_names(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Click callback: each value must be an environment variable name (``DATABASE_URL``)."""
+    for name in value:
+        if not _ENV_NAME.fullmatch(name):
+            raise MigcheckError(
+                f"--url-env {name!r}: not an environment variable name (letters, digits and _, "
+                "not starting with a digit)"
+            )
+    return value

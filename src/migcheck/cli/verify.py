@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from migcheck.cli.options import server_options
+from migcheck.cli.options import env_names, server_options
 
 if TYPE_CHECKING:
     pass
@@ -29,6 +29,7 @@ FORMATS = ("text", "json", "junit", "sarif", "gitlab", "github")
 @click.option(
     "--url-env",
     multiple=True,
+    callback=env_names,
     metavar="NAME",
     help="Environment variable env.py reads the database URL from (repeatable). "
     "[default: DATABASE_URL]",
@@ -87,6 +88,50 @@ FORMATS = ("text", "json", "junit", "sarif", "gitlab", "github")
     "[default: [tool.migcheck] fail-on, warning].",
 )
 @click.option(
+    "--rows",
+    "rows",
+    multiple=True,
+    metavar="N|TABLE=N",
+    help="Fill the tables with N synthetic rows each (TABLE=N for one table; repeatable) "
+    "before each revision upgrades: data-dependent failures, data preservation, lock hold times.",
+)
+@click.option(
+    "--data",
+    "data_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE.sql",
+    help="The team's own fixture SQL, loaded before the first revision whose schema it fits "
+    "(repeatable; with or instead of --rows).",
+)
+@click.option(
+    "--seed-data",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Rows to insert before given revisions upgrade: JSON, YAML or a Python module mapping "
+    "revision → table → rows (like pytest-alembic's before_revision_data).",
+)
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    type=int,
+    help="Seed of the synthetic rows (the same seed gives the same rows).",
+)
+@click.option(
+    "--table-sizes",
+    type=click.Path(dir_okay=False),
+    metavar="FILE.json",
+    help="Production row counts (JSON table → rows or [rows, bytes]): lock hold times are "
+    "projected to them (see docs/data.md for the query that exports it).",
+)
+@click.option(
+    "--load",
+    is_flag=True,
+    help="While each revision's first upgrade runs, run short reads and updates by key on the "
+    "tables and record the worst and p99 latency (use with --rows).",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(FORMATS),
@@ -117,6 +162,12 @@ def verify(
     trace_locks: bool,
     lint: bool,
     fail_on: str | None,
+    rows: tuple[str, ...],
+    data_files: tuple[str, ...],
+    seed_data: str | None,
+    seed: int,
+    table_sizes: str | None,
+    load: bool,
     output_format: str,
     outputs: tuple[str, ...],
     pg_backend: str,
@@ -130,12 +181,17 @@ def verify(
     drifted or a lint finding reached --fail-on, 2 bad input (path, env.py, options).
     """
     from migcheck.alembic_project.project import find_ini, load_project, working_directory
+    from migcheck.cli import refusing_os_exit, stdout_to_stderr, writing_report
     from migcheck.cli.report import parse_outputs, render, write_outputs
     from migcheck.config import load_settings
+    from migcheck.data.seed import parse_rows
+    from migcheck.data.seed_data import load_seed_rows
     from migcheck.errors import MigcheckError
     from migcheck.pg import start_server
     from migcheck.report import verify_text
     from migcheck.result import Severity
+    from migcheck.verify.data_pass import DataOptions
+    from migcheck.verify.durations import load_table_sizes
     from migcheck.verify.results import RevisionResult
     from migcheck.verify.shard import parse as parse_shard
     from migcheck.verify.walk import VerifyOptions, verify_project
@@ -148,6 +204,8 @@ def verify(
             threshold = Severity.parse(fail_on)
     except ValueError as error:
         raise MigcheckError(f"--fail-on: {error}") from None
+    if load and not (rows or data_files or seed_data):
+        raise MigcheckError("--load: needs rows to work on (--rows, --data or --seed-data)")
     output_files = parse_outputs(outputs, FORMATS)
     options = VerifyOptions(
         start=start,
@@ -162,6 +220,14 @@ def verify(
         changed_since=changed_since,
         shard=None if shard is None else parse_shard(shard),
         skip=skip,
+        data=DataOptions(
+            rows=parse_rows(rows),
+            fixtures=tuple(Path(file).resolve() for file in data_files),
+            seed=seed,
+            seed_rows=load_seed_rows(seed_data) if seed_data else {},
+            table_sizes=load_table_sizes(table_sizes) if table_sizes else None,
+            load=load,
+        ),
     )
     show_progress = sys.stderr.isatty()
 
@@ -172,13 +238,11 @@ def verify(
     # Run where alembic would: in the directory of alembic.ini (relative script_location,
     # prepend_sys_path = . and env.py's own relative paths resolve as under `alembic`).
     # Whatever the migrations print goes to stderr: stdout carries the report only.
-    with (
-        working_directory(ini.parent),
-        contextlib.redirect_stdout(sys.stderr),
-    ):
+    with working_directory(ini.parent), stdout_to_stderr(), refusing_os_exit():
         project = load_project(ini, name=name, x_args=x_args)
         with start_server(pg_backend, version=pg_version, database_url=database_url) as server:
             result = verify_project(project, server, options, progress)
     write_outputs(result, output_files)
-    click.echo(render(result, output_format), nl=False)
+    with writing_report():
+        click.echo(render(result, output_format), nl=False)
     sys.exit(0 if result.ok else 1)

@@ -92,15 +92,16 @@ def checksums(
 def compare(before: Checksums, after: Checksums) -> list[DataChange]:
     """What ``after`` lost or changed of ``before``'s data, table by table, column by column.
 
-    Tables and columns only ``after`` has are not changes of data. A table whose row count
-    changed is reported once for its rows; of its columns, only a drop and values lost beyond
-    the rows that went are reported (which values changed cannot be told apart then).
+    Tables and columns only ``after`` has are not changes of data; a table or column that went
+    while one only ``after`` has holds exactly its data was renamed, not lost. A table whose row
+    count changed is reported once for its rows; of its columns, only a drop and values lost
+    beyond the rows that went are reported (which values changed cannot be told apart then).
     """
     changes: list[DataChange] = []
     for table, old in before.items():
         new = after.get(table)
         if new is None:
-            if old.rows:
+            if old.rows and not _renamed_table(old, after, before):
                 changes.append(
                     DataChange(
                         table,
@@ -126,11 +127,31 @@ def compare(before: Checksums, after: Checksums) -> list[DataChange]:
                 )
             )
         gone = max(old.rows - new.rows, 0)
+        added = [sums for name, sums in new.columns.items() if name not in old.columns]
         for column, sums in old.columns.items():
+            if column not in new.columns and _same_data(sums, added):
+                continue  # renamed
             change = _column_change(table, column, sums, new.columns.get(column), gone)
             if change is not None and (new.rows == old.rows or change.kind != "values changed"):
                 changes.append(change)
     return changes
+
+
+def _same_data(sums: ColumnSum, candidates: list[ColumnSum]) -> bool:
+    return any(
+        other.non_null == sums.non_null and other.digest == sums.digest for other in candidates
+    )
+
+
+def _renamed_table(old: TableSum, after: Checksums, before: Checksums) -> bool:
+    """A table only ``after`` has holds the same rows and column values as ``old``."""
+    digests = sorted((c.non_null, c.digest) for c in old.columns.values())
+    return any(
+        name not in before
+        and new.rows == old.rows
+        and sorted((c.non_null, c.digest) for c in new.columns.values()) == digests
+        for name, new in after.items()
+    )
 
 
 def _column_change(

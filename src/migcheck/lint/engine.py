@@ -20,6 +20,8 @@ class Selection:
 
     rules: list[Rule]
     severity: dict[str, Severity]
+    #: rules whose severity the settings set (a hit's own severity does not override it)
+    configured: frozenset[str] = frozenset()
     by_kind: dict[Kind, list[Rule]] = field(default_factory=dict)
     by_action: dict[str, list[Rule]] = field(default_factory=dict)
     every: list[Rule] = field(default_factory=list)
@@ -37,7 +39,7 @@ class Selection:
             and r.name.upper() not in disable
         ]
         severity = {r.id: settings.severity.get(r.id, r.severity) for r in all_rules()}
-        selection = cls(chosen, severity)
+        selection = cls(chosen, severity, frozenset(settings.severity))
         for rule in chosen:
             if rule.check is None:
                 continue
@@ -146,6 +148,7 @@ class Engine:
         ctx.lock_timeout = lock_timeout
         if in_transaction:
             ctx.begin(None)
+            ctx.runner_commits = True
         return RunState(ctx, reported, managed)
 
     def feed(self, state: RunState, statements: Sequence[Statement]) -> None:
@@ -154,6 +157,7 @@ class Engine:
         wrapped = not state.started and not state.managed and not ctx.in_transaction
         if wrapped and _wrapped_by_runner(statements):
             ctx.begin(None)
+            ctx.runner_commits = True
         reported = state.reported
         by_kind = self.selection.by_kind
         every = self.selection.every
@@ -224,11 +228,14 @@ class Engine:
         line = hit.line or where.line
         if self.suppressions.silenced(rule.id, where.path, line, max(line, where.end_line)):
             return
+        severity = self.selection.severity[rule.id]
+        if hit.severity is not None and rule.id not in self.selection.configured:
+            severity = hit.severity
         self.findings.append(
             Finding(
                 rule=rule.id,
                 name=rule.name,
-                severity=self.selection.severity[rule.id],
+                severity=severity,
                 location=Location(where.path, line, hit.column or where.column, where.revision),
                 message=hit.message,
                 fix=hit.fix,

@@ -31,13 +31,16 @@ def display_path(path: str | os.PathLike[str]) -> str:
 
 
 def sql_files(paths: Iterable[str]) -> list[str]:
-    """Expand the command-line paths: files as given, directories to their ``*.sql`` (sorted)."""
+    """Expand the command-line paths: files as given, directories to their ``*.sql`` (sorted).
+
+    Anything else that exists is read as a file: a pipe (``<(git show HEAD:a.sql)``), a device.
+    """
     found: list[str] = []
     for raw in paths:
-        if raw == "-" or os.path.isfile(raw):
-            found.append(raw)
-        elif os.path.isdir(raw):
+        if os.path.isdir(raw):
             found.extend(_sql_files_under(raw))
+        elif raw == "-" or os.path.exists(raw):
+            found.append(raw)
         else:
             raise MigcheckError(f"{raw}: no such file or directory")
     return found
@@ -58,10 +61,11 @@ def _sql_files_under(directory: str) -> list[str]:
 
 
 def _read(path: str) -> str:
+    """The text of a SQL file (``-``: stdin), without the UTF-8 byte order mark some editors add."""
     if path == "-":
-        return sys.stdin.read()
+        return sys.stdin.read().removeprefix("\ufeff")
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
             return handle.read()
     except OSError as error:
         raise MigcheckError(f"{path}: cannot read: {error.strerror}") from None

@@ -6,6 +6,7 @@ rule always sees the state *before* the statement it checks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,10 +24,12 @@ from migcheck.sql.facts import (
     IndexBuild,
     Kind,
     Rename,
+    Routine,
     SchemaHint,
     Setting,
     Statement,
     TableChange,
+    TransactionControl,
 )
 
 
@@ -48,6 +51,8 @@ class ConstraintState:
     validated: bool
     columns: tuple[str, ...] = ()
     not_null_column: str | None = None
+    #: a foreign key: the table it references
+    ref_table: str | None = None
 
 
 @dataclass(slots=True)
@@ -73,6 +78,10 @@ class Schema:
     index_tables: dict[str, str] = field(default_factory=dict)
     #: index name -> its key columns
     index_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: function name (``schema.name``, ``public.`` dropped) -> volatile, stable or immutable:
+    #: from a CREATE FUNCTION in the run, or the live catalog's ``pg_proc.provolatile``
+    #: (:data:`migcheck.postgres.functions.VOLATILITY` reads both spellings)
+    functions: dict[str, str] = field(default_factory=dict)
 
     def table(self, name: str) -> TableState:
         """The state of table ``name``, created empty on first use."""
@@ -90,6 +99,16 @@ class Schema:
         if any(n in state.constraints and state.constraints[n].validated for n in names):
             return True
         return any(_names_not_null_check(name, column) for name in state.validated_unseen)
+
+    def domain_users(self, domain: str) -> list[str]:
+        """The known columns (``table.column``) whose type is ``domain`` (or an array of it)."""
+        name = domain.rsplit(".", 1)[-1].lower()
+        return [
+            f"{table}.{column}"
+            for table, state in self.tables.items()
+            for column, known in state.columns.items()
+            if known.type is not None and known.type.name == name
+        ]
 
     def has_index_on(self, table: str, columns: tuple[str, ...]) -> bool:
         """True when a known index (or PK/UNIQUE) starts with exactly these columns."""
@@ -117,6 +136,8 @@ class Context:
     explicit_begin: Statement | None = None
     #: strongest lock held per table in the current transaction
     held: dict[str, Lock] = field(default_factory=dict)
+    #: indexes whose table is unknown, standing for their table in lock lists
+    unresolved_indexes: set[str] = field(default_factory=set)
     #: first statement in this transaction that took ACCESS EXCLUSIVE on an existing table
     exclusive_by: Statement | None = None
     lock_timeout: bool = False
@@ -130,6 +151,20 @@ class Context:
     transactional_stream: bool = False
     #: increments at every BEGIN, so rules can remember things per transaction
     transaction_number: int = 0
+    #: the runner wraps the stream in a transaction and COMMITs at its end
+    #: (``--assume-in-transaction``, or a file that starts with SET LOCAL)
+    runner_commits: bool = False
+    #: a BEGIN PostgreSQL ignored (with a warning) because this transaction was already open
+    ignored_begin: Statement | None = None
+    #: the last transaction had an ignored BEGIN: (that BEGIN, the COMMIT/ROLLBACK that ended it)
+    ended_despite_begin: tuple[Statement, Statement | None] | None = None
+    #: the first statement run without a transaction after :attr:`ended_despite_begin`
+    autocommitted: Statement | None = None
+    #: (ignored BEGIN, the end of its transaction, a statement run without one, the COMMIT or
+    #: ROLLBACK that found no transaction): a nesting PostgreSQL does not have, seen in full
+    broken_nesting: list[tuple[Statement, Statement | None, Statement, Statement]] = field(
+        default_factory=list
+    )
     #: per-unit scratch space for rules, keyed by rule id (reset with each file / revision)
     memory: dict[str, Any] = field(default_factory=dict)
 
@@ -144,20 +179,58 @@ class Context:
 
     def existing(self, statement: Statement) -> list[tuple[str, Lock]]:
         """The statement's locks on tables that already existed before this unit."""
-        return [(t, lock) for t, lock in statement.locks if t not in self.created]
+        return [(t, lock) for t, lock in self.locks_of(statement) if t not in self.created]
+
+    def locks_of(self, statement: Statement) -> list[tuple[str, Lock]]:
+        """Every table lock the statement takes, as far as the schema tells.
+
+        Its own :attr:`~Statement.locks`, the locks on the tables of the indexes it names (an
+        index whose table is unknown stands for it: :meth:`unknown_table_of`), and for
+        DROP TABLE, ACCESS EXCLUSIVE on each table the dropped tables' foreign keys reference
+        (their triggers on it are dropped too).
+        """
+        locks = list(statement.locks)
+        for index, lock in statement.index_locks:
+            table = self.schema.index_tables.get(index)
+            if table is None:
+                self.unresolved_indexes.add(index)
+            locks.append((table or index, lock))
+        if statement.kind is Kind.DROP_TABLE:
+            for table in dict.fromkeys(t for t, _ in statement.locks):
+                locks.extend((ref, Lock.ACCESS_EXCLUSIVE) for ref in self.referenced_by(table))
+        return locks
+
+    def referenced_by(self, table: str) -> list[str]:
+        """The other tables the known foreign keys of ``table`` reference, in order."""
+        state = self.schema.tables.get(table)
+        if state is None:
+            return []
+        refs = (c.ref_table for c in state.constraints.values() if c.kind == "foreign_key")
+        return list(dict.fromkeys(r for r in refs if r and r != table))
+
+    def unknown_table_of(self, name: str) -> bool:
+        """True when ``name`` in a lock list is an index standing for its unknown table."""
+        return name in self.unresolved_indexes and name not in self.schema.tables
 
     def begin(self, statement: Statement | None) -> None:
         """Open a transaction (explicitly when ``statement`` is the BEGIN)."""
         self.in_transaction = True
         self.transaction_number += 1
         self.explicit_begin = statement
+        self.ignored_begin = None
+        self.ended_despite_begin = None
+        self.autocommitted = None
         self.held = {}
         self.exclusive_by = None
         self.not_valid_in_tx = {}
         self.enum_values_in_tx = {}
 
-    def end(self) -> None:
-        """Close the current transaction (COMMIT or ROLLBACK)."""
+    def end(self, statement: Statement | None = None) -> None:
+        """Close the current transaction (``statement``: the COMMIT or ROLLBACK, if any)."""
+        if self.ignored_begin is not None:
+            self.ended_despite_begin = (self.ignored_begin, statement)
+        self.autocommitted = None
+        self.ignored_begin = None
         self.in_transaction = False
         self.explicit_begin = None
         self.held = {}
@@ -172,17 +245,16 @@ class Context:
         """Update the state with the effects of statement ``s``."""
         kind = s.kind
         if kind in TRANSACTION_KINDS:
-            self.transactional_stream = True
-            if kind is Kind.BEGIN:
-                self.begin(s)
-            else:
-                self.end()
+            self._apply_transaction(s)
             return
+        after_early_end = self.ended_despite_begin is not None and self.autocommitted is None
+        if after_early_end and not self.in_transaction and kind is not Kind.SAVEPOINT:
+            self.autocommitted = s
         if isinstance(s, Setting):
             self._apply_set(s)
             return
         if self.in_transaction:
-            for table, lock in s.locks:
+            for table, lock in self.locks_of(s):
                 if lock > self.held.get(table, Lock.NONE):
                     self.held[table] = lock
                 if (
@@ -197,9 +269,33 @@ class Context:
         if handler is not None:
             handler(self, s)
 
+    def _apply_transaction(self, s: Statement) -> None:
+        """BEGIN, COMMIT and ROLLBACK, as PostgreSQL treats them.
+
+        BEGIN inside a transaction and COMMIT/ROLLBACK outside one do nothing (PostgreSQL only
+        warns), so ``BEGIN; BEGIN; COMMIT;`` is one transaction, committed. A COMMIT that finds no
+        transaction after statements ran without one, because an ignored BEGIN's transaction
+        was ended before them, is recorded in :attr:`broken_nesting`.
+        """
+        self.transactional_stream = True
+        if s.kind is Kind.BEGIN:
+            if self.in_transaction:
+                self.ignored_begin = self.ignored_begin or s
+            else:
+                self.begin(s)
+            return
+        if self.in_transaction:
+            self.end(s)
+        else:
+            ended, autocommitted = self.ended_despite_begin, self.autocommitted
+            if ended is not None and autocommitted is not None:
+                self.broken_nesting.append((ended[0], ended[1], autocommitted, s))
+            self.ended_despite_begin = self.autocommitted = None
+        if isinstance(s, TransactionControl) and s.chain:
+            self.begin(s)
+
     def _apply_set(self, s: Setting) -> None:
-        value = s.value
-        on = value is not None and value.strip() not in ("0", "", "0s", "0ms")
+        on = _duration_set(s.value)
         if s.local and not self.in_transaction:
             return
         if s.name == "all":  # RESET ALL
@@ -209,6 +305,20 @@ class Context:
             self.local_lock_timeout = s.local and on
         elif s.name == "statement_timeout":
             self.statement_timeout = on
+
+
+#: a duration setting's value as PostgreSQL reads it: a number and an optional unit
+_DURATION = re.compile(r"\s*[+]?(\d*\.?\d+)\s*(us|ms|s|min|h|d)?\s*", re.IGNORECASE)
+
+
+def _duration_set(value: str | None) -> bool:
+    """True when a timeout setting's value turns the timeout on (a non-zero duration).
+
+    ``0``, ``'0min'``, ``'0.0s'`` are off, as are DEFAULT/RESET (None) and values PostgreSQL
+    rejects (the SET fails, so no timeout is set by it).
+    """
+    found = _DURATION.fullmatch(value) if value is not None else None
+    return found is not None and float(found.group(1)) != 0
 
 
 def _names_not_null_check(name: str, column: str) -> bool:
@@ -244,7 +354,7 @@ def _add_constraint(ctx: Context, table: str, con: Constraint, validated: bool) 
         or f"{table}_{'_'.join(con.columns)}_{con.kind}"
     )
     state.constraints[name] = ConstraintState(
-        con.kind, validated and not con.not_valid, con.columns, con.not_null_column
+        con.kind, validated and not con.not_valid, con.columns, con.not_null_column, con.ref_table
     )
     if con.not_null_column:
         state.not_null_checks.setdefault(con.not_null_column, set()).add(name)
@@ -366,6 +476,13 @@ def _schema_hint(ctx: Context, s: Statement) -> None:
             known.not_null = True
 
 
+def _create_function(ctx: Context, s: Statement) -> None:
+    """A function created here: calls to it are as volatile as it is declared."""
+    assert isinstance(s, Routine)
+    if s.name:
+        ctx.schema.functions[s.name] = s.volatility
+
+
 #: how each kind changes the schema state (the handler asserts the kind's family)
 _SCHEMA: dict[Kind, Callable[[Context, Statement], None]] = {
     Kind.SCHEMA_HINT: _schema_hint,
@@ -377,6 +494,7 @@ _SCHEMA: dict[Kind, Callable[[Context, Statement], None]] = {
     Kind.CREATE_SCHEMA: _create_schema,
     Kind.ALTER_TABLE: _alter_table,
     Kind.CREATE_INDEX: _create_index,
+    Kind.CREATE_FUNCTION: _create_function,
     Kind.DROP_TABLE: _drop_table,
     Kind.RENAME: _rename,
 }

@@ -137,11 +137,65 @@ def type_change(old: TypeRef | None, new: TypeRef, using: bool) -> Change:
     return Change.REWRITE
 
 
+#: integer types by width, narrowest first
+_INTEGER_WIDTH = {"int2": 0, "int4": 1, "int8": 2}
+
+
+def narrows(old: TypeRef | None, new: TypeRef) -> bool:
+    """Whether some value of ``old`` may not fit ``new`` (a shorter varchar, fewer digits).
+
+    PostgreSQL's explicit casts truncate such values without an error (``'abcdef'::varchar(3)``
+    is ``'abc'``; ``1.25::numeric(3,1)`` is ``1.3``); its assignment casts raise for strings and
+    integers but still round numerics. Unknown types count as narrowing when their modifiers
+    shrink.
+    """
+    if old is None or old.array != new.array:
+        return old is not None
+    text_like = {"text", "varchar", "bpchar"}
+    if old.name in text_like and new.name in {"varchar", "bpchar"}:
+        return bool(new.mods) and (not old.mods or old.name == "text" or new.mods[0] < old.mods[0])
+    if old.name in _INTEGER_WIDTH and new.name in _INTEGER_WIDTH:
+        return _INTEGER_WIDTH[new.name] < _INTEGER_WIDTH[old.name]
+    if old.name == new.name == "numeric" and new.mods:
+        if not old.mods:
+            return True
+        old_scale = old.mods[1] if len(old.mods) > 1 else 0
+        new_scale = new.mods[1] if len(new.mods) > 1 else 0
+        return new_scale < old_scale or new.mods[0] - new_scale < old.mods[0] - old_scale
+    if old.name == new.name:
+        return bool(new.mods) and (not old.mods or new.mods < old.mods)
+    return False
+
+
+def text_limit(new: TypeRef) -> int | None:
+    """The length limit of a ``varchar(n)`` / ``char(n)`` type; None for others."""
+    return new.mods[0] if new.name in {"varchar", "bpchar"} and new.mods else None
+
+
 def could_be_free(new: TypeRef) -> bool:
     """True when *some* current type could change to ``new`` without a rewrite."""
     return new.name in {"text", "varchar", "numeric", "varbit", "inet"} or (
         new.name in {"timestamp", "timestamptz", "time", "timetz", "interval"} and not new.mods
     )
+
+
+def free_from(new: TypeRef) -> str:
+    """The current types from which a change to ``new`` is metadata-only, in words.
+
+    For the types :func:`could_be_free` accepts; mirrors :func:`type_change`'s safe list.
+    """
+    if new.name == "text" or (new.name == "varchar" and not new.mods):
+        return "varchar or text"
+    if new.name == "varchar":
+        return f"varchar of length {new.mods[0]} or less"
+    if new.name == "numeric" and new.mods:
+        scale = new.mods[1] if len(new.mods) > 1 else 0
+        return f"numeric with precision {new.mods[0]} or less and scale {scale}"
+    if new.name == "inet":
+        return "inet or cidr"
+    if new.name == "varbit" and new.mods:
+        return f"varbit of length {new.mods[0]} or less"
+    return f"{new.name} (any modifier)"
 
 
 #: the value range of each integer type

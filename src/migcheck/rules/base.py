@@ -12,13 +12,16 @@ from migcheck.sql.facts import Kind, Statement
 
 @dataclass(slots=True)
 class Hit:
-    """What a rule reports: the message, the fix, and optionally a more precise place."""
+    """What a rule reports: the message, the fix, optionally a more precise place and severity."""
 
     message: str
     fix: str
     line: int | None = None
     column: int | None = None
     statement: Statement | None = None
+    #: this case's severity when it differs from the rule's default (a "may" case is milder);
+    #: a severity configured for the rule still wins
+    severity: Severity | None = None
 
 
 Check = Callable[[Statement, Context], Iterable[Hit]]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
+from migcheck.lint.schema import Context
 from migcheck.postgres.identifiers import RESERVED
 from migcheck.postgres.naming import default_constraint_name
 from migcheck.postgres.types import TypeRef
@@ -75,3 +76,14 @@ def column_types(s: TableChange) -> Iterator[tuple[str, TypeRef]]:
             yield a.column_def.name, a.column_def.type
         elif a.kind == "alter_type" and a.type is not None and a.column:
             yield a.column, a.type
+
+
+def lock_place(ctx: Context, table: str) -> str:
+    """A locked table for messages: quoted, or "the table of index X" when only the index is known.
+
+    DROP INDEX locks the index's table; when the schema does not know which table that is, the
+    index stands for it in :meth:`Context.locks_of` and the message says so.
+    """
+    if ctx.unknown_table_of(table):
+        return f"the table of index {qi(table)}"
+    return qi(table)

@@ -20,21 +20,23 @@ Build the index concurrently, outside any transaction block (SHARE UPDATE EXCLUS
 writes continue). If a concurrent build fails it leaves an INVALID index; drop it before retrying.
 ```sql
 SET lock_timeout = '2s';
-CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);
+DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;
+CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
 ```
 Alembic:
 ```python
 with op.get_context().autocommit_block():
+    op.drop_index("users_email_idx", if_exists=True, postgresql_concurrently=True)
     op.create_index(
-        "users_email_idx", "users", ["email"],
-        postgresql_concurrently=True, if_not_exists=True,
+        "users_email_idx", "users", ["email"], postgresql_concurrently=True,
     )
 ```
 A partitioned table cannot be indexed concurrently as a whole: create the index `ON ONLY` the
 parent, build each partition's index concurrently, then attach them:
 ```sql
 CREATE INDEX IF NOT EXISTS events_ts_idx ON ONLY events (ts);
-CREATE INDEX CONCURRENTLY IF NOT EXISTS events_2024_ts_idx ON events_2024 (ts);
+DROP INDEX CONCURRENTLY IF EXISTS events_2024_ts_idx;
+CREATE INDEX CONCURRENTLY events_2024_ts_idx ON events_2024 (ts);
 ALTER INDEX events_ts_idx ATTACH PARTITION events_2024_ts_idx;
 ```
 """

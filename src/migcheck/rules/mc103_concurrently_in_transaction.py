@@ -21,7 +21,8 @@ COMMIT;
 Run the statement on its own, outside the transaction:
 ```sql
 COMMIT;
-CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);
+DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;
+CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
 ```
 Alembic (the block commits the revision's transaction and reopens it afterwards):
 ```python

@@ -42,6 +42,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
+from migcheck.postgres.locks import Lock
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule
 from migcheck.rules.helpers import constraint_label, qi
@@ -53,13 +54,21 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     assert isinstance(s, TableChange)
     if not s.table or ctx.is_new(s.table):
         return
+    # the statement holds its strongest sub-command's lock for the whole validation
+    held = max(a.lock for a in s.actions) if s.actions else Lock.ACCESS_EXCLUSIVE
     for a in s.actions:
         if a.kind == "add_constraint" and a.constraint is not None:
             con = a.constraint
             if con.kind not in ("foreign_key", "check") or con.not_valid:
                 continue
             label, name = constraint_label(s.table, con)
-            if con.kind == "foreign_key":
+            if con.kind == "foreign_key" and held is Lock.ACCESS_EXCLUSIVE:
+                lock = (
+                    f"ACCESS EXCLUSIVE on {qi(s.table)} (another sub-command of this statement "
+                    "takes it), blocking all reads and writes, and SHARE ROW EXCLUSIVE on "
+                    f"{qi(con.ref_table)}, blocking writes to it"
+                )
+            elif con.kind == "foreign_key":
                 lock = (
                     f"SHARE ROW EXCLUSIVE on {qi(s.table)} and {qi(con.ref_table)}, "
                     "blocking all writes to both"

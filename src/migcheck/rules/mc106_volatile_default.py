@@ -5,6 +5,12 @@ Flags `ADD COLUMN … DEFAULT expr` on an existing table when `expr` is volatile
 gen_random_uuid(), clock_timestamp(), nextval(), or a function migcheck cannot classify). Before
 PostgreSQL 11 (`pg-version` < 11) any non-NULL default is flagged.
 
+A call is the built-in only when it has the built-in's signature: `now(123)` or
+`myschema.now()` is some other function, and every function that is not a known built-in is
+VOLATILE until known ("may rewrite"). A `CREATE FUNCTION … STABLE` (or `IMMUTABLE`) earlier in
+the run makes it known, as does the live catalog's `pg_proc.provolatile` when the schema has it;
+a function declared (or defaulting to) VOLATILE rewrites for sure.
+
 ## Why is this bad
 A volatile default must be computed per row, so PostgreSQL rewrites the whole table and its
 indexes under ACCESS EXCLUSIVE, blocking all reads and writes for the duration. Constant and
@@ -56,15 +62,21 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
         if col.generated_stored or col.serial or col.identity:
             continue
         default = col.default
+        known = {name: ctx.schema.functions.get(name) for name in default.unknown_calls}
+        declared = [name for name, volatility in known.items() if volatility == "volatile"]
+        unknown = [name for name, volatility in known.items() if volatility is None]
+        volatile = default.volatile or bool(declared)
         if default.volatile:
             why = "a volatile DEFAULT"
-        elif default.unknown_calls:
-            why = f"a DEFAULT calling {default.unknown_calls[0]}(), which may be volatile, and"
+        elif declared:
+            why = f"a DEFAULT calling {declared[0]}(), declared VOLATILE,"
+        elif unknown:
+            why = f"a DEFAULT calling {unknown[0]}(), which may be volatile, and"
         elif ctx.pg_version < 11:
             why = f"a DEFAULT on PostgreSQL {ctx.pg_version} (before 11)"
         else:
             continue
-        verb = "may rewrite" if not default.volatile and ctx.pg_version >= 11 else "rewrites"
+        verb = "may rewrite" if not volatile and ctx.pg_version >= 11 else "rewrites"
         yield Hit(
             f"Adding {qi(s.table)}.{qi(col.name)} with {why} {verb} the whole table under an "
             "ACCESS EXCLUSIVE lock, blocking all reads and writes until it finishes",

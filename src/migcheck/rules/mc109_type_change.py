@@ -5,8 +5,10 @@ Flags a column type change on an existing table unless it is known to be metadat
 list follows PostgreSQL's binary-coercible casts: `varchar(n)` widened or made unbounded,
 `varchar` ↔ `text`, `numeric(p,s)` → `numeric(p2,s)` with p2 ≥ p or unconstrained `numeric`,
 `varbit` widened, `cidr` → `inet`. The current type comes from earlier statements, earlier
-revisions, or Alembic's `existing_type`. When it is unknown, changes to a type that *could* be
-safe are not flagged, and others are reported as "may rewrite".
+revisions, Alembic's `existing_type`, or (in `migcheck verify`) the live catalog. When it is
+unknown, a change to a type that *could* be safe (`ALTER COLUMN body TYPE text USING
+body::text`) is a warning that says which current types make it metadata-only; a change to any
+other type is an error ("may rewrite": it does unless the current type is binary-compatible).
 
 ## Why is this bad
 A rewriting type change copies the whole table and rebuilds every index under ACCESS EXCLUSIVE:
@@ -43,7 +45,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
-from migcheck.postgres.types import Change, could_be_free, type_change
+from migcheck.postgres.types import Change, could_be_free, free_from, type_change
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule
 from migcheck.rules.helpers import qi
@@ -62,9 +64,20 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
         column = table.columns.get(a.column) if table is not None else None
         old = column.type if column is not None else None
         change = type_change(old, a.type, a.using)
-        if change is Change.FREE or (change is Change.UNKNOWN and could_be_free(a.type)):
+        if change is Change.FREE:
             continue
         target = f"{qi(s.table)}.{qi(a.column)}"
+        if change is Change.UNKNOWN and could_be_free(a.type):
+            yield Hit(
+                f"Changing {target} to {a.type.display} may rewrite the table under an ACCESS "
+                f"EXCLUSIVE lock: it is metadata-only if the current type is "
+                f"{free_from(a.type)}, and the current type of {target} is not known here",
+                "Make the current type known (create or alter the column earlier in the run; "
+                "Alembic: existing_type=…; migcheck verify reads it from the catalog). If it is "
+                "another type, add a new column, backfill in batches and swap instead.",
+                severity=Severity.WARNING,
+            )
+            continue
         if change is Change.UNKNOWN:
             what = f"may rewrite the table (it does unless the current type of {target} is "
             what += f"binary-compatible with {a.type.display})"

@@ -18,15 +18,17 @@ ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);
 ## Use instead
 For UNIQUE and PRIMARY KEY, build the index concurrently and attach it (instant):
 ```sql
-CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_email_key ON users (email);
+DROP INDEX CONCURRENTLY IF EXISTS users_email_key;
+CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);
 SET lock_timeout = '2s';
 ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;
 ```
 Alembic:
 ```python
 with op.get_context().autocommit_block():
+    op.drop_index("users_email_key", if_exists=True, postgresql_concurrently=True)
     op.create_index("users_email_key", "users", ["email"], unique=True,
-                    postgresql_concurrently=True, if_not_exists=True)
+                    postgresql_concurrently=True)
 op.execute("ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key")
 ```
 An EXCLUDE constraint cannot be attached from an existing index: add it while the table is new

@@ -35,13 +35,13 @@ from collections.abc import Iterator
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule
-from migcheck.rules.helpers import LOCKING_KINDS, qi
+from migcheck.rules.helpers import LOCKING_KINDS, lock_place
 from migcheck.sql.facts import Statement
 
 
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     """Flag the first strong lock on an existing table without lock_timeout."""
-    if ctx.lock_timeout or not s.locks:
+    if ctx.lock_timeout or not (s.locks or s.index_locks):
         return
     memory = ctx.remember("MC111")
     if memory:
@@ -50,9 +50,11 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     if not strong:
         return
     memory["seen"] = True
-    table, lock = max(strong, key=lambda item: item[1])
+    lock = max(lock for _, lock in strong)
+    tables = list(dict.fromkeys(lock_place(ctx, t) for t, held in strong if held is lock))
+    on = " and ".join(tables) if len(tables) < 3 else ", ".join(tables[:-1]) + f" and {tables[-1]}"
     yield Hit(
-        f"Takes {lock.label} on {qi(table)} with no lock_timeout: while it waits behind running "
+        f"Takes {lock.label} on {on} with no lock_timeout: while it waits behind running "
         f"queries it blocks {lock.blocks} queued after it",
         "Run SET lock_timeout = '2s' first (SET LOCAL inside a transaction; in Alembic "
         "op.execute(\"SET LOCAL lock_timeout = '2s'\")) and retry on timeout.",

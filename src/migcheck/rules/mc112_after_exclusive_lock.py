@@ -6,6 +6,12 @@ tables, a DO block, an index build, a constraint validation, a table scan or rew
 a lock on another existing table without lock_timeout, when an earlier statement of the same
 transaction already holds ACCESS EXCLUSIVE on an existing table. Reported once per transaction.
 
+One statement is judged by its strongest lock held for its longest work: an ALTER TABLE whose
+sub-commands take different locks holds the strongest for the whole statement, so
+`ALTER TABLE t VALIDATE CONSTRAINT c, DROP COLUMN x` validates (a full scan) under ACCESS
+EXCLUSIVE, blocking all reads and writes (an error, where `VALIDATE CONSTRAINT` alone takes SHARE
+UPDATE EXCLUSIVE and lets them run).
+
 ## Why is this bad
 Locks are held until COMMIT. The ACCESS EXCLUSIVE lock taken by the earlier (perhaps instant)
 statement keeps blocking all reads and writes on that table for as long as the slow statement
@@ -37,10 +43,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migcheck.lint.schema import Context
+from migcheck.postgres.locks import Lock
 from migcheck.postgres.types import Change, could_be_free, type_change
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule
-from migcheck.rules.helpers import LOCKING_KINDS, qi
+from migcheck.rules.helpers import LOCKING_KINDS, lock_place, qi
 from migcheck.sql.facts import (
     Action,
     DataChange,
@@ -106,8 +113,40 @@ def _slow(s: Statement, ctx: Context) -> str | None:
     return None
 
 
+_VERBS = {"validate_constraint": "VALIDATE CONSTRAINT"}
+
+
+def _in_one_statement(s: TableChange, ctx: Context) -> Iterator[Hit]:
+    """Slow work of one sub-command held under a stronger lock another sub-command takes."""
+    if not s.table or ctx.is_new(s.table) or len(s.actions) < 2:
+        return
+    strongest = max(s.actions, key=lambda a: a.lock)
+    if strongest.lock is not Lock.ACCESS_EXCLUSIVE:
+        return
+    for a in s.actions:
+        if a.lock >= strongest.lock or not _slow_action(s, a, ctx):
+            continue
+        what = _VERBS.get(a.kind, a.kind.replace("_", " ").upper())
+        target = a.constraint_name or a.column
+        name = f" {qi(target)}" if target else ""
+        other = strongest.kind.replace("_", " ").upper()
+        if strongest.column or strongest.constraint_name:
+            other += f" {qi(strongest.column or strongest.constraint_name)}"
+        yield Hit(
+            f"{what}{name} scans {qi(s.table)} while this statement holds ACCESS EXCLUSIVE on "
+            f"it (for {other}): all reads and writes on {qi(s.table)} stay blocked for the "
+            f"whole scan, where {what} alone takes {a.lock.label} and lets them run",
+            f"Split the statement: run {what} as its own statement and transaction, after "
+            "the other changes have committed.",
+            severity=Severity.ERROR,
+        )
+        return
+
+
 def check(s: Statement, ctx: Context) -> Iterator[Hit]:
-    """Flag slow work while an ACCESS EXCLUSIVE lock is held."""
+    """Flag slow work while an ACCESS EXCLUSIVE lock is held (by the transaction or statement)."""
+    if isinstance(s, TableChange) and s.kind is Kind.ALTER_TABLE:
+        yield from _in_one_statement(s, ctx)
     first = ctx.exclusive_by
     if first is None or not ctx.in_transaction or first is s:
         return
@@ -123,11 +162,12 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
         others = [t for t, _ in ctx.existing(s) if t not in ctx.held]
         if not others or ctx.lock_timeout:
             return
-        why = f"waiting for a lock on {qi(others[0])} with no lock_timeout"
+        why = f"waiting for a lock on {lock_place(ctx, others[0])} with no lock_timeout"
     memory["tx"] = ctx.transaction_number
+    place = lock_place(ctx, held[0])
     yield Hit(
         f"{why[0].upper()}{why[1:]} runs while this transaction holds ACCESS EXCLUSIVE on "
-        f"{qi(held[0])} (taken at line {first.line}): all reads and writes on {qi(held[0])} "
+        f"{place} (taken at line {first.line}): all reads and writes on {place} "
         "stay blocked until COMMIT",
         "Commit right after the statement that takes ACCESS EXCLUSIVE and do this work in its "
         "own transaction (Alembic: a separate revision or an autocommit_block()).",

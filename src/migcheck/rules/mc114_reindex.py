@@ -1,7 +1,9 @@
 """REINDEX without CONCURRENTLY.
 
 ## What it does
-Flags `REINDEX INDEX|TABLE|SCHEMA|DATABASE` without `CONCURRENTLY`.
+Flags `REINDEX INDEX|TABLE|SCHEMA|DATABASE` without `CONCURRENTLY`. The option is read by its
+value: `REINDEX (CONCURRENTLY false)` (or `off`, `0`) is a plain REINDEX and is flagged;
+`REINDEX (CONCURRENTLY)`, `(CONCURRENTLY true)` and `REINDEX INDEX CONCURRENTLY …` are not.
 
 ## Why is this bad
 A plain REINDEX holds ACCESS EXCLUSIVE on each index being rebuilt and SHARE on its table: writes

@@ -6,6 +6,10 @@ Flags statements that rewrite an existing table by design: `VACUUM FULL`, `CLUST
 `ALTER TABLE … SET ACCESS METHOD` (PostgreSQL 15+) and `ALTER COLUMN … SET EXPRESSION` of a
 stored generated column (PostgreSQL 17+).
 
+Options are read by their value, as PostgreSQL reads them: `VACUUM (FULL false)`,
+`(FULL off)` and `(FULL 0)` are a plain VACUUM (not flagged); `(FULL)`, `(FULL true)`,
+`(FULL on)` and `(FULL 1)` are VACUUM FULL.
+
 ## Why is this bad
 Each copies the whole table (and rebuilds its indexes) while holding ACCESS EXCLUSIVE: all reads
 and writes are blocked for the duration, which grows with the table size.

@@ -18,7 +18,8 @@ REFRESH MATERIALIZED VIEW sales_summary;
 Give the view a unique index (once) and refresh it concurrently, outside the migration's
 transaction if it is long; readers keep seeing the old contents meanwhile:
 ```sql
-CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS sales_summary_key ON sales_summary (day, region);
+DROP INDEX CONCURRENTLY IF EXISTS sales_summary_key;
+CREATE UNIQUE INDEX CONCURRENTLY sales_summary_key ON sales_summary (day, region);
 REFRESH MATERIALIZED VIEW CONCURRENTLY sales_summary;
 ```
 Alembic:

@@ -7,7 +7,10 @@ Flags `DROP TABLE` of a table that was not created earlier in the same file or r
 ## Why is this bad
 The data is gone for good, and code that is still running (the previous release during a deploy)
 fails on its next query. DROP TABLE also takes ACCESS EXCLUSIVE, blocking all reads and writes
-while it waits behind running queries.
+while it waits behind running queries — on the table, and on every table its foreign keys
+reference (PostgreSQL drops the FK triggers on those tables too). When the schema knows them (the
+table was created earlier in the run, an Alembic history, the live catalog), the message names
+them: `DROP TABLE order_lines` locks `orders` as well.
 
 ## Example
 ```sql
@@ -55,9 +58,17 @@ def check(s: Statement, ctx: Context) -> Iterator[Hit]:
     for table in s.names:
         if ctx.is_new(table):
             continue
+        parents = [qi(ref) for ref in ctx.referenced_by(table) if not ctx.is_new(ref)]
+        also = ""
+        if parents:
+            them = "them" if len(parents) > 1 else "it"
+            also = (
+                f"; it also takes ACCESS EXCLUSIVE on {' and '.join(parents)} (to drop its foreign "
+                f"key triggers there), blocking all reads and writes on {them} while it waits"
+            )
         yield Hit(
             f"DROP TABLE {qi(table)} deletes its data permanently and breaks running code that "
-            "still queries it",
+            f"still queries it{also}",
             "Remove all uses from code in an earlier release, then drop it (and mark the "
             "intent with a migcheck ignore comment).",
         )

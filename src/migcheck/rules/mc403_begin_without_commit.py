@@ -2,9 +2,15 @@
 
 ## What it does
 Flags a `BEGIN` / `START TRANSACTION` in a SQL file (or in SQL run by an Alembic revision) that is
-still open at the end of the file or revision, and a `BEGIN` issued while a transaction is already
-open (PostgreSQL ignores it with a warning, so the first COMMIT ends both "transactions" and what
-follows runs in autocommit mode).
+still open at the end of the file or revision, and a nesting PostgreSQL does not have: a `BEGIN`
+issued while a transaction is already open is ignored (PostgreSQL only warns), so the first
+`COMMIT` ends the one transaction; when statements follow it and a later `COMMIT` finds no
+transaction to end, those statements ran without one.
+
+Transaction state is modeled as PostgreSQL keeps it: `BEGIN; BEGIN; COMMIT;` is one transaction,
+committed (not flagged). With `--assume-in-transaction` (or a file that starts with `SET LOCAL`)
+the runner COMMITs at the end of the file, so a file that ends inside a `BEGIN` it opened after
+its own `COMMIT` is closed by the runner (not flagged).
 
 ## Why is this bad
 The open transaction keeps every lock it took until the session ends. Run by psql, the changes are
@@ -24,9 +30,10 @@ SET LOCAL lock_timeout = '2s';
 ALTER TABLE users ADD COLUMN nickname text;
 COMMIT;
 ```
-Alembic manages transactions itself: do not `op.execute("BEGIN")` (it would be a BEGIN inside
-Alembic's transaction); use
-`op.get_context().autocommit_block()` when a statement must run outside the transaction.
+Nested groups are not nested in PostgreSQL: one `BEGIN … COMMIT` per group, one after the other.
+Alembic manages transactions itself: an `op.execute("BEGIN")` inside its transaction is ignored
+and an `op.execute("COMMIT")` ends it early; use `op.get_context().autocommit_block()` when a
+statement must run outside the transaction.
 """
 
 from __future__ import annotations
@@ -36,30 +43,26 @@ from collections.abc import Iterator
 from migcheck.lint.schema import Context
 from migcheck.result import Severity
 from migcheck.rules.base import Hit, Rule
-from migcheck.sql.facts import Kind, Statement
-
-
-def check(s: Statement, ctx: Context) -> Iterator[Hit]:
-    """Flag BEGIN inside an open transaction (the SQL's own, or Alembic's)."""
-    outer = ctx.explicit_begin
-    if not ctx.in_transaction or outer is None or s.internal:
-        return
-    where = (
-        "Alembic's transaction"
-        if outer.internal
-        else f"the transaction opened at line {outer.line}"
-    )
-    yield Hit(
-        f"BEGIN inside {where}: PostgreSQL ignores it, so the first COMMIT ends the outer "
-        "transaction and the rest runs without one",
-        "Remove the inner BEGIN, or COMMIT the first transaction before starting the next.",
-    )
+from migcheck.sql.facts import Kind
 
 
 def finish(ctx: Context) -> Iterator[Hit]:
-    """Flag a transaction the file opened and never closed."""
+    """Flag a transaction the file opened and never closed, and a nesting that broke."""
+    while ctx.broken_nesting:
+        ignored, ended, autocommitted, orphan = ctx.broken_nesting.pop(0)
+        if ignored.internal:
+            continue
+        closed = f"the {ended.kind.sql} at line {ended.line}" if ended else "the first COMMIT"
+        yield Hit(
+            f"BEGIN at line {ignored.line} is ignored (a transaction is already open), so {closed} "
+            f"ends the only transaction: the statements from line {autocommitted.line} run "
+            f"without one, and the {orphan.kind.sql} at line {orphan.line} has nothing to end",
+            "Remove the inner BEGIN and the extra COMMIT, or COMMIT the first transaction and "
+            "BEGIN the next one where you meant the statements to be grouped.",
+            statement=ignored,
+        )
     begin = ctx.explicit_begin
-    if not ctx.in_transaction or begin is None or begin.internal:
+    if not ctx.in_transaction or begin is None or begin.internal or ctx.runner_commits:
         return
     if ctx.path and begin.path != ctx.path:
         return
@@ -72,5 +75,5 @@ def finish(ctx: Context) -> Iterator[Hit]:
 
 
 RULE = Rule(
-    "MC403", "begin-without-commit", Severity.ERROR, __doc__ or "", (Kind.BEGIN,), check, finish
+    "MC403", "begin-without-commit", Severity.ERROR, __doc__ or "", (Kind.BEGIN,), None, finish
 )

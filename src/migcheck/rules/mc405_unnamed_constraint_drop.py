@@ -4,9 +4,10 @@
 Flags `op.drop_constraint(None, "table", type_=…)` in an Alembic revision, in `upgrade()` or
 `downgrade()`. `alembic revision --autogenerate` writes it for every constraint it created without
 a name (`op.create_foreign_key(None, …)`, `sa.ForeignKey(…)` with no naming convention), most
-often in `downgrade()`. Found while rendering the revision offline: SQLAlchemy refuses to compile
-the DROP (`Can't emit DROP CONSTRAINT …; it has no name`; Alembic's batch mode: `Constraint must
-have a name`), and migcheck reports the op line that raised.
+often in `downgrade()`. SQLAlchemy refuses to compile the DROP (`Can't emit DROP CONSTRAINT …; it
+has no name`; Alembic's batch mode: `Constraint must have a name`). In `upgrade()` it is found
+while rendering the revision offline, on the op line that raised; in `downgrade()`, which lint
+never runs, in the revision's source.
 
 ## Why is this bad
 The migration can never run: it fails at that line every time, in production during an incident

@@ -43,6 +43,8 @@ MODULES = (
     "mc205_rename_schema",
     "mc206_rename_enum_value",
     "mc207_rename_object",
+    "mc208_drop_default_of_new_column",
+    "mc209_set_not_null_of_new_column",
     "mc301_drop_table",
     "mc302_drop_column",
     "mc303_truncate",

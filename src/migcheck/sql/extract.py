@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from migcheck.postgres.functions import STABLE_FUNCTIONS, VOLATILE_FUNCTIONS
+from migcheck.postgres.functions import VOLATILE_FUNCTIONS, builtin_call
 from migcheck.postgres.locks import Lock
 from migcheck.postgres.types import TypeRef
 from migcheck.sql.facts import (
@@ -26,6 +26,7 @@ from migcheck.sql.facts import (
     Query,
     Reindex,
     Rename,
+    Routine,
     Setting,
     Statement,
     TableChange,
@@ -164,10 +165,11 @@ def expr(node: Node | None) -> Expr:
             if call is not None:
                 names = _strings(call.get("funcname"))
                 name = names[-1].lower() if names else ""
-                if name in VOLATILE_FUNCTIONS:
+                schema = names[-2].lower() if len(names) > 1 else None
+                if not builtin_call(schema, name, len(call.get("args") or ())):
+                    unknown.append(f"{schema}.{name}" if schema else name)
+                elif name in VOLATILE_FUNCTIONS:
                     volatile = True
-                elif name not in STABLE_FUNCTIONS:
-                    unknown.append(name)
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
@@ -424,6 +426,7 @@ def _drop(n: Node, kind: Kind) -> Statement:
     concurrently = bool(n.get("concurrent"))
     names: list[str] = []
     locks: tuple[tuple[str, Lock], ...] = ()
+    index_locks: tuple[tuple[str, Lock], ...] = ()
     if remove in ("OBJECT_TRIGGER", "OBJECT_POLICY", "OBJECT_RULE"):
         # objects are [schema.]table.name: the lock is on the table
         tables = [
@@ -441,8 +444,9 @@ def _drop(n: Node, kind: Kind) -> Statement:
                 names.append(_qualified(obj["TypeName"].get("names")))
         if remove == "OBJECT_INDEX":
             kind = Kind.DROP_INDEX
+            # the lock is on the index's table (and the index): the table is the schema's to know
             lock = Lock.SHARE_UPDATE_EXCLUSIVE if concurrently else Lock.ACCESS_EXCLUSIVE
-            locks = tuple((name, lock) for name in names)
+            index_locks = tuple((name, lock) for name in names)
         elif remove == "OBJECT_TABLE":
             kind = Kind.DROP_TABLE
             locks = tuple((name, Lock.ACCESS_EXCLUSIVE) for name in names)
@@ -455,6 +459,7 @@ def _drop(n: Node, kind: Kind) -> Statement:
         cascade=n.get("behavior") == "DROP_CASCADE",
         no_transaction=kind is Kind.DROP_INDEX and concurrently,
         locks=locks,
+        index_locks=index_locks,
     )
 
 
@@ -479,18 +484,59 @@ def _rename(n: Node, kind: Kind) -> Statement:
     )
 
 
+_TRUE_WORDS = {"true": True, "on": True, "false": False, "off": False}
+
+
+def _option_value(arg: Node | None) -> bool | str:
+    """One option's value as PostgreSQL's ``defGetBoolean`` reads it.
+
+    No value means true; the integers 0 and 1 and the words true/false/on/off (any case) are
+    booleans. Anything else (``index_cleanup auto``, ``parallel 4``, a tablespace name) is kept
+    as text.
+    """
+    if arg is None:
+        return True
+    if "Integer" in arg:
+        number = int(arg["Integer"].get("ival", 0))
+        return bool(number) if number in (0, 1) else str(number)
+    if "Boolean" in arg:
+        return bool(arg["Boolean"].get("boolval", False))
+    if "A_Const" in arg:
+        return _option_value({k: v for k, v in arg["A_Const"].items() if k != "location"} or None)
+    if "String" in arg:
+        text = str(arg["String"].get("sval", ""))
+        return _TRUE_WORDS.get(text.lower(), text)
+    if "Float" in arg:
+        return str(arg["Float"].get("fval", ""))
+    return ""
+
+
+def option_values(items: Iterable[Node] | None) -> dict[str, bool | str]:
+    """The options of a utility statement (``VACUUM (FULL false, VERBOSE)``), read by value.
+
+    ``{"full": False, "verbose": True}``: every boolean option is read as PostgreSQL reads it, so
+    ``(FULL false)``, ``(FULL off)`` and ``(FULL 0)`` are off, ``(FULL)`` and ``(FULL on)`` on.
+    """
+    found: dict[str, bool | str] = {}
+    for item in items or ():
+        elem = item.get("DefElem")
+        if elem is not None and elem.get("defname"):
+            found[str(elem["defname"]).lower()] = _option_value(elem.get("arg"))
+    return found
+
+
 def _reindex(n: Node, kind: Kind) -> Statement:
     object_type = n.get("kind", "")
     target = _rel(n.get("relation")) or n.get("name")
-    concurrently = any(
-        p.get("DefElem", {}).get("defname") == "concurrently" for p in n.get("params", ())
-    )
+    options = option_values(n.get("params"))
+    concurrently = options.get("concurrently") is True
     lock = Lock.SHARE_UPDATE_EXCLUSIVE if concurrently else Lock.ACCESS_EXCLUSIVE
     return Reindex(
         kind,
         object_type=object_type,
         target=target,
         concurrently=concurrently,
+        options=options,
         no_transaction=concurrently
         or object_type
         in ("REINDEX_OBJECT_SCHEMA", "REINDEX_OBJECT_DATABASE", "REINDEX_OBJECT_SYSTEM"),
@@ -499,8 +545,8 @@ def _reindex(n: Node, kind: Kind) -> Statement:
 
 
 def _vacuum(n: Node, kind: Kind) -> Statement:
-    options = {o.get("DefElem", {}).get("defname") for o in n.get("options", ())}
-    full = "full" in options
+    options = option_values(n.get("options"))
+    full = options.get("full") is True
     kind = Kind.VACUUM if n.get("is_vacuumcmd") else Kind.ANALYZE
     names = [_rel(r.get("VacuumRelation", {}).get("relation")) for r in n.get("rels", ())]
     tables = tuple(name for name in names if name)
@@ -509,6 +555,7 @@ def _vacuum(n: Node, kind: Kind) -> Statement:
         kind,
         tables=tables,
         full=full,
+        options=options,
         no_transaction=kind is Kind.VACUUM,
         locks=tuple((t, lock) for t in tables),
     )
@@ -520,6 +567,7 @@ def _cluster(n: Node, kind: Kind) -> Statement:
         kind,
         tables=(table,) if table else (),
         index=n.get("indexname"),
+        options=option_values(n.get("params")),
         locks=((table, Lock.ACCESS_EXCLUSIVE),) if table else (),
     )
 
@@ -665,6 +713,10 @@ def _set(n: Node, kind: Kind) -> Statement:
                 values.append(str(const["sval"].get("sval", "")))
             elif "ival" in const:
                 values.append(str(const["ival"].get("ival", 0)))
+            elif "fval" in const:
+                values.append(str(const["fval"].get("fval", "0")))
+            elif "boolval" in const:
+                values.append("on" if const["boolval"].get("boolval") else "off")
         value = " ".join(values)
     return Setting(
         kind,
@@ -684,7 +736,8 @@ _TRANSACTION_KINDS = {
 
 
 def _transaction(n: Node, kind: Kind) -> Statement:
-    return TransactionControl(_TRANSACTION_KINDS.get(n.get("kind", ""), Kind.SAVEPOINT))
+    found = _TRANSACTION_KINDS.get(n.get("kind", ""), Kind.SAVEPOINT)
+    return TransactionControl(found, chain=found is not Kind.BEGIN and bool(n.get("chain")))
 
 
 def _alter_enum(n: Node, kind: Kind) -> Statement:
@@ -698,13 +751,33 @@ def _alter_enum(n: Node, kind: Kind) -> Statement:
     )
 
 
+#: AlterDomainStmt's subtype letters
+_DOMAIN_ACTIONS = {
+    "C": "add_constraint",
+    "V": "validate_constraint",
+    "X": "drop_constraint",
+    "O": "set_not_null",
+    "N": "drop_not_null",
+}
+
+
 def _domain(n: Node, kind: Kind) -> Statement:
     """CREATE DOMAIN / ALTER DOMAIN: the domain's name and the CHECK constraints it gets."""
     domain = _qualified(n.get("domainname") or n.get("typeName"))
     if kind is Kind.ALTER_DOMAIN:
+        subtype = n.get("subtype", "")
         found = constraint((n.get("def") or {}).get("Constraint", {}))
-        added = (found,) if n.get("subtype") == "C" and found is not None else ()
-        return DomainChange(kind, domain=domain, constraints=added)
+        added = (found,) if subtype == "C" and found is not None else ()
+        action = _DOMAIN_ACTIONS.get(subtype, "")
+        if subtype == "T":
+            action = "set_default" if n.get("def") else "drop_default"
+        return DomainChange(
+            kind,
+            domain=domain,
+            constraints=added,
+            action=action,
+            constraint_name=n.get("name") if subtype in ("V", "X") else None,
+        )
     items = [constraint(c["Constraint"]) for c in n.get("constraints", ()) if "Constraint" in c]
     checks = tuple([c for c in items if c is not None and c.kind == "check"])
     return DomainChange(kind, domain=domain, constraints=checks)
@@ -762,7 +835,9 @@ def _create_trigger(n: Node, kind: Kind) -> Statement:
 
 def _select(n: Node, kind: Kind) -> Statement:
     """``SELECT set_config('lock_timeout', '2s', is_local)`` is a SET in disguise."""
-    query = Query(kind, reads_tables="fromClause" in n)
+    query = Query(
+        kind, reads_tables="fromClause" in n, checks_index_validity=_reads_column(n, "indisvalid")
+    )
     targets = n.get("targetList")
     if not targets or len(targets) != 1 or "fromClause" in n:
         return query
@@ -780,12 +855,47 @@ def _select(n: Node, kind: Kind) -> Statement:
     )
 
 
+def _reads_column(node: Node, column: str) -> bool:
+    """True when the tree refers to a column named ``column`` anywhere."""
+    stack: list[Any] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("ColumnRef")
+            if ref is not None and _strings(ref.get("fields"))[-1:] == (column,):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _create_view(n: Node, kind: Kind) -> Statement:
     return Create(kind, name=_rel(n.get("view")))
 
 
+def _create_function(n: Node, kind: Kind) -> Statement:
+    """CREATE FUNCTION: its name and declared volatility (VOLATILE by default)."""
+    names = [name.lower() for name in _strings(n.get("funcname"))]
+    volatility = option_values(n.get("options")).get("volatility", "volatile")
+    return Routine(
+        kind,
+        name=table_key(names[-2], names[-1]) if len(names) > 1 else (names[-1] if names else ""),
+        volatility=str(volatility).lower(),
+    )
+
+
 def _do(n: Node, kind: Kind) -> Statement:
     return DoBlock(kind)
+
+
+def _explain(n: Node, kind: Kind) -> Statement:
+    """EXPLAIN: plans only; with ANALYZE (read by value) it runs the statement it explains."""
+    if option_values(n.get("options")).get("analyze") is not True:
+        return Statement(kind)
+    node_name, node = next(iter((n.get("query") or {"": {}}).items()))
+    inner_kind, handler = _HANDLERS.get(node_name, (Kind.OTHER, _nothing))
+    return handler(node, inner_kind)
 
 
 def _nothing(n: Node, kind: Kind) -> Statement:
@@ -813,7 +923,7 @@ _HANDLERS: dict[str, tuple[Kind, Callable[[Node, Kind], Statement]]] = {
     "TransactionStmt": (Kind.BEGIN, _transaction),
     "AlterEnumStmt": (Kind.ALTER_ENUM, _alter_enum),
     "CreateEnumStmt": (Kind.CREATE_TYPE, _create_type),
-    "CreateFunctionStmt": (Kind.CREATE_FUNCTION, _nothing),
+    "CreateFunctionStmt": (Kind.CREATE_FUNCTION, _create_function),
     "DoStmt": (Kind.DO, _do),
     "CreateTrigStmt": (Kind.CREATE_TRIGGER, _create_trigger),
     "CreateDomainStmt": (Kind.CREATE_DOMAIN, _domain),
@@ -822,6 +932,7 @@ _HANDLERS: dict[str, tuple[Kind, Callable[[Node, Kind], Statement]]] = {
     "DropdbStmt": (Kind.DROP_DATABASE, _drop_database),
     "AlterObjectSchemaStmt": (Kind.SET_SCHEMA, _set_schema),
     "CreateSchemaStmt": (Kind.CREATE_SCHEMA, _create_schema),
+    "ExplainStmt": (Kind.OTHER, _explain),
 }
 
 

@@ -9,7 +9,7 @@ the kinds it declares.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from migcheck.postgres.locks import Lock
 from migcheck.postgres.types import TypeRef
@@ -62,8 +62,9 @@ class Kind(enum.Enum):
     CREATE_VIEW = "create_view"
     CREATE_MATVIEW = "create_matview"
     CREATE_SCHEMA = "create_schema"
-    # only location and locks (Statement)
+    # functions and procedures (Routine)
     CREATE_FUNCTION = "create_function"
+    # only location and locks (Statement)
     CREATE_TRIGGER = "create_trigger"
     OTHER = "other"
     # PL/pgSQL DO blocks (DoBlock)
@@ -177,6 +178,9 @@ class Statement:
     revision: str | None = None
     #: locks taken: (table, level)
     locks: tuple[tuple[str, Lock], ...] = ()
+    #: locks taken on the table of each named index: (index, level); the statement does not
+    #: name the table (DROP INDEX), the schema knows it (``Context.locks_of`` in lint.schema)
+    index_locks: tuple[tuple[str, Lock], ...] = ()
     #: the statement cannot run inside a transaction block
     no_transaction: bool = False
     #: emitted by Alembic itself (alembic_version bookkeeping): never reported
@@ -230,7 +234,10 @@ class Reindex(Statement):
     object_type: str = ""
     #: the index, table, schema or database named
     target: str | None = None
+    #: CONCURRENTLY (the keyword, or the option read by its value: ``(CONCURRENTLY false)`` is not)
     concurrently: bool = False
+    #: every option by name, read by value (:func:`migcheck.sql.extract.option_values`)
+    options: dict[str, bool | str] = field(default_factory=dict)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -279,8 +286,11 @@ class Maintenance(Statement):
 
     #: the tables (or materialized view) named; empty for every table
     tables: tuple[str, ...] = ()
-    #: VACUUM FULL
+    #: VACUUM FULL (read by value: ``VACUUM (FULL false)`` is a plain VACUUM)
     full: bool = False
+    #: VACUUM, ANALYZE and CLUSTER options by name, read by value
+    #: (:func:`migcheck.sql.extract.option_values`)
+    options: dict[str, bool | str] = field(default_factory=dict)
     #: REFRESH MATERIALIZED VIEW CONCURRENTLY
     concurrently: bool = False
     #: LOCK TABLE: the mode asked for
@@ -309,6 +319,9 @@ class Query(Statement):
 
     #: SELECT … FROM: reads tables
     reads_tables: bool = False
+    #: reads ``pg_index.indisvalid``: the migration looks for an INVALID index a failed
+    #: concurrent build left (migcheck's autogenerate does, before CREATE INDEX CONCURRENTLY)
+    checks_index_validity: bool = False
 
 
 @dataclass(slots=True, kw_only=True)
@@ -325,7 +338,10 @@ class Setting(Statement):
 
 @dataclass(slots=True, kw_only=True)
 class TransactionControl(Statement):
-    """BEGIN, COMMIT, ROLLBACK and SAVEPOINT: the kind is the whole fact."""
+    """BEGIN, COMMIT, ROLLBACK and SAVEPOINT."""
+
+    #: COMMIT AND CHAIN / ROLLBACK AND CHAIN: a new transaction starts at once
+    chain: bool = False
 
 
 @dataclass(slots=True, kw_only=True)
@@ -350,6 +366,11 @@ class DomainChange(Statement):
     domain: str = ""
     #: CREATE DOMAIN: its CHECK constraints; ALTER DOMAIN … ADD: the constraint added
     constraints: tuple[Constraint, ...] = ()
+    #: ALTER DOMAIN: add_constraint, validate_constraint, drop_constraint, set_not_null,
+    #: drop_not_null, set_default or drop_default ("" for CREATE DOMAIN and other forms)
+    action: str = ""
+    #: ALTER DOMAIN … VALIDATE / DROP CONSTRAINT: the constraint
+    constraint_name: str | None = None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -359,6 +380,16 @@ class Create(Statement):
     #: the view or schema created
     name: str | None = None
     if_not_exists: bool = False
+
+
+@dataclass(slots=True, kw_only=True)
+class Routine(Statement):
+    """CREATE FUNCTION / PROCEDURE: what a later DEFAULT or backfill calling it costs."""
+
+    #: the function (``schema.name``; ``public.`` dropped), lower case
+    name: str = ""
+    #: volatile, stable or immutable (VOLATILE unless declared otherwise)
+    volatility: str = "volatile"
 
 
 @dataclass(slots=True, kw_only=True)
@@ -443,7 +474,7 @@ FAMILIES: dict[Kind, type[Statement]] = {
     Kind.CREATE_VIEW: Create,
     Kind.CREATE_MATVIEW: Create,
     Kind.CREATE_SCHEMA: Create,
-    Kind.CREATE_FUNCTION: Statement,
+    Kind.CREATE_FUNCTION: Routine,
     Kind.CREATE_TRIGGER: Statement,
     Kind.OTHER: Statement,
     Kind.DO: DoBlock,

@@ -3,7 +3,8 @@
 ``migcheck lint`` learns the schema from the statements it has seen. During ``migcheck verify``
 the database itself is the truth: just before a revision's step runs, one query on the
 migrations' own connection reads every table with its columns (type and NOT NULL), constraints
-(kind, validated, columns) and indexes (key columns), and :func:`lint_schema` turns the rows
+(kind, validated, columns, the table a foreign key references), indexes (key columns) and the
+volatility of the user's functions (``pg_proc.provolatile``), and :func:`lint_schema` turns the rows
 into the :class:`~migcheck.lint.schema.Schema` the rules consult. Types are built from the
 catalog's internal names and type modifiers, so no SQL is parsed.
 """
@@ -14,6 +15,7 @@ import re
 from typing import Any
 
 from migcheck.lint.schema import ColumnState, ConstraintState, Schema, TableState
+from migcheck.postgres.functions import VOLATILITY
 from migcheck.postgres.types import TypeRef
 from migcheck.sql.extract import table_key
 
@@ -41,9 +43,13 @@ SELECT json_build_object(
                         (SELECT array_agg(a.attname ORDER BY array_position(k.conkey, a.attnum))
                          FROM pg_attribute a
                          WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)),
-                        CASE k.contype WHEN 'c' THEN pg_get_constraintdef(k.oid) END))
+                        CASE k.contype WHEN 'c' THEN pg_get_constraintdef(k.oid) END,
+                        k.confrelid))
         FROM rel JOIN pg_constraint k ON k.conrelid = rel.oid
         WHERE k.contype IN ('c', 'f', 'p', 'u', 'x')),
+  'f', (SELECT json_agg(json_build_array(n.nspname, p.proname, p.provolatile::text))
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE p.prokind = 'f' AND {_USER.format(n="n")}),
   'i', (SELECT json_agg(json_build_array(i.indrelid, x.relname,
                         (SELECT array_agg(a.attname
                                           ORDER BY array_position(i.indkey::int2[], a.attnum))
@@ -55,6 +61,9 @@ SELECT json_build_object(
 """
 
 _KINDS = {"c": "check", "f": "foreign_key", "p": "primary_key", "u": "unique", "x": "exclude"}
+
+#: least to most volatile
+_VOLATILITY_ORDER = ("immutable", "stable", "volatile")
 
 #: ``CHECK ((email IS NOT NULL))`` as pg_get_constraintdef writes a not-null check
 _NOT_NULL_CHECK = re.compile(r'^CHECK \(\(("(?:[^"]|"")+"|[^\s()]+) IS NOT NULL\)\)')
@@ -98,7 +107,7 @@ def lint_schema(document: dict[str, Any] | None, ignore: str = "") -> Schema:
             schema.tables[table].columns[column] = ColumnState(
                 type_of(type_name, bool(array), int(typmod)), bool(not_null), True
             )
-    for oid, name, kind, validated, columns, definition in document.get("k") or ():
+    for oid, name, kind, validated, columns, definition, referenced in document.get("k") or ():
         table = names.get(oid)
         if table is None:
             continue
@@ -106,10 +115,21 @@ def lint_schema(document: dict[str, Any] | None, ignore: str = "") -> Schema:
         found = _NOT_NULL_CHECK.match(definition or "")
         not_null_column = _unquote(found.group(1)) if found else None
         state.constraints[name] = ConstraintState(
-            _KINDS[kind], bool(validated), tuple(columns or ()), not_null_column
+            _KINDS[kind],
+            bool(validated),
+            tuple(columns or ()),
+            not_null_column,
+            names.get(referenced) if kind == "f" else None,
         )
         if not_null_column:
             state.not_null_checks.setdefault(not_null_column, set()).add(name)
+    for namespace, function, volatility in document.get("f") or ():
+        # overloads share the name: a call may reach the most volatile of them
+        key = table_key(namespace, function.lower())
+        level = VOLATILITY.get(volatility, "volatile")
+        known = schema.functions.get(key)
+        if known is None or _VOLATILITY_ORDER.index(level) > _VOLATILITY_ORDER.index(known):
+            schema.functions[key] = level
     for oid, name, columns in document.get("i") or ():
         table = names.get(oid)
         if table is None:

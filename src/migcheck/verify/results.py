@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from migcheck import __version__
 from migcheck.result import Coverage, Finding, Severity, Tool, Unchecked
+from migcheck.verify.durations import LockHold
+from migcheck.verify.load import LoadStats
 from migcheck.verify.trace import TracedStatement
 
 PASS = "pass"
@@ -44,6 +46,22 @@ class LintFinding:
     finding: Finding
 
 
+@dataclass(frozen=True, slots=True)
+class DataLoss:
+    """Seeded data an upgrade dropped or converted lossily (``--rows``): a data-loss risk.
+
+    ``kind`` is the checksum's (``table dropped``, ``rows lost``, ``column dropped``, ``values
+    lost``, ``values changed``); ``rows`` the rows (or non-null values) affected: for ``values
+    changed``, the non-null values of the column, of which at least one changed.
+    """
+
+    table: str
+    column: str | None
+    kind: str
+    rows: int
+    message: str
+
+
 @dataclass
 class RevisionResult:
     """The outcome for one revision."""
@@ -64,6 +82,13 @@ class RevisionResult:
     unlinted: str = ""
     #: what the trace settled or showed beyond problems (dropped guesses, locks held across)
     notes: list[str] = field(default_factory=list)
+    #: seeded data its upgrade dropped or converted lossily (``--rows``, ``--data``)
+    data_loss: list[DataLoss] = field(default_factory=list)
+    #: each lock its first upgrade took on an existing table, with the measured hold time
+    #: (and the projected one with ``--table-sizes``)
+    holds: list[LockHold] = field(default_factory=list)
+    #: what a workload on the tables saw while its first upgrade ran (``--load``)
+    load: LoadStats | None = None
 
     def add(self, step: str, kind: str, message: str, *, status: str = FAIL) -> None:
         """Record a problem; the revision's status becomes the worst of its problems' statuses."""
@@ -95,6 +120,9 @@ class VerifyResult:
     fail_on: Severity | None = None
     #: the walk linted the statements it ran (``--lint``)
     linting: bool = False
+    #: synthetic rows inserted by ``--rows`` over the whole walk, and the seconds it took
+    seeded_rows: int = 0
+    seed_s: float = 0.0
     #: this run walked slice ``index`` (1-based) of ``count`` slices of the history (``--shard``)
     shard: tuple[int, int] | None = None
     #: migcheck's version that produced the result (a loaded result keeps its producer's)

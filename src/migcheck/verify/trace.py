@@ -136,6 +136,8 @@ class TracedStatement:
     internal: bool = False
     #: locks were probed for this statement (false for captures without lock tracing)
     probed: bool = False
+    #: when it started, in seconds of ``time.perf_counter()`` (to line it up with --load)
+    started_s: float = 0.0
 
     @property
     def blocks_traffic(self) -> bool:
@@ -249,6 +251,7 @@ class LockTracer:
         """Record the statement whose ``after`` event never came: it raised."""
         if self._pending is not None:
             self._pending.failed = True
+            self._pending.started_s = self._started
             self.statements.append(self._pending)
             self._pending = None
 
@@ -279,6 +282,7 @@ class LockTracer:
         if self._probing or self._pending is None:
             return
         traced, self._pending = self._pending, None
+        traced.started_s = self._started
         traced.duration_ms = (time.perf_counter() - self._started) * 1000
         in_tx = self._in_transaction(cursor)
         traced.in_transaction = in_tx

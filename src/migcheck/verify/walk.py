@@ -40,7 +40,9 @@ from migcheck.pg import Database, Server
 from migcheck.result import Severity
 from migcheck.verify import revisions as facts
 from migcheck.verify import shard
+from migcheck.verify.data_pass import DataOptions, DataPass
 from migcheck.verify.drift import check_drift
+from migcheck.verify.durations import lock_holds
 from migcheck.verify.history import History, analyse
 from migcheck.verify.online import OnlineLint, Outcome, one_line
 from migcheck.verify.results import (
@@ -77,6 +79,7 @@ class VerifyOptions:
     changed_since: str | None = None  # pull-request mode: walk only what changed since this ref
     shard: tuple[int, int] | None = None  # walk the I-th of N slices of the order
     skip: Sequence[str] = ()  # revisions applied but not round-tripped (--skip)
+    data: DataOptions = field(default_factory=DataOptions)  # --rows, --data, --seed-data
 
 
 @dataclass
@@ -110,6 +113,7 @@ class _Walk:
     history: History | None = None  # pull-request mode: what changed since the ref
     skipped: set[str] = field(default_factory=set)
     stop: int | None = None  # a shard before the last: how many revisions of the order to run
+    data: DataPass | None = None  # the data hooks, when rows go into the tables
 
     # -- databases and sessions ------------------------------------------------------------
     def open(self) -> AlembicSession:
@@ -139,12 +143,16 @@ class _Walk:
 
     def new_work(self, template: Database | None) -> None:
         self.close_session()
+        if self.data is not None:
+            self.data.rebuilt()
         if self.work is not None:
             self.server.drop_database(self.work)
         self.work = self.server.create_database(template=template)
 
     def take_checkpoint(self) -> None:
         self.close_session()
+        if self.data is not None:
+            self.data.release()  # a template database must have no connection
         assert self.work is not None
         previous = self.checkpoint.database
         self.checkpoint = _Checkpoint(
@@ -205,6 +213,8 @@ class _Walk:
                     message=(script.doc or "").strip().splitlines()[0] if script.doc else "",
                 )
         self.check_heads()
+        if self.options.data.active:
+            self.data = DataPass(self.options.data)
         self.new_work(None)
         session = self.open()
         if self.options.lint:
@@ -233,6 +243,10 @@ class _Walk:
             )
         self.downgrade_to_base(selected - self.skipped)
         self.close_session()
+        if self.data is not None:
+            self.data.finish()
+            self.result.notes.extend(self.data.notes)
+            self.result.seeded_rows, self.result.seed_s = self.data.rows, self.data.seconds
         first = next(iter(self.results.values()), None)
         if self.never_committed and first is not None:
             first.add(
@@ -326,6 +340,9 @@ class _Walk:
         if self.linter is not None and not replay:
             self.linter.interrupt()
         session = self.open()
+        if self.data is not None:
+            assert self.work is not None
+            self.data.before_upgrade(self.work, script.revision, None)
         try:
             capture = session.run(
                 script, upgrade=True, trace=replay and self.options.trace_locks, capture=replay
@@ -414,12 +431,21 @@ class _Walk:
 
         # 1. upgrade
         session = self.open()
+        if self.data is not None:
+            assert self.work is not None
+            self.data.before_upgrade(self.work, rev, result)
         lint = self.linter is not None
+        if self.data is not None:
+            assert self.work is not None
+            self.data.start_load(self.work)
         try:
             capture = session.run(
                 script, upgrade=True, trace=self.options.trace_locks, capture=lint
             )
         except StepFailed as failure:
+            if self.data is not None:
+                statements = failure.capture.statements if failure.capture is not None else []
+                result.load = self.data.stop_load(statements)
             self.stop_if_extension_missing(script, failure)
             self.keep_trace(result, failure.capture)
             self.lint(result, "upgrade", failure.capture, failed=True)
@@ -429,13 +455,22 @@ class _Walk:
                 "upgrade-failed",
                 f"upgrade() raised {text}{_at(script, failure)}",
             )
+            if self.data is not None:
+                assert self.work is not None
+                captured = failure.capture.statements if failure.capture is not None else []
+                self.data.upgrade_failed(self.work, result, failure.original, captured)
             self.blocked[rev] = f"revision {rev} does not upgrade ({text})"
             self.recover(before)
             return
         self.keep_trace(result, capture)
         self.lint(result, "upgrade", capture)
-        after = session.snapshot()
+        after = session.snapshot()  # commits: the workload's waits end with the locks
         self.check_version(result, "upgrade", after, rev, present=True)
+        if self.data is not None:
+            assert self.work is not None
+            statements = capture.statements if capture is not None else []
+            result.load = self.data.stop_load(statements)
+            self.data.after_upgrade(self.work, result, statements)
 
         # 2. downgrade
         if not facts.has_downgrade(script):
@@ -455,6 +490,9 @@ class _Walk:
         self.lint(result, "downgrade", down)
         downgraded = session.snapshot()
         self.check_version(result, "downgrade", downgraded, rev, present=False)
+        if self.data is not None:
+            assert self.work is not None
+            self.data.after_downgrade(self.work, rev, result)
         # describe_all is empty for differences that do not count (function whitespace)
         lost = (
             []
@@ -474,7 +512,9 @@ class _Walk:
 
         # 3. upgrade again
         try:
-            session.run(script, upgrade=True)
+            again_capture = session.run(
+                script, upgrade=True, capture=self.data is not None, catalog=False
+            )
         except StepFailed as failure:
             text = facts.error_text(failure.original)
             result.add(
@@ -487,6 +527,8 @@ class _Walk:
             return
         again = session.snapshot()
         self.check_version(result, "re-upgrade", again, rev, present=True)
+        if self.data is not None and again_capture is not None:
+            self.data.reupgraded(result, again_capture.statements)
         self.applied.append(rev)
         changed = (
             []
@@ -506,6 +548,11 @@ class _Walk:
         """The upgrade's statements with their locks (only when locks were traced)."""
         if capture is not None and self.options.trace_locks:
             result.locks = [s for s in capture.statements if not s.internal or s.locks]
+            result.holds = (
+                self.data.holds(capture.statements)
+                if self.data is not None
+                else lock_holds(capture.statements)
+            )
 
     def stop_if_extension_missing(self, script: Script, failure: StepFailed) -> None:
         """A server without an extension the history needs cannot check it: bad input, exit 2.
@@ -701,6 +748,8 @@ def verify_project(
         except BaseException:
             if walk.session is not None:
                 walk.session.abandon()
+            if walk.data is not None:
+                walk.data.release()
             raise
         walk.close_session()
     result.elapsed_s = time.perf_counter() - started

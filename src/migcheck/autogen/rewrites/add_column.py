@@ -5,7 +5,8 @@
   (new rows), ``backfill`` existing rows with the same expression, then
   ``add_not_null_constraint`` if it is NOT NULL;
 * NOT NULL without a server default -> *expand* (add it nullable), *backfill* (``op.backfill``
-  with a FILL_IN placeholder a person must replace) and *contract* (``add_not_null_constraint``).
+  with a FILL_IN placeholder a person must replace) and *contract* (``add_not_null_constraint``);
+  in a downgrade (which re-adds a dropped column whose values are gone) it comes back nullable.
 """
 
 from __future__ import annotations
@@ -26,7 +27,12 @@ def default_sql(column: Column[Any]) -> str | None:
     """The column's server default as PostgreSQL evaluates it; None when there is none."""
     if column.server_default is None or column.computed is not None:
         return None
-    arg = getattr(column.server_default, "arg", None)
+    return clause_sql(column.server_default)
+
+
+def clause_sql(server_default: Any) -> str | None:
+    """A server default (``DefaultClause``, text, string) as SQL; None when it has no SQL."""
+    arg = getattr(server_default, "arg", server_default)
     if isinstance(arg, str):
         return sql.literal(arg)
     if isinstance(arg, TextClause):
@@ -94,6 +100,20 @@ def unfilled(op: ops.AddColumnOp, context: RewriteContext) -> Split | None:
         backfill=[backfill],
         contract=[AddNotNullConstraintOp(op.table_name, name, schema=op.schema)],
     )
+
+
+@rewrites.dispatch_for(ops.AddColumnOp)
+def refilled_in_downgrade(op: ops.AddColumnOp, context: RewriteContext) -> Split | None:
+    """In a downgrade, a dropped NOT NULL column without default comes back nullable.
+
+    Its values are gone with the drop; added as NOT NULL it would fail on a table with rows.
+    """
+    column = op.column
+    if context.split or column.nullable or column.server_default is not None:
+        return None
+    if column.computed is not None or column.identity is not None or column.primary_key:
+        return None
+    return Split(plain=[nullable_copy(op)])
 
 
 def nullable_copy(op: ops.AddColumnOp, *, keep_default: bool = True) -> ops.AddColumnOp:

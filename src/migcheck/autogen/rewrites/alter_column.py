@@ -4,8 +4,12 @@
   (a new column kept in step by a trigger, its indexes built concurrently), *backfill* (batched
   copy) and *contract* (``replace_column``: drop the old column, rename the new one and its
   indexes); kept as one guarded ``alter_column`` (which lint flags) for the columns this does
-  not move safely;
-* ``nullable=False`` -> ``add_not_null_constraint``, the rest of the change under lock_timeout.
+  not move safely; a narrowing (``varchar(200)`` to ``varchar(100)``) first checks that every
+  value fits (``check_values_fit``) and copies without an explicit cast, which would truncate;
+* ``nullable=False`` with a server default -> the NULLs backfilled with the default in batches,
+  then ``add_not_null_constraint`` in a contract revision;
+* ``nullable=False`` -> ``add_not_null_constraint`` (which stops before changing anything when
+  the column still holds NULLs), the rest of the change under lock_timeout.
 
 The type change is registered first: it handles a NOT NULL that comes with it.
 """
@@ -24,11 +28,14 @@ from migcheck.autogen.ops import (
     AddColumnSyncOp,
     AddNotNullConstraintOp,
     BackfillOp,
+    CheckValuesFitOp,
     CreateIndexConcurrentlyOp,
     ReplaceColumnOp,
+    UnsafeChangeOp,
 )
 from migcheck.autogen.registry import RewriteContext, Split, rewrites
-from migcheck.postgres.types import Change, type_change
+from migcheck.autogen.rewrites.add_column import clause_sql, default_sql
+from migcheck.postgres.types import Change, narrows, type_change
 
 
 def rewrites_table(old: Any, new: Any) -> bool:
@@ -40,38 +47,40 @@ def rewrites_table(old: Any, new: Any) -> bool:
     return type_change(before, after, using=False) is not Change.FREE
 
 
-@rewrites.dispatch_for(ops.AlterColumnOp, phased=True)
+@rewrites.dispatch_for(ops.AlterColumnOp)
 def type_change_phases(op: ops.AlterColumnOp, context: RewriteContext) -> Split | None:
     """Expand/contract for a type change that rewrites the table; None to keep it plain.
 
-    Kept plain: changes that need no rewrite, and columns this does not move safely (in a
-    constraint, with a server default or comment, in an expression or partial index, no
-    single-column primary key, renamed in the same change).
+    Kept plain: changes that need no rewrite. A rewriting change of a column this does not move
+    safely (in a constraint, with a server default or comment, in an expression or partial
+    index, no single-column primary key, renamed in the same change) stops first
+    (``op.unsafe_change``), saying why, with the blocking ``alter_column`` after the stop.
+
+    Also applies to downgrades (the reverse of a widening is a narrowing), where the phases run
+    in order in the one revision; there a column it cannot move stays a guarded alter.
     """
     old, new = op.existing_type, op.modify_type
-    if new is None or old is None:
+    if new is None or old is None or not rewrites_table(old, new):
         return None
     table = context.model(op.schema, op.table_name)
+    if table is None:
+        return None
     key = context.primary_key(op.schema, op.table_name)
     column = op.column_name
-    if (
-        table is None
-        or key is None
-        or key == column
-        or op.modify_name is not None
-        or op.modify_comment is not False
-        or op.existing_comment
-        or op.modify_server_default not in (False, None)
-        or op.existing_server_default not in (False, None)
-        or _in_constraint(table, column)
-        or not rewrites_table(old, new)
-    ):
-        return None
     indexes = _indexes(table, column)
-    if indexes is None:
-        return None
+    reason = _unphased(op, context, table, key, indexes)
+    if reason is not None or key is None or indexes is None:
+        if not context.split:
+            return None
+        return Split(first=[UnsafeChangeOp(_blocking(op, reason or ""))], plain=[op])
     replacement = sql.identifier_name(column, suffix="new")
-    using = f"{sql.quote(column)}::{sql.type_sql(new)}"
+    first: list[MigrateOperation] = []
+    if narrows(type_ref_of(sql.type_sql(old)), type_ref_of(sql.type_sql(new))):
+        # no explicit cast, which would truncate: the assignment cast raises instead
+        using = sql.quote(column)
+        first.append(CheckValuesFitOp(op.table_name, column, new, key=key, schema=op.schema))
+    else:
+        using = f"{sql.quote(column)}::{sql.type_sql(new)}"
     using_back = f"{sql.quote(column)}::{sql.type_sql(old)}"
     schema, name = op.schema, op.table_name
     expand: list[MigrateOperation] = [
@@ -111,11 +120,52 @@ def type_change_phases(op: ops.AlterColumnOp, context: RewriteContext) -> Split 
         schema=schema,
     )
     return Split(
+        first=first,
         plain=[ops.AddColumnOp(name, Column(replacement, new, nullable=True), schema=schema)],
         expand=expand,
         backfill=[backfill],
         contract=contract,
     )
+
+
+@rewrites.dispatch_for(ops.AlterColumnOp, phased=True)
+def not_null_with_default(op: ops.AlterColumnOp, context: RewriteContext) -> Split | None:
+    """``nullable=False`` on a column with a server default: its NULLs get the default first.
+
+    The rest of the change (setting the default) stays a guarded alter in *expand*; *backfill*
+    sets the existing NULLs to the default in batches; *contract* adds the NOT NULL.
+    """
+    if op.modify_nullable is not False:
+        return None
+    default = _default_of(op, context)
+    key = context.primary_key(op.schema, op.table_name)
+    if default is None or key is None:
+        return None
+    remaining = _without_nullable(op)
+    column = op.column_name
+    backfill = BackfillOp(
+        op.table_name,
+        {column: text(default)},
+        where=f"{sql.quote(column)} IS NULL",
+        key=key,
+        schema=op.schema,
+    )
+    return Split(
+        plain=[remaining] if remaining is not None else [],
+        backfill=[backfill],
+        contract=[AddNotNullConstraintOp(op.table_name, column, schema=op.schema)],
+    )
+
+
+def _default_of(op: ops.AlterColumnOp, context: RewriteContext) -> str | None:
+    """The server default the column gets (from the change, else from the model) as SQL."""
+    if op.modify_server_default not in (False, None):
+        return clause_sql(op.modify_server_default)
+    if op.modify_server_default is None:
+        return None  # the change removes the default
+    table = context.model(op.schema, op.table_name)
+    model = table.columns.get(op.column_name) if table is not None else None
+    return default_sql(model) if model is not None else None
 
 
 @rewrites.dispatch_for(ops.AlterColumnOp)
@@ -130,15 +180,87 @@ def set_not_null(op: ops.AlterColumnOp, context: RewriteContext) -> Split | None
     )
 
 
-def _in_constraint(table: Table, column: str) -> bool:
-    """Whether a model constraint (primary key, unique, foreign key, check) involves the column."""
+def _unphased(
+    op: ops.AlterColumnOp,
+    context: RewriteContext,
+    table: Table,
+    key: str | None,
+    indexes: list[dict[str, Any]] | None,
+) -> str | None:
+    """Why the type change of ``op``'s column cannot be phased; None when it can."""
+    column = op.column_name
+    if key is None:
+        return "the table has no single-column primary key to copy the values in batches over"
+    if key == column:
+        referencing = _referencing(context, table, column)
+        return "it is the primary key" + (
+            f" and {', '.join(referencing)} reference it (they must change too)"
+            if referencing
+            else ""
+        )
+    if op.modify_name is not None:
+        return "the column is renamed in the same change"
+    if op.modify_comment is not False or op.existing_comment:
+        return "the column has a comment"
+    if op.modify_server_default not in (False, None) or op.existing_server_default not in (
+        False,
+        None,
+    ):
+        return "the column has a server default"
+    constraint = _in_constraint(table, column)
+    if constraint is not None:
+        return f"it is in {constraint}"
+    if indexes is None:
+        return "it is in an expression or partial index"
+    return None
+
+
+def _referencing(context: RewriteContext, table: Table, column: str) -> list[str]:
+    """``table.column`` of every model foreign key that references ``table.column``."""
+    found = []
+    for metadata in context.metadata:
+        for other in metadata.tables.values():
+            for fk in other.foreign_keys:
+                if fk.column.table is table and fk.column.name == column:
+                    found.append(f"{other.name}.{fk.parent.name}")
+    return sorted(found)
+
+
+def _blocking(op: ops.AlterColumnOp, reason: str) -> str:
+    """The stop message of a type change kept as one blocking ``alter_column``."""
+    relation = sql.qualified(op.table_name, op.schema)
+    old, new = sql.type_sql(op.existing_type), sql.type_sql(op.modify_type)
+    sequence = ""
+    if _integer(old) and _integer(new):
+        sequence = (
+            "; a serial column's sequence keeps its old type: add "
+            f"op.execute(\"ALTER SEQUENCE <pg_get_serial_sequence('{op.table_name}', "
+            f"'{op.column_name}')> AS {new}\")"
+        )
+    return (
+        f"{relation}.{sql.quote(op.column_name)}: {old} to {new} rewrites the table under ACCESS "
+        f"EXCLUSIVE (reads and writes wait for the whole rewrite) and migcheck cannot phase it: "
+        f"{reason}. Delete this line to run the blocking alter_column below in a maintenance "
+        f"window{sequence}, or write the expand/backfill/contract by hand"
+    )
+
+
+def _integer(type_sql: str) -> bool:
+    return type_sql in ("SMALLINT", "INTEGER", "BIGINT")
+
+
+def _in_constraint(table: Table, column: str) -> str | None:
+    """The model constraint (primary key, unique, foreign key, check) involving the column."""
     for constraint in table.constraints:
+        name = f" {constraint.name}" if isinstance(constraint.name, str) else ""
         if isinstance(constraint, CheckConstraint):
             if column in str(constraint.sqltext):
-                return True
+                return f"the CHECK constraint{name}"
         elif isinstance(constraint, ColumnCollectionConstraint) and column in constraint.columns:
-            return True
-    return any(fk.parent.name == column for fk in table.foreign_keys)
+            return f"the {type(constraint).__name__}{name}"
+    if any(fk.parent.name == column for fk in table.foreign_keys):
+        return "a foreign key"
+    return None
 
 
 def _indexes(table: Table, column: str) -> list[dict[str, Any]] | None:

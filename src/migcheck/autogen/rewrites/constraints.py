@@ -1,6 +1,8 @@
 """Constraints on existing tables: added without holding a lock while existing rows are checked.
 
-* a foreign key or CHECK -> ``..._not_valid`` then ``validate_constraint``;
+* a foreign key or CHECK -> ``..._not_valid`` then ``validate_constraint``; a foreign key whose
+  columns lead no index of the model gets one first, built concurrently (``ix_<table>_<column>``,
+  the name ``index=True`` gives);
 * a unique constraint -> ``create_unique_constraint_concurrently`` (via a unique index).
 
 An unnamed foreign key or unique constraint gets the name PostgreSQL would give it
@@ -14,15 +16,18 @@ import hashlib
 from collections.abc import Sequence
 
 from alembic.operations import ops
+from sqlalchemy import PrimaryKeyConstraint, Table, UniqueConstraint
 
 from migcheck.autogen import sql
 from migcheck.autogen.ops import (
     CreateCheckConstraintNotValidOp,
     CreateForeignKeyNotValidOp,
     CreateUniqueConstraintConcurrentlyOp,
+    ForeignKeyIndexOp,
     ValidateConstraintOp,
 )
 from migcheck.autogen.registry import RewriteContext, Split, rewrites
+from migcheck.postgres.identifiers import MAX_BYTES
 from migcheck.postgres.naming import default_constraint_name
 
 
@@ -47,8 +52,30 @@ def foreign_key(op: ops.CreateForeignKeyOp, context: RewriteContext) -> Split:
     fk = CreateForeignKeyNotValidOp(
         name, op.source_table, op.referent_table, op.local_cols, op.remote_cols, **op.kw
     )
-    validate = ValidateConstraintOp(name, op.source_table, schema=op.kw.get("source_schema"))
-    return Split(expand=[fk, validate])
+    schema = op.kw.get("source_schema")
+    validate = ValidateConstraintOp(name, op.source_table, schema=schema)
+    table = context.model(schema, op.source_table)
+    columns = [str(c) for c in op.local_cols]
+    if table is None or _indexed(table, columns):
+        return Split(expand=[fk, validate])
+    index_name = f"ix_{op.source_table}_{columns[0]}"
+    if len(index_name.encode()) > MAX_BYTES:
+        index_name = sql.identifier_name(op.source_table, columns[0], suffix="idx")
+    index = ForeignKeyIndexOp(index_name, op.source_table, columns, schema=schema)
+    return Split(expand=[index, fk, validate])
+
+
+def _indexed(table: Table, columns: list[str]) -> bool:
+    """Whether an index, primary key or unique constraint of the model leads with ``columns``."""
+    candidates: list[list[str]] = [
+        [str(getattr(e, "name", "")) for e in index.expressions] for index in table.indexes
+    ]
+    candidates += [
+        [str(c.name) for c in constraint.columns]
+        for constraint in table.constraints
+        if isinstance(constraint, (PrimaryKeyConstraint, UniqueConstraint))
+    ]
+    return any(found[: len(columns)] == columns for found in candidates)
 
 
 @rewrites.dispatch_for(ops.CreateCheckConstraintOp)

@@ -6,4 +6,5 @@ ALTER TABLE accounts ADD COLUMN region text;
 BEGIN;
 ALTER TABLE accounts ADD COLUMN country text;
 COMMIT;
+ALTER TABLE accounts ADD COLUMN IF NOT EXISTS city text;
 COMMIT;

@@ -1,3 +1,4 @@
 SET lock_timeout = '2s';
 ALTER TABLE users ADD COLUMN IF NOT EXISTS timezone text;
-CREATE INDEX CONCURRENTLY IF NOT EXISTS users_timezone_idx ON users (timezone);
+DROP INDEX CONCURRENTLY IF EXISTS users_timezone_idx;
+CREATE INDEX CONCURRENTLY users_timezone_idx ON users (timezone);

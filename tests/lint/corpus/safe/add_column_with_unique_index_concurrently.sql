@@ -1,4 +1,5 @@
 SET lock_timeout = '2s';
 ALTER TABLE customers ADD COLUMN IF NOT EXISTS external_ref text;
-CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS customers_external_ref_idx ON customers (external_ref);
+DROP INDEX CONCURRENTLY IF EXISTS customers_external_ref_idx;
+CREATE UNIQUE INDEX CONCURRENTLY customers_external_ref_idx ON customers (external_ref);
 ALTER TABLE customers ADD CONSTRAINT customers_external_ref_key UNIQUE USING INDEX customers_external_ref_idx;

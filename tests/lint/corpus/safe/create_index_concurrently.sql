@@ -1,2 +1,3 @@
 -- A concurrent build outside any transaction, rerunnable.
-CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_created_at_idx ON orders (created_at);
+DROP INDEX CONCURRENTLY IF EXISTS orders_created_at_idx;
+CREATE INDEX CONCURRENTLY orders_created_at_idx ON orders (created_at);

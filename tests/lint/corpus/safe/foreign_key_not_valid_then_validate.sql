@@ -1,4 +1,5 @@
-CREATE INDEX CONCURRENTLY IF NOT EXISTS order_lines_order_id_idx ON order_lines (order_id);
+DROP INDEX CONCURRENTLY IF EXISTS order_lines_order_id_idx;
+CREATE INDEX CONCURRENTLY order_lines_order_id_idx ON order_lines (order_id);
 BEGIN;
 SET LOCAL lock_timeout = '2s';
 ALTER TABLE order_lines ADD CONSTRAINT order_lines_order_fk

@@ -1,4 +1,7 @@
--- The SQL Django's sqlmigrate prints for a new field with a default (PostgreSQL 11+: no rewrite).
+-- expect: MC208
+-- squawk: none
+-- The SQL Django's sqlmigrate prints for a new field with a default: the DROP DEFAULT makes every
+-- INSERT of the release still running (which does not know the field) fail.
 BEGIN;
 SET LOCAL lock_timeout = '2s';
 --

@@ -1,2 +1,0 @@
-SET lock_timeout = '2s';
-ALTER TABLE prices ALTER COLUMN amount TYPE numeric;
