@@ -17,10 +17,13 @@ if [ "${INPUT_SARIF:-true}" = "true" ]; then
   args+=(--output "sarif:$out/migcheck.sarif")
 fi
 
-# pull-request mode: the revisions added or changed since the pull request's base
+# pull-request mode: the revisions added or changed since the pull request's base;
+# `all` walks the whole history
 ref="${INPUT_CHANGED_SINCE:-}"
 if [ -z "$ref" ]; then
   ref="${MIGCHECK_BASE_SHA:-}"
+elif [ "$ref" = "all" ]; then
+  ref=""
 fi
 if [ -n "$ref" ]; then
   if ! git cat-file -e "$ref^{commit}" 2>/dev/null; then

@@ -194,3 +194,23 @@ def test_inputs_reach_verify(pull_request: tuple[Path, str], tmp_path: Path) -> 
     result = json.loads(Path(out["result"]).read_text())
     skipped = next(r for r in result["revisions"] if r["revision"] == "f1c6e3a9d482")
     assert any(p["kind"] == "skipped" for p in skipped["problems"])
+
+
+WORKFLOWS = [
+    ROOT / ".github" / "workflows" / "migcheck.yml",
+    *sorted((ROOT / "ci" / "github" / "workflows").glob("*.yml")),
+]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_templates(path: Path) -> None:
+    """The shipped workflows parse, and keep expressions out of their scripts."""
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert workflow["jobs"]
+    for job in workflow["jobs"].values():
+        ids = {step.get("id") for step in job["steps"]}
+        for step in job["steps"]:
+            assert "${{" not in step.get("run", ""), (path.name, step)
+            for expression in _EXPRESSION.findall(json.dumps(step)):
+                match = re.match(r"steps\.(\w+)\.", expression)
+                assert match is None or match[1] in ids, (path.name, expression)
