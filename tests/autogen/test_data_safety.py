@@ -352,7 +352,29 @@ def test_enum_value_added_outside_a_transaction(shop: Shop) -> None:
         assert checksum(shop, "customer", "tier") == before
         command.check(shop.config("enum_add"))
         command.downgrade(shop.config(), "0001")
+        assert enum_labels(shop) == ["basic", "gold"]
         assert checksum(shop, "customer", "tier") == before
+
+
+def test_enum_value_added_downgrade_swaps_back_and_stops_on_rows(shop: Shop) -> None:
+    populate(shop)
+    _tiers(shop)
+    (path,) = shop.revision(stage="enum_add")
+    downgrade = path.read_text().split("def downgrade(")[1]
+    assert (
+        "op.swap_enum_type('customer_tier', values=['basic', 'gold'], columns=['customer.tier'],"
+        " existing=['basic', 'silver', 'gold'])" in downgrade
+    )
+    command.upgrade(shop.config(), "head")
+    shop.sql("UPDATE customer SET tier = 'silver' WHERE id IN (4, 7)")
+    before = checksum(shop, "customer", "tier")
+    with pytest.raises(MigcheckError, match=r"still hold one.*: 2 rows \(e\.g\. id=4\)"):
+        command.downgrade(shop.config(), "0001")
+    assert enum_labels(shop) == ["basic", "silver", "gold"]
+    assert checksum(shop, "customer", "tier") == before
+    shop.sql("UPDATE customer SET tier = 'gold' WHERE tier = 'silver'")
+    command.downgrade(shop.config(), "0001")
+    assert enum_labels(shop) == ["basic", "gold"] and shop.current() == ["0001"]
 
 
 def test_enum_value_removed_by_type_swap_after_a_check(shop: Shop) -> None:

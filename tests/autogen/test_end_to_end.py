@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import psycopg
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
@@ -185,11 +186,12 @@ def test_offline_sql_shows_transaction_breaks_and_quotes(shop: Shop) -> None:
 
 
 def run_script(shop: Shop, script: str) -> None:
-    """Run offline SQL the way psql would: statement by statement, outside a transaction."""
-    for statement in script.split(";\n\n"):
-        lines = [line for line in statement.splitlines() if not line.startswith("--")]
-        if "".join(lines).strip():
-            shop.sql("\n".join(lines))
+    """Run offline SQL the way psql would: statement by statement, in one session."""
+    with psycopg.connect(shop.db.conninfo, autocommit=True) as conn:
+        for statement in script.split(";\n\n"):
+            lines = [line for line in statement.splitlines() if not line.startswith("--")]
+            if "".join(lines).strip():
+                conn.execute("\n".join(lines))
 
 
 def test_offline_sql_runs_up_and_down(shop: Shop) -> None:

@@ -8,10 +8,8 @@ from tests.autogen.helpers import Shop
 
 from migcheck.cli import cli
 
-#: not ``rename_table`` (verify's online lint reports the rename behind a view as a BEGIN inside
-#: Alembic's transaction, MC403, and the renamed table's lock as unexpected) nor ``enum_add``
-#: (its downgrade keeps the value on purpose, which verify reports as not restored)
-STAGES = ["after", "extra", "rename", "narrow", "not_null_default"]
+#: the stages whose revisions verify walks up, down and up again
+STAGES = ["after", "extra", "rename", "narrow", "not_null_default", "rename_table", "enum_add"]
 
 
 def lint(shop: Shop) -> tuple[int, str]:
@@ -50,3 +48,18 @@ def test_unfilled_placeholder_fails_verify(shop: Shop) -> None:
     code, output = verify(shop, "after")
     assert code == 1, output
     assert "FILL_IN" in output
+
+
+def test_migcheck_op_first_in_a_revision_passes_verify(shop: Shop) -> None:
+    # a migcheck operation that opens its own transaction, alone in a revision: no MC403
+    (shop.versions / "0002_drop_if_exists.py").write_text(
+        "from alembic import op\n\n"
+        "revision = '0002'\ndown_revision = '0001'\nbranch_labels = None\ndepends_on = None\n\n\n"
+        "def upgrade() -> None:\n"
+        "    op.drop_constraint_if_exists('order_gone_check', 'order')\n\n\n"
+        "def downgrade() -> None:\n"
+        "    pass\n"
+    )
+    code, output = verify(shop, "base")
+    assert code == 0, output
+    assert "MC403" not in output and "2 passed, 0 failed" in output

@@ -75,11 +75,19 @@ def _undoes_upgrade(finding: Finding, originals: dict[str, str]) -> bool:
 
     Lint reads a downgrade like any revision and so flags it (MC301/MC302/MC203); an ignore
     comment in ``downgrade()`` would be reported unused (MC001) by lint, which does not render
-    downgrades. Anything else a downgrade does must give no finding at all.
+    downgrades. The old column a rename's contract downgrade restores is written by its sync
+    trigger on every INSERT, which MC209 cannot see. The downgrade of an added enum value is the
+    type swap, which rewrites the tables using the type (MC109, and MC112 for the next column's
+    move), as ``enum_remove``'s upgrade does. Anything else a downgrade does must give no
+    finding at all.
     """
     upgrade = originals[Path(finding.location.path).name].split("def downgrade(")[0]
     if finding.rule in ("MC202", "MC301") and "rename_table_behind_view(" in upgrade:
         return True  # the view goes and the table gets its old name back
+    if finding.rule == "MC209" and "drop_renamed_column(" in upgrade:
+        return True  # the old column comes back with a sync trigger: every INSERT fills it
+    if finding.rule in ("MC109", "MC112") and "add_enum_value(" in upgrade:
+        return True  # the type swap back rewrites the tables using the type, as enum_remove
     if finding.rule == "MC302":
         columns = re.findall(r"sa\.Column\('([^']+)'", upgrade)
         return any(re.search(rf'\."?{re.escape(c)}"? loses', finding.message) for c in columns)

@@ -7,7 +7,7 @@ default ``autogenerate_plugins=["alembic.autogenerate.*"]`` includes), so ``alem
 --autogenerate``, ``alembic check`` and ``migcheck verify``'s drift all see the difference:
 
 * a value added -> ``op.add_enum_value`` (``ALTER TYPE ... ADD VALUE IF NOT EXISTS ... BEFORE /
-  AFTER``, outside a transaction: instant, and idempotent);
+  AFTER``, outside a transaction: instant, and idempotent); its downgrade is the type swap back;
 * a value removed -> ``op.swap_enum_type``, the type-swap recipe (a new type with the model's
   values, each column moved to it, the old type dropped, the new one renamed), which first stops
   if a row still holds a removed value.
@@ -105,6 +105,7 @@ def enum_ops(connection: sa.Connection, metadata: Any) -> list[Any]:
                     after=after,
                     schema=model.schema,
                     existing=tuple(current),
+                    columns=tuple(model.columns),
                 )
             )
             current.insert(current.index(after) + 1 if after else 0, value)

@@ -1002,7 +1002,8 @@ class AddEnumValueOp(MigrateOperation):
     """``ALTER TYPE ... ADD VALUE IF NOT EXISTS``, outside the migration's transaction.
 
     ``before`` / ``after`` place the value as the model orders it. ``existing`` are the type's
-    values before the change (what ``alembic check`` and verify's drift report compare).
+    values before the change (what ``alembic check`` and verify's drift report compare) and
+    ``columns`` (``"table.column"``) the columns using the type: both write the downgrade.
     """
 
     type_name: str
@@ -1012,13 +1013,20 @@ class AddEnumValueOp(MigrateOperation):
     after: str | None = None
     schema: str | None = None
     existing: Sequence[str] = field(default_factory=tuple, metadata={"render": False})
+    columns: Sequence[str] = field(default_factory=tuple, metadata={"render": False})
 
-    def reverse(self) -> NothingToUndoOp:
-        """The value stays: removing one is the type swap, and no row loses its value."""
-        return NothingToUndoOp(f"enum value {self.value!r} of {self.type_name} (kept)")
+    def reverse(self) -> SwapEnumTypeOp:
+        """The type swap back to the values before (it stops while a row holds the value)."""
+        return SwapEnumTypeOp(
+            self.type_name,
+            list(self.existing),
+            columns=list(self.columns),
+            existing=self.values_after(),
+            schema=self.schema,
+        )
 
-    def to_diff_tuple(self) -> tuple[Any, ...]:
-        """``(kind, values in the database, values in the models, type)`` for drift reports."""
+    def values_after(self) -> list[str]:
+        """The type's values once the value is added, in order."""
         values = list(self.existing)
         if self.after in values:
             values.insert(values.index(self.after) + 1, self.value)
@@ -1026,7 +1034,12 @@ class AddEnumValueOp(MigrateOperation):
             values.insert(values.index(self.before), self.value)
         else:
             values.append(self.value)
-        return ("add_enum_value", tuple(self.existing), tuple(values), self.type_name)
+        return values
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        """``(kind, values in the database, values in the models, type)`` for drift reports."""
+        values = tuple(self.values_after())
+        return ("add_enum_value", tuple(self.existing), values, self.type_name)
 
     @classmethod
     def add_enum_value(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,7 +14,7 @@ from migcheck.cli.options import env_names, server_options
 if TYPE_CHECKING:
     pass
 
-FORMATS = ("text", "json", "junit", "sarif", "gitlab", "github")
+FORMATS = ("text", "json", "junit", "sarif", "gitlab", "github", "markdown")
 
 
 @click.command()
@@ -146,6 +147,30 @@ FORMATS = ("text", "json", "junit", "sarif", "gitlab", "github")
     metavar="FORMAT:FILE",
     help="Also write the report in FORMAT to FILE (repeatable; --format is for stdout).",
 )
+@click.option(
+    "--link-base",
+    metavar="URL",
+    help="Markdown: link each finding to URL/PATH#LINE (e.g. https://github.com/o/r/blob/SHA). "
+    "[default: from GITHUB_SERVER_URL, GITHUB_REPOSITORY and GITHUB_SHA when set]",
+)
+@click.option(
+    "--budget",
+    type=click.IntRange(min=1000),
+    help="Markdown: longest report in characters; details are collapsed, then only the summary "
+    "table is kept, to stay under it. [default: 65,000]",
+)
+@click.option(
+    "--previous-report",
+    type=click.Path(dir_okay=False),
+    help="Markdown: an earlier report (or comment body); the report says what changed since.",
+)
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Text: also the revisions that passed with nothing to say (and their lock traces), and "
+    "every finding of a long run of one rule.",
+)
 @server_options
 def verify(
     path: str,
@@ -170,6 +195,10 @@ def verify(
     load: bool,
     output_format: str,
     outputs: tuple[str, ...],
+    link_base: str | None,
+    budget: int | None,
+    previous_report: str | None,
+    verbose: bool,
     pg_backend: str,
     pg_version: int | None,
     database_url: str | None,
@@ -188,16 +217,19 @@ def verify(
     from migcheck.data.seed_data import load_seed_rows
     from migcheck.errors import MigcheckError
     from migcheck.pg import start_server
-    from migcheck.report import verify_text
+    from migcheck.report import verify_markdown, verify_text
     from migcheck.result import Severity
     from migcheck.verify.data_pass import DataOptions
     from migcheck.verify.durations import load_table_sizes
     from migcheck.verify.results import RevisionResult
+    from migcheck.verify.review import link_base_from, repository_prefix
     from migcheck.verify.shard import parse as parse_shard
     from migcheck.verify.walk import VerifyOptions, verify_project
 
     ini = find_ini(path)
     settings = load_settings(ini.parent)
+    previous = _read_previous(previous_report)
+    links = link_base_from(link_base, dict(os.environ))
     try:
         threshold = settings.fail_on if fail_on is None else None
         if fail_on is not None and fail_on != "never":
@@ -242,7 +274,30 @@ def verify(
         project = load_project(ini, name=name, x_args=x_args)
         with start_server(pg_backend, version=pg_version, database_url=database_url) as server:
             result = verify_project(project, server, options, progress)
-    write_outputs(result, output_files)
+    render_options: dict[str, dict[str, Any]] = {
+        "text": {"verbose": verbose},
+        "markdown": {
+            "budget": budget or verify_markdown.DEFAULT_BUDGET,
+            "root": ini.parent,
+            "link_base": links,
+            "prefix": repository_prefix(ini.parent),
+            "previous": previous,
+        },
+    }
+    write_outputs(result, output_files, render_options)
     with writing_report():
-        click.echo(render(result, output_format), nl=False)
+        click.echo(render(result, output_format, render_options), nl=False)
     sys.exit(0 if result.ok else 1)
+
+
+def _read_previous(path: str | None) -> str | None:
+    """The text of ``--previous-report``; a missing file is a one-line error (exit 2)."""
+    from migcheck.errors import MigcheckError
+
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError as error:
+        raise MigcheckError(f"--previous-report {path}: {error.strerror}") from None

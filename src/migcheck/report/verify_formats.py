@@ -16,6 +16,7 @@ FORMATS = {
     "sarif": "sarif",
     "gitlab": "gitlab",
     "github": "github",
+    "markdown": "verify_markdown",
 }
 
 #: format name -> keyword options of its ``render`` (e.g. a size budget); none by default

@@ -28,8 +28,7 @@ from migcheck.lint.suppress import Suppressions, scan
 from migcheck.postgres.locks import Lock
 from migcheck.result import Finding
 from migcheck.sql.extract import statements as sql_statements
-from migcheck.sql.facts import Kind, Statement, TransactionControl
-from migcheck.verify.prior import lint_schema
+from migcheck.sql.facts import Kind, Rename, Statement, TransactionControl
 from migcheck.verify.session import StepCapture
 from migcheck.verify.trace import TracedStatement
 
@@ -129,8 +128,10 @@ class OnlineLint:
     ) -> list[tuple[TracedStatement, list[Finding]]]:
         ctx = state.ctx
         boundary = self._boundary if upgrade else self._plain_boundary
-        if capture.catalog is not None or self._left is None:
-            ctx.schema = lint_schema(capture.catalog, ignore=self.version)
+        if capture.catalog is not None:
+            ctx.schema = capture.catalog.schema(ignore=self.version)
+        elif self._left is None:
+            ctx.schema = Schema()
         else:  # a downgrade: the live schema before the upgrade, with the upgrade applied
             ctx.schema, self._left = self._left, None
         ctx.lock_timeout = capture.lock_timeout or (ctx.in_transaction and ctx.local_lock_timeout)
@@ -270,7 +271,10 @@ class OnlineLint:
         expected: dict[str, Lock] = {}
         for s in sql_statements(traced.sql):
             for table, mode in s.locks:
-                expected[table] = max(mode, expected.get(table, Lock.NONE))
+                # the trace names a relation as it is called after the statement: a renamed
+                # table's lock is read under its new name
+                for name in (table, _renamed(s, table)):
+                    expected[name] = max(mode, expected.get(name, Lock.NONE))
         text = one_line(traced.sql)
         for lock in traced.locks:
             if lock.new_relation or not lock.mode.strong or lock.relation in self._created:
@@ -303,6 +307,16 @@ def _observed_rewrite(message: str, tables: list[str]) -> str:
         tail = tail.split(")", 1)[1] if ")" in tail else tail
         return f"{head}{rewrote}{tail} (observed)"
     return f"{message}; observed: {rewrote}"
+
+
+def _renamed(s: Statement, table: str) -> str:
+    """The name ``table`` has after ``s``: a table or view renamed keeps its schema."""
+    if not isinstance(s, Rename) or s.table != table or not s.new_name:
+        return table
+    if s.object_type not in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"):
+        return table
+    schema, dot, _ = table.rpartition(".")
+    return f"{schema}{dot}{s.new_name}"
 
 
 def _catalog_read(s: Statement) -> bool:

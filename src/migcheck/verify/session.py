@@ -48,7 +48,7 @@ from migcheck.alembic_project.project import Project
 from migcheck.catalog import snapshot as schema_snapshot
 from migcheck.catalog.snapshot import Snapshot
 from migcheck.errors import MigcheckError
-from migcheck.verify.prior import CATALOG_SQL
+from migcheck.verify.prior import PriorCatalog, PriorReader
 from migcheck.verify.trace import LockTracer, TracedStatement
 
 #: How long to wait for env.py to reach its migrations or finish, in seconds.
@@ -71,15 +71,15 @@ _BLOCKERS_SQL = (
 class StepCapture:
     """What one step sent on the migrations' connection, and the database it started from.
 
-    ``catalog`` is :data:`~migcheck.verify.prior.CATALOG_SQL`'s document read just before the
-    step (None when the step was not captured for linting); ``lock_timeout`` is the session's
-    setting at that moment; ``left_open`` says the step ended inside a transaction that
+    ``catalog`` is the catalog read just before the step (:mod:`~migcheck.verify.prior`; None
+    when the step was not captured for linting); ``lock_timeout`` is the session's setting at
+    that moment; ``left_open`` says the step ended inside a transaction that
     ``alembic upgrade`` would have carried into the next revision (env.py's one outer
     transaction: ``transaction_per_migration`` off).
     """
 
     statements: list[TracedStatement] = field(default_factory=list)
-    catalog: dict[str, Any] | None = None
+    catalog: PriorCatalog | None = None
     lock_timeout: bool = False
     left_open: bool = False
 
@@ -155,6 +155,8 @@ class AlembicSession:
         self._connection: Connection | None = None
         self._saved_env: dict[str, str | None] = {}
         self._snapshots = schema_snapshot.SnapshotTaker(targeted=incremental)
+        self._prior = PriorReader()
+        self._snapshot_fresh = False  # no step ran since the last snapshot
         self._pending = False  # a step's outer transaction is still open
         self.incremental = incremental
         self._capture: StepCapture | None = None  # the step running now, when captured
@@ -391,6 +393,7 @@ class AlembicSession:
                 # downgrade dropped it within the same run.
                 compat.clear_ddl_memo(context)
                 capture = self._capture = self._begin_capture(context, command)
+                self._snapshot_fresh = False
                 tracer = (
                     self._tracer(context, probe=command.trace)
                     if command.trace or command.capture
@@ -414,6 +417,7 @@ class AlembicSession:
                     value = self._take_snapshot(context)
                 else:
                     assert command.call is not None
+                    self._snapshot_fresh = False
                     value = command.call(context)
                     self._settle(context, after_read=True)
             except Exception as error:
@@ -431,11 +435,10 @@ class AlembicSession:
             value = connection.exec_driver_sql("SELECT current_setting('lock_timeout')").scalar()
             capture.lock_timeout = self._own_lock_timeout(str(value))
             return capture
-        row = connection.exec_driver_sql(
-            f"SELECT ({CATALOG_SQL}), current_setting('lock_timeout')"
-        ).one()
-        capture.catalog = row[0]
-        capture.lock_timeout = self._own_lock_timeout(str(row[1]))
+        # a snapshot taken since the last step tells which tables to read again
+        taker = self._snapshots if self._snapshot_fresh else None
+        capture.catalog, setting = self._prior.read(_executor(connection), taker)
+        capture.lock_timeout = self._own_lock_timeout(setting)
         return capture
 
     def _own_lock_timeout(self, value: str) -> bool:
@@ -500,6 +503,7 @@ class AlembicSession:
         assert connection is not None
         pending, self._pending = self._pending, False
         snapshot = self._snapshots.take(_executor(connection), self.version_table)
+        self._snapshot_fresh = self.incremental
         # inside the step's own transaction: commit it now; else keep env.py's outer one
         self._settle(context, after_read=not pending)
         return snapshot
