@@ -14,7 +14,7 @@ from migcheck.cli.options import env_names, server_options
 if TYPE_CHECKING:
     pass
 
-FORMATS = ("text", "json", "junit", "sarif", "gitlab", "markdown")
+FORMATS = ("text", "json", "junit", "sarif", "gitlab", "github", "markdown")
 
 
 @click.command()

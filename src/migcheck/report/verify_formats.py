@@ -15,6 +15,7 @@ FORMATS = {
     "junit": "verify_junit",
     "sarif": "sarif",
     "gitlab": "gitlab",
+    "github": "github",
     "markdown": "verify_markdown",
 }
 
