@@ -41,6 +41,9 @@ class Project:
     ini_path: Path
     config: Config
     script: ScriptDirectory
+    #: revision ids defined by two files that a caller reports itself (pull-request mode makes
+    #: each a finding); any other duplicate id stops the load
+    reported_duplicates: frozenset[str] = frozenset()
     _revisions: list[Script] | None = field(default=None, repr=False)
 
     @property
@@ -56,7 +59,9 @@ class Project:
         """
         if self._revisions is None:
             try:
-                with _sound_revision_map(self.script, self.ini_path.parent):
+                with _sound_revision_map(
+                    self.script, self.ini_path.parent, self.reported_duplicates
+                ):
                     self._revisions = _topological(self.script)
             except CommandError as error:
                 raise MigcheckError(f"{self.ini_path}: {error}".splitlines()[0]) from None
@@ -197,12 +202,14 @@ _MISSING = re.compile(r"Revision (\S+) referenced from .* is not present")
 
 
 @contextlib.contextmanager
-def _sound_revision_map(script: ScriptDirectory, root: Path) -> Iterator[None]:
+def _sound_revision_map(
+    script: ScriptDirectory, root: Path, reported: frozenset[str] = frozenset()
+) -> Iterator[None]:
     """Within the block (where Alembic reads the revisions), refuse a broken revision map.
 
-    A revision id defined by two files (Alembic only warns and keeps one) and a
-    ``down_revision`` that no file defines (Alembic warns, then raises ``KeyError``) become a
-    MigcheckError naming the files. Other warnings are passed on.
+    A revision id defined by two files (Alembic only warns and keeps one; ids in ``reported``
+    are let through) and a ``down_revision`` that no file defines (Alembic warns, then raises
+    ``KeyError``) become a MigcheckError naming the files. Other warnings are passed on.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -212,7 +219,7 @@ def _sound_revision_map(script: ScriptDirectory, root: Path) -> Iterator[None]:
             for warning in caught:
                 text = str(warning.message)
                 duplicate, missing = _DUPLICATE.match(text), _MISSING.match(text)
-                if duplicate:
+                if duplicate and duplicate.group(1) not in reported:
                     raise _map_error(script, root, "revision", duplicate.group(1))
                 if missing:
                     raise _map_error(script, root, "down_revision", missing.group(1))

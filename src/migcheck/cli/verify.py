@@ -224,23 +224,23 @@ def verify(
     head, then downgrades to base. Exit status: 0 all pass, 1 a revision failed, the models
     drifted or a lint finding reached --fail-on, 2 bad input (path, env.py, options).
     """
-    from migcheck.alembic_project.project import find_ini, load_project, working_directory
-    from migcheck.cli import refusing_os_exit, stdout_to_stderr, writing_report
+    from migcheck.alembic_project.project import find_ini
+    from migcheck.cli import writing_report
     from migcheck.cli.report import parse_outputs, render, write_outputs
     from migcheck.config import load_settings
     from migcheck.data.seed import parse_rows
     from migcheck.data.seed_data import load_seed_rows
     from migcheck.errors import MigcheckError
-    from migcheck.pg import start_server
     from migcheck.report import verify_markdown, verify_text
     from migcheck.result import Severity
     from migcheck.verify.baseline import METADATA_PREFIX, Baseline
     from migcheck.verify.data_pass import DataOptions
     from migcheck.verify.durations import load_table_sizes
     from migcheck.verify.results import RevisionResult
-    from migcheck.verify.review import link_base_from, repository_prefix
+    from migcheck.verify.review import link_base_from
+    from migcheck.verify.run import run_verify
     from migcheck.verify.shard import parse as parse_shard
-    from migcheck.verify.walk import VerifyOptions, verify_project
+    from migcheck.verify.walk import VerifyOptions
 
     ini = find_ini(path)
     settings = load_settings(ini.parent)
@@ -294,20 +294,23 @@ def verify(
         if show_progress:
             click.echo(verify_text.progress_line(revision), err=True)
 
-    # Run where alembic would: in the directory of alembic.ini (relative script_location,
-    # prepend_sys_path = . and env.py's own relative paths resolve as under `alembic`).
-    # Whatever the migrations print goes to stderr: stdout carries the report only.
-    with working_directory(ini.parent), stdout_to_stderr(), refusing_os_exit():
-        project = load_project(ini, name=name, x_args=x_args)
-        with start_server(pg_backend, version=pg_version, database_url=database_url) as server:
-            result = verify_project(project, server, options, progress)
+    result = run_verify(
+        ini,
+        options,
+        name=name,
+        x_args=x_args,
+        pg_backend=pg_backend,
+        pg_version=pg_version,
+        database_url=database_url,
+        progress=progress,
+    )
     render_options: dict[str, dict[str, Any]] = {
         "text": {"verbose": verbose},
         "markdown": {
             "budget": budget or verify_markdown.DEFAULT_BUDGET,
             "root": ini.parent,
             "link_base": links,
-            "prefix": repository_prefix(ini.parent),
+            "prefix": result.repository_dir,
             "previous": previous,
         },
     }

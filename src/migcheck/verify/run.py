@@ -6,14 +6,14 @@ server, load the project and walk it the same way.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
 from collections.abc import Callable, Sequence
 
 from migcheck.alembic_project.project import find_ini, load_project, working_directory
 from migcheck.pg import start_server
+from migcheck.project_code import refusing_os_exit, stdout_to_stderr
 from migcheck.verify.results import RevisionResult, VerifyResult
+from migcheck.verify.review import repository_prefix
 from migcheck.verify.walk import VerifyOptions, verify_project
 
 
@@ -32,11 +32,13 @@ def run_verify(
 
     The server comes from ``pg_backend`` (``database_url``: an existing server where migcheck
     creates and drops its own databases). Runs where ``alembic`` would, in the directory of
-    alembic.ini; whatever the migrations print goes to stderr. Raises
+    alembic.ini; whatever the project prints goes to stderr. Raises
     :class:`~migcheck.errors.MigcheckError` on bad input.
     """
     ini = find_ini(path)
-    with working_directory(ini.parent), contextlib.redirect_stdout(sys.stderr):
+    with working_directory(ini.parent), stdout_to_stderr(), refusing_os_exit():
         project = load_project(ini, name=name, x_args=x_args)
         with start_server(pg_backend, version=pg_version, database_url=database_url) as server:
-            return verify_project(project, server, options, progress)
+            result = verify_project(project, server, options, progress)
+    result.repository_dir = repository_prefix(ini.parent)
+    return result

@@ -782,6 +782,9 @@ def verify_project(
     walk = _Walk(project, server, options, progress)
     if options.changed_since is not None:
         walk.history = analyse(project, options.changed_since)
+        project.reported_duplicates = frozenset(
+            p.revision for p in walk.history.problems if p.kind == "duplicate-revision"
+        )
     started = time.perf_counter()
 
     def run() -> VerifyResult:
