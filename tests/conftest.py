@@ -13,6 +13,9 @@ import pytest
 
 from migcheck.pg import Database, Server, start_server
 
+#: pytester runs the pytest plugin's tests in a suite of their own
+pytest_plugins = ("pytester",)
+
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[Server]:

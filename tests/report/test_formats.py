@@ -223,8 +223,22 @@ def test_sarif_validates() -> None:
 def test_github_annotations() -> None:
     lines = output("github").splitlines()
     assert lines and all(line.startswith(("::error ", "::warning ", "::notice ")) for line in lines)
-    assert "title=MC101 create-index-non-concurrently" in lines[1]
+    assert any("title=MC101 create-index-non-concurrently" in line for line in lines)
+    levels = [line.split(" ", 1)[0] for line in lines]
+    order = {"::error": 0, "::warning": 1, "::notice": 2}
+    assert levels == sorted(levels, key=order.__getitem__), "errors first, then warnings"
     assert all("\n" not in line for line in lines)
+
+
+def test_github_shows_ten_per_type_and_says_how_many_more(tmp_path: Path) -> None:
+    sql = tmp_path / "many.sql"
+    sql.write_text("".join(f"CREATE INDEX i{n} ON t{n} (c);\n" for n in range(25)))
+    result = CliRunner().invoke(cli, ["lint", "--format", "github", str(sql)])
+    lines = result.output.splitlines()
+    errors = [line for line in lines if line.startswith("::error ")]
+    assert len(errors) == 10
+    more = [line for line in lines if "title=migcheck annotations" in line]
+    assert len(more) == 1 and "15 more errors" in more[0]
 
 
 def test_gitlab_code_quality() -> None:

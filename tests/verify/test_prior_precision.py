@@ -15,7 +15,7 @@ from migcheck.config import Settings
 from migcheck.lint.engine import Engine
 from migcheck.pg import Database
 from migcheck.sql.extract import statements
-from migcheck.verify.prior import CATALOG_SQL, lint_schema
+from migcheck.verify.prior import PriorCatalog, PriorReader
 
 SETUP = """
 CREATE SCHEMA app;
@@ -30,24 +30,26 @@ CREATE TABLE contacts (id bigint PRIMARY KEY, mail email);
 """
 
 
-def _catalog(database: Database) -> dict[str, Any]:
+def _catalog(database: Database) -> PriorCatalog:
     with psycopg.connect(database.conninfo, autocommit=True) as conn:
         conn.execute(SETUP)
-        row = conn.execute(CATALOG_SQL).fetchone()
-    assert row is not None
-    document: dict[str, Any] = row[0]
-    return document
+
+        def execute(sql: str, params: dict[str, Any] | None = None) -> tuple[Any, ...] | None:
+            return conn.execute(sql, params).fetchone()
+
+        catalog, _ = PriorReader().read(execute)
+    return catalog
 
 
-def _lint(sql: str, document: dict[str, Any]) -> list[tuple[str, str]]:
+def _lint(sql: str, document: PriorCatalog) -> list[tuple[str, str]]:
     engine = Engine(Settings())
-    engine.run(statements("SET lock_timeout = '2s';\n" + sql), schema=lint_schema(document))
+    engine.run(statements("SET lock_timeout = '2s';\n" + sql), schema=document.schema())
     return [(f.rule, f.message) for f in engine.findings]
 
 
 def test_catalog_knows_function_volatility_and_foreign_keys(fresh_db: Database) -> None:
     document = _catalog(fresh_db)
-    schema = lint_schema(document)
+    schema = document.schema()
     assert schema.functions["app.region"] == "stable"
     assert schema.functions["app.token"] == "volatile"
     assert schema.functions["app.mixed"] == "volatile"  # the most volatile overload

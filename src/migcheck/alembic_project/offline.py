@@ -86,7 +86,7 @@ class _Chunk:
 _TRANSACTION_CALLERS = {"emit_begin": "begin", "emit_commit": "commit"}
 
 
-class _Recorder:
+class Recorder:
     """Collects chunks of offline output with the revision file and line that produced them."""
 
     def __init__(self, files: dict[str, str]) -> None:
@@ -113,6 +113,7 @@ class _Recorder:
         return getattr(script, "revision", None), 0
 
     def output(self, text: str, frame: FrameType | None) -> None:
+        """Record one chunk of rendered SQL with the revision line on ``frame``'s stack."""
         caller = frame.f_code.co_name if frame is not None else ""
         revision, line = self.revision_frame(frame)
         transaction = _TRANSACTION_CALLERS.get(caller, "")
@@ -120,6 +121,7 @@ class _Recorder:
         self.chunks.append(_Chunk(text, revision, line, internal, transaction=transaction))
 
     def hint(self, table: str, column: str, type_text: str | None, nullable: bool | None) -> None:
+        """Record what a revision's Python knows of a column (type, nullability) as a hint."""
         revision, line = self.revision_frame(sys._getframe(2))
         parsed = type_ref_of(type_text) if type_text else None
         col = ColumnDef(column, parsed, not_null=nullable is False)
@@ -148,7 +150,7 @@ class _LinedBatch(list[Any]):
     ``batch_op.…`` call, which the chunks it renders are given instead.
     """
 
-    def __init__(self, recorder: _Recorder, lines: list[int]) -> None:
+    def __init__(self, recorder: Recorder, lines: list[int]) -> None:
         super().__init__()
         self.recorder = recorder
         self.lines = lines
@@ -169,7 +171,7 @@ class _LinedBatch(list[Any]):
 
 
 @contextlib.contextmanager
-def _patched(recorder: _Recorder) -> Iterator[None]:
+def _patched(recorder: Recorder) -> Iterator[None]:
     from alembic.ddl.impl import DefaultImpl
     from alembic.ddl.postgresql import PostgresqlImpl
     from alembic.runtime.environment import EnvironmentContext
@@ -378,7 +380,7 @@ def _render_history(
     render: Any = _render_with_env_py
     scripts = {s.revision: s for s in keep}
     while True:
-        recorder = _Recorder(files)
+        recorder = Recorder(files)
         failed: dict[str, BaseException] = {}
         error = _render_from(project, render, recorder, [], destination)
         while error is not None:
@@ -406,7 +408,7 @@ def _render_history(
 
 
 def _render_from(
-    project: Any, render: Any, recorder: _Recorder, start: list[str], destination: str
+    project: Any, render: Any, recorder: Recorder, start: list[str], destination: str
 ) -> BaseException | None:
     """Render ``start:destination`` into ``recorder``; the exception it raised, if any."""
     project.config.output_buffer = io.StringIO()
@@ -433,7 +435,7 @@ def _failed_revision(error: BaseException, files: dict[str, str]) -> str | None:
     return found
 
 
-def _close_failed(recorder: _Recorder, revision: str, error: BaseException, script: Any) -> None:
+def _close_failed(recorder: Recorder, revision: str, error: BaseException, script: Any) -> None:
     """End the chunks of a revision that raised: its failure, and COMMIT if it began one."""
     failure = _failure(error, script.path, "", revision)
     recorder.chunks.append(_Chunk("", revision, 0, True, failure))

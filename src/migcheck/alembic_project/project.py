@@ -33,14 +33,48 @@ from migcheck.errors import MigcheckError
 class Project:
     """An Alembic project loaded from its ini file.
 
-    ``revisions`` is every revision in a valid topological order, base first: each revision comes
-    after all of its ``down_revision`` parents and its ``depends_on`` dependencies.
+    The revision files are imported the first time :attr:`revisions` (or :meth:`get`) is used,
+    not when the project is loaded: ``alembic upgrade`` imports them only once env.py runs its
+    migrations, after env.py has set up ``sys.path`` and the environment.
     """
 
     ini_path: Path
     config: Config
     script: ScriptDirectory
-    revisions: list[Script] = field(default_factory=list)
+    #: revision ids defined by two files that a caller reports itself (pull-request mode makes
+    #: each a finding); any other duplicate id stops the load
+    reported_duplicates: frozenset[str] = frozenset()
+    _revisions: list[Script] | None = field(default=None, repr=False)
+
+    @property
+    def revisions(self) -> list[Script]:
+        """Every revision in a valid topological order, base first (see :meth:`load`)."""
+        return self.load()
+
+    def load(self) -> list[Script]:
+        """Import the revision files (once) and return them in a valid topological order.
+
+        Each revision comes after all of its ``down_revision`` parents and its ``depends_on``
+        dependencies. A revision file that fails to import is a MigcheckError naming its line.
+        """
+        if self._revisions is None:
+            try:
+                with _sound_revision_map(
+                    self.script, self.ini_path.parent, self.reported_duplicates
+                ):
+                    self._revisions = _topological(self.script)
+            except CommandError as error:
+                raise MigcheckError(f"{self.ini_path}: {error}".splitlines()[0]) from None
+            except MigcheckError:
+                raise
+            except Exception as error:  # whatever a revision file raises on import
+                raise _load_error(error, self.ini_path.parent) from None
+        return self._revisions
+
+    @property
+    def loaded(self) -> bool:
+        """True once the revision files have been imported."""
+        return self._revisions is not None
 
     @property
     def heads(self) -> tuple[str, ...]:
@@ -54,6 +88,7 @@ class Project:
 
     def get(self, revision: str) -> Script:
         """Return one revision by id (or unique prefix); MigcheckError when there is none."""
+        self.load()
         try:
             script = self.script.get_revision(revision)
         except CommandError as error:
@@ -128,7 +163,8 @@ def load_project(
     """Load the Alembic project whose ini file is ``path`` (or lives in directory ``path``).
 
     ``name`` selects the ini section (alembic's ``--name``); ``x_args`` are ``key=value`` strings
-    passed through as alembic's ``-x``.
+    passed through as alembic's ``-x``. The revision files are not imported yet (see
+    :meth:`Project.load`).
     """
     ini_path = find_ini(path)
     parser = configparser.ConfigParser(interpolation=None)
@@ -154,15 +190,9 @@ def load_project(
         raise MigcheckError(f"{ini_path}: [{name}] has no script_location")
     try:
         script = ScriptDirectory.from_config(config)
-        with _sound_revision_map(script, ini_path.parent):
-            revisions = _topological(script)
     except CommandError as error:
         raise MigcheckError(f"{ini_path}: {error}".splitlines()[0]) from None
-    except MigcheckError:
-        raise
-    except Exception as error:  # whatever a revision file raises on import
-        raise _load_error(error, ini_path.parent) from None
-    return Project(ini_path=ini_path, config=config, script=script, revisions=revisions)
+    return Project(ini_path=ini_path, config=config, script=script)
 
 
 #: Alembic's warning for a revision id that two files define (the later file silently wins)
@@ -172,12 +202,14 @@ _MISSING = re.compile(r"Revision (\S+) referenced from .* is not present")
 
 
 @contextlib.contextmanager
-def _sound_revision_map(script: ScriptDirectory, root: Path) -> Iterator[None]:
+def _sound_revision_map(
+    script: ScriptDirectory, root: Path, reported: frozenset[str] = frozenset()
+) -> Iterator[None]:
     """Within the block (where Alembic reads the revisions), refuse a broken revision map.
 
-    A revision id defined by two files (Alembic only warns and keeps one) and a
-    ``down_revision`` that no file defines (Alembic warns, then raises ``KeyError``) become a
-    MigcheckError naming the files. Other warnings are passed on.
+    A revision id defined by two files (Alembic only warns and keeps one; ids in ``reported``
+    are let through) and a ``down_revision`` that no file defines (Alembic warns, then raises
+    ``KeyError``) become a MigcheckError naming the files. Other warnings are passed on.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -187,7 +219,7 @@ def _sound_revision_map(script: ScriptDirectory, root: Path) -> Iterator[None]:
             for warning in caught:
                 text = str(warning.message)
                 duplicate, missing = _DUPLICATE.match(text), _MISSING.match(text)
-                if duplicate:
+                if duplicate and duplicate.group(1) not in reported:
                     raise _map_error(script, root, "revision", duplicate.group(1))
                 if missing:
                     raise _map_error(script, root, "down_revision", missing.group(1))

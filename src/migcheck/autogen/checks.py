@@ -132,6 +132,15 @@ def null_rows(steps: Steps, table: str, column: str, schema: str | None) -> None
         f"give these rows a value first (op.backfill({table!r}, values={{{column!r}: FILL_IN}}, "
         f"where={condition!r}) before this line, or a server_default in the model)"
     )
+    stop_if_rows(steps, relation, condition, message, "rows are NULL")
+
+
+def stop_if_rows(steps: Steps, relation: str, condition: str, message: str, counted: str) -> None:
+    """Stop with ``message`` when rows of ``relation`` match ``condition``.
+
+    Online the error ends with their count and an example key (``: 3 rows are NULL (e.g.
+    id=7)``, ``counted`` being ``"rows are NULL"``); offline the rendered script checks instead.
+    """
     if steps.offline:
         raise_if_found(steps, relation, None, condition, message)
         return
@@ -141,4 +150,4 @@ def null_rows(steps: Steps, table: str, column: str, schema: str | None) -> None
     count, first = tuple(rows[0])
     if count:
         where = f" (e.g. {key}={first})" if key else ""
-        raise MigcheckError(f"{message}: {count} rows are NULL{where}")
+        raise MigcheckError(f"{message}: {count} {counted}{where}")

@@ -24,7 +24,7 @@ from alembic.util import PriorityDispatchResult
 from sqlalchemy.exc import DBAPIError
 
 from migcheck.autogen import ops, sql
-from migcheck.autogen.checks import primary_key, raise_if_found
+from migcheck.autogen.checks import stop_if_rows
 from migcheck.autogen.runtime import Steps
 from migcheck.errors import MigcheckError
 
@@ -207,13 +207,4 @@ def _stop_on_removed(steps: Steps, operation: ops.SwapEnumTypeOp, removed: list[
             f"changing anything: rows of {relation} still hold one; give them another value "
             "first (an op.backfill before this line)"
         )
-        if steps.offline:
-            raise_if_found(steps, relation, None, condition, message)
-            continue
-        key = primary_key(steps, relation)
-        example = f"min({sql.quote(key)})::text" if key else "NULL"
-        rows = steps.query(f"SELECT count(*), {example} FROM {relation} WHERE {condition}")
-        count, first = tuple(rows[0])
-        if count:
-            where = f" (e.g. {key}={first})" if key else ""
-            raise MigcheckError(f"{message}: {count} rows{where}")
+        stop_if_rows(steps, relation, condition, message, "rows")

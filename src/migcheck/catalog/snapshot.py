@@ -209,6 +209,20 @@ class SnapshotTaker:
         self._other = "{}"
         self._signature: str | None = None
 
+    @property
+    def tables(self) -> Mapping[int, tuple[Identity, str]]:
+        """The last snapshot's tables: oid -> (identity, fragment).
+
+        An entry is the same object from one snapshot to the next while its table is unchanged
+        (a full snapshot renders new, equal, ones).
+        """
+        return self._tables
+
+    @property
+    def other(self) -> str:
+        """The last snapshot's categories outside tables, as JSON text."""
+        return self._other
+
     def full_next(self) -> None:
         """Render everything in the next snapshot (for example after untracked steps)."""
         self._full = True

@@ -343,7 +343,7 @@ BEGIN
     )::text AS fragment
     FROM todo r
   )
-  SELECT json_agg(json_build_array(t.oid, json_build_array(f.nspname, f.relname), f.fragment)
+  SELECT json_agg(json_build_array(t.oid::int8, json_build_array(f.nspname, f.relname), f.fragment)
                   ORDER BY t.oid)::text
   INTO tables
   FROM unnest(todo) t(oid)

@@ -85,9 +85,10 @@ class LintArgs:
 
 def run(args: LintArgs) -> None:
     """Lint, write the report to stdout and exit with lint's exit code."""
-    from migcheck.cli import HardExit, refusing_os_exit, stdout_to_stderr, writing_report
+    from migcheck.cli import writing_report
     from migcheck.cli.report import parse_outputs, write_outputs
     from migcheck.lint.entry import exit_code, lint_alembic, lint_paths, sort_findings
+    from migcheck.project_code import HardExit, refusing_os_exit, stdout_to_stderr
     from migcheck.report.lint_formats import write
 
     if not args.paths and args.alembic_path is None:

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from migcheck.verify.results import VerifyResult
 
 #: every format some result can be rendered in (lint: text json sarif github gitlab junit;
-#: verify: text json junit sarif gitlab)
-_ALL_FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
+#: verify: text json junit sarif gitlab markdown)
+_ALL_FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit", "markdown")
 
 
 def parse_outputs(specs: Iterable[str], formats: Iterable[str]) -> list[tuple[str, str]]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,7 +14,7 @@ from migcheck.cli.options import env_names, server_options
 if TYPE_CHECKING:
     pass
 
-FORMATS = ("text", "json", "junit", "sarif", "gitlab")
+FORMATS = ("text", "json", "junit", "sarif", "gitlab", "github", "markdown")
 
 
 @click.command()
@@ -88,6 +89,19 @@ FORMATS = ("text", "json", "junit", "sarif", "gitlab")
     "[default: [tool.migcheck] fail-on, warning].",
 )
 @click.option(
+    "--baseline",
+    metavar="FILE.sql|metadata:MODULE:ATTR",
+    help="Start from this schema instead of an empty database: a pg_dump --schema-only file, "
+    "or the create_all() of a MetaData (or declarative base) imported from the project "
+    "directory. Needs --baseline-revision.",
+)
+@click.option(
+    "--baseline-revision",
+    metavar="REV|base",
+    help="The revision the --baseline schema corresponds to: the database is stamped there and "
+    "only the revisions after it are checked.",
+)
+@click.option(
     "--rows",
     "rows",
     multiple=True,
@@ -146,6 +160,30 @@ FORMATS = ("text", "json", "junit", "sarif", "gitlab")
     metavar="FORMAT:FILE",
     help="Also write the report in FORMAT to FILE (repeatable; --format is for stdout).",
 )
+@click.option(
+    "--link-base",
+    metavar="URL",
+    help="Markdown: link each finding to URL/PATH#LINE (e.g. https://github.com/o/r/blob/SHA). "
+    "[default: from GITHUB_SERVER_URL, GITHUB_REPOSITORY and GITHUB_SHA when set]",
+)
+@click.option(
+    "--budget",
+    type=click.IntRange(min=1000),
+    help="Markdown: longest report in characters; details are collapsed, then only the summary "
+    "table is kept, to stay under it. [default: 65,000]",
+)
+@click.option(
+    "--previous-report",
+    type=click.Path(dir_okay=False),
+    help="Markdown: an earlier report (or comment body); the report says what changed since.",
+)
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Text: also the revisions that passed with nothing to say (and their lock traces), and "
+    "every finding of a long run of one rule.",
+)
 @server_options
 def verify(
     path: str,
@@ -162,6 +200,8 @@ def verify(
     trace_locks: bool,
     lint: bool,
     fail_on: str | None,
+    baseline: str | None,
+    baseline_revision: str | None,
     rows: tuple[str, ...],
     data_files: tuple[str, ...],
     seed_data: str | None,
@@ -170,6 +210,10 @@ def verify(
     load: bool,
     output_format: str,
     outputs: tuple[str, ...],
+    link_base: str | None,
+    budget: int | None,
+    previous_report: str | None,
+    verbose: bool,
     pg_backend: str,
     pg_version: int | None,
     database_url: str | None,
@@ -180,30 +224,44 @@ def verify(
     head, then downgrades to base. Exit status: 0 all pass, 1 a revision failed, the models
     drifted or a lint finding reached --fail-on, 2 bad input (path, env.py, options).
     """
-    from migcheck.alembic_project.project import find_ini, load_project, working_directory
-    from migcheck.cli import refusing_os_exit, stdout_to_stderr, writing_report
+    from migcheck.alembic_project.project import find_ini
+    from migcheck.cli import writing_report
     from migcheck.cli.report import parse_outputs, render, write_outputs
     from migcheck.config import load_settings
     from migcheck.data.seed import parse_rows
     from migcheck.data.seed_data import load_seed_rows
     from migcheck.errors import MigcheckError
-    from migcheck.pg import start_server
-    from migcheck.report import verify_text
+    from migcheck.report import verify_markdown, verify_text
     from migcheck.result import Severity
+    from migcheck.verify.baseline import METADATA_PREFIX, Baseline
     from migcheck.verify.data_pass import DataOptions
     from migcheck.verify.durations import load_table_sizes
     from migcheck.verify.results import RevisionResult
+    from migcheck.verify.review import link_base_from
+    from migcheck.verify.run import run_verify
     from migcheck.verify.shard import parse as parse_shard
-    from migcheck.verify.walk import VerifyOptions, verify_project
+    from migcheck.verify.walk import VerifyOptions
 
     ini = find_ini(path)
     settings = load_settings(ini.parent)
+    previous = _read_previous(previous_report)
+    links = link_base_from(link_base, dict(os.environ))
     try:
         threshold = settings.fail_on if fail_on is None else None
         if fail_on is not None and fail_on != "never":
             threshold = Severity.parse(fail_on)
     except ValueError as error:
         raise MigcheckError(f"--fail-on: {error}") from None
+    start_schema = None
+    if (baseline is None) != (baseline_revision is None):
+        raise MigcheckError(
+            "--baseline and --baseline-revision go together: the schema and the revision it "
+            "corresponds to"
+        )
+    if baseline is not None and baseline_revision is not None:
+        source = baseline if baseline.startswith(METADATA_PREFIX) else os.path.abspath(baseline)
+        start_schema = Baseline(source, baseline_revision)
+        start_schema.check(ini.parent)
     if load and not (rows or data_files or seed_data):
         raise MigcheckError("--load: needs rows to work on (--rows, --data or --seed-data)")
     output_files = parse_outputs(outputs, FORMATS)
@@ -220,6 +278,7 @@ def verify(
         changed_since=changed_since,
         shard=None if shard is None else parse_shard(shard),
         skip=skip,
+        baseline=start_schema,
         data=DataOptions(
             rows=parse_rows(rows),
             fixtures=tuple(Path(file).resolve() for file in data_files),
@@ -235,14 +294,40 @@ def verify(
         if show_progress:
             click.echo(verify_text.progress_line(revision), err=True)
 
-    # Run where alembic would: in the directory of alembic.ini (relative script_location,
-    # prepend_sys_path = . and env.py's own relative paths resolve as under `alembic`).
-    # Whatever the migrations print goes to stderr: stdout carries the report only.
-    with working_directory(ini.parent), stdout_to_stderr(), refusing_os_exit():
-        project = load_project(ini, name=name, x_args=x_args)
-        with start_server(pg_backend, version=pg_version, database_url=database_url) as server:
-            result = verify_project(project, server, options, progress)
-    write_outputs(result, output_files)
+    result = run_verify(
+        ini,
+        options,
+        name=name,
+        x_args=x_args,
+        pg_backend=pg_backend,
+        pg_version=pg_version,
+        database_url=database_url,
+        progress=progress,
+    )
+    render_options: dict[str, dict[str, Any]] = {
+        "text": {"verbose": verbose},
+        "markdown": {
+            "budget": budget or verify_markdown.DEFAULT_BUDGET,
+            "root": ini.parent,
+            "link_base": links,
+            "prefix": result.repository_dir,
+            "previous": previous,
+        },
+    }
+    write_outputs(result, output_files, render_options)
     with writing_report():
-        click.echo(render(result, output_format), nl=False)
+        click.echo(render(result, output_format, render_options), nl=False)
     sys.exit(0 if result.ok else 1)
+
+
+def _read_previous(path: str | None) -> str | None:
+    """The text of ``--previous-report``; a missing file is a one-line error (exit 2)."""
+    from migcheck.errors import MigcheckError
+
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError as error:
+        raise MigcheckError(f"--previous-report {path}: {error.strerror}") from None

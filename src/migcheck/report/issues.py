@@ -11,6 +11,7 @@ collapsed (or the problem) and the occurrence among identical ones, never a line
 from __future__ import annotations
 
 import hashlib
+import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -40,10 +41,17 @@ class Issue:
 
 
 def issues(result: Report | VerifyResult) -> list[Issue]:
-    """Every issue of ``result`` with its stable fingerprint, in the result's order."""
+    """Every issue of ``result`` with its stable fingerprint, in the result's order.
+
+    A verify result's paths get its ``repository_dir`` in front: code scanning, Code Quality and
+    annotations read paths from the root of the repository.
+    """
     seen: dict[str, int] = {}
     out: list[Issue] = []
+    # verify's paths are the project's; these formats need the repository's
+    prefix = "" if isinstance(result, Report) else result.repository_dir
     for rule, name, severity, path, line, column, message, fix, identity in _raw(result):
+        path = posixpath.join(prefix, path) if prefix else path
         key = "\0".join((rule, identity))
         seen[key] = seen.get(key, 0) + 1
         fingerprint = hashlib.sha256(f"{key}\0{seen[key]}".encode()).hexdigest()

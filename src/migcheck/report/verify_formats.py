@@ -15,6 +15,8 @@ FORMATS = {
     "junit": "verify_junit",
     "sarif": "sarif",
     "gitlab": "gitlab",
+    "github": "github",
+    "markdown": "verify_markdown",
 }
 
 #: format name -> keyword options of its ``render`` (e.g. a size budget); none by default

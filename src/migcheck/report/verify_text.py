@@ -1,67 +1,126 @@
-"""``migcheck verify --format text``: what a person reads in a terminal or a CI log."""
+"""``migcheck verify --format text``: what a person reads in a terminal or a CI log.
+
+Grouped for people: per revision that needs attention its problems, then its findings by rule
+(a long run of one rule cut to a few lines), then the locks its upgrade took on existing tables;
+at the end the drift, the notes, each rule's fix said once, the findings per rule and per
+revision, the coverage and the summary line. Passing revisions (no
+problem, no finding) are left out, their lock traces included, unless ``verbose`` (``-v``) asks
+for everything. The grouping is computed by :mod:`migcheck.verify.review`.
+"""
 
 from __future__ import annotations
 
-from migcheck.report.verify_locks import blocking_locks, coverage_line, finding_lines
-from migcheck.verify.results import PASS, RevisionResult, VerifyResult
+from migcheck.report.escape import printable
+from migcheck.report.verify_locks import blocking_locks, coverage_line
+from migcheck.verify.results import RevisionResult, VerifyResult
+from migcheck.verify.review import Review, RevisionReview, RuleGroup, build_review
 
 _MARK = {"pass": "ok  ", "fail": "FAIL", "error": "ERR "}
+
+#: findings of one rule in one revision shown without ``-v``
+_SHOWN = 3
+#: a rule's findings in one revision are cut above this many without ``-v``
+_CUT_ABOVE = 5
 
 
 def progress_line(revision: RevisionResult) -> str:
     """One line for one finished revision (printed to stderr while the walk runs)."""
     title = f" {revision.message}" if revision.message else ""
     mark = _MARK.get(revision.status, "?   ")
-    return f"{mark} {revision.revision}{title} ({revision.elapsed_ms:.0f} ms)"
+    return printable(f"{mark} {revision.revision}{title} ({revision.elapsed_ms:.0f} ms)")
 
 
-def _blocking_locks(result: VerifyResult) -> list[str]:
-    """Statements that locked an existing table against writes, or rewrote one, as observed."""
+def _group(group: RuleGroup, verbose: bool) -> list[str]:
+    """A rule's findings in a revision: one line when alone, else a header and one line each."""
+    count = len(group.occurrences)
+    label = f"{group.rule} {group.severity.label}"
+    if count == 1:
+        occurrence = group.occurrences[0]
+        where = f"{occurrence.path}:{occurrence.line}:{occurrence.column}"
+        lines = [f"  {occurrence.step}: {where} {label}: {occurrence.message}"]
+        if not group.fix and occurrence.fix:
+            lines.append(f"    fix: {occurrence.fix}")
+        return lines
+    lines = [f"  {label} ({count} findings):"]
+    cut = not verbose and count > _CUT_ABOVE
+    for occurrence in group.occurrences[:_SHOWN] if cut else group.occurrences:
+        where = f"{occurrence.path}:{occurrence.line}:{occurrence.column}"
+        lines.append(f"    {occurrence.step}: {where} {occurrence.message}")
+        if not group.fix and occurrence.fix:
+            lines.append(f"      fix: {occurrence.fix}")
+    if cut:
+        lines.append(f"    … and {count - _SHOWN} more like these (-v lists every one)")
+    return lines
+
+
+def _fixes(review: Review) -> list[str]:
+    """Each rule's fix, said once for the whole report (fixes that differ per place are inline)."""
+    if not review.fixes:
+        return []
+    return ["how to fix:", *(f"  {rule} {name}: {fix}" for rule, name, fix in review.fixes)]
+
+
+def _revision(review: RevisionReview, result: RevisionResult, verbose: bool) -> list[str]:
+    title = f" {review.message}" if review.message else ""
+    tally = f", {review.findings} findings" if review.findings else ""
+    lines = [f"{review.path}: {review.revision} {review.status}{title}{tally}"]
+    for problem in result.problems:
+        lines.append(f"  {problem.step}: {problem.message} [{problem.kind}]")
+    for group in review.groups:
+        lines.extend(_group(group, verbose))
+    locks = blocking_locks(result)
+    if locks:
+        lines.append("  locks observed on existing tables:")
+        for statement, taken in locks:
+            lines.append(f"    {statement}")
+            lines.append(f"        {taken}")
+    lines.extend(f"  note: {note}" for note in review.notes)
+    return lines
+
+
+def _wrapped(title: str, items: list[str]) -> list[str]:
+    """``title: a, b, c`` broken between items at 100 columns, continued with an indent."""
+    lines = [f"{title}:"]
+    for index, item in enumerate(items):
+        piece = f" {item}" + ("," if index < len(items) - 1 else "")
+        if len(lines[-1]) + len(piece) > 100 and lines[-1].strip():
+            lines.append(" ")
+        lines[-1] += piece
+    return lines
+
+
+def _tallies(review: Review) -> list[str]:
+    if not review.findings:
+        return []
+    rules = [f"{rule} {n}" for rule, _, n in review.rule_tallies]
+    revisions = [f"{r.revision} {r.findings}" for r in review.revisions if r.findings]
+    return _wrapped("findings per rule", rules) + _wrapped("findings per revision", revisions)
+
+
+def render(result: VerifyResult, *, verbose: bool = False) -> str:
+    """The whole report: revisions that need attention (all with ``verbose``), then totals."""
+    review = build_review(result)
     lines: list[str] = []
-    for revision in result.revisions:
-        for statement, taken in blocking_locks(revision):
-            lines.append(f"  {revision.revision}: {statement}")
-            lines.append(f"      {taken}")
-    return ["locks observed on existing tables:", *lines] if lines else []
-
-
-def render(result: VerifyResult) -> str:
-    """The whole report: every revision with problems, drift, notes and a summary line."""
-    lines: list[str] = []
-    for revision in result.revisions:
-        if (
-            revision.status == PASS
-            and not revision.problems
-            and not revision.findings
-            and not revision.notes
-        ):
+    for item, revision in zip(review.revisions, result.revisions, strict=True):
+        if item.passing and not verbose:
             continue
-        lines.append(f"{revision.path}: {revision.revision} {revision.status}")
-        for problem in revision.problems:
-            lines.append(f"  {problem.step}: {problem.message} [{problem.kind}]")
-        lines.extend(f"  {line}" for line in finding_lines(revision))
-        lines.extend(f"  note: {note}" for note in revision.notes)
+        lines.extend(_revision(item, revision, verbose))
     lines.extend(
         f"{problem.step}: {problem.message} [{problem.kind}]" for problem in result.problems
     )
-    lines.extend(_blocking_locks(result))
     if result.drift:
         lines.append("models differ from the database at head:")
         lines.extend(f"  {item.message} [{item.kind}]" for item in result.drift)
     lines.extend(f"note: {note}" for note in result.notes)
-    coverage = coverage_line(result)
-    if coverage is not None:
-        lines.append(coverage)
-    counts = {status: 0 for status in ("pass", "fail", "error")}
-    for revision in result.revisions:
-        counts[revision.status] = counts.get(revision.status, 0) + 1
+    lines.extend(_fixes(review))
+    lines.extend(_tallies(review))
+    lines.append(coverage_line(result))
     drift = f", {len(result.drift)} drift" if result.drift_checked else ""
-    findings = sum(len(r.findings) for r in result.revisions)
-    drift += f", {findings} lint findings" if result.linting else ""
+    drift += f", {review.findings} lint findings" if result.linting else ""
     lines.append(
         f"{'ok' if result.ok else 'FAILED'}: {len(result.revisions)} revisions, "
-        f"{counts['pass']} passed, {counts['fail']} failed, {counts['error']} not checked{drift} "
+        f"{review.passed} passed, {review.failed} failed, {review.errors} not checked{drift} "
         f"in {result.elapsed_s:.1f} s ({result.ms_per_revision:.0f} ms/revision, "
         f"{result.backend} PostgreSQL {result.server_version})"
     )
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines)) + "\n"

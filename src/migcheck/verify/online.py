@@ -29,7 +29,6 @@ from migcheck.postgres.locks import Lock
 from migcheck.result import Finding
 from migcheck.sql.extract import statements as sql_statements
 from migcheck.sql.facts import Kind, Rename, Statement, TransactionControl
-from migcheck.verify.prior import lint_schema
 from migcheck.verify.session import StepCapture
 from migcheck.verify.trace import TracedStatement
 
@@ -129,8 +128,10 @@ class OnlineLint:
     ) -> list[tuple[TracedStatement, list[Finding]]]:
         ctx = state.ctx
         boundary = self._boundary if upgrade else self._plain_boundary
-        if capture.catalog is not None or self._left is None:
-            ctx.schema = lint_schema(capture.catalog, ignore=self.version)
+        if capture.catalog is not None:
+            ctx.schema = capture.catalog.schema(ignore=self.version)
+        elif self._left is None:
+            ctx.schema = Schema()
         else:  # a downgrade: the live schema before the upgrade, with the upgrade applied
             ctx.schema, self._left = self._left, None
         ctx.lock_timeout = capture.lock_timeout or (ctx.in_transaction and ctx.local_lock_timeout)

@@ -135,6 +135,10 @@ class VerifyResult:
     #: pull-request mode: the git ref given to --changed-since and the commit it named
     changed_since: str | None = None
     changed_since_commit: str = ""
+    #: the project's directory relative to the root of its git work tree ("" at the root or
+    #: outside git); revision paths are relative to the project, so the formats whose paths
+    #: must be the repository's (SARIF, GitLab, GitHub annotations) put this in front
+    repository_dir: str = ""
 
     @property
     def tool(self) -> Tool:

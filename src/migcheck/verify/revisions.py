@@ -1,7 +1,7 @@
 """Facts about revision files that the walk needs: empty downgrades, deliberate raises, errors.
 
-Everything here inspects Python objects, exceptions or local PostgreSQL installs; nothing
-touches a database.
+Everything here inspects Python objects, exceptions (psycopg's and asyncpg's) or local
+PostgreSQL installs; nothing touches a database.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import traceback
 from pathlib import Path
 from types import FunctionType
 
+import psycopg
 from alembic.script import Script
 
 from migcheck.pg.binaries import find_installs
@@ -122,17 +123,48 @@ def error_text(error: BaseException) -> str:
     original = getattr(error, "orig", None)
     if isinstance(original, BaseException):
         error = original
+    server = _asyncpg_error(error)
+    if server is not None:
+        return server
     lines = str(error).strip().splitlines()
     name = type(error).__name__
     if not lines:
         return name
     first = _OBJECT_REPR.sub(r"<\1>", lines[0])
     diag = getattr(error, "diag", None)
-    for label, field in (("DETAIL", "message_detail"), ("HINT", "message_hint")):
-        text = getattr(diag, field, None)
-        if text:
-            first += f" {label}: {' '.join(str(text).split())}"
-    return f"{name}: {first}"
+    return f"{name}: {first}" + _detail_hint(
+        getattr(diag, "message_detail", None), getattr(diag, "message_hint", None)
+    )
+
+
+def _detail_hint(detail: object, hint: object) -> str:
+    """`` DETAIL: … HINT: …`` for the parts PostgreSQL sent, each on one line."""
+    text = ""
+    for label, value in (("DETAIL", detail), ("HINT", hint)):
+        if value:
+            text += f" {label}: {' '.join(str(value).split())}"
+    return text
+
+
+def _asyncpg_error(error: BaseException) -> str | None:
+    """An asyncpg server error (under SQLAlchemy's adapter) read as psycopg's would read.
+
+    SQLAlchemy raises its own DBAPI-style error from asyncpg's, which carries the SQLSTATE,
+    DETAIL and HINT; the name is psycopg's for that SQLSTATE, so that an async project's report
+    reads as its sync twin's.
+    """
+    cause = error.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    if not isinstance(sqlstate, str) or not hasattr(cause, "detail"):
+        return None
+    try:
+        name = psycopg.errors.lookup(sqlstate).__name__
+    except KeyError:
+        name = type(cause).__name__
+    lines = str(cause).strip().splitlines() or [""]
+    return f"{name}: {lines[0]}" + _detail_hint(
+        getattr(cause, "detail", None), getattr(cause, "hint", None)
+    )
 
 
 _MISSING_EXTENSION = (

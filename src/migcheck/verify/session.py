@@ -2,11 +2,26 @@
 
 ``alembic upgrade`` runs env.py, opens a connection and re-plans the revision path on every
 call; doing that three times per revision is what makes naive up/down/up checks slow. An
-:class:`AlembicSession` runs env.py exactly once, in a worker thread, with a migration function
-(``fn``) that hands Alembic one :class:`~alembic.runtime.migration.RevisionStep` at a time as
-the caller asks for it. Between steps the session commits (the way ``autocommit_block`` does,
-keeping Alembic's own transaction bookkeeping intact) and can snapshot the schema on the very
-connection the migrations use. No transaction of migcheck's own ever wraps a migration.
+:class:`AlembicSession` runs env.py exactly once with a migration function (``fn``) that hands
+Alembic one :class:`~alembic.runtime.migration.RevisionStep` at a time as the caller asks for it.
+
+env.py runs on the thread that called :func:`~migcheck.verify.walk.verify_project` (the main
+thread under the CLI), as under the ``alembic`` command: signals, thread-locals,
+``asyncio.run()`` and state created at import time behave as they do there. The walk runs in a
+worker thread and sends commands; :class:`EnvRunner` serves its "run env.py" jobs on the main
+thread until the walk ends. Ctrl-C there unwinds env.py, stops the walk and closes everything.
+
+The URL variables and ``sqlalchemy.url`` are set before env.py is imported, and the revision
+files are imported when Alembic would import them: when env.py runs its migrations (the first
+session), after env.py set up ``sys.path``.
+
+Between steps the session commits (the way ``autocommit_block`` does, keeping Alembic's own
+transaction bookkeeping intact) and can snapshot the schema on the very connection the
+migrations use. No transaction of migcheck's own ever wraps a migration. Whether
+``alembic upgrade`` would have committed is watched, not guessed: when env.py finishes, the
+transaction left open on its connection must end in a COMMIT (``never_committed`` otherwise).
+Every session on the throwaway database gets a ``lock_timeout`` (a database default), so a lock
+wait fails and names the backend it waited for instead of hanging the walk.
 
 Snapshots are targeted: event triggers installed in the throwaway database record what every
 DDL command touched (on any connection), and each snapshot after the first renders again only
@@ -15,8 +30,10 @@ keeps one outer transaction, the snapshot after a step runs inside that step's t
 then commits it.
 
 env.py is pointed at the throwaway database three ways at once: the ``sqlalchemy.url`` main
-option, ``config.attributes["connection"]`` (an idle connection that also answers
-``connect()``, for env.py files written for pytest-alembic), and environment variables.
+option (with asyncpg when the project's own URL names it, psycopg otherwise),
+``config.attributes["connection"]`` (an idle connection that also answers ``connect()`` and the
+asyncio recipe's ``run_sync()``, for env.py files written for pytest-alembic or Alembic's
+connection-sharing cookbook), and environment variables.
 Before any step runs, the session checks that env.py really connected to that database.
 
 When a step raises, env.py unwinds and the session is over: :meth:`AlembicSession.run` raises
@@ -25,31 +42,36 @@ When a step raises, env.py unwinds and the session is over: :meth:`AlembicSessio
 
 from __future__ import annotations
 
-import ast
 import contextlib
+import logging
 import os
 import queue
+import re
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext, RevisionStep
 from alembic.script import Script
-from sqlalchemy import create_engine
-from sqlalchemy.engine import Connection
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import NullPool
 
 from migcheck.alembic_project import compat
-from migcheck.alembic_project.offline import _Recorder
+from migcheck.alembic_project.offline import Recorder
 from migcheck.alembic_project.project import Project
 from migcheck.catalog import snapshot as schema_snapshot
 from migcheck.catalog.snapshot import Snapshot
 from migcheck.errors import MigcheckError
-from migcheck.verify.prior import CATALOG_SQL
+from migcheck.verify.prior import PriorCatalog, PriorReader
 from migcheck.verify.trace import LockTracer, TracedStatement
+
+_T = TypeVar("_T")
 
 #: How long to wait for env.py to reach its migrations or finish, in seconds.
 ENV_TIMEOUT = 300.0
@@ -58,8 +80,11 @@ ENV_TIMEOUT = 300.0
 #: own setting is told apart from it), in milliseconds.
 LOCK_TIMEOUT_MS = 9999
 
-#: How often a step that has not answered is checked for a lock wait, in seconds.
-_BLOCKER_POLL = 0.2
+#: How often the walk, waiting for env.py, checks for a lock wait or a Ctrl-C, in seconds.
+_POLL = 0.2
+
+#: How long an abandoned env.py gets to unwind before it is stopped harder, in seconds.
+_GRACE = 2.0
 
 _BLOCKERS_SQL = (
     "SELECT pid, state, query FROM pg_stat_activity "
@@ -71,15 +96,15 @@ _BLOCKERS_SQL = (
 class StepCapture:
     """What one step sent on the migrations' connection, and the database it started from.
 
-    ``catalog`` is :data:`~migcheck.verify.prior.CATALOG_SQL`'s document read just before the
-    step (None when the step was not captured for linting); ``lock_timeout`` is the session's
-    setting at that moment; ``left_open`` says the step ended inside a transaction that
+    ``catalog`` is the catalog read just before the step (:mod:`~migcheck.verify.prior`; None
+    when the step was not captured for linting); ``lock_timeout`` is the session's setting at
+    that moment; ``left_open`` says the step ended inside a transaction that
     ``alembic upgrade`` would have carried into the next revision (env.py's one outer
     transaction: ``transaction_per_migration`` off).
     """
 
     statements: list[TracedStatement] = field(default_factory=list)
-    catalog: dict[str, Any] | None = None
+    catalog: PriorCatalog | None = None
     lock_timeout: bool = False
     left_open: bool = False
 
@@ -100,17 +125,96 @@ class StepFailed(Exception):
         self.blocker = blocker
 
 
+class Cancelled(BaseException):
+    """The run was interrupted (Ctrl-C on the main thread): the walk stops where it is."""
+
+
+class EnvRunner:
+    """Runs env.py on the calling (main) thread while the walk runs in a worker thread.
+
+    :meth:`serve` starts the walk and then runs, one after the other, the jobs sessions
+    :meth:`submit` (each is one whole run of env.py) until the walk returns. Whatever
+    interrupts the main thread (KeyboardInterrupt, the SystemExit a SIGTERM handler raises)
+    cancels the walk, which abandons its session and closes its connections before
+    :meth:`serve` re-raises.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self.cancelled = threading.Event()
+        self._serving: int | None = None  # the thread that runs env.py
+
+    def interrupt(self) -> None:
+        """Raise KeyboardInterrupt in env.py's thread: env.py is stuck and must unwind.
+
+        A real SIGINT, so that a blocking call there returns too. Only the main thread can be
+        interrupted so; elsewhere env.py is left to finish.
+        """
+        serving = self._serving
+        if serving is not None and serving == threading.main_thread().ident:
+            signal.pthread_kill(serving, signal.SIGINT)
+
+    def submit(self, job: Callable[[], None]) -> None:
+        """Queue ``job`` to run on the main thread."""
+        self._jobs.put(job)
+
+    def serve(self, work: Callable[[], _T]) -> _T:
+        """Run ``work`` in a worker thread, serving env.py jobs here until it ends."""
+        outcome: list[_T] = []
+        failure: list[BaseException] = []
+
+        def target() -> None:
+            try:
+                outcome.append(work())
+            except BaseException as error:
+                failure.append(error)
+            finally:
+                self._jobs.put(None)
+
+        self._serving = threading.get_ident()
+        thread = threading.Thread(target=target, name="migcheck-walk", daemon=True)
+        thread.start()
+        try:
+            while (job := self._jobs.get()) is not None:
+                job()
+        except BaseException:
+            self.cancelled.set()
+            thread.join(timeout=ENV_TIMEOUT)
+            if failure and not isinstance(failure[0], Cancelled):
+                raise failure[0] from None  # the walk gave up on a stuck env.py: say why
+            raise
+        thread.join()
+        if failure:
+            raise failure[0]
+        return outcome[0]
+
+
 class _SharedConnection(Connection):
-    """A connection env.py may also treat as an Engine: ``connect()`` yields itself, open."""
+    """A connection env.py may also treat as an Engine: ``connect()`` yields itself, open.
+
+    Alembic's asyncio connection-sharing recipe treats it as an ``AsyncConnection`` or
+    ``AsyncEngine`` too: ``async with connectable.connect()``, ``await run_sync(fn)`` and
+    ``await dispose()`` work without any event loop of migcheck's own.
+    """
 
     def connect(self) -> contextlib.nullcontext[Connection]:
-        """Return a context manager yielding this same connection (which it does not close)."""
+        """Return a context manager yielding this same connection (which it does not close).
+
+        It works with ``with`` and ``async with``.
+        """
         return contextlib.nullcontext(self)
+
+    async def run_sync(self, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        """``AsyncConnection.run_sync``: call ``fn(self, *args, **kwargs)``."""
+        return fn(self, *args, **kwargs)
+
+    async def dispose(self) -> None:
+        """``AsyncEngine.dispose``: nothing to do, migcheck closes this connection itself."""
 
 
 @dataclass
 class _Command:
-    action: str  # "step" | "snapshot" | "call" | "stop"
+    action: str  # "step" | "snapshot" | "call" | "stop" | "abandon"
     step: RevisionStep | None = None
     call: Callable[[MigrationContext], Any] | None = None
     trace: bool = False
@@ -140,6 +244,7 @@ class AlembicSession:
         database_name: str,
         url_env: Sequence[str] = ("DATABASE_URL",),
         *,
+        runner: EnvRunner,
         incremental: bool = True,
         lock_timeout_ms: int = LOCK_TIMEOUT_MS,
     ) -> None:
@@ -150,11 +255,14 @@ class AlembicSession:
         self.version_table: str | None = "alembic_version"
         self._commands: queue.Queue[_Command] = queue.Queue()
         self._replies: queue.Queue[_Reply] = queue.Queue()
-        self._thread: threading.Thread | None = None
+        self._runner = runner
+        self._done: threading.Event | None = None  # set when env.py's run has ended
         self._alive = False
         self._connection: Connection | None = None
         self._saved_env: dict[str, str | None] = {}
         self._snapshots = schema_snapshot.SnapshotTaker(targeted=incremental)
+        self._prior = PriorReader()
+        self._snapshot_fresh = False  # no step ran since the last snapshot
         self._pending = False  # a step's outer transaction is still open
         self.incremental = incremental
         self._capture: StepCapture | None = None  # the step running now, when captured
@@ -164,8 +272,10 @@ class AlembicSession:
         self._blocker: str | None = None
         #: a step's work was left in a transaction nothing in env.py would commit
         self.never_committed = False
-        files = {os.path.realpath(s.path): s.revision for s in project.revisions}
-        self._recorder = _Recorder(files)
+        self._recorder: Recorder | None = None
+        self._watched: Connection | None = None  # env.py's connection, watched for its COMMIT
+        self._ended: str | None = None  # "commit" or "rollback": how its last transaction ended
+        self._uncommitted = False  # a step left its work in a transaction only env.py ends
 
     # -- lifecycle --------------------------------------------------------------------------
     def __enter__(self) -> AlembicSession:
@@ -176,18 +286,27 @@ class AlembicSession:
         self.close()
 
     def start(self) -> None:
-        """Run env.py until it hands control to migcheck (or fails)."""
+        """Run env.py (on the main thread) until it hands control to migcheck (or fails)."""
         config = self.project.config
-        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        env_url = _with_driver(self.url, config.get_main_option("sqlalchemy.url"))
+        config.set_main_option("sqlalchemy.url", env_url.replace("%", "%%"))
         for name in self.url_env:
             self._saved_env[name] = os.environ.get(name)
-            os.environ[name] = self.url
+            os.environ[name] = env_url
         engine = create_engine(self.url, poolclass=NullPool)
         compat.set_connection_class(engine, _SharedConnection)
         self._connection = engine.connect()
+        # every later session on the database (env.py's, a revision's own) waits this long
+        # for a lock at most; a session that sets its own lock_timeout keeps it
+        quoted = self._connection.dialect.identifier_preparer.quote(self.database_name)
+        self._connection.exec_driver_sql(
+            f"ALTER DATABASE {quoted} SET lock_timeout = {self.lock_timeout_ms}"
+        )
+        self._connection.exec_driver_sql(f"SET lock_timeout = {self.lock_timeout_ms}")
+        self._connection.commit()
         config.attributes["connection"] = self._connection
-        self._thread = threading.Thread(target=self._run_env, name="migcheck-env", daemon=True)
-        self._thread.start()
+        self._done = threading.Event()
+        self._runner.submit(self._run_env)
         reply = self._wait()
         if not reply.ok:
             self._cleanup()
@@ -215,13 +334,35 @@ class AlembicSession:
             self._cleanup()
 
     def abandon(self) -> None:
-        """Give up on env.py without waiting for it (Ctrl-C, an error in migcheck itself).
+        """Give up on env.py (Ctrl-C, an error in migcheck itself): it unwinds, rolling back.
 
-        The worker thread is a daemon; dropping the database ends whatever it was doing.
+        When the main thread is still serving env.py, it ends it and the connections close;
+        when it was interrupted, it no longer runs env.py and the connections close at once.
         """
+        if self._alive:
+            self._commands.put(_Command("abandon"))
         self._alive = False
-        self._thread = None
+        if self._runner.cancelled.is_set():
+            self._done = None
+        elif self._done is not None and not self._done.wait(timeout=_GRACE):
+            # env.py does not read commands: it waits on the database, or is stuck in Python
+            self._terminate_sessions()
+            if not self._done.wait(timeout=_GRACE):
+                self._runner.interrupt()
         self._cleanup()
+
+    def _terminate_sessions(self) -> None:
+        """End every other session on the throwaway database (env.py's among them)."""
+        with contextlib.suppress(Exception):
+            engine = create_engine(self.url, poolclass=NullPool)
+            try:
+                with engine.connect() as connection:
+                    connection.exec_driver_sql(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+            finally:
+                engine.dispose()
 
     def _cleanup(self) -> None:
         if self._monitor is not None:
@@ -229,9 +370,9 @@ class AlembicSession:
                 self._monitor.close()
                 self._monitor.engine.dispose()
             self._monitor = None
-        if self._thread is not None:
-            self._thread.join(timeout=ENV_TIMEOUT)
-            self._thread = None
+        if self._done is not None:
+            self._done.wait(timeout=ENV_TIMEOUT)
+            self._done = None
         if self._connection is not None:
             with contextlib.suppress(Exception):
                 self._connection.close()
@@ -285,7 +426,6 @@ class AlembicSession:
         reply = self._wait(watch=True)
         if not reply.ok:
             self._alive = False
-            self._drain()
             original = reply.value
             raise StepFailed(original, self._capture, self._blocker) from None
         captured: StepCapture | None = reply.value
@@ -316,15 +456,24 @@ class AlembicSession:
         return reply.value
 
     def _wait(self, *, watch: bool = False) -> _Reply:
-        """The next reply from env.py's side; with ``watch``, noting any lock the step waits for."""
+        """The next reply from env.py's side; with ``watch``, noting any lock the step waits for.
+
+        Raises :class:`Cancelled` when the main thread was interrupted meanwhile.
+        """
         waited = 0.0
         while waited < ENV_TIMEOUT:
             try:
-                return self._replies.get(timeout=_BLOCKER_POLL if watch else ENV_TIMEOUT)
+                reply = self._replies.get(timeout=_POLL)
             except queue.Empty:
-                waited += _BLOCKER_POLL if watch else ENV_TIMEOUT
+                waited += _POLL
+                if self._runner.cancelled.is_set():
+                    raise Cancelled from None
                 if watch:
                     self._blocker = self._read_blocker() or self._blocker
+                continue
+            if not reply.ok and _interrupts(reply.value):
+                raise Cancelled
+            return reply
         blocked = f"; it waits for a lock held by {self._blocker}" if self._blocker else ""
         raise MigcheckError(
             f"{self._env_path()}: env.py did not answer within {ENV_TIMEOUT:.0f} s{blocked}"
@@ -349,39 +498,89 @@ class AlembicSession:
             or None
         )
 
-    def _drain(self) -> None:
-        """After a failed step, wait for env.py to unwind."""
-        if self._thread is not None:
-            self._thread.join(timeout=ENV_TIMEOUT)
-
     def _env_path(self) -> str:
         return os.path.join(self.project.script.dir, "env.py")
 
-    # -- env.py's side (worker thread) ------------------------------------------------------
+    # -- env.py's side (the main thread) ----------------------------------------------------
     def _run_env(self) -> None:
+        """One whole run of env.py, as ``alembic upgrade`` does it (a job of the EnvRunner)."""
         script = self.project.script
         try:
             with EnvironmentContext(self.project.config, script, fn=self._migrations):
                 script.run_env()
+        except _Abandon:
+            self._replies.put(_Reply(ok=True, finished=True))
         except BaseException as error:
             self._replies.put(_Reply(ok=False, value=error, finished=True))
+            if _interrupts(error):
+                raise  # Ctrl-C, SIGTERM: the EnvRunner stops the walk
+        else:
+            self._check_committed()
+            self._replies.put(_Reply(ok=True, finished=True))
+        finally:
+            self._unwatch()
+            if self._done is not None:
+                self._done.set()
+
+    def _check_committed(self) -> None:
+        """After env.py ended: note when the transaction it was left with did not commit.
+
+        Under ``alembic upgrade``, work still uncommitted when env.py closes its connection is
+        rolled back. The connection migcheck shares through ``config.attributes`` is its own
+        (its owner commits), so a transaction left open on it is not counted.
+        """
+        if self._watched is None or self._ended == "commit":
             return
-        self._replies.put(_Reply(ok=True, finished=True))
+        if self._ended == "rollback" or (
+            self._watched is not self._connection and not self._watched.closed
+        ):
+            self.never_committed = True
+
+    def _watch(self, connection: Connection) -> None:
+        """Record how the transaction open on ``connection`` when env.py resumes ends."""
+        self._ended = None
+        self._watched = connection
+        event.listen(connection, "commit", self._on_commit)
+        event.listen(connection, "rollback", self._on_rollback)
+
+    def _unwatch(self) -> None:
+        connection, self._watched = self._watched, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                event.remove(connection, "commit", self._on_commit)
+                event.remove(connection, "rollback", self._on_rollback)
+
+    def _on_commit(self, connection: Connection) -> None:
+        self._ended = self._ended or "commit"
+
+    def _on_rollback(self, connection: Connection) -> None:
+        self._ended = self._ended or "rollback"
 
     def _migrations(self, heads: Any, context: MigrationContext) -> Iterator[RevisionStep]:
         """Alembic's ``fn``: the steps to run, yielded one at a time as the caller asks."""
         return self._steps(context)
 
     def _steps(self, context: MigrationContext) -> Iterator[RevisionStep]:
+        # Alembic imports the revision files here, in its fn, once env.py has run this far; what
+        # they log when imported is theirs (the walk quiets only Alembic's INFO lines)
+        quiet = logging.root.manager.disable
+        logging.disable(logging.NOTSET)
+        try:
+            files = {os.path.realpath(s.path): s.revision for s in self.project.load()}
+        finally:
+            logging.disable(quiet)
+        self._recorder = Recorder(files)
         self._prepare(context)
         self._replies.put(_Reply(ok=True))
         while True:
             command = self._commands.get()
+            if command.action == "abandon":
+                raise _Abandon
             snapshot = command.action == "snapshot"
             if self._pending and not snapshot:
                 self._settle(context)
             if command.action == "stop":
-                self._settle(context)
+                self._stop(context)
                 return
             if command.action == "step":
                 assert command.step is not None
@@ -391,6 +590,7 @@ class AlembicSession:
                 # downgrade dropped it within the same run.
                 compat.clear_ddl_memo(context)
                 capture = self._capture = self._begin_capture(context, command)
+                self._snapshot_fresh = False
                 tracer = (
                     self._tracer(context, probe=command.trace)
                     if command.trace or command.capture
@@ -414,6 +614,7 @@ class AlembicSession:
                     value = self._take_snapshot(context)
                 else:
                     assert command.call is not None
+                    self._snapshot_fresh = False
                     value = command.call(context)
                     self._settle(context, after_read=True)
             except Exception as error:
@@ -431,11 +632,10 @@ class AlembicSession:
             value = connection.exec_driver_sql("SELECT current_setting('lock_timeout')").scalar()
             capture.lock_timeout = self._own_lock_timeout(str(value))
             return capture
-        row = connection.exec_driver_sql(
-            f"SELECT ({CATALOG_SQL}), current_setting('lock_timeout')"
-        ).one()
-        capture.catalog = row[0]
-        capture.lock_timeout = self._own_lock_timeout(str(row[1]))
+        # a snapshot taken since the last step tells which tables to read again
+        taker = self._snapshots if self._snapshot_fresh else None
+        capture.catalog, setting = self._prior.read(_executor(connection), taker)
+        capture.lock_timeout = self._own_lock_timeout(setting)
         return capture
 
     def _own_lock_timeout(self, value: str) -> bool:
@@ -448,6 +648,7 @@ class AlembicSession:
 
     def _locate(self) -> tuple[str | None, int]:
         """The revision file and line on the Python stack that sent the current statement."""
+        assert self._recorder is not None
         return self._recorder.revision_frame(sys._getframe(2))
 
     def _tracer(self, context: MigrationContext, *, probe: bool) -> LockTracer:
@@ -482,7 +683,8 @@ class AlembicSession:
         )
         # Pin the schema now: a migration may change search_path later.
         self.version_table = (
-            connection.exec_driver_sql(
+            _driver_sql(
+                connection,
                 "SELECT format('%%I.%%I', n.nspname, c.relname) FROM pg_class c "
                 "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(%(t)s)",
                 {"t": name},
@@ -500,6 +702,7 @@ class AlembicSession:
         assert connection is not None
         pending, self._pending = self._pending, False
         snapshot = self._snapshots.take(_executor(connection), self.version_table)
+        self._snapshot_fresh = self.incremental
         # inside the step's own transaction: commit it now; else keep env.py's outer one
         self._settle(context, after_read=not pending)
         return snapshot
@@ -515,16 +718,27 @@ class AlembicSession:
             self._pending = True
         else:
             connection = context.connection
-            per_migration = bool(context.opts.get("transaction_per_migration"))
-            if (
-                outer is None
-                and not per_migration
-                and connection is not None
-                and connection.in_transaction()
-                and not _env_commits(self._env_path())
-            ):
-                self.never_committed = True
+            if outer is None and connection is not None and connection.in_transaction():
+                self._uncommitted = True
             self._settle(context)
+
+    def _stop(self, context: MigrationContext) -> None:
+        """Hand env.py back its connection in a transaction, as Alembic leaves it, and watch it.
+
+        Only when a step ended inside a transaction neither Alembic nor an outer
+        ``begin_transaction()`` block would commit: everything before was committed
+        (:meth:`_settle`); a new transaction stands for the one the last step's work would still
+        be in, so that what env.py does next with it, COMMIT or rollback on close, tells
+        whether ``alembic upgrade`` would have kept the work.
+        """
+        self._settle(context)
+        if not self._uncommitted:
+            return  # Alembic committed every step itself (per-migration or outer transaction)
+        connection = context.connection
+        assert connection is not None
+        if not connection.in_transaction():
+            connection.exec_driver_sql("SELECT 1")
+        self._watch(connection)
 
     def _settle(self, context: MigrationContext, *, after_read: bool = False) -> None:
         """Commit what the last step did, the way ``autocommit_block`` does.
@@ -546,35 +760,89 @@ class AlembicSession:
             connection.commit()
 
 
-#: the calls in env.py that commit the migrations' transaction
-_COMMITS = frozenset({"begin_transaction", "begin", "commit"})
+#: the statuses of the SystemExit migcheck.pg's SIGTERM/SIGHUP handler raises
+_SIGNAL_EXITS = frozenset({128 + signal.SIGTERM, 128 + signal.SIGHUP})
 
 
-def _env_commits(path: str) -> bool:
-    """True when env.py calls something that commits (``begin_transaction()``, ``commit()``).
+def _interrupts(error: object) -> bool:
+    """True for what stops the whole run when env.py's thread gets it: Ctrl-C, a SIGTERM.
 
-    An env.py without any of them runs the migrations in SQLAlchemy's implicit transaction,
-    which closing the connection rolls back: ``alembic upgrade`` then applies nothing.
+    KeyboardInterrupt (Ctrl-C, and the CLI's SIGTERM/SIGHUP), and the SystemExit
+    ``migcheck.pg``'s SIGTERM/SIGHUP handler raises (status 128 + the signal). A ``sys.exit()``
+    in env.py or a revision is the project's code failing: reported as such, never a silent end
+    (``sys.exit(0)`` would end ``alembic upgrade`` with nothing migrated).
     """
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            tree = ast.parse(handle.read())
-    except (OSError, SyntaxError, ValueError):
+    if isinstance(error, KeyboardInterrupt):
         return True
-    return any(
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr in _COMMITS
-        for node in ast.walk(tree)
+    return type(error) is SystemExit and error.code in _SIGNAL_EXITS
+
+
+class _Abandon(Exception):
+    """Raised inside env.py's migrations when the walk gives up on the session."""
+
+
+#: drivers an async env.py may name that psycopg cannot stand in for
+_ASYNC_DRIVERS = frozenset({"postgresql+asyncpg"})
+
+
+def _with_driver(url: str, configured: str | None) -> str:
+    """``url`` with the project's own async driver when its ``sqlalchemy.url`` names one.
+
+    An env.py written for asyncpg (``postgresql+asyncpg``) needs it; psycopg, migcheck's own
+    driver, serves sync and async engines alike, so any other configured URL (psycopg2's, an
+    unparsable one like the template's ``driver://user:pass@localhost/dbname``) leaves ``url``
+    as it is.
+    """
+    if not configured:
+        return url
+    try:
+        wanted = make_url(configured).drivername
+        ours = make_url(url)
+    except ArgumentError:
+        return url
+    if wanted not in _ASYNC_DRIVERS or wanted == ours.drivername:
+        return url
+    return ours.set(drivername=wanted).render_as_string(hide_password=False)
+
+
+#: ``%(name)s`` and ``%%`` in SQL written for psycopg
+_PSYCOPG_MARKS = re.compile(r"%\((\w+)\)s|%%")
+
+
+def _driver_sql(
+    connection: Connection, sql: str, params: dict[str, Any] | None = None
+) -> Any:  # CursorResult: its type parameters differ between SQLAlchemy 2.0 and 2.1
+    """Run SQL written for psycopg (``%(name)s``, ``%%``) on ``connection``, whatever its driver.
+
+    asyncpg (``numeric_dollar``) takes ``$1`` placeholders with positional values and a bare
+    ``%``.
+    """
+    if connection.dialect.paramstyle != "numeric_dollar":
+        return (
+            connection.exec_driver_sql(sql, params) if params else connection.exec_driver_sql(sql)
+        )
+    values: list[Any] = []
+
+    def mark(match: re.Match[str]) -> str:
+        if match.group(1) is None:
+            return "%"
+        values.append((params or {})[match.group(1)])
+        return f"${len(values)}"
+
+    text = _PSYCOPG_MARKS.sub(mark, sql)
+    return (
+        connection.exec_driver_sql(text, tuple(values))
+        if values
+        else connection.exec_driver_sql(text)
     )
 
 
 def _executor(connection: Connection) -> schema_snapshot.Executor:
     def execute(sql: str, params: dict[str, Any] | None = None) -> tuple[Any, ...] | None:
         if params is None:
-            result = connection.exec_driver_sql(sql.replace("%", "%%"))
+            result = _driver_sql(connection, sql.replace("%", "%%"))
         else:
-            result = connection.exec_driver_sql(sql, params)
+            result = _driver_sql(connection, sql, params)
         if not result.returns_rows:
             return None
         row = result.fetchone()

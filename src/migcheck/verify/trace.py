@@ -15,6 +15,11 @@ Each statement also records whether it opened a transaction (``began``), so the 
 boundaries of the run can be rebuilt, and, when the tracer is given a ``locate`` function, the
 revision and source line that sent it (statements sent by env.py or Alembic are ``internal``).
 With ``probe=False`` the tracer only captures statements and boundaries (no lock queries).
+
+The probes run on the connection's DBAPI connection as SQLAlchemy adapts it, never on the
+cursor: with an async driver (asyncpg, psycopg's async connection under
+``create_async_engine``) the cursor is SQLAlchemy's adapter, whose sync calls run on the
+project's own event loop inside the greenlet that sent the statement, as its statements do.
 """
 
 from __future__ import annotations
@@ -213,23 +218,28 @@ class LockTracer:
         self._flush_failed()
 
     # -- probes ----------------------------------------------------------------------------
-    def _query(self, cursor: Any, sql: str) -> list[tuple[Any, ...]]:
-        probe = cursor.connection.cursor()
+    def _query(self, conn: Connection, sql: str) -> list[tuple[Any, ...]]:
+        probe = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             probe.execute(sql)
             return list(probe.fetchall())
         finally:
             probe.close()
 
-    def _in_transaction(self, cursor: Any) -> bool:
-        info = getattr(cursor.connection, "info", None)
+    def _in_transaction(self, conn: Connection) -> bool:
+        """Whether the server session is inside a transaction block now, whatever the driver."""
+        driver = conn.connection.driver_connection
+        in_transaction = getattr(driver, "is_in_transaction", None)  # asyncpg
+        if callable(in_transaction):
+            return bool(in_transaction())
+        info = getattr(driver, "info", None)  # psycopg (sync or async), psycopg2
         status = getattr(info, "transaction_status", None)
         return status is not None and int(status) != 0
 
-    def _locks(self, cursor: Any) -> _Held:
+    def _locks(self, conn: Connection) -> _Held:
         """The relation locks this backend holds, by table and mode."""
         held: _Held = {}
-        for table, schema, name, kind, mode, index, oid, node in self._query(cursor, _LOCKS_SQL):
+        for table, schema, name, kind, mode, index, oid, node in self._query(conn, _LOCKS_SQL):
             entry = (
                 _qualified(schema, name),
                 _RELKINDS.get(kind, kind),
@@ -240,9 +250,9 @@ class LockTracer:
             held.setdefault((int(table), str(mode)), []).append(entry)
         return held
 
-    def _start(self, cursor: Any) -> None:
+    def _start(self, conn: Connection) -> None:
         """Read every relation's file node once, when the first statement is about to run."""
-        rows = self._query(cursor, _FILENODES_SQL)
+        rows = self._query(conn, _FILENODES_SQL)
         self._filenodes = {int(oid): int(node) for oid, node in rows}
         self._existing = set(self._filenodes)
 
@@ -260,7 +270,7 @@ class LockTracer:
             return
         self._flush_failed()
         revision, line = self.locate() if self.locate is not None else (None, 0)
-        self._was_in_transaction = self._in_transaction(cursor)
+        self._was_in_transaction = self._in_transaction(conn)
         self._pending = TracedStatement(
             sql=as_sql(statement, parameters).strip(),
             in_transaction=self._was_in_transaction,
@@ -271,7 +281,7 @@ class LockTracer:
         if self.probe and self._existing is None:
             self._probing = True
             try:
-                self._start(cursor)
+                self._start(conn)
             finally:
                 self._probing = False
         if not self._was_in_transaction:
@@ -284,7 +294,7 @@ class LockTracer:
         traced, self._pending = self._pending, None
         traced.started_s = self._started
         traced.duration_ms = (time.perf_counter() - self._started) * 1000
-        in_tx = self._in_transaction(cursor)
+        in_tx = self._in_transaction(conn)
         traced.in_transaction = in_tx
         traced.began = in_tx and not self._was_in_transaction
         if not (self.probe and in_tx):
@@ -292,7 +302,7 @@ class LockTracer:
             return
         self._probing = True
         try:
-            now = self._locks(cursor)
+            now = self._locks(conn)
         finally:
             self._probing = False
         traced.probed = True

@@ -40,6 +40,7 @@ from migcheck.pg import Database, Server
 from migcheck.result import Severity
 from migcheck.verify import revisions as facts
 from migcheck.verify import shard
+from migcheck.verify.baseline import Baseline
 from migcheck.verify.data_pass import DataOptions, DataPass
 from migcheck.verify.drift import check_drift
 from migcheck.verify.durations import lock_holds
@@ -55,7 +56,13 @@ from migcheck.verify.results import (
     RevisionResult,
     VerifyResult,
 )
-from migcheck.verify.session import LOCK_TIMEOUT_MS, AlembicSession, StepCapture, StepFailed
+from migcheck.verify.session import (
+    LOCK_TIMEOUT_MS,
+    AlembicSession,
+    EnvRunner,
+    StepCapture,
+    StepFailed,
+)
 
 #: Revisions between two checkpoint databases (the most a rebuild ever replays).
 CHECKPOINT_EVERY = 25
@@ -79,6 +86,7 @@ class VerifyOptions:
     changed_since: str | None = None  # pull-request mode: walk only what changed since this ref
     shard: tuple[int, int] | None = None  # walk the I-th of N slices of the order
     skip: Sequence[str] = ()  # revisions applied but not round-tripped (--skip)
+    baseline: Baseline | None = None  # the schema to start from, stamped at its revision
     data: DataOptions = field(default_factory=DataOptions)  # --rows, --data, --seed-data
 
 
@@ -94,6 +102,7 @@ class _Walk:
     server: Server
     options: VerifyOptions
     progress: Callable[[RevisionResult], None] | None
+    runner: EnvRunner = field(default_factory=EnvRunner)  # runs env.py on the main thread
     result: VerifyResult = field(default_factory=VerifyResult)
     work: Database | None = None
     session: AlembicSession | None = None
@@ -113,6 +122,7 @@ class _Walk:
     history: History | None = None  # pull-request mode: what changed since the ref
     skipped: set[str] = field(default_factory=set)
     stop: int | None = None  # a shard before the last: how many revisions of the order to run
+    covered: set[str] = field(default_factory=set)  # revisions the baseline schema already holds
     data: DataPass | None = None  # the data hooks, when rows go into the tables
 
     # -- databases and sessions ------------------------------------------------------------
@@ -126,6 +136,7 @@ class _Walk:
             self.work.url,
             self.work.name,
             url_env=self.options.url_env,
+            runner=self.runner,
             incremental=not self.options.full_snapshots,
             lock_timeout_ms=self.options.lock_timeout_ms,
         )
@@ -135,11 +146,11 @@ class _Walk:
 
     def close_session(self) -> None:
         session, self.session = self.session, None
-        if session is not None and session.never_committed:
-            self.never_committed = True
         if session is not None:
             with contextlib.suppress(StepFailed):
                 session.close()
+            # known once env.py has ended: did its connection commit?
+            self.never_committed = self.never_committed or session.never_committed
 
     def new_work(self, template: Database | None) -> None:
         self.close_session()
@@ -202,9 +213,29 @@ class _Walk:
             self.stop = every.index(part[-1]) + 1 if part else 0
         return set(part)
 
+    def check_revision_options(self) -> None:
+        """--from and --skip name revisions: checked once env.py has imported them."""
+        if self.options.start is not None:
+            self.project.get(self.options.start)
+        for rev in self.options.skip:
+            try:
+                self.project.get(rev)
+            except MigcheckError as error:
+                raise MigcheckError(f"--skip {rev}: {error}") from None
+
     def run(self) -> VerifyResult:
+        # the first session runs env.py, which is when Alembic imports the revision files
+        self.new_work(None)
+        baseline = self.options.baseline
+        if baseline is not None:
+            assert self.work is not None
+            baseline.load(self.project, self.work.conninfo, self.work.url, self.options.url_env)
+        session = self.open()
         revisions = self.project.revisions
-        selected = self.select()
+        self.check_revision_options()
+        if baseline is not None:
+            session = self.stamp(baseline)
+        selected = self.select() - self.covered
         for script in revisions:
             if script.revision in selected:
                 self.results[script.revision] = RevisionResult(
@@ -215,8 +246,6 @@ class _Walk:
         self.check_heads()
         if self.options.data.active:
             self.data = DataPass(self.options.data)
-        self.new_work(None)
-        session = self.open()
         if self.options.lint:
             self.linter = self.make_linter(session)
         self.state = self.base = session.snapshot()
@@ -227,7 +256,7 @@ class _Walk:
             elif script.revision in selected:
                 self.check(script)
                 self.report(self.results[script.revision])
-            else:
+            elif script.revision not in self.covered:
                 self.apply(script)
                 self.result.applied_only.append(script.revision)
             since = len(self.applied) - self.checkpoint.applied
@@ -252,9 +281,9 @@ class _Walk:
             first.add(
                 "upgrade",
                 "never-committed",
-                "upgrade() ran but env.py never committed: it runs the migrations without "
-                "context.begin_transaction() and calls no commit(), so alembic upgrade rolls "
-                "everything back when the connection closes",
+                "upgrade() ran but env.py never committed: the transaction it ran the "
+                "migrations in was rolled back (or left open) when env.py ended, so alembic "
+                "upgrade keeps nothing",
             )
         self.record_history()
         self.result.shard = self.options.shard
@@ -262,6 +291,16 @@ class _Walk:
             self.results[s.revision] for s in revisions if s.revision in self.results
         ]
         return self.result
+
+    def stamp(self, baseline: Baseline) -> AlembicSession:
+        """Stamp the baseline schema at its revision and keep it as the database to rebuild from."""
+        self.covered = baseline.covered(self.project)
+        if baseline.revision != "base":
+            revision = self.project.get(baseline.revision).revision
+            assert self.session is not None
+            self.session.call(lambda context: context.stamp(self.project.script, revision))
+        self.take_checkpoint()  # a rebuild starts from the baseline, not from an empty database
+        return self.open()
 
     def make_linter(self, session: AlembicSession) -> OnlineLint:
         paths = {rev: result.path for rev, result in self.results.items()}
@@ -660,11 +699,19 @@ class _Walk:
         first = next(iter(self.results.values()), None)
         if first is None:
             return
-        if final.versions:
+        baseline = self.options.baseline
+        stamped = (
+            []
+            if baseline is None or baseline.revision == "base"
+            else [self.project.get(baseline.revision).revision]
+        )
+        if list(final.versions) != stamped:
+            expected = f"hold {stamped[0]}" if stamped else "be empty"
             first.add(
                 "downgrade-to-base",
                 "version-not-updated",
-                f"alembic_version should be empty at base but holds {', '.join(final.versions)}",
+                f"alembic_version should {expected} at base but holds "
+                f"{', '.join(final.versions) or 'no rows'}",
             )
         if final.same_schema(self.base):
             return
@@ -728,23 +775,21 @@ def verify_project(
 ) -> VerifyResult:
     """Walk every revision of ``project`` on ``server`` and return what was found.
 
-    With no revisions, only the models are compared with an empty database.
+    With no revisions, only the models are compared with an empty database. env.py runs on the
+    calling thread, the walk in a worker thread (see :class:`~migcheck.verify.session.EnvRunner`).
     """
     options = options or VerifyOptions()
-    if options.start is not None:
-        project.get(options.start)
-    for rev in options.skip:
-        try:
-            project.get(rev)
-        except MigcheckError as error:
-            raise MigcheckError(f"--skip {rev}: {error}") from None
     walk = _Walk(project, server, options, progress)
     if options.changed_since is not None:
         walk.history = analyse(project, options.changed_since)
+        project.reported_duplicates = frozenset(
+            p.revision for p in walk.history.problems if p.kind == "duplicate-revision"
+        )
     started = time.perf_counter()
-    with _quiet_logging():
+
+    def run() -> VerifyResult:
         try:
-            result = walk.run()
+            outcome = walk.run()
         except BaseException:
             if walk.session is not None:
                 walk.session.abandon()
@@ -752,6 +797,10 @@ def verify_project(
                 walk.data.release()
             raise
         walk.close_session()
+        return outcome
+
+    with _quiet_logging():
+        result = walk.runner.serve(run)
     result.elapsed_s = time.perf_counter() - started
     result.fail_on = options.fail_on
     result.linting = options.lint
