@@ -247,6 +247,57 @@ def test_bigint_primary_key_referenced_by_a_foreign_key_stops() -> None:
     assert "ALTER SEQUENCE" in code
 
 
+def _keyed(default: str | None = None) -> tuple[sa.MetaData, list[MigrateOperation]]:
+    """``order.id`` and ``order_item.order_id`` widened together (a default on the latter)."""
+    md = sa.MetaData()
+    sa.Table("order", md, sa.Column("id", sa.BigInteger, primary_key=True))
+    sa.Table(
+        "order_item",
+        md,
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        sa.Column("order_id", sa.BigInteger, sa.ForeignKey("order.id"), server_default=default),
+    )
+    widen = {"existing_type": sa.Integer(), "modify_type": sa.BigInteger()}
+    changes = [
+        table_ops(ops.AlterColumnOp("order", "id", **widen)),
+        table_ops(
+            ops.AlterColumnOp(
+                "order_item",
+                "order_id",
+                existing_server_default=default,
+                **widen,
+            ),
+            table="order_item",
+        ),
+    ]
+    return md, changes
+
+
+def test_primary_key_widened_with_its_foreign_key_is_phased() -> None:
+    md, changes = _keyed()
+    expand, backfill, contract = rewritten(*changes, metadata=md)
+    code = rendered(expand.upgrade_ops)
+    assert "unsafe_change" not in code and "alter_column" not in code
+    assert "op.add_column_sync('order_item', 'order_id', 'order_id_new'" in code
+    assert (
+        "op.create_index_concurrently('order_id_new_key', 'order', ['id_new'], unique=True)" in code
+    )
+    assert "op.backfill(\n    'order_item'" in rendered(backfill.upgrade_ops)
+    code = rendered(contract.upgrade_ops)
+    assert code.index("op.add_not_null_constraint('order', 'id_new')") < code.index("op.swap_key(")
+    assert "'constraint': 'order_item_order_id_fkey'" in code
+    assert "constraint='order_pkey'" in code
+    assert "op.restore_key(" in rendered(contract.downgrade_ops)
+
+
+def test_primary_key_widened_with_a_foreign_key_it_cannot_move_stops() -> None:
+    md, changes = _keyed(default="0")
+    (result,) = rewritten(*changes, metadata=md)
+    code = rendered(result.upgrade_ops)
+    assert "it is the primary key and order_item.order_id reference it" in code
+    assert "swap_key" not in code
+
+
 def test_type_change_of_a_column_in_an_unnamed_check_stops() -> None:
     md = sa.MetaData()
     sa.Table(

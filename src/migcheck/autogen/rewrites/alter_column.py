@@ -361,7 +361,8 @@ def key_widening(
     table = context.model(schema, name)
     if table is None or context.primary_key(schema, name) != column or not _only_type(op):
         return None
-    default = clause_sql(op.existing_server_default) if op.existing_server_default else None
+    existing = op.existing_server_default
+    default = None if existing is None or existing is False else clause_sql(existing)
     if table.columns[column].identity is not None or _indexes(table, column) != []:
         return None
     if default is not None and "nextval(" not in default:
@@ -481,7 +482,7 @@ def _reference(
         or change.modify_type is None
         or sql.type_sql(change.modify_type) != new_sql
         or not _only_type(change)
-        or change.existing_server_default not in (False, None)
+        or not (change.existing_server_default is None or change.existing_server_default is False)
         or constraint is None
         or len(constraint.elements) != 1
         or key is None
