@@ -80,7 +80,8 @@ class Runner:
 
     def value(self, expression: str) -> str:
         if expression.startswith("inputs."):
-            return self.inputs[expression.removeprefix("inputs.")]
+            # a default may be an expression itself (token: ${{ github.token }})
+            return self.fill(self.inputs[expression.removeprefix("inputs.")])
         match = re.fullmatch(r"steps\.(\w+)\.outputs\.(\w+)", expression)
         if match:
             return self.outputs.get(match[1], {}).get(match[2], "")
