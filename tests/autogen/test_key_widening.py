@@ -182,11 +182,6 @@ def test_generated_revisions_lint_clean(shop: Shop) -> None:
     assert "0 findings" in output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verify counts the sequence's rewrite by ALTER SEQUENCE ... AS bigint (one page) as "
-    "an unflagged-lock problem: no lint rule predicts it (verify/lint, not autogen)",
-)
 def test_generated_revisions_pass_verify(shop: Shop) -> None:
     _ledger(shop, rows=False)
     revisions = len(shop.revision(stage="pk_bigint")) + 2

@@ -342,15 +342,21 @@ class LockTracer:
         return sorted(taken, key=lambda lock: (lock.relation, lock.mode))
 
     def _rewrites(self, traced: TracedStatement, now: _Held) -> None:
-        """Tables and indexes whose file node changed since they were last seen."""
-        seen: dict[int, tuple[str, str | None, int]] = {}
+        """Tables and indexes whose file node changed since they were last seen.
+
+        A sequence's new file node (``ALTER SEQUENCE … AS bigint``) is a copy of its one page,
+        not a rewrite anybody waits for: it is not reported.
+        """
+        seen: dict[int, tuple[str, str, str | None, int]] = {}
         for entries in now.values():
-            for relation, _kind, index, oid, node in entries:
-                seen[oid] = (relation, index, node)
-        for oid, (relation, index, node) in sorted(seen.items()):
+            for relation, kind, index, oid, node in entries:
+                seen[oid] = (relation, kind, index, node)
+        for oid, (relation, kind, index, node) in sorted(seen.items()):
             previous = self._filenodes.get(oid)
             self._filenodes[oid] = node
             if previous is None or previous == node or relation in self.ignore:
+                continue
+            if kind == "sequence" and index is None:
                 continue
             if index is None:
                 if relation not in traced.rewritten:
