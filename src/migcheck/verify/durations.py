@@ -101,7 +101,7 @@ def lock_holds(
     statements = _fastest(statements, again)
     holds: list[LockHold] = []
     for index, statement in enumerate(statements):
-        window = _window(statements, index)
+        window = transaction_tail(statements, index)
         strongest: dict[str, LockTaken] = {}
         for lock in statement.locks:
             if not lock.new_relation and (
@@ -148,8 +148,8 @@ def _fastest(
     return faster
 
 
-def _window(statements: Sequence[TracedStatement], index: int) -> list[TracedStatement]:
-    """The statement at ``index`` and the later ones of its transaction."""
+def transaction_tail(statements: Sequence[TracedStatement], index: int) -> list[TracedStatement]:
+    """The statement at ``index`` and the later ones of its transaction (run under its locks)."""
     window = [statements[index]]
     for later in statements[index + 1 :]:
         if later.began or not later.in_transaction:

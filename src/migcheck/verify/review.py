@@ -25,6 +25,7 @@ from pathlib import Path
 from migcheck.errors import MigcheckError
 from migcheck.result import Severity
 from migcheck.rules.registry import all_rules
+from migcheck.verify.durations import transaction_tail
 from migcheck.verify.results import (
     ERROR,
     FAIL,
@@ -356,15 +357,9 @@ def repository_prefix(project: Path) -> str:
 
 def _held_ms(statements: list[TracedStatement], index: int) -> float | None:
     """Milliseconds from statement ``index`` to the end of its transaction within the revision."""
-    first = statements[index]
-    if not first.in_transaction:
+    if not statements[index].in_transaction:
         return None
-    total = first.duration_ms
-    for statement in statements[index + 1 :]:
-        if statement.began or not statement.in_transaction:
-            break
-        total += statement.duration_ms
-    return total
+    return sum(s.duration_ms for s in transaction_tail(statements, index))
 
 
 def _locks(revision: RevisionResult) -> list[LockRow]:
