@@ -9,6 +9,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from tests.catalog.executor import executor
 
 from migcheck.alembic_project.project import load_project
 from migcheck.catalog import snapshot as schema_snapshot
@@ -76,9 +77,7 @@ def connection(fresh_db: Database) -> Iterator[psycopg.Connection[Any]]:
 def test_targeted_snapshots_match_full_ones_after_every_statement(
     connection: psycopg.Connection[Any], fresh_db: Database
 ) -> None:
-    def execute(sql: str, params: dict[str, Any] | None = None) -> tuple[Any, ...] | None:
-        cursor = connection.execute(sql, params)
-        return cursor.fetchone() if cursor.description else None
+    execute = executor(connection)
 
     schema_snapshot.install(execute, track=True)
     taker = SnapshotTaker()
@@ -104,9 +103,7 @@ def test_targeted_snapshots_match_full_ones_after_every_statement(
 def test_tracking_leaves_the_schema_and_migrations_alone(
     connection: psycopg.Connection[Any],
 ) -> None:
-    def execute(sql: str, params: dict[str, Any] | None = None) -> tuple[Any, ...] | None:
-        cursor = connection.execute(sql, params)
-        return cursor.fetchone() if cursor.description else None
+    execute = executor(connection)
 
     schema_snapshot.install(execute)
     before = schema_snapshot.take(execute, None)

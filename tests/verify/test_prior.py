@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from tests.catalog.executor import executor
 from tests.catalog.test_targeted import STEPS as SNAPSHOT_STEPS
 
 from migcheck.alembic_project.project import load_project
@@ -60,9 +61,7 @@ def connection(fresh_db: Database) -> Iterator[psycopg.Connection[Any]]:
 def test_targeted_prior_schema_matches_a_full_read_after_every_statement(
     connection: psycopg.Connection[Any], fresh_db: Database
 ) -> None:
-    def execute(sql: str, params: dict[str, Any] | None = None) -> tuple[Any, ...] | None:
-        cursor = connection.execute(sql, params)
-        return cursor.fetchone() if cursor.description else None
+    execute = executor(connection)
 
     schema_snapshot.install(execute, track=True)
     taker = SnapshotTaker()
@@ -86,9 +85,7 @@ def test_targeted_prior_schema_matches_a_full_read_after_every_statement(
 def test_targeted_prior_schema_reads_only_what_changed(
     connection: psycopg.Connection[Any],
 ) -> None:
-    def execute(sql: str, params: dict[str, Any] | None = None) -> tuple[Any, ...] | None:
-        cursor = connection.execute(sql, params)
-        return cursor.fetchone() if cursor.description else None
+    execute = executor(connection)
 
     schema_snapshot.install(execute, track=True)
     for number in range(20):
