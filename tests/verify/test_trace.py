@@ -97,6 +97,44 @@ def test_index_locks_are_reported_on_their_table(engine: sa.Engine) -> None:
     assert traced.rewritten == []
 
 
+def test_rewrite_after_an_earlier_rewrite_is_seen(engine: sa.Engine) -> None:
+    # the first rewrite leaves "order" with a file node above every relation's OID: the next
+    # trace's horizon must include file nodes, or a table rewritten again looks unchanged
+    [first] = _trace(engine, 'ALTER TABLE "order" ALTER COLUMN "weird name" TYPE bigint')
+    [again] = _trace(engine, 'ALTER TABLE "order" ALTER COLUMN "weird name" TYPE int')
+    [untouched] = _trace(engine, 'ALTER TABLE "order" ADD COLUMN extra int')
+    assert first.rewritten == ["order"]
+    assert again.rewritten == ["order"]
+    assert untouched.rewritten == []
+
+
+def test_each_rewrite_of_one_transaction_is_its_own(engine: sa.Engine) -> None:
+    traced = _trace(
+        engine,
+        'ALTER TABLE "order" ALTER COLUMN "weird name" TYPE bigint',
+        'ALTER TABLE "order" ADD COLUMN note text',
+        'ALTER TABLE "order" ALTER COLUMN "weird name" TYPE int',
+    )
+    assert [t.rewritten for t in traced] == [["order"], [], ["order"]]
+
+
+def test_truncate_writes_a_new_file(engine: sa.Engine) -> None:
+    [truncated] = _trace(engine, 'TRUNCATE "order"')
+    assert truncated.rewritten == ["order"]
+
+
+def test_relations_created_in_the_trace_are_new(engine: sa.Engine) -> None:
+    traced = _trace(
+        engine,
+        "CREATE TABLE fresh (id int)",
+        "ALTER TABLE fresh ALTER COLUMN id TYPE bigint",
+        "CREATE INDEX ix_fresh ON fresh (id)",
+        'CREATE INDEX ix_order ON "order" (id)',
+    )
+    assert all(lock.new_relation for t in traced[:3] for lock in t.locks)
+    assert [(lock.relation, lock.new_relation) for lock in traced[3].locks] == [("order", False)]
+
+
 def test_version_bookkeeping_is_left_out(engine: sa.Engine) -> None:
     traced = _trace(
         engine,

@@ -3,11 +3,17 @@
 A :class:`LockTracer` attaches to the SQLAlchemy connection Alembic runs migrations on. After
 every statement it asks PostgreSQL, on that same connection and inside the same transaction,
 which relation locks the backend now holds (``pg_locks``) and which relations got a new
-``relfilenode`` (a table or index rewrite). A lock that was not held before the statement was
-taken by it (``locks``); the locks already held when it ran are its ``held`` locks (a long
-``UPDATE`` under an ``ACCESS EXCLUSIVE`` lock taken earlier shows there). Every lock is held
-until the transaction ends. Locks are reported on tables: a lock on an index is mapped to its
-table (``pg_index.indrelid``), the index kept as detail.
+``relfilenode`` (a table or index rewrite). PostgreSQL allocates every new relation and every
+new file node from one ever-growing OID counter, so one number read when tracing begins, the
+highest OID and file node in ``pg_class`` (the *horizon*, found through the catalog's indexes),
+tells both apart without reading every relation: a relation above it was created since, a file
+node above it was written since (:data:`_HORIZON_SQL`).
+
+A lock that was not held before the statement was taken by it (``locks``); the locks already
+held when it ran are its ``held`` locks (a long ``UPDATE`` under an ``ACCESS EXCLUSIVE`` lock
+taken earlier shows there). Every lock is held until the transaction ends. Locks are reported
+on tables: a lock on an index is mapped to its table (``pg_index.indrelid``), the index kept as
+detail.
 
 A statement run outside a transaction (an ``autocommit_block``) has released its locks by the
 time it returns; those statements are recorded with ``in_transaction=False`` and no locks.
@@ -63,11 +69,16 @@ WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%%'
 """
 
-_FILENODES_SQL = """
-SELECT c.oid::bigint, c.relfilenode::bigint
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'i', 'm', 'p', 'I', 'S')
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%%'
+#: the highest OID and file node in pg_class: everything allocated later is above it. Each
+#: max() is an index scan (pg_class_oid_index; pg_class_tblspc_relfilenode_index per
+#: tablespace), so the cost does not grow with the schema.
+_HORIZON_SQL = """
+SELECT greatest(
+  (SELECT max(oid) FROM pg_class),
+  (SELECT max(n.node) FROM (SELECT 0::oid AS spc UNION ALL SELECT oid FROM pg_tablespace) s
+   CROSS JOIN LATERAL (
+     SELECT max(relfilenode) AS node FROM pg_class WHERE reltablespace = s.spc) n)
+)::bigint
 """
 
 #: psycopg's placeholders in a statement SQLAlchemy sent with parameters
@@ -194,7 +205,7 @@ class LockTracer:
         self.locate = locate
         self.statements: list[TracedStatement] = []
         self._held: _Held = {}
-        self._existing: set[int] | None = None  # relations that existed when tracing began
+        self._horizon: int | None = None  # see _HORIZON_SQL; None until the first statement
         self._filenodes: dict[int, int] = {}  # last relfilenode seen per relation
         self._started = 0.0
         self._probing = False
@@ -251,10 +262,13 @@ class LockTracer:
         return held
 
     def _start(self, conn: Connection) -> None:
-        """Read every relation's file node once, when the first statement is about to run."""
-        rows = self._query(conn, _FILENODES_SQL)
-        self._filenodes = {int(oid): int(node) for oid, node in rows}
-        self._existing = set(self._filenodes)
+        """Read the horizon once, when the first statement is about to run."""
+        rows = self._query(conn, _HORIZON_SQL)
+        self._horizon = int(rows[0][0] or 0)
+
+    def _existed(self, oid: int) -> bool:
+        """True for a relation that existed when tracing began (all of them before that)."""
+        return self._horizon is None or oid <= self._horizon
 
     # -- events ----------------------------------------------------------------------------
     def _flush_failed(self) -> None:
@@ -278,7 +292,7 @@ class LockTracer:
             line=line,
             internal=self.locate is not None and revision is None,
         )
-        if self.probe and self._existing is None:
+        if self.probe and self._horizon is None:
             self._probing = True
             try:
                 self._start(conn)
@@ -319,11 +333,10 @@ class LockTracer:
     def _taken(
         self, locks: Mapping[tuple[int, str], Sequence[tuple[str, str, str | None, int, int]]]
     ) -> list[LockTaken]:
-        existing = self._existing or set()
         taken = []
         for (table, mode), found in locks.items():
             # an index created by this very statement is not a lock on the table's traffic
-            entries = [e for e in found if e[2] is None or e[3] in existing]
+            entries = [e for e in found if e[2] is None or self._existed(e[3])]
             if not entries:
                 continue
             relation, kind = entries[0][0], entries[0][1]
@@ -335,7 +348,7 @@ class LockTracer:
                     relation,
                     kind,
                     Lock.from_pg_mode(mode),
-                    new_relation=table not in existing,
+                    new_relation=not self._existed(table),
                     indexes=indexes,
                 )
             )
@@ -344,8 +357,10 @@ class LockTracer:
     def _rewrites(self, traced: TracedStatement, now: _Held) -> None:
         """Tables and indexes whose file node changed since they were last seen.
 
-        A sequence's new file node (``ALTER SEQUENCE … AS bigint``) is a copy of its one page,
-        not a rewrite anybody waits for: it is not reported.
+        A relation seen for the first time in this trace got a new file node when the node is
+        above the horizon (it was written since tracing began). A sequence's new file node
+        (``ALTER SEQUENCE … AS bigint``) is a copy of its one page, not a rewrite anybody waits
+        for: it is not reported.
         """
         seen: dict[int, tuple[str, str, str | None, int]] = {}
         for entries in now.values():
@@ -354,7 +369,12 @@ class LockTracer:
         for oid, (relation, kind, index, node) in sorted(seen.items()):
             previous = self._filenodes.get(oid)
             self._filenodes[oid] = node
-            if previous is None or previous == node or relation in self.ignore:
+            if previous is None:
+                if not self._existed(oid) or self._existed(node):
+                    continue
+            elif previous == node:
+                continue
+            if relation in self.ignore:
                 continue
             if kind == "sequence" and index is None:
                 continue
