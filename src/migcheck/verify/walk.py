@@ -376,13 +376,13 @@ class _Walk:
             self.blocked[script.revision] = reason
             return
         # A shard lints its first revisions as the unsharded walk does: in the upgrade stream
-        # of the revisions before its slice (the locks they hold, traced, and the transaction
+        # of the other slices' revisions before it (the locks they hold, traced, and the transaction
         # they leave open), without reading the catalog before each of them (their findings
         # are not reported). Before --from or in pull-request mode, a new `alembic upgrade`
         # starts there.
         replay = (
             self.linter is not None
-            and self.options.shard is not None
+            and script.revision in self.elsewhere
             and script.revision not in self.skipped
         )
         if self.linter is not None and not replay:
