@@ -16,7 +16,9 @@ from click.testing import CliRunner
 from migcheck.cli import cli
 from migcheck.errors import MigcheckError
 from migcheck.pg import Server
+from migcheck.results_io import merge_shards
 from migcheck.verify import shard
+from migcheck.verify.results import RevisionResult, VerifyResult
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "verify"
 GIT = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "commit.gpgsign=false"]
@@ -309,3 +311,45 @@ def test_shards_of_another_history_missing_or_twice_are_refused(
     assert CliRunner().invoke(cli, ["report", str(first), str(second)]).exit_code == 0
     result = CliRunner().invoke(cli, ["report", str(second)])  # a shard alone is not the run
     assert result.exit_code == 2 and "shards 1 of 2 missing" in result.stderr
+
+
+# --- the downgrade to base, read from the top ----------------------------------------------------
+
+
+def _shard(index: int, count: int, *revisions: RevisionResult, stop: str = "") -> VerifyResult:
+    result = VerifyResult(revisions=list(revisions), shard=(index, count), downgrade_stop=stop)
+    if stop.startswith("downgrade to base"):
+        result.notes.append(stop)
+    return result
+
+
+def test_below_a_stop_the_downgrade_to_base_never_ran() -> None:
+    """Shard 2 stopped at a broken downgrade: what shard 1 found further down is dropped."""
+    a1 = RevisionResult("a1", "a1.py")
+    a1.add("downgrade-to-base", "downgrade-failed", "downgrade() raised X")
+    a2 = RevisionResult("a2", "a2.py")
+    a2.add("downgrade", "not-restored", "table t exists after downgrade to a1")
+    below = _shard(1, 2, a1, stop="downgrade() raised X")
+    top = _shard(2, 2, a2, stop="downgrade to base stopped at a2: its downgrade is broken")
+    merged = merge_shards([below, top], ["one.json", "two.json"])
+    first, second = merged.revisions
+    assert first.problems == [] and first.status == "pass"
+    assert second.status == "fail" and second.problems == a2.problems
+    assert merged.notes == [top.downgrade_stop] and merged.downgrade_stop == top.downgrade_stop
+    through = merge_shards([below, _shard(2, 2, a2)], ["one.json", "two.json"])
+    assert (
+        through.revisions[0].status == "fail" and through.downgrade_stop == "downgrade() raised X"
+    )
+
+
+def test_above_a_revision_that_does_not_upgrade_base_is_not_compared() -> None:
+    """Shard 2 has a revision that does not upgrade: shard 1's comparison at base is dropped."""
+    a1 = RevisionResult("a1", "a1.py")
+    a1.add("downgrade-to-base", "not-restored", "table t exists after downgrading to base")
+    a2 = RevisionResult("a2", "a2.py")
+    a2.add("upgrade", "upgrade-failed", "upgrade() raised Y")
+    merged = merge_shards([_shard(1, 2, a1), _shard(2, 2, a2)], ["one.json", "two.json"])
+    assert merged.revisions[0].problems == [] and merged.revisions[0].status == "pass"
+    clean = RevisionResult("a2", "a2.py")
+    kept = merge_shards([_shard(1, 2, a1), _shard(2, 2, clean)], ["one.json", "two.json"])
+    assert kept.revisions[0].problems == a1.problems and not kept.ok
