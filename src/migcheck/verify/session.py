@@ -418,7 +418,7 @@ class AlembicSession:
         if not self._alive:
             raise RuntimeError("the env.py session is not running")
         try:
-            step = RevisionStep(self.project.script.revision_map, script, upgrade)
+            step = compat.revision_step(self.project.script.revision_map, script, upgrade)
         except AttributeError as error:
             raise StepFailed(error) from None
         command = _Command("step", step=step, trace=trace, capture=capture, catalog=catalog)
