@@ -353,3 +353,11 @@ def test_above_a_revision_that_does_not_upgrade_base_is_not_compared() -> None:
     clean = RevisionResult("a2", "a2.py")
     kept = merge_shards([_shard(1, 2, a1), _shard(2, 2, clean)], ["one.json", "two.json"])
     assert kept.revisions[0].problems == a1.problems and not kept.ok
+
+
+def test_more_shards_than_revisions_merge_as_one_run(invoke: Invoke, tmp_path: Path) -> None:
+    """Three revisions in five shards: two jobs walk nothing, the merge is still the run."""
+    whole, merged = _whole_and_merged(invoke, FIXTURES / "clean", 5, tmp_path)
+    _assert_same(whole, merged)
+    sizes = [len(json.loads(p.read_text())["revisions"]) for p in sorted(tmp_path.glob("shard-*"))]
+    assert sorted(sizes) == [0, 0, 1, 1, 1]
