@@ -24,12 +24,14 @@ contract), with the application "deployed" (inserts start writing the column) af
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import random
 import statistics
 import sys
 import threading
 import time
+from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,6 +56,7 @@ from migcheck.config import Settings
 from migcheck.pg import Database, start_server
 
 CUSTOMERS = 10_000
+KINDS = ("read", "update", "insert", "error")
 
 
 @dataclass
@@ -65,7 +68,13 @@ class Sample:
 
 @dataclass
 class Workload:
-    """A few threads of short autocommit statements; every statement's latency is recorded."""
+    """A few threads of short autocommit statements; every statement's latency is recorded.
+
+    The samples are kept in arrays of numbers, which Python's garbage collector never scans: a
+    list of millions of objects made its full collections stop every thread of this process
+    (the workload and the migration alike) for 50-200 ms, a stall of the bench, not of the
+    database (see :class:`GcPauses`).
+    """
 
     conninfo: str
     threads: int
@@ -73,7 +82,9 @@ class Workload:
     max_rows: int
     deadline: float
     max_statements: int = 5_000_000
-    samples: list[Sample] = field(default_factory=list)
+    starts: array[float] = field(default_factory=lambda: array("d"))
+    latencies: array[float] = field(default_factory=lambda: array("d"))
+    kinds: bytearray = field(default_factory=bytearray)
     errors: int = 0
     last_error: str = ""
     with_priority: bool = False
@@ -96,7 +107,11 @@ class Workload:
 
     def window(self, start: float, end: float) -> list[Sample]:
         with self._lock:
-            return [s for s in self.samples if start <= s.start <= end]
+            return [
+                Sample(at, latency, KINDS[kind])
+                for at, latency, kind in zip(self.starts, self.latencies, self.kinds, strict=True)
+                if start <= at <= end
+            ]
 
     def _run(self, index: int) -> None:
         rng = random.Random(index)
@@ -129,7 +144,9 @@ class Workload:
                         self.last_error = str(error).splitlines()[0]
                 latency = time.monotonic() - started
                 with self._lock:
-                    self.samples.append(Sample(started, latency, kind))
+                    self.starts.append(started)
+                    self.latencies.append(latency)
+                    self.kinds.append(KINDS.index(kind))
                 time.sleep(self.think)
 
     def _insert(self, conn: psycopg.Connection[Any], rng: random.Random, code: int) -> None:
@@ -140,6 +157,39 @@ class Workload:
             f" status{priority[0]}) VALUES (%s, 'new', 1, %s, 'paid'{priority[1]})",
             (customer, code),
         )
+
+
+class GcPauses:
+    """The garbage collector's pauses in this process, which stop the workload's threads too.
+
+    A pause in the middle of a batch also holds the batch's row locks longer. Before each run
+    the heap so far is frozen (``gc.freeze``: left out of later collections), as a migration
+    process, which holds no workload samples, would be.
+    """
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[float, float]] = []
+        self._began = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._began = time.monotonic()
+        else:
+            self.pauses.append((self._began, time.monotonic() - self._began))
+
+    def worst(self, start: float, end: float) -> float:
+        """The longest pause that began between ``start`` and ``end``, in seconds."""
+        return max((d for at, d in self.pauses if start <= at <= end), default=0.0)
+
+    @staticmethod
+    def freeze() -> None:
+        """Collect, then leave every object alive now out of later collections."""
+        gc.collect()
+        gc.freeze()
+
+
+GC = GcPauses()
 
 
 def seed(db: Database, rows: int) -> None:
@@ -422,6 +472,7 @@ def measure(
     phases: list[list[MigrateOperation]],
     verbose: bool = False,
 ) -> Result:
+    GC.freeze()
     time.sleep(0.5)
     started = time.monotonic()
     for number, phase in enumerate(phases):
@@ -433,7 +484,8 @@ def measure(
         if verbose:
             print(
                 f"  {case.name} {variant} phase {number + 1}: {phase_end - phase_start:.2f}s,"
-                f" worst stall {worst * 1000:.1f} ms",
+                f" worst stall {worst * 1000:.1f} ms"
+                f" (bench's longest GC pause {GC.worst(phase_start, phase_end) * 1000:.1f} ms)",
                 flush=True,
             )
         if number == 0 and case.after_expand is not None and variant == "migcheck":

@@ -1,12 +1,13 @@
 """The batched, resumable backfill behind ``op.backfill``.
 
 Rows are updated in batches of consecutive key values (the primary key by default): each batch
-picks the next keys above the last one done that still match ``where`` (at most ``batch_size``,
-fewer while batches take longer than 50 ms, so row locks are held briefly on a busy server),
-updates them and commits, under lock_timeout with retries. A rerun after an interruption only
-touches rows that still match ``where``, so it resumes. Offline (``--sql``) the same loop is
-written as one ``DO`` block that commits after every batch (PostgreSQL 11+, outside a
-transaction block; without the adaptive sizing).
+picks the next keys above the last one done that still match ``where``, updates them and
+commits, under lock_timeout with retries. Batches are paced by :mod:`migcheck.autogen.pacing`:
+at most ``batch_size`` rows, fewer while batches take longer than 20 ms (an application write to
+a row of the batch waits for at most one batch), and a rest after each batch as long as it took.
+A rerun after an interruption only touches rows that still match ``where``, so it resumes.
+Offline (``--sql``) the same loop is written as one ``DO`` block that commits after every batch
+(PostgreSQL 11+, outside a transaction block), paced the same way.
 """
 
 from __future__ import annotations
@@ -18,16 +19,12 @@ import sqlalchemy as sa
 
 from migcheck.autogen import sql
 from migcheck.autogen.ops import BackfillOp
+from migcheck.autogen.pacing import Pacer, plpgsql_declarations, plpgsql_pacing
 from migcheck.autogen.runtime import Steps, log
 from migcheck.errors import MigcheckError
 
 #: seconds between two progress lines
 PROGRESS_EVERY = 2.0
-#: a batch that holds its row locks longer than this halves the next batch (and a quick one
-#: doubles it again, up to batch_size), so a busy server gets shorter lock holds
-BATCH_TARGET_SECONDS = 0.05
-#: the smallest batch the adaptive sizing goes down to
-MIN_BATCH = 10
 
 _PRIMARY_KEY = """
 SELECT a.attname
@@ -103,13 +100,13 @@ def _run_online(
     key_column = table.c[key]
     condition = _condition(operation)
     last: Any = None
-    done = batches = 0
-    size = batch_size
+    done = 0
+    pacer = Pacer(batch_size, operation.pause)
     started = reported = time.monotonic()
     what = f"backfill {relation}"
     while True:
         window = condition if last is None else sa.and_(condition, key_column > last)
-        keys = sa.select(key_column).where(window).order_by(key_column).limit(size)
+        keys = sa.select(key_column).where(window).order_by(key_column).limit(pacer.size)
         high_query = sa.select(sa.func.max(keys.subquery().c[key]))
         outcome: dict[str, Any] = {}
 
@@ -135,30 +132,29 @@ def _run_online(
         steps.retrying(what, attempt, cleanup=steps.rollback)
         if outcome["high"] is None:
             break
-        size = _next_size(size, batch_size, time.monotonic() - began)
+        rest = pacer.done(time.monotonic() - began)
         last = outcome["high"]
         done += outcome["count"]
-        batches += 1
         now = time.monotonic()
         if now - reported >= PROGRESS_EVERY:
             log.info(
-                "%s: %d rows in %d batches so far (up to %s=%r)", what, done, batches, key, last
+                "%s: %d rows in %d batches so far (up to %s=%r)",
+                what,
+                done,
+                len(pacer.sizes),
+                key,
+                last,
             )
             reported = now
-        if operation.pause:
-            time.sleep(operation.pause)
+        pacer.rest(rest)
     log.info(
-        "%s: done, %d rows in %d batches, %.1fs", what, done, batches, time.monotonic() - started
+        "%s: done, %d rows in %d batches of at most %d rows, %.1fs",
+        what,
+        done,
+        len(pacer.sizes),
+        max(pacer.sizes, default=0),
+        time.monotonic() - started,
     )
-
-
-def _next_size(size: int, largest: int, seconds: float) -> int:
-    """The next batch size: halved after a slow batch, doubled after a quick one."""
-    if seconds > BATCH_TARGET_SECONDS:
-        return max(MIN_BATCH, size // 2)
-    if seconds < BATCH_TARGET_SECONDS / 2:
-        return min(largest, size * 2)
-    return size
 
 
 def model_key(steps: Steps, table_name: str, schema: str | None) -> str | None:
@@ -188,24 +184,26 @@ def _do_block(
     )
     where = f"({operation.where})" if operation.where else "true"
     window = f"{where} AND (done.high IS NULL OR {key} > done.high)"
-    pause = f"\n        PERFORM pg_sleep({float(operation.pause)});" if operation.pause else ""
     # record variables take the key's type from the queries (no %TYPE: offline output may
     # double percent signs)
     return f"""DO $migcheck$
 DECLARE
     done record;
     batch record;
-BEGIN
+{plpgsql_declarations()}BEGIN
     SELECT max({key}) AS high INTO done FROM {relation} WHERE false;
+    batch_size := {batch_size};
     LOOP
+        started := clock_timestamp();
         PERFORM set_config('lock_timeout', {sql.literal(lock_timeout)}, true);
         SELECT max(keys.k) AS high INTO batch FROM (
-            SELECT {key} AS k FROM {relation} WHERE {window} ORDER BY {key} LIMIT {batch_size}
+            SELECT {key} AS k FROM {relation} WHERE {window} ORDER BY {key} LIMIT batch_size
         ) AS keys;
         EXIT WHEN batch.high IS NULL;
         {set_clause} WHERE {window} AND {key} <= batch.high;
         done := batch;
-        COMMIT;{pause}
+        COMMIT;
+        {plpgsql_pacing(batch_size, operation.pause)}
     END LOOP;
 END
 $migcheck$"""

@@ -415,7 +415,7 @@ class BackfillOp(MigrateOperation):
     where: str | None = None
     key: str | None = None
     batch_size: int | None = None
-    pause: float = 0.0
+    pause: float | None = None
     schema: str | None = None
 
     def __post_init__(self) -> None:
@@ -443,15 +443,17 @@ class BackfillOp(MigrateOperation):
         where: str | None = None,
         key: str | None = None,
         batch_size: int | None = None,
-        pause: float = 0.0,
+        pause: float | None = None,
         schema: str | None = None,
     ) -> None:
         """Set ``values`` on the rows matching ``where``, in small batches.
 
         ``values`` maps column names to Python values or SQL expressions (``sa.text(...)``).
         ``key`` is the (single, orderable) column to range over; the primary key by default.
-        ``batch_size`` defaults to ``[tool.migcheck] backfill-batch-size``; ``pause`` is the
-        number of seconds to sleep between batches.
+        ``batch_size`` defaults to ``[tool.migcheck] backfill-batch-size`` (smaller batches
+        are used while batches take longer than 20 ms); ``pause`` is the number of seconds to
+        rest between batches, by default as long as the batch took
+        (:mod:`migcheck.autogen.pacing`).
         """
         operations.invoke(
             cls(
