@@ -1070,11 +1070,13 @@ class AddEnumValueOp(MigrateOperation):
 @Operations.register_operation("swap_enum_type")
 @dataclass(eq=False)
 class SwapEnumTypeOp(MigrateOperation):
-    """The type-swap recipe for removing enum values, in one transaction under lock_timeout.
+    """The type-swap recipe for removing enum values, without rewriting a table under a lock.
 
     Stops before changing anything when a row still holds a removed value (count and example
     key); else creates the new type, moves each column in ``columns`` (``"table.column"``) to it
-    and renames it to ``type_name``. Moving a column rewrites its table under ACCESS EXCLUSIVE.
+    (a replacement column kept in step by a trigger and filled in batches), swaps the columns
+    and the types in one short transaction under lock_timeout and renames the new type to
+    ``type_name`` (see :func:`migcheck.autogen.enums.swap_enum_type`).
     """
 
     type_name: str
@@ -1083,6 +1085,9 @@ class SwapEnumTypeOp(MigrateOperation):
     columns: Sequence[str] = ()
     existing: Sequence[str] = ()
     schema: str | None = None
+    #: an upgrade's rendering carries the comment telling lint the column drop and rename are
+    #: intended; a downgrade's does not (lint does not read downgrades: it would be unused)
+    in_upgrade: bool = field(default=False, metadata={"render": False})
 
     def __post_init__(self) -> None:
         self.values = list(self.values)

@@ -151,7 +151,6 @@ renderers.dispatch_for(ops.BackfillOp)(_multi_line("backfill"))
 renderers.dispatch_for(ops.CopyRowsOp)(_multi_line("copy_rows"))
 renderers.dispatch_for(ops.RestoreColumnOp)(_multi_line("restore_column"))
 renderers.dispatch_for(ops.AddEnumValueOp)(_one_line("add_enum_value"))
-renderers.dispatch_for(ops.SwapEnumTypeOp)(_one_line("swap_enum_type"))
 renderers.dispatch_for(ops.CheckValuesFitOp)(_one_line("check_values_fit"))
 renderers.dispatch_for(ops.AddRenameSyncOp)(_one_line("add_rename_sync"))
 renderers.dispatch_for(ops.DropRenameSyncOp)(_one_line("drop_rename_sync"))
@@ -172,6 +171,12 @@ def _replace_column(autogen_context: AutogenContext, op: ops.ReplaceColumnOp) ->
 
 
 renderers.dispatch_for(ops.RestoreKeyOp)(_multi_line("restore_key"))
+
+
+@renderers.dispatch_for(ops.SwapEnumTypeOp)
+def _swap_enum_type(autogen_context: AutogenContext, op: ops.SwapEnumTypeOp) -> list[str]:
+    call = _fields_call(autogen_context, op, "swap_enum_type")
+    return [*SWAP_IGNORE, call] if op.in_upgrade else [call]
 
 
 @renderers.dispatch_for(ops.SwapKeyOp)
