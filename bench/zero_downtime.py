@@ -203,6 +203,48 @@ class GcPauses:
 GC = GcPauses()
 
 
+class Waits:
+    """What the workload's slow statements wait on, from ``pg_stat_activity`` every 5 ms.
+
+    Records the wait event (``Lock:transactionid``, ``LWLock:WALWrite``, none: on CPU) of every
+    workload statement running for longer than 20 ms when polled. Itself a small load, so only
+    with ``--waits``.
+    """
+
+    QUERY = """SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU'), left(query, 40)
+        FROM pg_stat_activity WHERE state = 'active' AND backend_type = 'client backend'
+        AND pid <> pg_backend_pid() AND now() - query_start > interval '20 ms'"""
+
+    def __init__(self, conninfo: str) -> None:
+        self.conninfo = conninfo
+        self.seen: list[tuple[float, str, str]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            while not self._stop.wait(0.005):
+                now = time.monotonic()
+                for event, query in conn.execute(self.QUERY).fetchall():
+                    self.seen.append((now, event, query))
+
+    def summary(self, start: float, end: float) -> str:
+        """The wait events of the workload's slow statements in a window, most frequent first."""
+        counts: dict[str, int] = {}
+        for at, event, query in self.seen:
+            if start <= at <= end and query.lstrip().startswith(("SELECT *", "UPDATE", "INSERT")):
+                counts[event] = counts.get(event, 0) + 1
+        ranked = sorted(counts.items(), key=lambda item: -item[1])
+        return ", ".join(f"{event} x{count}" for event, count in ranked[:4]) or "none"
+
+
 def seed(db: Database, rows: int) -> None:
     with psycopg.connect(db.conninfo, autocommit=True) as conn:
         conn.execute("CREATE TABLE customer (id bigint PRIMARY KEY, name text NOT NULL)")
@@ -537,6 +579,7 @@ def measure(
     variant: str,
     phases: list[list[MigrateOperation]],
     verbose: bool = False,
+    waits: Waits | None = None,
 ) -> Result:
     GC.freeze()
     time.sleep(0.5)
@@ -554,6 +597,8 @@ def measure(
                 f" (bench's longest GC pause {GC.worst(phase_start, phase_end) * 1000:.1f} ms)",
                 flush=True,
             )
+            if waits is not None:
+                print(f"    slow statements waited on: {waits.summary(phase_start, phase_end)}")
         if number == 0 and case.after_expand is not None and variant == "migcheck":
             case.after_expand(workload)
     finished = time.monotonic()
@@ -625,6 +670,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", default="auto")
     parser.add_argument("--verbose", action="store_true", help="print each phase's worst stall")
     parser.add_argument(
+        "--waits",
+        action="store_true",
+        help="with --verbose: what the slow statements waited on (polls pg_stat_activity)",
+    )
+    parser.add_argument(
         "--lock-timeouts",
         default="",
         help="instead of the cases: comma-separated lock_timeout values to measure behind a"
@@ -647,6 +697,9 @@ def main(argv: list[str] | None = None) -> int:
             db.conninfo, args.threads, args.think, args.rows, time.monotonic() + args.max_seconds
         )
         workload.start()
+        waits = Waits(db.conninfo) if args.waits else None
+        if waits is not None:
+            waits.start()
         try:
             time.sleep(1.0)
             quiet_start = time.monotonic()
@@ -669,12 +722,16 @@ def main(argv: list[str] | None = None) -> int:
                     ("migcheck", migcheck_phases(case)),
                 ):
                     results.append(
-                        measure(workload, engine, settings, case, variant, phases, args.verbose)
+                        measure(
+                            workload, engine, settings, case, variant, phases, args.verbose, waits
+                        )
                     )
                     print(_line(results[-1]), flush=True)
                     undo(db, case, workload)
         finally:
             workload.stop()
+            if waits is not None:
+                waits.stop()
             engine.dispose()
     quiet = sorted(s.latency for s in baseline)
     print(
