@@ -14,7 +14,8 @@ while it ran, and draws latency over time to a PNG.
 Cases: index, foreign key, CHECK, unique, SET NOT NULL, column type change (integer to bigint),
 key widening (``order.id`` and ``order_item.order_id`` integer to bigint: naive, two plain
 ``alter_column``; migcheck, the key-swap phases), NOT NULL column, rename column, rename table,
-enum value, data move (a new table filled from ``order``), narrowing (text to varchar(100)).
+enum value, enum removal (naive: the type swap with ``ALTER COLUMN ... TYPE``), data move (a
+new table filled from ``order``), narrowing (text to varchar(100)).
 For the renames the naive migration is the plain rename (which breaks running code; the
 workload switches names once it lands), for the enum a plain ``ADD VALUE``, for the data move
 one ``INSERT ... SELECT``. For the NOT NULL column autogenerate's own output
@@ -53,6 +54,7 @@ from migcheck.autogen.ops import (
     CopyRowsOp,
     FillIn,
     LockTimeoutBlockOp,
+    SwapEnumTypeOp,
 )
 from migcheck.autogen.rewriter import Rewriter, created_tables
 from migcheck.config import Settings
@@ -251,7 +253,7 @@ def seed(db: Database, rows: int) -> None:
         conn.execute(
             "INSERT INTO customer SELECT g, 'c' || g FROM generate_series(1, %s) g", (CUSTOMERS,)
         )
-        conn.execute("CREATE TYPE order_status AS ENUM ('new', 'paid')")
+        conn.execute("CREATE TYPE order_status AS ENUM ('new', 'paid', 'retired')")
         conn.execute(
             'CREATE TABLE "order" (id serial PRIMARY KEY,'
             ' customer_id bigint, "weird name" text, total int, code bigint, status order_status)'
@@ -293,6 +295,14 @@ class Case:
 _COPY_TARGET = "CREATE TABLE order_copy (id bigint PRIMARY KEY, code bigint)"
 _EXISTING = "code < 1000000000000"  # the seeded rows (the workload's inserts use larger codes)
 _COPY_NAIVE = f'INSERT INTO order_copy SELECT id, code FROM "order" WHERE {_EXISTING}'
+
+
+#: the enum removal as people write it (and as migcheck did before): the type swap, which
+#: rewrites the table under ACCESS EXCLUSIVE
+_ENUM_SWAP_NAIVE = """CREATE TYPE order_status_new AS ENUM ('new', 'paid');
+ALTER TABLE "order" ALTER COLUMN status TYPE order_status_new USING status::text::order_status_new;
+DROP TYPE order_status;
+ALTER TYPE order_status_new RENAME TO order_status"""
 
 
 def table(*children: MigrateOperation) -> ops.ModifyTableOps:
@@ -429,6 +439,19 @@ def cases() -> list[Case]:
             "DO $$ BEGIN EXECUTE format('ALTER TYPE order_status RENAME VALUE %L TO %L',"
             " 'shipped', 'shipped_' || txid_current()); END $$",
             generated=[AddEnumValueOp("order_status", "shipped", existing=("new", "paid"))],
+        ),
+        Case(
+            "enum removal",
+            [ops.ExecuteSQLOp(_ENUM_SWAP_NAIVE)],
+            "ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'retired'",
+            generated=[
+                SwapEnumTypeOp(
+                    "order_status",
+                    ["new", "paid"],
+                    columns=["order.status"],
+                    existing=["new", "paid", "retired"],
+                )
+            ],
         ),
         Case(
             "data move",
@@ -745,7 +768,7 @@ def main(argv: list[str] | None = None) -> int:
     chart(results, baseline, args.chart, args.rows)
     print(f"chart: {args.chart}")
     worst = max((r.max_ms for r in results if r.variant == "migcheck"), default=0.0)
-    print(f"migcheck worst stall: {worst:.0f} ms (target <= 100 ms)")
+    print(f"migcheck worst stall: {worst:.0f} ms (target <= 50 ms)")
     return 0
 
 
