@@ -325,7 +325,9 @@ def cases() -> list[Case]:
                     )
                 )
             ],
-            'ALTER TABLE "order" DROP CONSTRAINT IF EXISTS order_customer_id_fkey',
+            # migcheck's version also indexes the new foreign key
+            'ALTER TABLE "order" DROP CONSTRAINT IF EXISTS order_customer_id_fkey;'
+            " DROP INDEX IF EXISTS ix_order_customer_id",
         ),
         Case(
             "check",

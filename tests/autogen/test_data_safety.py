@@ -532,10 +532,9 @@ def test_backfill_without_key_renders_offline_from_the_models(shop: Shop) -> Non
     assert all("key='id'" not in upgrade_of(p.read_text()) for p in files[1:2])
     up = io.StringIO()
     command.upgrade(shop.config(output=up), "0001:head", sql=True)
-    assert (
-        'UPDATE "order" SET priority=0 WHERE (priority IS NULL) AND (done.high IS NULL OR id >'
-        in (up.getvalue())
-    )
+    # the key from the models: the batch's range and the rows updated by key
+    assert "WHERE (priority IS NULL) AND (done.high IS NULL OR id > done.high)" in up.getvalue()
+    assert '"order".id = migcheck_batch.migcheck_key AND (priority IS NULL)' in up.getvalue()
     run_script(shop, up.getvalue())
     assert shop.sql('SELECT count(*) FROM "order" WHERE priority = 0') == [(2500,)]
 

@@ -183,7 +183,7 @@ def test_offline_sql_shows_transaction_breaks_and_quotes(shop: Shop) -> None:
     assert "DO $migcheck$" in text
     # a commit and a rest after every batch
     assert re.search(r"\bLOOP\n.*COMMIT;.*pg_sleep.*END LOOP", text, re.DOTALL)
-    assert 'UPDATE "order" SET priority=0 WHERE (priority IS NULL)' in text
+    assert 'UPDATE "order" SET priority=0 FROM migcheck_batch' in text
     assert "%%" not in text
 
 

@@ -25,6 +25,9 @@ from migcheck.errors import MigcheckError
 
 #: seconds between two progress lines
 PROGRESS_EVERY = 2.0
+#: the batch's keys, and their column, in the batch statement (names no table column takes)
+BATCH = "migcheck_batch"
+BATCH_KEY = "migcheck_key"
 
 _PRIMARY_KEY = """
 SELECT a.attname
@@ -106,25 +109,14 @@ def _run_online(
     what = f"backfill {relation}"
     while True:
         window = condition if last is None else sa.and_(condition, key_column > last)
-        keys = sa.select(key_column).where(window).order_by(key_column).limit(pacer.size)
-        high_query = sa.select(sa.func.max(keys.subquery().c[key]))
+        statement = _batch_statement(operation, table, key_column, window, pacer.size)
         outcome: dict[str, Any] = {}
 
-        def attempt(
-            window: Any = window, high_query: Any = high_query, outcome: dict[str, Any] = outcome
-        ) -> None:
+        def attempt(statement: Any = statement, outcome: dict[str, Any] = outcome) -> None:
             steps.emit("BEGIN")
             for line in steps._settings(local=True, brief=True):
                 steps.emit(line)
-            high = steps.execute(high_query).scalar()
-            count = 0
-            if high is not None:
-                update = (
-                    sa.update(table)
-                    .where(window, key_column <= high)
-                    .values(_assignments(operation, table))
-                )
-                count = steps.execute(update).rowcount
+            high, count = steps.execute(statement).one()
             steps.emit("COMMIT")
             outcome.update(high=high, count=count)
 
@@ -154,6 +146,41 @@ def _run_online(
         len(pacer.sizes),
         max(pacer.sizes, default=0),
         time.monotonic() - started,
+    )
+
+
+def _batch_statement(
+    operation: BackfillOp,
+    table: sa.TableClause,
+    key_column: sa.ColumnClause[Any],
+    window: Any,
+    size: int,
+) -> sa.Select[Any]:
+    """One batch: the next keys in ``window`` (by the key's index), their rows updated by key.
+
+    Returns the batch's highest key and the rows updated. The rows are found by key equality
+    only: a range condition next to ``where`` let the planner combine the key's index with an
+    index on the column being filled (``IS NULL`` matching every row not done yet) and read all
+    of that index on every batch. ``where`` is checked again on each row, so a row the
+    application changed meanwhile (the replacement filled by a sync trigger) is left alone.
+    """
+    batch = (
+        sa.select(key_column.label(BATCH_KEY))
+        .where(window)
+        .order_by(key_column)
+        .limit(size)
+        .cte(BATCH)
+    )
+    updated = (
+        sa.update(table)
+        .where(key_column == batch.c[BATCH_KEY], _condition(operation))
+        .values(_assignments(operation, table))
+        .returning(key_column)
+        .cte("migcheck_updated")
+    )
+    return sa.select(
+        sa.select(sa.func.max(batch.c[BATCH_KEY])).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(updated).scalar_subquery(),
     )
 
 
@@ -192,15 +219,20 @@ DECLARE
     batch record;
 {plpgsql_declarations()}BEGIN
     SELECT max({key}) AS high INTO done FROM {relation} WHERE false;
-    batch_size := {batch_size};
+    migcheck_size := {batch_size};
     LOOP
-        started := clock_timestamp();
+        migcheck_started := clock_timestamp();
         PERFORM set_config('lock_timeout', {sql.literal(lock_timeout)}, true);
-        SELECT max(keys.k) AS high INTO batch FROM (
-            SELECT {key} AS k FROM {relation} WHERE {window} ORDER BY {key} LIMIT batch_size
-        ) AS keys;
+        WITH {BATCH} AS (
+            SELECT {key} AS {BATCH_KEY} FROM {relation} WHERE {window}
+            ORDER BY {key} LIMIT migcheck_size
+        ), migcheck_updated AS (
+            {set_clause} FROM {BATCH}
+            WHERE {relation}.{key} = {BATCH}.{BATCH_KEY} AND {where} RETURNING 1
+        )
+        SELECT (SELECT max({BATCH_KEY}) FROM {BATCH}) AS high,
+            (SELECT count(*) FROM migcheck_updated) AS updated INTO batch;
         EXIT WHEN batch.high IS NULL;
-        {set_clause} WHERE {window} AND {key} <= batch.high;
         done := batch;
         COMMIT;
         {plpgsql_pacing(batch_size, operation.pause)}

@@ -176,13 +176,13 @@ DECLARE
     got record;
 {plpgsql_declarations()}BEGIN
     SELECT max({plan["target_key"]}) AS high INTO done FROM {plan["target"]};
-    batch_size := {batch_size};
+    migcheck_size := {batch_size};
     LOOP
-        started := clock_timestamp();
+        migcheck_started := clock_timestamp();
         PERFORM set_config('lock_timeout', {sql.literal(lock_timeout)}, true);
         SELECT max(keys.k) AS high INTO batch FROM (
             SELECT {plan["key"]} AS k FROM {plan["source"]} WHERE {window}
-            ORDER BY {plan["key"]} LIMIT batch_size
+            ORDER BY {plan["key"]} LIMIT migcheck_size
         ) AS keys;
         EXIT WHEN batch.high IS NULL;
         INSERT INTO {plan["target"]} ({plan["target_columns"]})

@@ -62,21 +62,22 @@ class Pacer:
 
 def plpgsql_declarations() -> str:
     """The ``DECLARE`` lines the offline pacing of :func:`plpgsql_pacing` uses."""
-    return "    batch_size int;\n    started timestamptz;\n    took float8;\n"
+    return "    migcheck_size int;\n    migcheck_started timestamptz;\n    migcheck_took float8;\n"
 
 
 def plpgsql_pacing(largest: int, pause: float | None) -> str:
-    """PL/pgSQL run after each batch's ``COMMIT``: adapt ``batch_size``, then rest.
+    """PL/pgSQL run after each batch's ``COMMIT``: adapt ``migcheck_size``, then rest.
 
-    ``started`` must be set to ``clock_timestamp()`` when the batch begins.
+    ``migcheck_started`` must be set to ``clock_timestamp()`` when the batch begins (the
+    variables are prefixed so that no column of the user's table shadows them).
     """
-    rest = f"{float(pause)}" if pause is not None else f"took * {REST_RATIO}"
+    rest = f"{float(pause)}" if pause is not None else f"migcheck_took * {REST_RATIO}"
     return (
-        "took := extract(epoch FROM clock_timestamp() - started);\n"
-        f"        IF took > {TARGET_SECONDS} THEN\n"
-        f"            batch_size := greatest({MIN_BATCH}, batch_size / 2);\n"
-        f"        ELSIF took < {TARGET_SECONDS / 2} THEN\n"
-        f"            batch_size := least({largest}, batch_size * 2);\n"
+        "migcheck_took := extract(epoch FROM clock_timestamp() - migcheck_started);\n"
+        f"        IF migcheck_took > {TARGET_SECONDS} THEN\n"
+        f"            migcheck_size := greatest({MIN_BATCH}, migcheck_size / 2);\n"
+        f"        ELSIF migcheck_took < {TARGET_SECONDS / 2} THEN\n"
+        f"            migcheck_size := least({largest}, migcheck_size * 2);\n"
         "        END IF;\n"
         f"        PERFORM pg_sleep({rest});"
     )
