@@ -87,6 +87,8 @@ def _undoes_upgrade(finding: Finding, originals: dict[str, str]) -> bool:
         return True  # the view goes and the table gets its old name back
     if finding.rule == "MC209" and "drop_renamed_column(" in upgrade:
         return True  # the old column comes back with a sync trigger: every INSERT fills it
+    if finding.rule == "MC119" and "swap_key(" in upgrade:
+        return True  # the swap back locks the tables up front too, referencing ones first
     enum_swap = re.search(r"(add_enum_value|swap_enum_type)\(", upgrade)
     if finding.rule in ("MC302", "MC203") and enum_swap:
         return True  # the type swap back moves the columns to the old type, as enum_remove
