@@ -495,9 +495,18 @@ def test_enum_value_removed_offline_up_down_up(shop: Shop) -> None:
     assert enum_labels(shop) == ["basic"] and table_checksums(shop) == before
 
 
-def test_enum_value_removal_stops_on_an_indexed_column(shop: Shop) -> None:
+@pytest.mark.parametrize(
+    "dependent",
+    [
+        "CREATE INDEX ix_customer_tier ON customer (tier)",
+        "CREATE INDEX ix_customer_gold ON customer (id) WHERE tier = 'gold'",
+        "CREATE VIEW tiers AS SELECT id, tier FROM customer",
+    ],
+)
+def test_enum_value_removal_stops_on_a_column_others_depend_on(shop: Shop, dependent: str) -> None:
     populate(shop)
-    shop.sql("CREATE INDEX ix_customer_tier ON customer (tier)")
+    shop.sql("CREATE INDEX ix_customer_name_lower ON customer (lower(name))")  # not on tier
+    shop.sql(dependent)
     shop.revision(stage="enum_remove")
     with pytest.raises(MigcheckError, match=r"customer\.tier is in an index, a constraint or a"):
         command.upgrade(shop.config(), "head")

@@ -154,15 +154,17 @@ def add_enum_value(operations: Operations, operation: ops.AddEnumValueOp) -> Non
         steps.concurrently(statement, what=f"add enum value {operation.value}")
 
 
-#: the columns using an enum type, with what the zero-downtime swap needs to know of each
+#: the columns using an enum type, with what the zero-downtime swap needs to know of each;
+#: ``bound``: an index, a constraint (other than NOT NULL) or a view depends on the column
 _USES = """
 SELECT c.relname, a.attname, a.attnotnull, pg_get_expr(d.adbin, d.adrelid),
-       EXISTS (SELECT FROM pg_index i WHERE i.indrelid = c.oid
-               AND (a.attnum = ANY (i.indkey) OR i.indexprs IS NOT NULL OR i.indpred IS NOT NULL))
-       OR EXISTS (SELECT FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype <> 'n'
-                  AND (a.attnum = ANY (k.conkey) OR k.contype = 'c'))
-       OR EXISTS (SELECT FROM pg_depend d WHERE d.refobjid = c.oid AND d.refobjsubid = a.attnum
-                  AND d.classid = 'pg_rewrite'::regclass) AS bound
+       EXISTS (SELECT FROM pg_depend p
+               LEFT JOIN pg_constraint k
+                 ON p.classid = 'pg_constraint'::regclass AND k.oid = p.objid
+               WHERE p.refclassid = 'pg_class'::regclass AND p.refobjid = c.oid
+                 AND p.refobjsubid = a.attnum AND coalesce(k.contype, '') <> 'n'
+                 AND p.classid IN ('pg_class'::regclass, 'pg_constraint'::regclass,
+                                   'pg_rewrite'::regclass)) AS bound
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
