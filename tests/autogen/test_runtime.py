@@ -354,3 +354,21 @@ def test_copy_batches_shrink_when_slow(orders: Database) -> None:
             batch_size=200,
         )
     assert_shrinking(batch_sizes(orders, "order_copy", "true"))
+
+
+def test_backfill_reads_rows_by_key_even_when_statistics_mislead(orders: Database) -> None:
+    """Statistics taken while the column was full call ``IS NULL`` rare: still no index on it."""
+    run(orders, 'CREATE UNIQUE INDEX order_priority_key ON "order" (priority)')
+    run(orders, 'UPDATE "order" SET priority = id')
+    run(orders, 'ANALYZE "order"')
+    run(orders, 'UPDATE "order" SET priority = NULL')
+    with operations(orders, FAST) as op:
+        op.backfill("order", values={"priority": sa.text("id")}, where="priority IS NULL")
+    assert run(orders, 'SELECT count(*) FROM "order" WHERE priority = id') == [(2500,)]
+    scans = "SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = %s"
+    for _ in range(100):  # the migration's session reports its statistics as it ends
+        if run(orders, scans.replace("%s", "'order_pkey'")) != [(0,)]:
+            break
+        threading.Event().wait(0.05)
+    assert run(orders, scans.replace("%s", "'order_pkey'")) != [(0,)]
+    assert run(orders, scans.replace("%s", "'order_priority_key'")) == [(0,)]

@@ -85,8 +85,19 @@ def _table(operation: BackfillOp, key: str) -> sa.TableClause:
     return sa.table(operation.table_name, *(sa.column(n) for n in names), schema=operation.schema)
 
 
+def _where_sql(operation: BackfillOp) -> str:
+    """``where`` as a condition no index can serve (the key's index finds the rows).
+
+    ``coalesce((where), false)`` filters as ``where`` does, but the planner cannot match it to
+    an index: with statistics that call ``new IS NULL`` rare (taken before the column was
+    added, or before the rows were reset), it would otherwise read all of the filled column's
+    index, every entry of a row not done yet, on every batch.
+    """
+    return f"coalesce(({operation.where}), false)" if operation.where else "true"
+
+
 def _condition(operation: BackfillOp) -> sa.ColumnElement[bool]:
-    return sa.text(f"({operation.where})") if operation.where else sa.true()  # type: ignore[return-value]
+    return sa.text(_where_sql(operation))  # type: ignore[return-value]
 
 
 def _assignments(operation: BackfillOp, table: sa.TableClause) -> dict[Any, Any]:
@@ -159,10 +170,11 @@ def _batch_statement(
     """One batch: the next keys in ``window`` (by the key's index), their rows updated by key.
 
     Returns the batch's highest key and the rows updated. The rows are found by key equality
-    only: a range condition next to ``where`` let the planner combine the key's index with an
-    index on the column being filled (``IS NULL`` matching every row not done yet) and read all
-    of that index on every batch. ``where`` is checked again on each row, so a row the
-    application changed meanwhile (the replacement filled by a sync trigger) is left alone.
+    only, and ``where`` is a filter no index can serve (:func:`_where_sql`): a range condition
+    next to ``where`` let the planner combine the key's index with an index on the column being
+    filled (``IS NULL`` matching every row not done yet) and read all of that index on every
+    batch. ``where`` is checked again on each row, so a row the application changed meanwhile
+    (the replacement filled by a sync trigger) is left alone.
     """
     batch = (
         sa.select(key_column.label(BATCH_KEY))
@@ -209,7 +221,7 @@ def _do_block(
         .values(_assignments(operation, table))
         .compile(dialect=sql.DIALECT, compile_kwargs={"literal_binds": True})
     )
-    where = f"({operation.where})" if operation.where else "true"
+    where = _where_sql(operation)
     window = f"{where} AND (done.high IS NULL OR {key} > done.high)"
     # record variables take the key's type from the queries (no %TYPE: offline output may
     # double percent signs)

@@ -58,7 +58,8 @@ def _plan(steps: Steps, operation: ops.CopyRowsOp) -> dict[str, str]:
         "target_key": sql.quote(copied_as[0]),
         "target_columns": ", ".join(sql.quote(c) for c in operation.columns),
         "expressions": ", ".join(f"({e})" for e in expressions),
-        "where": f"({operation.where})" if operation.where else "true",
+        # no index serves the filter: the key's index finds the rows (see backfill._where_sql)
+        "where": f"coalesce(({operation.where}), false)" if operation.where else "true",
     }
 
 
