@@ -112,6 +112,10 @@ def test_primary_key_and_foreign_key_widened_in_phases(shop: Shop) -> None:
     texts = [p.read_text() for p in files]
     assert all("unsafe_change" not in t and "op.alter_column(" not in t for t in texts)
     assert "op.swap_key(" in texts[-1] and "op.restore_key(" in texts[-1]
+    # each table's new column in a transaction of its own (never two tables' locks at once)
+    expand = texts[0].split("def downgrade(")[0]
+    blocks = expand.split("lock_timeout_retries()")[1:]
+    assert [block.count("op.add_column(") for block in blocks] == [1, 1]
 
     command.upgrade(shop.config(), "head")
     assert _types(shop) == BIGINT

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import threading
@@ -9,6 +10,8 @@ import threading
 import psycopg
 import pytest
 import sqlalchemy as sa
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
 from tests.autogen.helpers import operations
 
 from migcheck.config import Settings
@@ -295,3 +298,77 @@ def test_concurrent_index_behind_a_long_transaction(orders: Database) -> None:
     assert run(
         orders, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_order_total'::regclass"
     ) == [(True,)]
+
+
+#: about half a millisecond per row, so a batch of 100 rows takes longer than the 20 ms target
+SLOW_VALUE = sa.text("total + length(pg_sleep(0.0005)::text)")
+
+
+def batch_sizes(db: Database, table: str = '"order"', where: str = "id <= 400") -> list[int]:
+    """Rows written per transaction, in the order the transactions ran (one xmin each)."""
+    rows = run(
+        db, f"SELECT xmin::text::bigint, count(*) FROM {table} WHERE {where} GROUP BY 1 ORDER BY 1"
+    )
+    return [int(str(count)) for _, count in rows]
+
+
+def assert_shrinking(sizes: list[int]) -> None:
+    """Each batch its own transaction; batches over the target halve (never grow back here)."""
+    assert sum(sizes) == 400
+    assert sizes[:3] == [200, 100, 50]
+    assert sizes == sorted(sizes, reverse=True)
+
+
+def test_backfill_batches_are_short_transactions_that_shrink_when_slow(orders: Database) -> None:
+    with operations(orders, FAST) as op:
+        op.backfill(
+            "order", values={"priority": SLOW_VALUE}, where="id <= 400", batch_size=200, pause=0
+        )
+    assert_shrinking(batch_sizes(orders))
+    assert run(orders, 'SELECT count(*) FROM "order" WHERE priority = total') == [(400,)]
+
+
+def test_offline_backfill_shrinks_slow_batches_too(orders: Database) -> None:
+    output = io.StringIO()
+    context = MigrationContext.configure(
+        dialect_name="postgresql",
+        opts={"as_sql": True, "output_buffer": output, "migcheck_settings": FAST},
+    )
+    Operations(context).backfill(
+        "order", values={"priority": SLOW_VALUE}, where="id <= 400", key="id", batch_size=200
+    )
+    (block,) = [s for s in output.getvalue().split(";\n\n") if "DO $migcheck$" in s]
+    run(orders, block)
+    assert_shrinking(batch_sizes(orders))
+    assert run(orders, 'SELECT count(*) FROM "order" WHERE priority = total') == [(400,)]
+
+
+def test_copy_batches_shrink_when_slow(orders: Database) -> None:
+    run(orders, "CREATE TABLE order_copy (id bigint PRIMARY KEY, total int)")
+    with operations(orders, FAST) as op:
+        op.copy_rows(
+            "order",
+            "order_copy",
+            {"id": "id", "total": str(SLOW_VALUE)},
+            where="id <= 400",
+            batch_size=200,
+        )
+    assert_shrinking(batch_sizes(orders, "order_copy", "true"))
+
+
+def test_backfill_reads_rows_by_key_even_when_statistics_mislead(orders: Database) -> None:
+    """Statistics taken while the column was full call ``IS NULL`` rare: still no index on it."""
+    run(orders, 'CREATE UNIQUE INDEX order_priority_key ON "order" (priority)')
+    run(orders, 'UPDATE "order" SET priority = id')
+    run(orders, 'ANALYZE "order"')
+    run(orders, 'UPDATE "order" SET priority = NULL')
+    with operations(orders, FAST) as op:
+        op.backfill("order", values={"priority": sa.text("id")}, where="priority IS NULL")
+    assert run(orders, 'SELECT count(*) FROM "order" WHERE priority = id') == [(2500,)]
+    scans = "SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = %s"
+    for _ in range(100):  # the migration's session reports its statistics as it ends
+        if run(orders, scans.replace("%s", "'order_pkey'")) != [(0,)]:
+            break
+        threading.Event().wait(0.05)
+    assert run(orders, scans.replace("%s", "'order_pkey'")) != [(0,)]
+    assert run(orders, scans.replace("%s", "'order_priority_key'")) == [(0,)]

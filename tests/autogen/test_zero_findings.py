@@ -28,14 +28,9 @@ _spec.loader.exec_module(_models)
 
 #: every stage the autogen tests autogenerate, and a volatile default per function; not the
 #: ``_guess`` stages, whose revisions stop on purpose until a person decides (their drops and
-#: blocking alters are what lint rightly flags), nor ``enum_remove``: the type swap rewrites
-#: the tables that use the type under ACCESS EXCLUSIVE, and MC109 rightly says so; nor
-#: ``pk_bigint``, which needs the integer tables its own tests create (test_key_widening.py)
-CASES = [
-    s
-    for s in _models.STAGES
-    if s not in ("base", "enum_remove", "pk_bigint") and not s.endswith("_guess")
-]
+#: blocking alters are what lint rightly flags), nor ``pk_bigint``, which needs the integer
+#: tables its own tests create (test_key_widening.py)
+CASES = [s for s in _models.STAGES if s not in ("base", "pk_bigint") and not s.endswith("_guess")]
 
 
 def _mirror(path: Path, revision: str, down_revision: str, index: int) -> Path:
@@ -81,9 +76,10 @@ def _undoes_upgrade(finding: Finding, originals: dict[str, str]) -> bool:
     Lint reads a downgrade like any revision and so flags it (MC301/MC302/MC203); an ignore
     comment in ``downgrade()`` would be reported unused (MC001) by lint, which does not render
     downgrades. The old column a rename's contract downgrade restores is written by its sync
-    trigger on every INSERT, which MC209 cannot see. The downgrade of an added enum value is the
-    type swap, which rewrites the tables using the type (MC109, and MC112 for the next column's
-    move), as ``enum_remove``'s upgrade does. Anything else a downgrade does must give no
+    trigger on every INSERT, which MC209 cannot see. The downgrade of an added or removed enum
+    value is the type swap, which drops each column using the type once its replacement of the
+    other type is filled, and gives the replacement its name (MC302, MC203), as ``enum_remove``'s
+    upgrade does. Anything else a downgrade does must give no
     finding at all.
     """
     upgrade = originals[Path(finding.location.path).name].split("def downgrade(")[0]
@@ -91,8 +87,11 @@ def _undoes_upgrade(finding: Finding, originals: dict[str, str]) -> bool:
         return True  # the view goes and the table gets its old name back
     if finding.rule == "MC209" and "drop_renamed_column(" in upgrade:
         return True  # the old column comes back with a sync trigger: every INSERT fills it
-    if finding.rule in ("MC109", "MC112") and "add_enum_value(" in upgrade:
-        return True  # the type swap back rewrites the tables using the type, as enum_remove
+    if finding.rule == "MC119" and "swap_key(" in upgrade:
+        return True  # the swap back locks the tables up front too, referencing ones first
+    enum_swap = re.search(r"(add_enum_value|swap_enum_type)\(", upgrade)
+    if finding.rule in ("MC302", "MC203") and enum_swap:
+        return True  # the type swap back moves the columns to the old type, as enum_remove
     if finding.rule == "MC302":
         columns = re.findall(r"sa\.Column\('([^']+)'", upgrade)
         return any(re.search(rf'\."?{re.escape(c)}"? loses', finding.message) for c in columns)

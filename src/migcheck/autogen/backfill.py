@@ -1,12 +1,13 @@
 """The batched, resumable backfill behind ``op.backfill``.
 
 Rows are updated in batches of consecutive key values (the primary key by default): each batch
-picks the next keys above the last one done that still match ``where`` (at most ``batch_size``,
-fewer while batches take longer than 50 ms, so row locks are held briefly on a busy server),
-updates them and commits, under lock_timeout with retries. A rerun after an interruption only
-touches rows that still match ``where``, so it resumes. Offline (``--sql``) the same loop is
-written as one ``DO`` block that commits after every batch (PostgreSQL 11+, outside a
-transaction block; without the adaptive sizing).
+picks the next keys above the last one done that still match ``where``, updates them and
+commits, under lock_timeout with retries. Batches are paced by :mod:`migcheck.autogen.pacing`:
+at most ``batch_size`` rows, fewer while batches take longer than 20 ms (an application write to
+a row of the batch waits for at most one batch), and a rest after each batch as long as it took.
+A rerun after an interruption only touches rows that still match ``where``, so it resumes.
+Offline (``--sql``) the same loop is written as one ``DO`` block that commits after every batch
+(PostgreSQL 11+, outside a transaction block), paced the same way.
 """
 
 from __future__ import annotations
@@ -18,16 +19,15 @@ import sqlalchemy as sa
 
 from migcheck.autogen import sql
 from migcheck.autogen.ops import BackfillOp
+from migcheck.autogen.pacing import Pacer, plpgsql_declarations, plpgsql_pacing
 from migcheck.autogen.runtime import Steps, log
 from migcheck.errors import MigcheckError
 
 #: seconds between two progress lines
 PROGRESS_EVERY = 2.0
-#: a batch that holds its row locks longer than this halves the next batch (and a quick one
-#: doubles it again, up to batch_size), so a busy server gets shorter lock holds
-BATCH_TARGET_SECONDS = 0.05
-#: the smallest batch the adaptive sizing goes down to
-MIN_BATCH = 10
+#: the batch's keys, and their column, in the batch statement (names no table column takes)
+BATCH = "migcheck_batch"
+BATCH_KEY = "migcheck_key"
 
 _PRIMARY_KEY = """
 SELECT a.attname
@@ -85,8 +85,19 @@ def _table(operation: BackfillOp, key: str) -> sa.TableClause:
     return sa.table(operation.table_name, *(sa.column(n) for n in names), schema=operation.schema)
 
 
+def _where_sql(operation: BackfillOp) -> str:
+    """``where`` as a condition no index can serve (the key's index finds the rows).
+
+    ``coalesce((where), false)`` filters as ``where`` does, but the planner cannot match it to
+    an index: with statistics that call ``new IS NULL`` rare (taken before the column was
+    added, or before the rows were reset), it would otherwise read all of the filled column's
+    index, every entry of a row not done yet, on every batch.
+    """
+    return f"coalesce(({operation.where}), false)" if operation.where else "true"
+
+
 def _condition(operation: BackfillOp) -> sa.ColumnElement[bool]:
-    return sa.text(f"({operation.where})") if operation.where else sa.true()  # type: ignore[return-value]
+    return sa.text(_where_sql(operation))  # type: ignore[return-value]
 
 
 def _assignments(operation: BackfillOp, table: sa.TableClause) -> dict[Any, Any]:
@@ -103,31 +114,20 @@ def _run_online(
     key_column = table.c[key]
     condition = _condition(operation)
     last: Any = None
-    done = batches = 0
-    size = batch_size
+    done = 0
+    pacer = Pacer(batch_size, operation.pause)
     started = reported = time.monotonic()
     what = f"backfill {relation}"
     while True:
         window = condition if last is None else sa.and_(condition, key_column > last)
-        keys = sa.select(key_column).where(window).order_by(key_column).limit(size)
-        high_query = sa.select(sa.func.max(keys.subquery().c[key]))
+        statement = _batch_statement(operation, table, key_column, window, pacer.size)
         outcome: dict[str, Any] = {}
 
-        def attempt(
-            window: Any = window, high_query: Any = high_query, outcome: dict[str, Any] = outcome
-        ) -> None:
+        def attempt(statement: Any = statement, outcome: dict[str, Any] = outcome) -> None:
             steps.emit("BEGIN")
             for line in steps._settings(local=True, brief=True):
                 steps.emit(line)
-            high = steps.execute(high_query).scalar()
-            count = 0
-            if high is not None:
-                update = (
-                    sa.update(table)
-                    .where(window, key_column <= high)
-                    .values(_assignments(operation, table))
-                )
-                count = steps.execute(update).rowcount
+            high, count = steps.execute(statement).one()
             steps.emit("COMMIT")
             outcome.update(high=high, count=count)
 
@@ -135,30 +135,65 @@ def _run_online(
         steps.retrying(what, attempt, cleanup=steps.rollback)
         if outcome["high"] is None:
             break
-        size = _next_size(size, batch_size, time.monotonic() - began)
+        rest = pacer.done(time.monotonic() - began)
         last = outcome["high"]
         done += outcome["count"]
-        batches += 1
         now = time.monotonic()
         if now - reported >= PROGRESS_EVERY:
             log.info(
-                "%s: %d rows in %d batches so far (up to %s=%r)", what, done, batches, key, last
+                "%s: %d rows in %d batches so far (up to %s=%r)",
+                what,
+                done,
+                len(pacer.sizes),
+                key,
+                last,
             )
             reported = now
-        if operation.pause:
-            time.sleep(operation.pause)
+        pacer.rest(rest)
     log.info(
-        "%s: done, %d rows in %d batches, %.1fs", what, done, batches, time.monotonic() - started
+        "%s: done, %d rows in %d batches of at most %d rows, %.1fs",
+        what,
+        done,
+        len(pacer.sizes),
+        max(pacer.sizes, default=0),
+        time.monotonic() - started,
     )
 
 
-def _next_size(size: int, largest: int, seconds: float) -> int:
-    """The next batch size: halved after a slow batch, doubled after a quick one."""
-    if seconds > BATCH_TARGET_SECONDS:
-        return max(MIN_BATCH, size // 2)
-    if seconds < BATCH_TARGET_SECONDS / 2:
-        return min(largest, size * 2)
-    return size
+def _batch_statement(
+    operation: BackfillOp,
+    table: sa.TableClause,
+    key_column: sa.ColumnClause[Any],
+    window: Any,
+    size: int,
+) -> sa.Select[Any]:
+    """One batch: the next keys in ``window`` (by the key's index), their rows updated by key.
+
+    Returns the batch's highest key and the rows updated. The rows are found by key equality
+    only, and ``where`` is a filter no index can serve (:func:`_where_sql`): a range condition
+    next to ``where`` let the planner combine the key's index with an index on the column being
+    filled (``IS NULL`` matching every row not done yet) and read all of that index on every
+    batch. ``where`` is checked again on each row, so a row the application changed meanwhile
+    (the replacement filled by a sync trigger) is left alone.
+    """
+    batch = (
+        sa.select(key_column.label(BATCH_KEY))
+        .where(window)
+        .order_by(key_column)
+        .limit(size)
+        .cte(BATCH)
+    )
+    updated = (
+        sa.update(table)
+        .where(key_column == batch.c[BATCH_KEY], _condition(operation))
+        .values(_assignments(operation, table))
+        .returning(key_column)
+        .cte("migcheck_updated")
+    )
+    return sa.select(
+        sa.select(sa.func.max(batch.c[BATCH_KEY])).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(updated).scalar_subquery(),
+    )
 
 
 def model_key(steps: Steps, table_name: str, schema: str | None) -> str | None:
@@ -186,26 +221,33 @@ def _do_block(
         .values(_assignments(operation, table))
         .compile(dialect=sql.DIALECT, compile_kwargs={"literal_binds": True})
     )
-    where = f"({operation.where})" if operation.where else "true"
+    where = _where_sql(operation)
     window = f"{where} AND (done.high IS NULL OR {key} > done.high)"
-    pause = f"\n        PERFORM pg_sleep({float(operation.pause)});" if operation.pause else ""
     # record variables take the key's type from the queries (no %TYPE: offline output may
     # double percent signs)
     return f"""DO $migcheck$
 DECLARE
     done record;
     batch record;
-BEGIN
+{plpgsql_declarations()}BEGIN
     SELECT max({key}) AS high INTO done FROM {relation} WHERE false;
+    migcheck_size := {batch_size};
     LOOP
+        migcheck_started := clock_timestamp();
         PERFORM set_config('lock_timeout', {sql.literal(lock_timeout)}, true);
-        SELECT max(keys.k) AS high INTO batch FROM (
-            SELECT {key} AS k FROM {relation} WHERE {window} ORDER BY {key} LIMIT {batch_size}
-        ) AS keys;
+        WITH {BATCH} AS (
+            SELECT {key} AS {BATCH_KEY} FROM {relation} WHERE {window}
+            ORDER BY {key} LIMIT migcheck_size
+        ), migcheck_updated AS (
+            {set_clause} FROM {BATCH}
+            WHERE {relation}.{key} = {BATCH}.{BATCH_KEY} AND {where} RETURNING 1
+        )
+        SELECT (SELECT max({BATCH_KEY}) FROM {BATCH}) AS high,
+            (SELECT count(*) FROM migcheck_updated) AS updated INTO batch;
         EXIT WHEN batch.high IS NULL;
-        {set_clause} WHERE {window} AND {key} <= batch.high;
         done := batch;
-        COMMIT;{pause}
+        COMMIT;
+        {plpgsql_pacing(batch_size, operation.pause)}
     END LOOP;
 END
 $migcheck$"""

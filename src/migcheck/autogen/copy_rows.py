@@ -2,7 +2,9 @@
 
 Splitting a table, moving a column's data into a new table, filling a replacement table: rows
 go from ``source`` to ``target`` in batches of consecutive key values, each batch one short
-``INSERT ... SELECT`` transaction under lock_timeout with retries. The copy starts after the
+``INSERT ... SELECT`` transaction under lock_timeout with retries, paced by
+:mod:`migcheck.autogen.pacing` (fewer rows while batches take longer than 20 ms, a rest after
+each). The copy starts after the
 highest key already in the target, so a rerun after an interruption resumes. At the end the
 row count and a checksum of the copied values (a sum of per-row hashes, so no ordering or memory
 cost) are compared between the source rows and their copies; a difference (rows the application
@@ -12,6 +14,7 @@ changed after their batch was copied, without a sync trigger) fails in one line.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from alembic.operations import Operations
@@ -19,6 +22,7 @@ from alembic.operations import Operations
 from migcheck.autogen import ops, sql
 from migcheck.autogen.backfill import model_key
 from migcheck.autogen.checks import primary_key
+from migcheck.autogen.pacing import Pacer, plpgsql_declarations, plpgsql_pacing
 from migcheck.autogen.runtime import Steps, log
 from migcheck.errors import MigcheckError
 
@@ -54,7 +58,8 @@ def _plan(steps: Steps, operation: ops.CopyRowsOp) -> dict[str, str]:
         "target_key": sql.quote(copied_as[0]),
         "target_columns": ", ".join(sql.quote(c) for c in operation.columns),
         "expressions": ", ".join(f"({e})" for e in expressions),
-        "where": f"({operation.where})" if operation.where else "true",
+        # no index serves the filter: the key's index finds the rows (see backfill._where_sql)
+        "where": f"coalesce(({operation.where}), false)" if operation.where else "true",
     }
 
 
@@ -96,10 +101,11 @@ def _run_online(steps: Steps, plan: dict[str, str], batch_size: int) -> None:
     what = f"copy rows {plan['source']} -> {plan['target']}"
     (last,) = steps.query(f"SELECT max({plan['target_key']}) FROM {plan['target']}")[0]
     copied = 0
+    pacer = Pacer(batch_size)
     while True:
         outcome: dict[str, Any] = {}
 
-        def attempt(last: Any = last, outcome: dict[str, Any] = outcome) -> None:
+        def attempt(last: Any = last, size: int = pacer.size, outcome: Any = outcome) -> None:
             after = "" if last is None else f" AND {plan['key']} > :last"
             params = {} if last is None else {"last": last}
             steps.emit("BEGIN")
@@ -107,7 +113,7 @@ def _run_online(steps: Steps, plan: dict[str, str], batch_size: int) -> None:
                 steps.emit(line)
             (high,) = steps.query(
                 f"SELECT max(k) FROM (SELECT {plan['key']} AS k FROM {plan['source']}"
-                f" WHERE {plan['where']}{after} ORDER BY {plan['key']} LIMIT {batch_size})"
+                f" WHERE {plan['where']}{after} ORDER BY {plan['key']} LIMIT {size})"
                 " AS batch",
                 **params,
             )[0]
@@ -125,12 +131,21 @@ def _run_online(steps: Steps, plan: dict[str, str], batch_size: int) -> None:
             steps.emit("COMMIT")
             outcome.update(high=high, count=count)
 
+        began = time.monotonic()
         steps.retrying(what, attempt, cleanup=steps.rollback)
         if outcome["high"] is None:
             break
+        rest = pacer.done(time.monotonic() - began)
         last = outcome["high"]
         copied += outcome["count"]
-    log.info("%s: done, %d rows copied", what, copied)
+        pacer.rest(rest)
+    log.info(
+        "%s: done, %d rows copied in %d batches of at most %d rows",
+        what,
+        copied,
+        len(pacer.sizes),
+        max(pacer.sizes, default=0),
+    )
 
 
 def _verify(steps: Steps, plan: dict[str, str]) -> None:
@@ -160,13 +175,15 @@ DECLARE
     batch record;
     want record;
     got record;
-BEGIN
+{plpgsql_declarations()}BEGIN
     SELECT max({plan["target_key"]}) AS high INTO done FROM {plan["target"]};
+    migcheck_size := {batch_size};
     LOOP
+        migcheck_started := clock_timestamp();
         PERFORM set_config('lock_timeout', {sql.literal(lock_timeout)}, true);
         SELECT max(keys.k) AS high INTO batch FROM (
             SELECT {plan["key"]} AS k FROM {plan["source"]} WHERE {window}
-            ORDER BY {plan["key"]} LIMIT {batch_size}
+            ORDER BY {plan["key"]} LIMIT migcheck_size
         ) AS keys;
         EXIT WHEN batch.high IS NULL;
         INSERT INTO {plan["target"]} ({plan["target_columns"]})
@@ -174,6 +191,7 @@ BEGIN
             WHERE {window} AND {plan["key"]} <= batch.high;
         done := batch;
         COMMIT;
+        {plpgsql_pacing(batch_size, None)}
     END LOOP;
     {source_query};
     {target_query};

@@ -10,7 +10,9 @@ default ``autogenerate_plugins=["alembic.autogenerate.*"]`` includes), so ``alem
   AFTER``, outside a transaction: instant, and idempotent); its downgrade is the type swap back;
 * a value removed -> ``op.swap_enum_type``, the type-swap recipe (a new type with the model's
   values, each column moved to it, the old type dropped, the new one renamed), which first stops
-  if a row still holds a removed value.
+  if a row still holds a removed value; each column moves the way a type change does (a
+  replacement column kept in step by a trigger, filled in batches, swapped in by one short
+  transaction), so no table is rewritten under a lock.
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ from alembic.util import PriorityDispatchResult
 from sqlalchemy.exc import DBAPIError
 
 from migcheck.autogen import ops, sql
-from migcheck.autogen.checks import stop_if_rows
+from migcheck.autogen.backfill import model_key, run_backfill
+from migcheck.autogen.checks import primary_key, stop, stop_if_rows
+from migcheck.autogen.implementations import not_null_steps
+from migcheck.autogen.rewrites.add_column import default_sql
 from migcheck.autogen.runtime import Steps
 from migcheck.errors import MigcheckError
 
@@ -88,6 +93,7 @@ def enum_ops(connection: sa.Connection, metadata: Any) -> list[Any]:
                     columns=model.columns,
                     existing=existing,
                     schema=model.schema,
+                    in_upgrade=True,
                 )
             )
             continue
@@ -148,50 +154,188 @@ def add_enum_value(operations: Operations, operation: ops.AddEnumValueOp) -> Non
         steps.concurrently(statement, what=f"add enum value {operation.value}")
 
 
+#: the columns using an enum type, with what the zero-downtime swap needs to know of each;
+#: ``bound``: an index, a constraint (other than NOT NULL) or a view depends on the column
+_USES = """
+SELECT c.relname, a.attname, a.attnotnull, pg_get_expr(d.adbin, d.adrelid),
+       EXISTS (SELECT FROM pg_depend p
+               LEFT JOIN pg_constraint k
+                 ON p.classid = 'pg_constraint'::regclass AND k.oid = p.objid
+               WHERE p.refclassid = 'pg_class'::regclass AND p.refobjid = c.oid
+                 AND p.refobjsubid = a.attnum AND coalesce(k.contype, '') <> 'n'
+                 AND p.classid IN ('pg_class'::regclass, 'pg_constraint'::regclass,
+                                   'pg_rewrite'::regclass)) AS bound
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE a.atttypid = to_regtype(:type) AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind = 'r'
+"""
+
+_VALUES = """
+SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
+FROM pg_enum e WHERE e.enumtypid = to_regtype(:type)
+"""
+
+
+@dataclass
+class _Column:
+    """One column moved to the new type: its table, name, key, NOT NULL and default (SQL)."""
+
+    table: str
+    name: str
+    key: str
+    not_null: bool
+    default: str | None
+
+    @property
+    def replacement(self) -> str:
+        return sql.identifier_name(self.name, suffix="enum")
+
+    @property
+    def trigger(self) -> str:
+        return sql.identifier_name(self.table, self.replacement, suffix="sync")
+
+
 @Operations.implementation_for(ops.SwapEnumTypeOp)
 def swap_enum_type(operations: Operations, operation: ops.SwapEnumTypeOp) -> None:
-    """Stop if a row holds a removed value; else the type swap, in one transaction."""
+    """Give the type its new values without rewriting a table under a lock.
+
+    Stops first if a row holds a removed value. Then, with the tables in use throughout: a new
+    type with the new values; for each column a replacement of that type kept in step by a
+    trigger, filled in paced batches (:mod:`migcheck.autogen.backfill`) and made NOT NULL
+    through a validated CHECK when the column is; last one short transaction under
+    lock_timeout drops the old columns, gives the replacements their names, drops the old type,
+    renames the new one and sets the columns' defaults again (offline: the models' defaults).
+    A rerun resumes; a column that is in an index, a constraint or a view stops it before
+    anything changes, in one line.
+    """
     steps = Steps(operations)
     name, schema = operation.type_name, operation.schema
     qualified = sql.qualified(name, schema)
     removed = [value for value in operation.existing if value not in operation.values]
     temporary = sql.qualified(sql.identifier_name(name, suffix="new"), schema)
-    labels = ", ".join(sql.literal(value) for value in operation.values)
-    defaults = sql.identifier_name(name, suffix="defaults")
-    statements = [
-        f"CREATE TYPE {temporary} AS ENUM ({labels})",
-        # the columns' defaults (e.g. 'basic'::customer_tier) cannot be cast: kept aside, then
-        # set again once the new type has the old name
-        f"CREATE TEMPORARY TABLE {sql.quote(defaults)} ON COMMIT DROP AS"
-        " SELECT a.attrelid::regclass::text AS relation, a.attname, pg_get_expr(d.adbin,"
-        " d.adrelid) AS expression FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid ="
-        f" d.adrelid AND a.attnum = d.adnum WHERE a.atttypid = {sql.literal(qualified)}::regtype",
-    ]
-    for target in operation.columns:
-        table, _, column = target.partition(".")
-        alter = f"ALTER TABLE {sql.qualified(table, schema)} ALTER COLUMN {sql.quote(column)}"
-        statements += [
-            f"{alter} DROP DEFAULT",
-            f"{alter} TYPE {temporary} USING {sql.quote(column)}::text::{temporary}",
-        ]
-    statements += [
-        f"DROP TYPE {qualified}",
-        f"ALTER TYPE {temporary} RENAME TO {sql.quote(name)}",
-        "DO $migcheck$ DECLARE found record; BEGIN FOR found IN SELECT * FROM"
-        f" {sql.quote(defaults)} LOOP EXECUTE 'ALTER TABLE ' || found.relation ||"
-        " ' ALTER COLUMN ' || quote_ident(found.attname) || ' SET DEFAULT ' ||"
-        " found.expression; END LOOP; END $migcheck$",
-    ]
     with steps.outside_transaction():
+        if not steps.offline:
+            current = steps.query(_VALUES, type=qualified)[0][0]
+            if current == list(operation.values):
+                return  # done by an earlier run
         _stop_on_removed(steps, operation, removed)
+        columns = _columns(steps, operation, qualified)
+        labels = ", ".join(sql.literal(value) for value in operation.values)
+        create = f"CREATE TYPE {temporary} AS ENUM ({labels})"
+        if steps.offline or steps.query(_VALUES, type=temporary)[0][0] is None:
+            steps.transaction([create], what=f"create enum type {temporary}")
+        for column in columns:
+            using = f"{sql.quote(column.name)}::text::{temporary}"
+            steps.transaction(
+                [
+                    sql.add_column(column.table, column.replacement, temporary, schema),
+                    *sql.create_sync(
+                        column.table, column.replacement, using, column.trigger, schema
+                    ),
+                ],
+                what=f"enum type {name}: new column {column.table}.{column.replacement}",
+            )
+            run_backfill(
+                steps,
+                ops.BackfillOp(
+                    column.table,
+                    {column.replacement: sa.text(using)},
+                    where=f"{sql.quote(column.replacement)} IS NULL"
+                    f" AND {sql.quote(column.name)} IS NOT NULL",
+                    key=column.key,
+                    schema=schema,
+                ),
+            )
+            if column.not_null:
+                check = sql.identifier_name(column.table, column.replacement, suffix="not_null")
+                not_null_steps(steps, column.table, column.replacement, schema, check)
         try:
-            steps.transaction(statements, what=f"swap enum type {name}", brief=False)
+            steps.transaction(_swap(operation, columns, temporary), what=f"swap enum type {name}")
         except DBAPIError as error:
             reason = "; ".join(str(error.orig).strip().splitlines())
             raise MigcheckError(
-                f"migcheck: swap of enum type {qualified} failed, nothing changed (every column "
-                f"using it must be in columns=): {reason}"
+                f"migcheck: swap of enum type {qualified} failed, the old type is still in use"
+                f" (every column using it must be in columns=): {reason}"
             ) from error
+
+
+def _columns(steps: Steps, operation: ops.SwapEnumTypeOp, qualified: str) -> list[_Column]:
+    """The columns to move, each with its table's key; stops on a column it cannot move."""
+    found = []
+    uses: dict[tuple[str, str], tuple[bool, str | None, bool]] = {}
+    if not steps.offline:
+        for row in steps.query(_USES, type=qualified):
+            table, column, not_null, default, bound = tuple(row)
+            uses[(str(table), str(column))] = (bool(not_null), default, bool(bound))
+    for target in operation.columns:
+        table, _, name = target.partition(".")
+        relation = sql.qualified(table, operation.schema)
+        if steps.offline:
+            key = model_key(steps, table, operation.schema)
+            not_null, default = _model_column(steps, table, name, operation.schema)
+        else:
+            key = primary_key(steps, relation)
+            not_null, default, bound = uses.get((table, name), (False, None, False))
+            if bound:
+                stop(
+                    steps,
+                    f"migcheck: enum type {qualified}: {relation}.{sql.quote(name)} is in an"
+                    " index, a constraint or a view, which the zero-downtime swap does not move;"
+                    " drop it in an earlier revision and create it again after this one, or"
+                    " move the column yourself (ALTER TABLE ... ALTER COLUMN ... TYPE ... USING"
+                    " ...::text::..., which rewrites the table under ACCESS EXCLUSIVE)",
+                )
+        if key is None:
+            raise MigcheckError(
+                f"migcheck: enum type {qualified}: {relation} needs a single-column primary key"
+                " to copy its column in batches (in --sql output, from the models in"
+                " target_metadata)"
+            )
+        found.append(_Column(table, name, key, not_null, default))
+    return found
+
+
+def _model_column(
+    steps: Steps, table: str, column: str, schema: str | None
+) -> tuple[bool, str | None]:
+    """Offline: NOT NULL and the server default the models (env.py's target_metadata) give."""
+    target = steps.context.opts.get("target_metadata")
+    name = f"{schema}.{table}" if schema else table
+    for metadata in target if isinstance(target, (list, tuple)) else [target]:
+        model = getattr(metadata, "tables", {}).get(name)
+        if model is not None and column in model.columns:
+            found = model.columns[column]
+            return not found.nullable, default_sql(found)
+    return False, None
+
+
+def _swap(operation: ops.SwapEnumTypeOp, columns: list[_Column], temporary: str) -> list[str]:
+    """The statements of the swap's one short transaction (catalog changes only).
+
+    A default (``'basic'::customer_tier``) names the old type: it goes with the old column
+    and is set again, as the same text, once the new type has the old name.
+    """
+    name, schema = operation.type_name, operation.schema
+    statements = []
+    for column in columns:
+        statements += [
+            *sql.drop_sync(column.table, column.trigger, schema),
+            sql.drop_column(column.table, column.name, schema),
+            sql.rename_column(column.table, column.replacement, column.name, schema),
+        ]
+    statements += [
+        f"DROP TYPE {sql.qualified(name, schema)}",
+        f"ALTER TYPE {temporary} RENAME TO {sql.quote(name)}",
+    ]
+    for column in columns:
+        if column.default is not None:
+            relation = sql.qualified(column.table, schema)
+            statements.append(
+                f"ALTER TABLE {relation} ALTER COLUMN {sql.quote(column.name)}"
+                f" SET DEFAULT {column.default}"
+            )
+    return statements
 
 
 def _stop_on_removed(steps: Steps, operation: ops.SwapEnumTypeOp, removed: list[str]) -> None:

@@ -49,7 +49,7 @@ def _sync(table: str, column: str) -> str:
 
 
 def _sequence(operation: ops.SwapKeyOp | ops.RestoreKeyOp, target: str, type_sql: str) -> str:
-    """A ``DO`` block moving the key's serial sequence (if any) to column ``target``.
+    """A ``DO`` block locking the tables and moving the key's serial sequence to ``target``.
 
     The old column (still named ``column_name``) loses its default; the sequence gets the type,
     is owned by ``target`` and becomes its default. An identity column stops it.
@@ -59,10 +59,16 @@ def _sequence(operation: ops.SwapKeyOp | ops.RestoreKeyOp, target: str, type_sql
     owner = f"{relation}.{sql.quote(target)}"
     alter = f"ALTER TABLE {relation} ALTER COLUMN "
     identity = f"migcheck: {relation}.{column} is an identity column: swap_key moves serials only"
+    # every table's lock first, the referencing tables before the key's: the application's
+    # writes of a referencing table lock it, then the key's table (the foreign key check), so a
+    # swap holding the key's table while it waited for a referencing one would queue them in a
+    # cycle until lock_timeout
+    tables = [sql.qualified(ref["table"], operation.schema) for ref in operation.references]
     return f"""DO $migcheck$
 DECLARE
     s text := pg_get_serial_sequence({sql.literal(relation)}, {sql.literal(column)});
 BEGIN
+    LOCK TABLE {", ".join([*dict.fromkeys(tables), relation])} IN ACCESS EXCLUSIVE MODE;
     IF EXISTS (SELECT FROM pg_attribute WHERE attrelid = {sql.literal(relation)}::regclass
                AND attname = {sql.literal(column)} AND attidentity <> '') THEN
         RAISE EXCEPTION {sql.literal(identity)};

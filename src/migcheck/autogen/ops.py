@@ -415,7 +415,7 @@ class BackfillOp(MigrateOperation):
     where: str | None = None
     key: str | None = None
     batch_size: int | None = None
-    pause: float = 0.0
+    pause: float | None = None
     schema: str | None = None
 
     def __post_init__(self) -> None:
@@ -443,15 +443,17 @@ class BackfillOp(MigrateOperation):
         where: str | None = None,
         key: str | None = None,
         batch_size: int | None = None,
-        pause: float = 0.0,
+        pause: float | None = None,
         schema: str | None = None,
     ) -> None:
         """Set ``values`` on the rows matching ``where``, in small batches.
 
         ``values`` maps column names to Python values or SQL expressions (``sa.text(...)``).
         ``key`` is the (single, orderable) column to range over; the primary key by default.
-        ``batch_size`` defaults to ``[tool.migcheck] backfill-batch-size``; ``pause`` is the
-        number of seconds to sleep between batches.
+        ``batch_size`` defaults to ``[tool.migcheck] backfill-batch-size`` (smaller batches
+        are used while batches take longer than 20 ms); ``pause`` is the number of seconds to
+        rest between batches, by default as long as the batch took
+        (:mod:`migcheck.autogen.pacing`).
         """
         operations.invoke(
             cls(
@@ -1068,11 +1070,13 @@ class AddEnumValueOp(MigrateOperation):
 @Operations.register_operation("swap_enum_type")
 @dataclass(eq=False)
 class SwapEnumTypeOp(MigrateOperation):
-    """The type-swap recipe for removing enum values, in one transaction under lock_timeout.
+    """The type-swap recipe for removing enum values, without rewriting a table under a lock.
 
     Stops before changing anything when a row still holds a removed value (count and example
     key); else creates the new type, moves each column in ``columns`` (``"table.column"``) to it
-    and renames it to ``type_name``. Moving a column rewrites its table under ACCESS EXCLUSIVE.
+    (a replacement column kept in step by a trigger and filled in batches), swaps the columns
+    and the types in one short transaction under lock_timeout and renames the new type to
+    ``type_name`` (see :func:`migcheck.autogen.enums.swap_enum_type`).
     """
 
     type_name: str
@@ -1081,6 +1085,9 @@ class SwapEnumTypeOp(MigrateOperation):
     columns: Sequence[str] = ()
     existing: Sequence[str] = ()
     schema: str | None = None
+    #: an upgrade's rendering carries the comment telling lint the column drop and rename are
+    #: intended; a downgrade's does not (lint does not read downgrades: it would be unused)
+    in_upgrade: bool = field(default=False, metadata={"render": False})
 
     def __post_init__(self) -> None:
         self.values = list(self.values)

@@ -32,6 +32,7 @@ from migcheck.autogen.ops import (
     BackfillOp,
     CheckValuesFitOp,
     CreateIndexConcurrentlyOp,
+    LockTimeoutBlockOp,
     ReplaceColumnOp,
     SwapKeyOp,
     UnsafeChangeOp,
@@ -392,8 +393,13 @@ def key_widening(
         references.append(reference)
         other_column, other_new = reference["column"], reference["replacement"]
         other_using = f"{sql.quote(other_column)}::{new_sql}"
-        plain.append(
-            ops.AddColumnOp(other.name, Column(other_new, new, nullable=True), schema=schema)
+        # a transaction of its own: one that still held the key's table while it waited for
+        # this one would queue the application's writes of this table (which lock the key's
+        # table for the foreign key) in a cycle until lock_timeout
+        expand.append(
+            LockTimeoutBlockOp(
+                [ops.AddColumnOp(other.name, Column(other_new, new, nullable=True), schema=schema)]
+            )
         )
         expand.append(
             AddColumnSyncOp(other.name, other_column, other_new, other_using, schema=schema)
