@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import io
+import os
 import re
 import sys
 import time
@@ -41,7 +42,7 @@ from alembic.config import Config
 from migcheck.pg import start_server
 from migcheck.result import Severity
 from migcheck.verify.data_pass import DataOptions
-from migcheck.verify.load import LoadStats
+from migcheck.verify.load import THREADS, LoadStats
 from migcheck.verify.results import RevisionResult, VerifyResult
 from migcheck.verify.run import run_verify
 from migcheck.verify.walk import VerifyOptions
@@ -166,6 +167,17 @@ def pair(naive: VerifyResult, safe: VerifyResult) -> list[tuple[str, RevisionRes
     ]
 
 
+def _why(revision: RevisionResult, stats: LoadStats) -> str:
+    """The stall, the workload statement it hit and whether the migration locked its table."""
+    table = stats.worst.split(" ", 1)[-1]
+    locked = {lock.relation for s in revision.locks for lock in (*s.locks, *s.held)}
+    during = f" during `{stats.overlapped}`" if stats.overlapped else ""
+    text = f"worst {stats.worst_ms:.1f} ms ({stats.worst}){during}, p99 {stats.p99_ms:.1f} ms"
+    if table in locked:
+        return f"{text}: the migration locked {table} (a lock or row-lock wait)"
+    return f"{text}: the migration took no lock on {table}, so not a lock wait (a busy machine)"
+
+
 def _ms(value: float) -> str:
     return f"{value:8.1f}"
 
@@ -196,7 +208,9 @@ def report(rows: int, naive: VerifyResult, safe: VerifyResult) -> bool:
             slow_naive.append(f"{demo.revision} {message}: worst {naive_worst:.1f} ms")
         for revision, stats in plugin.loads:
             if stats.worst_ms >= PLUGIN_LIMIT_MS:
-                slow_plugin.append(f"{revision.revision} {revision.message}: {stats.describe()}")
+                slow_plugin.append(
+                    f"{revision.revision} {revision.message}: {_why(revision, stats)}"
+                )
     print("  (* the demo's unsafe revisions: an error-severity finding on their upgrade)")
     print()
     failed = [r for r in [*naive.revisions, *safe.revisions] if r.status != "pass"]
@@ -231,10 +245,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.generate:
         generate(args.backend)
         return 0
+    before = os.getloadavg()[0]
     naive = walk(DEMO, args.rows, args.backend)
     safe = walk(SAFE, args.rows, args.backend)
     server = f"{naive.backend} PostgreSQL {naive.server_version}"
-    print(f"server: {server}; workload: migcheck.verify.load (2 connections)")
+    print(
+        f"server: {server}; workload: migcheck.verify.load ({THREADS} connections); "
+        f"load average {before:.1f} before, {os.getloadavg()[0]:.1f} after ({os.cpu_count()} cores)"
+    )
     return 0 if report(args.rows, naive, safe) else 1
 
 
