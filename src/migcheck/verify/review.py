@@ -26,6 +26,7 @@ from migcheck.errors import MigcheckError
 from migcheck.result import Severity
 from migcheck.rules.registry import all_rules
 from migcheck.verify.durations import transaction_tail
+from migcheck.verify.load import LoadStats
 from migcheck.verify.results import (
     ERROR,
     FAIL,
@@ -158,6 +159,8 @@ class RevisionReview:
     findings: int
     severities: dict[str, int]
     notes: list[str]
+    #: what a workload on the tables saw while its first upgrade ran (``--load``)
+    load: LoadStats | None = None
 
     @property
     def passing(self) -> bool:
@@ -496,6 +499,7 @@ def _revision(
         findings=len(revision.findings),
         severities=dict(severities),
         notes=list(revision.notes),
+        load=revision.load,
     )
 
 
