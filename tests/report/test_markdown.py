@@ -441,4 +441,7 @@ def test_the_workload_under_load_is_in_the_performance_section(verify: Verify) -
         re.match(r"- d\d: worst \d+\.\d ms, p99 \d+\.\d ms over \d+ workload", line)
         for line in lines
     )
+    tested = run.out.split("What this run did:\n\n", 1)[1].split("\n\n", 1)[0]
+    assert "- 600 synthetic rows went into the tables before the revisions" in tested
+    assert "- A workload of reads and updates by key ran during each first upgrade" in tested
     assert "--load" not in verify(str(data), "--format", "markdown", "--rows", "300").out

@@ -161,6 +161,11 @@ def render(result: VerifyResult, *, verbose: bool = False) -> str:
     lines.extend(f"note: {note}" for note in result.notes)
     lines.extend(_fixes(review))
     lines.extend(_tallies(review))
+    if result.seeded_rows:
+        lines.append(
+            f"data: {result.seeded_rows:,} synthetic rows seeded in {result.seed_s:.1f} s "
+            "(--rows); the hold times and data-loss risk above are measured on them"
+        )
     lines.append(coverage_line(result))
     drift = f", {len(result.drift)} drift" if result.drift_checked else ""
     drift += f", {review.findings} lint findings" if result.linting else ""

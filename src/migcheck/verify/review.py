@@ -600,6 +600,17 @@ def _testing(result: VerifyResult, revisions: list[RevisionReview]) -> tuple[lis
         tested.append(f"The statements really sent were linted ({checked}/{total} revisions).")
     if result.drift_checked:
         tested.append("The models were compared with the database at head.")
+    if result.seeded_rows:
+        tested.append(
+            f"{result.seeded_rows:,} synthetic rows went into the tables before the revisions "
+            "that found them empty (--rows): lock hold times, data-loss risk and the round "
+            "trip's checksums were measured on them."
+        )
+    if any(r.load is not None for r in revisions):
+        tested.append(
+            "A workload of reads and updates by key ran during each first upgrade (--load); its "
+            "latencies are under Performance impact."
+        )
     todo = []
     if any(r.locks for r in revisions):
         todo.append(
