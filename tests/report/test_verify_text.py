@@ -156,3 +156,13 @@ def test_the_workload_under_load_is_one_line_per_revision(url: str) -> None:
     for revision in ("d2", "d3", "d4"):
         [line] = [line for line in blocks[revision] if "under load" in line]
         assert re.match(r"  under load: worst \d+\.\d ms, p99 \d+\.\d ms over \d+ workload", line)
+
+
+def test_a_run_failed_by_findings_alone_says_so_on_the_summary_line(url: str) -> None:
+    """Every revision passed: the summary line says which findings failed the run."""
+    safe = ROOT / "fixtures" / "demo_safe"
+    last = text(url, str(safe)).splitlines()[-1]
+    assert last.startswith("FAILED: 14 revisions, 14 passed, 0 failed"), last
+    assert re.search(r" lint findings \(\d+ at or above --fail-on warning\) in ", last), last
+    last = text(url, str(safe), "--fail-on", "never").splitlines()[-1]
+    assert last.startswith("ok: 14 revisions") and "--fail-on" not in last

@@ -169,6 +169,8 @@ def render(result: VerifyResult, *, verbose: bool = False) -> str:
     lines.append(coverage_line(result))
     drift = f", {len(result.drift)} drift" if result.drift_checked else ""
     drift += f", {review.findings} lint findings" if result.linting else ""
+    if result.failing_findings and result.fail_on is not None:
+        drift += f" ({result.failing_findings} at or above --fail-on {result.fail_on.label})"
     lines.append(
         f"{'ok' if result.ok else 'FAILED'}: {len(result.revisions)} revisions, "
         f"{review.passed} passed, {review.failed} failed, {review.errors} not checked{drift} "
