@@ -77,35 +77,38 @@ def _stages() -> list[tuple[str, str, str]]:
 
 
 # -- generating fixtures/demo_safe ---------------------------------------------------------------
-def generate(backend: str) -> None:
-    """Write demo_safe's revisions after the tables again, with the plugin, one stage each."""
-    versions = SAFE / "migrations" / "versions"
+def generate(root: Path, url: str) -> list[Path]:
+    """Write the revisions after the tables of ``root`` (a copy of demo_safe) again, on ``url``.
+
+    One ``alembic revision --autogenerate`` per stage of the models, with migcheck's plugin;
+    ``FILL_IN`` becomes :data:`FILL_IN_VALUE`. Ends with ``alembic check`` at head. Returns the
+    files written, in history order.
+    """
+    versions = root / "migrations" / "versions"
     for path in versions.glob("*.py"):
         if not path.name.startswith(BASE):
             path.unlink()
-    with start_server(backend) as server:
-        database = server.create_database()
 
-        def config(stage: str) -> Config:
-            cfg = Config(str(SAFE / "alembic.ini"), stdout=io.StringIO())
-            cfg.set_main_option("sqlalchemy.url", database.url.replace("%", "%%"))
-            cfg.cmd_opts = argparse.Namespace(x=[f"stage={stage}"])
-            return cfg
+    def config(stage: str) -> Config:
+        cfg = Config(str(root / "alembic.ini"), stdout=io.StringIO())
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+        cfg.cmd_opts = argparse.Namespace(x=[f"stage={stage}"])
+        return cfg
 
-        for stage, _, message in _stages():
-            command.upgrade(config(stage), "head")
-            written = command.revision(config(stage), message=message, autogenerate=True)
-            scripts = written if isinstance(written, list) else [written]
-            for script in scripts:
-                assert script is not None
-                path = Path(script.path)
-                text = path.read_text(encoding="utf-8")
-                if "FILL_IN" in text:
-                    path.write_text(text.replace(": FILL_IN}", f": {FILL_IN_VALUE}}}"))
-                print(f"{stage}: {path.relative_to(ROOT)}")
-        command.upgrade(config("head"), "head")
-        command.check(config("head"))  # the models at head match what the revisions built
-    print("the generated revisions upgrade to head and match the models (alembic check)")
+    paths: list[Path] = []
+    for stage, _, message in _stages():
+        command.upgrade(config(stage), "head")
+        written = command.revision(config(stage), message=message, autogenerate=True)
+        for script in written if isinstance(written, list) else [written]:
+            assert script is not None
+            path = Path(script.path)
+            text = path.read_text(encoding="utf-8")
+            if "FILL_IN" in text:
+                path.write_text(text.replace(": FILL_IN}", f": {FILL_IN_VALUE}}}"))
+            paths.append(path)
+    command.upgrade(config("head"), "head")
+    command.check(config("head"))  # the models at head match what the revisions built
+    return paths
 
 
 # -- measuring -----------------------------------------------------------------------------------
@@ -243,7 +246,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.generate:
-        generate(args.backend)
+        with start_server(args.backend) as server:
+            for path in generate(SAFE, server.create_database().url):
+                print(f"wrote {path.relative_to(ROOT)}")
+        print("they upgrade to head and match the models (alembic check)")
         return 0
     before = os.getloadavg()[0]
     naive = walk(DEMO, args.rows, args.backend)
