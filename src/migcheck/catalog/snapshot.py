@@ -3,10 +3,10 @@
 :func:`install` creates a temporary function (``pg_temp.migcheck_snapshot``, from
 ``snapshot.sql``) in the session and, for targeted snapshots, the change tracking of
 ``touched.sql`` in the database; :func:`take` and :class:`SnapshotTaker` call it. The server
-returns each table (with its columns, constraints, indexes, ...) as one JSON fragment and every
-other category as one more, each in a canonical order, so two snapshots of the same schema
-compare equal fragment by fragment and are only parsed (:attr:`Snapshot.objects`,
-:func:`differing`) where they differ and a diff is wanted.
+returns each table (with its columns, constraints, indexes, ...) as one JSON fragment and each
+other category (types, views, functions, ...) as one more, each in a canonical order, so two
+snapshots of the same schema compare equal fragment by fragment and are only parsed
+(:attr:`Snapshot.objects`, :func:`differing`) where they differ and a diff is wanted.
 
 Every object is identified by its names (schema, table, object), never by OID, and described
 by the server's own ``pg_get_*def()`` text plus structured state flags (a constraint's
@@ -95,7 +95,8 @@ Identity = tuple[str, ...]
 Objects = dict[str, dict[Identity, dict[str, Any]]]
 
 SNAPSHOT_CALL = (
-    "SELECT versions, other, tables, signature, complete FROM pg_temp.migcheck_snapshot("
+    "SELECT versions, other_keys, other_values, tables, signature, complete"
+    " FROM pg_temp.migcheck_snapshot("
     "to_regclass(%(vt)s), %(mode)s, %(also)s::oid[], %(signature)s::text)"
 )
 
@@ -207,6 +208,7 @@ class SnapshotTaker:
         self._tables: dict[int, tuple[Identity, str]] = {}
         self._by_identity: dict[Identity, str] = {}
         self._other = "{}"
+        self._other_parts: dict[str, str] = {}  # category outside tables -> its JSON text
         self._signature: str | None = None
 
     @property
@@ -259,10 +261,13 @@ class SnapshotTaker:
 
     def _apply(self, row: tuple[Any, ...]) -> set[int]:
         """Take in what the server rendered; return the tables whose name or a column's changed."""
-        _, other, tables_text, signature, complete = row
+        _, keys, values, tables_text, signature, complete = row
         self._signature = str(signature)
-        if other is not None:
-            self._other = str(other)
+        if keys:
+            parts = {} if complete else dict(self._other_parts)
+            parts.update(zip(keys, values, strict=True))
+            self._other_parts = parts
+            self._other = _assemble(parts)
         rendered: list[tuple[int, list[str] | None, str | None]] = (
             json.loads(tables_text) if tables_text else []
         )
@@ -291,6 +296,11 @@ class SnapshotTaker:
         self._tables = tables
         self._by_identity = by_identity
         return renamed
+
+
+def _assemble(parts: Mapping[str, str]) -> str:
+    """The JSON text of "other" from its categories' texts, in one canonical order."""
+    return "{" + ", ".join(f"{json.dumps(k)}: {parts[k]}" for k in FIELDS if k in parts) + "}"
 
 
 def _renames(old: tuple[Identity, str], identity: Identity, fragment: str) -> bool:

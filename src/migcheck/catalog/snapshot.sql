@@ -1,9 +1,10 @@
 -- migcheck schema snapshot: the user-visible schema as JSON text, whole or only what changed.
 --
--- Installed per session as a temporary function. Its SET clause pins search_path to pg_catalog
--- for the duration of the call only, so every pg_get_*def() and format_type() result is fully
--- schema-qualified whatever search_path the migrations left behind, and the caller's session is
--- untouched. Rows are arrays [identity, field, ...] ordered by identity (an array of names, never
+-- Installed per session as a temporary function. Its SET clauses hold for the duration of the
+-- call only, leaving the caller's session untouched: search_path is pinned to pg_catalog, so every
+-- pg_get_*def() and format_type() result is fully schema-qualified whatever search_path the
+-- migrations left behind; plans are generic, so each query below is planned once per session,
+-- not at every call (planning the large ones costs more than running them on a step's objects). Rows are arrays [identity, field, ...] ordered by identity (an array of names, never
 -- an OID), so two snapshots of the same schema are the same text. The field order of each
 -- category is FIELDS in snapshot.py: change both together.
 --
@@ -24,14 +25,20 @@
 --     sequence or collation, so a rename shows where the name is used), and what depends on the
 --     tables in "also" (the caller passes tables it saw renamed, or with a column renamed:
 --     foreign keys and views elsewhere spell their names);
---   * "other", when anything outside tables was touched or an event trigger changed (event
---     triggers are not reported to event triggers: their rows' fingerprint is compared).
+--   * the categories of "other" whose objects were touched: views and what belongs to them
+--     (indexes of materialized views, triggers, rules), types with domain constraints,
+--     functions, statistics, sequences of no column, event triggers (not reported to event
+--     triggers: their rows' fingerprint is compared); all of them for anything else (an
+--     extension, a collation, ...). Several categories list every object of their kind (the
+--     sequences of no column are found among all sequences), so rendering only the touched ones
+--     keeps a step that changes an enum from paying for every table's sequence.
 -- A touched schema, or a log entry the triggers could not record, renders everything; so does
 -- tracking that cannot be trusted (not installed, an event trigger missing or disabled, or
 -- event_triggers = off in this session).
 --
 -- OUT versions: the alembic version table's rows (JSON array);
--- OUT other: every category outside the table fragments (JSON object), NULL when unchanged;
+-- OUT other_keys, other_values: the categories outside the table fragments rendered this time,
+--     each category's JSON text (all of them when complete; NULL when none);
 -- OUT tables: [[oid, identity or null, fragment or null], ...] for each table rendered, or
 --             touched and gone (null: drop it); a fragment is the JSON text of an object holding
 --             the table's own categories;
@@ -43,13 +50,18 @@
 -- (pg_constraint rows of type 'n' since PostgreSQL 18; the columns' notnull field covers them).
 CREATE OR REPLACE FUNCTION pg_temp.migcheck_snapshot(version_table regclass, mode text,
                                                      also oid[], previous_signature text,
-                                                     OUT versions text, OUT other text,
+                                                     OUT versions text,
+                                                     OUT other_keys text[],
+                                                     OUT other_values text[],
                                                      OUT tables text, OUT signature text,
                                                      OUT complete boolean)
-LANGUAGE plpgsql SET search_path = pg_catalog AS $migcheck$
+LANGUAGE plpgsql SET search_path = pg_catalog SET plan_cache_mode = force_generic_plan
+AS $migcheck$
 DECLARE
   todo oid[] := '{}';
-  need_other boolean := false;
+  other_all CONSTANT text[] := '{schema,constraint,index,sequence,type,view,function,trigger,'
+                                '"event trigger",extension,rule,statistics}';
+  other_todo text[] := '{}';  -- the categories of "other" to render
   need_all boolean := false;
   tracked boolean := false;
 BEGIN
@@ -137,51 +149,75 @@ BEGIN
       (SELECT coalesce(array_agg(DISTINCT r.rel), '{}') FROM rels r
        LEFT JOIN pg_class c ON c.oid = r.rel
        WHERE r.rel IS NOT NULL AND (c.oid IS NULL OR c.relkind IN ('r', 'p', 'f'))),
-      (SELECT EXISTS (SELECT 1 FROM rels r JOIN pg_class c ON c.oid = r.rel
-                      WHERE c.relkind IN ('v', 'm', 'c'))
-           OR EXISTS (SELECT 1 FROM targets t
-                      WHERE t.classid NOT IN ('pg_class'::regclass, 'pg_constraint'::regclass,
-                                              'pg_trigger'::regclass, 'pg_policy'::regclass,
-                                              'pg_rewrite'::regclass, 'pg_attrdef'::regclass))
-           OR EXISTS (SELECT 1 FROM targets t  -- a domain's constraint
-                      JOIN pg_constraint con ON t.classid = 'pg_constraint'::regclass
-                                            AND con.oid = t.objid
-                      WHERE con.conrelid = 0)
-           OR EXISTS (SELECT 1 FROM targets t  -- a sequence of no column
+      (SELECT coalesce(array_agg(DISTINCT k), '{}') FROM unnest(
+         CASE WHEN EXISTS (SELECT 1 FROM rels r JOIN pg_class c ON c.oid = r.rel
+                           WHERE c.relkind IN ('v', 'm'))
+              THEN '{view,index,trigger,rule}'::text[] ELSE '{}' END
+         || CASE WHEN EXISTS (SELECT 1 FROM rels r JOIN pg_class c ON c.oid = r.rel
+                              WHERE c.relkind = 'c')
+                   OR EXISTS (SELECT 1 FROM targets t WHERE t.classid = 'pg_type'::regclass)
+                   OR EXISTS (SELECT 1 FROM targets t  -- a domain's constraint
+                              JOIN pg_constraint con ON t.classid = 'pg_constraint'::regclass
+                                                    AND con.oid = t.objid
+                              WHERE con.conrelid = 0)
+                 THEN '{type,constraint}'::text[] ELSE '{}' END
+         || CASE WHEN EXISTS (SELECT 1 FROM targets t WHERE t.classid = 'pg_proc'::regclass)
+                 THEN '{function}'::text[] ELSE '{}' END
+         || CASE WHEN EXISTS (SELECT 1 FROM targets t
+                              WHERE t.classid = 'pg_statistic_ext'::regclass)
+                 THEN '{statistics}'::text[] ELSE '{}' END
+         || CASE WHEN EXISTS (SELECT 1 FROM targets t  -- a sequence of no column
                       JOIN pg_class c ON t.classid = 'pg_class'::regclass AND c.oid = t.objid
                       WHERE c.relkind = 'S' AND NOT EXISTS (
                         SELECT 1 FROM pg_depend d
                         WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
                           AND d.refclassid = 'pg_class'::regclass
                           AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0))
-           OR EXISTS (SELECT 1 FROM items i  -- one that was listed outside tables
+                   OR EXISTS (SELECT 1 FROM items i  -- one that was listed outside tables
                       JOIN information_schema.migcheck_parts p
                         ON i.classid = 'pg_class'::regclass AND p.objid = i.objid
                       WHERE p.tbl = 0)
-           OR EXISTS (SELECT 1 FROM items i  -- a dropped relation that was not a table's
+                 THEN '{sequence}'::text[] ELSE '{}' END
+         || CASE WHEN EXISTS (SELECT 1 FROM items i  -- a dropped relation that was not a table's
                       WHERE i.classid = 'pg_class'::regclass
                         AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = i.objid)
-                        AND i.kind NOT IN ('table', 'foreign table', 'table column', 'index')
+                        AND i.kind NOT IN ('table', 'foreign table', 'table column')
                         AND NOT EXISTS (SELECT 1 FROM information_schema.migcheck_parts p
                                         WHERE p.objid = i.objid AND p.tbl <> 0))
-           OR EXISTS (SELECT 1 FROM items i  -- a dropped part of something not a table
+                 THEN '{sequence,view,index,trigger,rule}'::text[] ELSE '{}' END
+         || CASE WHEN EXISTS (SELECT 1 FROM items i  -- a dropped part of something not a table
                       WHERE i.classid <> 'pg_class'::regclass
-                        AND i.parent IS NOT NULL AND to_regclass(i.parent) IS NULL)),
+                        AND i.parent IS NOT NULL AND to_regclass(i.parent) IS NULL
+                        AND NOT EXISTS (  -- (a table dropped with its parts: DROP TABLE)
+                          SELECT 1 FROM items j
+                          WHERE j.classid = 'pg_class'::regclass
+                            AND j.kind IN ('table', 'foreign table')
+                            AND j.parent = i.parent))
+                 THEN '{type,constraint,view,index,trigger,rule}'::text[] ELSE '{}' END
+         || CASE WHEN EXISTS (SELECT 1 FROM targets t  -- anything else: render it all
+                      WHERE t.classid NOT IN ('pg_class'::regclass, 'pg_constraint'::regclass,
+                                              'pg_trigger'::regclass, 'pg_policy'::regclass,
+                                              'pg_rewrite'::regclass, 'pg_attrdef'::regclass,
+                                              'pg_type'::regclass, 'pg_proc'::regclass,
+                                              'pg_statistic_ext'::regclass))
+                 THEN other_all ELSE '{}' END) k),
       (SELECT coalesce(bool_or(i.classid IN (0, 'pg_namespace'::regclass)), false) FROM items i)
-    INTO todo, need_other, need_all;
+    INTO todo, other_todo, need_all;
   END IF;
 
   complete := mode <> 'targeted' OR NOT tracked OR need_all;
   IF complete THEN
     SELECT coalesce(array_agg(c.oid), '{}') INTO todo FROM pg_class c
     WHERE c.relkind IN ('r', 'p', 'f');
-    need_other := true;
+    other_todo := other_all;
     IF tracked THEN
       DELETE FROM information_schema.migcheck_touched;
       DELETE FROM information_schema.migcheck_parts;
     END IF;
   END IF;
-  need_other := need_other OR signature IS DISTINCT FROM previous_signature;
+  IF signature IS DISTINCT FROM previous_signature THEN
+    other_todo := other_todo || '{event trigger}'::text[];
+  END IF;
 
   -- table fragments (only for the tables to render; per-table subqueries use the catalogs'
   -- indexes, which beats scanning them when one step touched one or two tables) --------------
@@ -364,7 +400,7 @@ BEGIN
     ON CONFLICT DO NOTHING;
   END IF;
 
-  IF NOT need_other THEN
+  IF cardinality(other_todo) = 0 THEN
     RETURN;
   END IF;
 
@@ -378,11 +414,18 @@ BEGIN
     SELECT d.classid, d.objid FROM pg_depend d
     WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
   ),
-  rel AS MATERIALIZED (
+  rel AS MATERIALIZED (  -- views and materialized views
     SELECT c.oid, c.relname, c.relkind, c.relpersistence, c.reloptions, c.relispopulated,
            ns.nspname
     FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
-    WHERE c.relkind IN ('v', 'm', 'S')
+    WHERE c.relkind IN ('v', 'm')
+      AND NOT EXISTS (SELECT 1 FROM ext_member e
+                      WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid)
+  ),
+  seq AS MATERIALIZED (
+    SELECT c.oid, c.relname, c.relpersistence, ns.nspname
+    FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
+    WHERE c.relkind = 'S'
       AND NOT EXISTS (SELECT 1 FROM ext_member e
                       WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid)
   ),
@@ -431,7 +474,7 @@ BEGIN
              NULL::text,
              ds.description)
            ORDER BY r.nspname COLLATE "C", r.relname COLLATE "C") AS j
-    FROM rel r
+    FROM seq r
     JOIN pg_sequence s ON s.seqrelid = r.oid
     LEFT JOIN descr ds ON ds.classoid = 'pg_class'::regclass AND ds.objoid = r.oid
                       AND ds.objsubid = 0
@@ -579,23 +622,27 @@ BEGIN
     FROM pg_statistic_ext st
     JOIN ns ON ns.oid = st.stxnamespace
   )
-  SELECT json_build_object(
-           'schema', (SELECT j FROM schemas),
-           'constraint', (SELECT j FROM domain_constraints),
-           'index', (SELECT j FROM view_indexes),
-           'sequence', (SELECT j FROM sequences),
-           'type', (SELECT j FROM types),
-           'view', (SELECT j FROM views),
-           'function', (SELECT j FROM functions),
-           'trigger', (SELECT j FROM view_triggers),
-           'event trigger', (SELECT j FROM event_triggers),
-           'extension', (SELECT j FROM extensions),
-           'rule', (SELECT j FROM view_rules),
-           'statistics', (SELECT j FROM statistics)
-         )::text
-  INTO other;
+  SELECT array_agg(x.k ORDER BY x.k), array_agg(coalesce(x.v::text, 'null') ORDER BY x.k)
+  INTO other_keys, other_values
+  FROM (VALUES  -- each category's query runs only when it is to be rendered
+    ('schema', CASE WHEN 'schema' = ANY (other_todo) THEN (SELECT j FROM schemas) END),
+    ('constraint',
+     CASE WHEN 'constraint' = ANY (other_todo) THEN (SELECT j FROM domain_constraints) END),
+    ('index', CASE WHEN 'index' = ANY (other_todo) THEN (SELECT j FROM view_indexes) END),
+    ('sequence', CASE WHEN 'sequence' = ANY (other_todo) THEN (SELECT j FROM sequences) END),
+    ('type', CASE WHEN 'type' = ANY (other_todo) THEN (SELECT j FROM types) END),
+    ('view', CASE WHEN 'view' = ANY (other_todo) THEN (SELECT j FROM views) END),
+    ('function', CASE WHEN 'function' = ANY (other_todo) THEN (SELECT j FROM functions) END),
+    ('trigger', CASE WHEN 'trigger' = ANY (other_todo) THEN (SELECT j FROM view_triggers) END),
+    ('event trigger',
+     CASE WHEN 'event trigger' = ANY (other_todo) THEN (SELECT j FROM event_triggers) END),
+    ('extension', CASE WHEN 'extension' = ANY (other_todo) THEN (SELECT j FROM extensions) END),
+    ('rule', CASE WHEN 'rule' = ANY (other_todo) THEN (SELECT j FROM view_rules) END),
+    ('statistics', CASE WHEN 'statistics' = ANY (other_todo) THEN (SELECT j FROM statistics) END)
+  ) x(k, v)
+  WHERE x.k = ANY (other_todo);
 
-  IF tracked AND mode <> 'full' THEN  -- the sequences "other" lists
+  IF tracked AND mode <> 'full' AND 'sequence' = ANY (other_todo) THEN  -- the sequences it lists
     DELETE FROM information_schema.migcheck_parts WHERE tbl = 0;
     INSERT INTO information_schema.migcheck_parts (objid, tbl)
     SELECT q.seqrelid, 0 FROM pg_sequence q

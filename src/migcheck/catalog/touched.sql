@@ -27,7 +27,8 @@ BEGIN
     classid oid NOT NULL,
     objid oid NOT NULL,
     kind text,
-    parent text  -- a dropped constraint's, trigger's, policy's, rule's or default's relation
+    parent text  -- a dropped constraint's, trigger's, policy's, rule's or default's relation;
+                 -- a dropped table's own name
   );
   CREATE TABLE information_schema.migcheck_parts (
     objid oid NOT NULL,
@@ -61,6 +62,7 @@ BEGIN
       INSERT INTO information_schema.migcheck_touched (classid, objid, kind, parent)
       SELECT d.classid, d.objid, d.object_type,
              CASE WHEN cardinality(d.address_names) = 3
+                    OR d.object_type IN ('table', 'foreign table')
                   THEN format('%I.%I', d.address_names[1], d.address_names[2]) END
       FROM pg_event_trigger_dropped_objects() d
       WHERE (d.original OR d.normal)  -- not what went with its table (its indexes, ...)
