@@ -612,7 +612,17 @@ def _testing(result: VerifyResult, revisions: list[RevisionReview]) -> tuple[lis
             "latencies are under Performance impact."
         )
     todo = []
-    if any(r.locks for r in revisions):
+    if any(row.projected is not None for r in revisions for row in r.locks):
+        todo.append(
+            "Lock hold times above were projected to production sizes (--table-sizes) from "
+            "the seeded rows: time the longest locking statements on a copy of production."
+        )
+    elif any(row.rows is not None for r in revisions for row in r.locks):
+        todo.append(
+            "Lock hold times above were measured at the seeded sizes: pass --table-sizes to "
+            "project them to production, or time the locking statements on a copy of it."
+        )
+    elif any(r.locks for r in revisions):
         todo.append(
             "Lock hold times above were measured on the test database's rows: time the "
             "locking statements on a copy of production-sized tables."
