@@ -177,7 +177,12 @@ def _why(revision: RevisionResult, stats: LoadStats) -> str:
     during = f" during `{stats.overlapped}`" if stats.overlapped else ""
     text = f"worst {stats.worst_ms:.1f} ms ({stats.worst}){during}, p99 {stats.p99_ms:.1f} ms"
     if table in locked:
-        return f"{text}: the migration locked {table} (a lock or row-lock wait)"
+        longest = max(revision.locks, key=lambda s: s.duration_ms)
+        statement = " ".join(longest.sql.split())[:60]
+        return (
+            f"{text}: the migration locked {table} (a lock or row-lock wait); its longest "
+            f"statement took {longest.duration_ms:.1f} ms: `{statement}…`"
+        )
     return f"{text}: the migration took no lock on {table}, so not a lock wait (a busy machine)"
 
 
