@@ -66,6 +66,7 @@ def test_targeted_prior_schema_matches_a_full_read_after_every_statement(
     schema_snapshot.install(execute, track=True)
     taker = SnapshotTaker()
     reader = PriorReader()
+    reader.install(execute)  # the installed function, compared with the query sent as SQL
     taker.take(execute)
     reader.read(execute, taker)
     with psycopg.connect(fresh_db.conninfo, autocommit=True) as other:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from migcheck.pg import Database
 from migcheck.postgres.locks import Lock
-from migcheck.verify.trace import LockTracer, TracedStatement
+from migcheck.verify.trace import LockTracer, TracedStatement, install
 
 
 @pytest.fixture
@@ -23,11 +23,26 @@ def engine(fresh_db: Database) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
+@pytest.fixture(params=[False, True], ids=["sql", "installed"], autouse=True)
+def installed(request: pytest.FixtureRequest) -> bool:
+    """Every test runs with the probes sent as SQL and with the installed probe functions."""
+    global _INSTALLED
+    _INSTALLED = bool(request.param)
+    return _INSTALLED
+
+
+_INSTALLED = False
+
+
 def _trace(engine: sa.Engine, *statements: str, autocommit: bool = False) -> list[TracedStatement]:
     with engine.connect() as conn:
         if autocommit:
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        with LockTracer(conn, ignore={"alembic_version"}) as tracer:
+        if _INSTALLED:
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            install(cursor.execute)
+            conn.commit()
+        with LockTracer(conn, ignore={"alembic_version"}, installed=_INSTALLED) as tracer:
             for statement in statements:
                 conn.exec_driver_sql(statement)
         if not autocommit:
@@ -142,6 +157,17 @@ def test_version_bookkeeping_is_left_out(engine: sa.Engine) -> None:
         'ALTER TABLE "order" ADD COLUMN flag boolean',
     )
     assert [t.sql for t in traced] == ['ALTER TABLE "order" ADD COLUMN flag boolean']
+
+
+def test_version_updates_are_left_out_however_spelled(engine: sa.Engine) -> None:
+    traced = _trace(
+        engine,
+        "UPDATE public.\"alembic_version\" SET version_num = 'a2'",
+        "DELETE FROM alembic_version WHERE version_num = 'a2'",
+        'UPDATE "order" SET "weird name" = 1 WHERE id = 1',
+    )
+    assert [t.sql for t in traced] == ['UPDATE "order" SET "weird name" = 1 WHERE id = 1']
+    assert _modes(traced[0]) == {("order", Lock.ROW_EXCLUSIVE)}
 
 
 def test_concurrently_runs_outside_a_transaction(engine: sa.Engine) -> None:

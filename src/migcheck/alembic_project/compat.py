@@ -14,6 +14,7 @@ point (:mod:`migcheck.autogen.plugin`) runs while ``import alembic`` is still in
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
     from alembic.operations import ops
-    from alembic.runtime.migration import MigrationContext
+    from alembic.runtime.migration import MigrationContext, RevisionStep
     from alembic.script import Script, ScriptDirectory
+    from alembic.script.revision import RevisionMap
     from alembic.util.langhelpers import Dispatcher
     from sqlalchemy import Column, Engine, Transaction
 
@@ -254,3 +256,29 @@ def downgrade_revs(script: ScriptDirectory, destination: str, current: Any) -> A
     Checked: Alembic 1.13.0.
     """
     return script._downgrade_revs(destination, current)
+
+
+def revision_step(revision_map: RevisionMap, script: Script, upgrade: bool) -> RevisionStep:
+    """The step Alembic runs to move over ``script``, without a history-long walk on the way down.
+
+    A downgrade's :class:`~alembic.runtime.migration.RevisionStep` asks
+    ``_unmerge_to_revisions(heads)`` two or three times to choose the version table's DELETE or
+    UPDATE, and each time collects every ancestor of the revisions it goes down to: a cost that
+    grows with the length of the history, for every step. With one revision to go down to and no
+    other head, the answer is that revision, and the step returns it directly; in every other
+    case it asks Alembic. Checked: Alembic 1.20.1.
+    """
+    return _step_class()(revision_map, script, upgrade)
+
+
+@functools.cache
+def _step_class() -> type[RevisionStep]:
+    from alembic.runtime.migration import RevisionStep
+
+    class _Step(RevisionStep):
+        def _unmerge_to_revisions(self, heads: set[str]) -> tuple[str, ...]:
+            if len(self.to_revisions) == 1 and set(heads) <= {self.revision.revision}:
+                return tuple(self.to_revisions)
+            return super()._unmerge_to_revisions(heads)
+
+    return _Step

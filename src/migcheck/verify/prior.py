@@ -79,6 +79,28 @@ CASE WHEN %(functions)s::bool THEN (
 ) END
 """
 
+#: :data:`CATALOG_SQL` as a pg_temp function (``%(clean)s`` and ``%(functions)s`` become its
+#: arguments), created by :meth:`PriorReader.install`: PL/pgSQL keeps its plan for the session,
+#: where the query sent as SQL is planned again at every step, and planning it costs about as
+#: much as running it on a step's tables. It runs with the caller's search_path, as the query
+#: does, so CHECK definitions read the same.
+FUNCTION_SQL = f"""
+CREATE OR REPLACE FUNCTION pg_temp.migcheck_prior(clean text, read_functions boolean,
+                                                 OUT o_tables json, OUT o_lock_timeout text,
+                                                 OUT o_functions json)
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $migcheck$
+BEGIN
+  SELECT * INTO o_tables, o_lock_timeout, o_functions FROM ({
+    CATALOG_SQL.replace("%(clean)s", "clean")
+    .replace("%(functions)s", "read_functions")
+    .replace("%%", "%")
+}) q;
+END
+$migcheck$
+"""
+
+_FUNCTION_CALL = "SELECT * FROM pg_temp.migcheck_prior(%(clean)s, %(functions)s)"
+
 #: least to most volatile
 _VOLATILITY_ORDER = ("immutable", "stable", "volatile")
 
@@ -353,6 +375,12 @@ class PriorReader:
         #: the tables in ``_known``, kept up to date step by step
         self._catalog = PriorCatalog()
         self._other: str | None = None  # the snapshot's "other" when functions were read
+        self._query = CATALOG_SQL  # or the function of install()
+
+    def install(self, execute: Executor) -> None:
+        """Create the catalog read as a function in ``execute``'s session; :meth:`read` uses it."""
+        execute(FUNCTION_SQL)
+        self._query = _FUNCTION_CALL
 
     def read(
         self, execute: Executor, taker: SnapshotTaker | None = None
@@ -374,7 +402,7 @@ class PriorReader:
             if gone is not None:
                 catalog.remove(gone)
         clean = "{" + ",".join(map(str, self._known)) + "}"
-        row = execute(CATALOG_SQL, {"clean": clean, "functions": functions})
+        row = execute(self._query, {"clean": clean, "functions": functions})
         if row is None:
             raise RuntimeError("the catalog query returned no row")
         fresh = _rows(row[0])

@@ -70,6 +70,7 @@ from migcheck.catalog.snapshot import Snapshot
 from migcheck.errors import MigcheckError
 from migcheck.verify.prior import PriorCatalog, PriorReader
 from migcheck.verify.trace import LockTracer, TracedStatement
+from migcheck.verify.trace import install as install_probes
 
 _T = TypeVar("_T")
 
@@ -417,7 +418,7 @@ class AlembicSession:
         if not self._alive:
             raise RuntimeError("the env.py session is not running")
         try:
-            step = RevisionStep(self.project.script.revision_map, script, upgrade)
+            step = compat.revision_step(self.project.script.revision_map, script, upgrade)
         except AttributeError as error:
             raise StepFailed(error) from None
         command = _Command("step", step=step, trace=trace, capture=capture, catalog=catalog)
@@ -655,7 +656,11 @@ class AlembicSession:
         """Attach a tracer to the migrations' connection for one step."""
         assert context.connection is not None
         return LockTracer(
-            context.connection, ignore={self.version_name}, probe=probe, locate=self._locate
+            context.connection,
+            ignore={self.version_name},
+            probe=probe,
+            locate=self._locate,
+            installed=True,
         ).__enter__()
 
     @property
@@ -692,6 +697,8 @@ class AlembicSession:
             or name
         )
         schema_snapshot.install(_executor(connection), track=self.incremental)
+        install_probes(_executor(connection))
+        self._prior.install(_executor(connection))
         if self._no_lock_timeout(connection):
             # a lock wait fails (and is explained) instead of hanging the walk
             connection.exec_driver_sql(f"SET lock_timeout = {self.lock_timeout_ms}")

@@ -81,6 +81,51 @@ SELECT greatest(
 )::bigint
 """
 
+#: the statements creating the probes as pg_temp functions, for :func:`install`: PL/pgSQL keeps
+#: their plans for the session, where probes sent as SQL would be planned again after every DDL
+#: statement (psycopg deallocates its prepared statements when one changes the schema), and
+#: planning a probe costs more than running it
+PROBE_FUNCTIONS_SQL = (
+    f"""
+CREATE OR REPLACE FUNCTION pg_temp.migcheck_locks()
+RETURNS TABLE (o_table int8, o_schema name, o_name name, o_kind text, o_mode text,
+               o_index name, o_oid int8, o_node int8)
+LANGUAGE plpgsql AS $migcheck$
+BEGIN
+  RETURN QUERY {_LOCKS_SQL.replace("%%", "%")};
+END
+$migcheck$
+""",
+    f"""
+CREATE OR REPLACE FUNCTION pg_temp.migcheck_horizon() RETURNS int8
+LANGUAGE plpgsql AS $migcheck$
+BEGIN
+  RETURN ({_HORIZON_SQL});
+END
+$migcheck$
+""",
+)
+
+_LOCKS_CALL = "SELECT * FROM pg_temp.migcheck_locks()"
+_HORIZON_CALL = "SELECT pg_temp.migcheck_horizon()"
+
+#: an INSERT, UPDATE or DELETE and the (last part of the) name of the table it writes
+_DML_TARGET = re.compile(
+    r'^\s*(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+(?:(?:"[^"]*"|[^\s."]+)\.)?'
+    r'(?:"([^"]*)"|([^\s.("]+))',
+    re.IGNORECASE,
+)
+
+
+def install(execute: Callable[[str], object]) -> None:
+    """Create the probe functions in ``execute``'s session (temporary: gone on disconnect).
+
+    A :class:`LockTracer` made with ``installed=True`` then calls them.
+    """
+    for statement in PROBE_FUNCTIONS_SQL:
+        execute(statement)
+
+
 #: psycopg's placeholders in a statement SQLAlchemy sent with parameters
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%s|%%")
 
@@ -198,11 +243,16 @@ class LockTracer:
         *,
         probe: bool = True,
         locate: Locate | None = None,
+        installed: bool = False,
     ):
         self.connection = connection
         self.ignore = set(ignore)
         self.probe = probe
         self.locate = locate
+        # the probe functions of install(), or the same queries sent as SQL
+        self._locks_sql = _LOCKS_CALL if installed else _LOCKS_SQL
+        self._horizon_sql = _HORIZON_CALL if installed else _HORIZON_SQL
+        self._bookkeeping = False  # the pending statement writes an ignored table
         self.statements: list[TracedStatement] = []
         self._held: _Held = {}
         self._horizon: int | None = None  # see _HORIZON_SQL; None until the first statement
@@ -250,7 +300,7 @@ class LockTracer:
     def _locks(self, conn: Connection) -> _Held:
         """The relation locks this backend holds, by table and mode."""
         held: _Held = {}
-        for table, schema, name, kind, mode, index, oid, node in self._query(conn, _LOCKS_SQL):
+        for table, schema, name, kind, mode, index, oid, node in self._query(conn, self._locks_sql):
             entry = (
                 _qualified(schema, name),
                 _RELKINDS.get(kind, kind),
@@ -263,7 +313,7 @@ class LockTracer:
 
     def _start(self, conn: Connection) -> None:
         """Read the horizon once, when the first statement is about to run."""
-        rows = self._query(conn, _HORIZON_SQL)
+        rows = self._query(conn, self._horizon_sql)
         self._horizon = int(rows[0][0] or 0)
 
     def _existed(self, oid: int) -> bool:
@@ -292,7 +342,9 @@ class LockTracer:
             line=line,
             internal=self.locate is not None and revision is None,
         )
-        if self.probe and self._horizon is None:
+        # Alembic's version table updates need no probe: they lock only an ignored table
+        self._bookkeeping = (revision is None or line == 0) and self._writes_ignored(statement)
+        if self.probe and self._horizon is None and not self._bookkeeping:
             self._probing = True
             try:
                 self._start(conn)
@@ -314,6 +366,12 @@ class LockTracer:
         if not (self.probe and in_tx):
             self.statements.append(traced)
             return
+        if self._bookkeeping:
+            traced.probed = True
+            traced.held = self._taken(self._held)
+            if traced.revision is not None:
+                self.statements.append(traced)
+            return
         self._probing = True
         try:
             now = self._locks(conn)
@@ -329,6 +387,11 @@ class LockTracer:
         if names and names <= self.ignore and traced.revision is None:
             return  # version bookkeeping
         self.statements.append(traced)
+
+    def _writes_ignored(self, statement: str) -> bool:
+        """True for an INSERT, UPDATE or DELETE of a table in :attr:`ignore`."""
+        match = _DML_TARGET.match(statement)
+        return match is not None and (match.group(1) or match.group(2)) in self.ignore
 
     def _taken(
         self, locks: Mapping[tuple[int, str], Sequence[tuple[str, str, str | None, int, int]]]
