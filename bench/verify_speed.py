@@ -22,6 +22,12 @@ how migcheck's ms per revision grew from the smallest size.
     python bench/verify_speed.py -n 300 --repeat 3    # fastest of 3 runs of each, alternating
     python bench/verify_speed.py --pr-mode -n 300 --pr-new 2
 
+``--shards N`` times a CI matrix instead: the unsharded walk and each ``--shard I/N`` walk in
+this process on one server; prints each shard's time and the slowest shard against the
+unsharded walk (what a matrix user waits for; the ideal is 1/N):
+
+    python bench/verify_speed.py -n 400 --shards 4 --skip-pytest-alembic
+
 ``--pr-mode`` times pull-request mode instead: the history is committed to a git repository
 without its last ``--pr-new`` revisions, which are then added back (untracked, as in a pull
 request); the full walk and ``--changed-since HEAD`` run in this process on one server, and both
@@ -346,6 +352,52 @@ def measure_pr_mode(size: int, new: int, args: argparse.Namespace) -> str:
     )
 
 
+def measure_shards(size: int, count: int, args: argparse.Namespace) -> str:
+    """The unsharded walk and each of ``count`` shards' walks of a ``size``-revision history."""
+    from migcheck.alembic_project.project import load_project
+    from migcheck.pg import start_server
+    from migcheck.verify.walk import VerifyOptions, verify_project
+
+    root = Path(tempfile.mkdtemp(prefix="migcheck-bench-shards-"))
+    ini = generate(root, size, args.seed, args.shape)
+    whole_s = float("inf")
+    shard_s = [float("inf")] * count
+    walked = [0] * count
+    with start_server() as server:
+        for _ in range(args.repeat or 1):  # the fastest of each: other load only adds
+            project = load_project(ini)
+            started = time.perf_counter()
+            whole = verify_project(project, server, VerifyOptions())
+            whole_s = min(whole_s, time.perf_counter() - started)
+            for index in range(1, count + 1):
+                project = load_project(ini)
+                started = time.perf_counter()
+                part = verify_project(project, server, VerifyOptions(shard=(index, count)))
+                shard_s[index - 1] = min(shard_s[index - 1], time.perf_counter() - started)
+                walked[index - 1] = len(part.revisions)
+    if not whole.ok or sum(walked) != size:
+        sys.exit(f"the generated history should pass, each revision walked once: {root}")
+    if args.keep:
+        print(f"kept the project in {root}", file=sys.stderr)
+    else:
+        shutil.rmtree(root, ignore_errors=True)
+    slowest = max(shard_s)
+    lines = [
+        f"shape {args.shape}, {size} revisions, {count} shards, fastest of {args.repeat or 1}:",
+        f"unsharded walk {whole_s:.2f} s",
+    ]
+    for index, (took, part_walked) in enumerate(zip(shard_s, walked, strict=True), start=1):
+        lines.append(
+            f"shard {index}/{count}: {took:.2f} s ({part_walked} walked, "
+            f"{sum(walked[: index - 1])} replayed before the slice)"
+        )
+    lines.append(
+        f"slowest shard {slowest:.2f} s = {slowest / whole_s:.2f} x the unsharded walk "
+        f"(ideal {1 / count:.2f})"
+    )
+    return "\n".join(lines)
+
+
 @dataclass
 class Row:
     """ms per revision for one history size (None: not measured)."""
@@ -427,6 +479,7 @@ def main() -> None:
     parser.add_argument("--only-pytest-alembic", metavar="INI", help=argparse.SUPPRESS)
     parser.add_argument("--pr-mode", action="store_true", help="time --changed-since instead")
     parser.add_argument("--pr-new", type=int, default=2, help="new revisions in --pr-mode")
+    parser.add_argument("--shards", type=int, help="time each --shard I/N walk instead")
     parser.add_argument(
         "--repeat", type=int, help="runs of each, the fastest kept (default 1; --pr-mode: 3)"
     )
@@ -434,6 +487,11 @@ def main() -> None:
 
     if args.pr_mode:
         print(measure_pr_mode(args.revisions or 300, args.pr_new, args))
+        return
+
+    if args.shards:
+        for size in [args.revisions] if args.revisions else [int(n) for n in args.sizes.split(",")]:
+            print(measure_shards(size, args.shards, args))
         return
 
     if args.only_pytest_alembic:

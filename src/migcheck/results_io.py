@@ -34,7 +34,9 @@ from migcheck.result import (
 )
 
 if TYPE_CHECKING:
-    from migcheck.verify.results import VerifyResult
+    from collections.abc import Callable
+
+    from migcheck.verify.results import Problem, RevisionResult, VerifyResult
     from migcheck.verify.trace import LockTaken, TracedStatement
 
 _LABELS = {severity: severity.label for severity in Severity}
@@ -357,15 +359,78 @@ def _load_verify(document: dict[str, Any]) -> VerifyResult:
 
 
 def merge_shards(shards: list[VerifyResult], sources: list[str]) -> VerifyResult:
-    """The shards of one ``migcheck verify --shard I/N`` run as one result.
+    """The shards of one ``migcheck verify --shard I/N`` run as the result of one unsharded run.
 
-    Revisions in shard order, model drift from the shard that reached head, notes united (each
-    once), times added up. Raises :class:`~migcheck.errors.MigcheckError` naming the files when
-    a shard is missing, given twice, from another run's split or walked a revision another
-    shard walked too.
+    Revisions in shard order; model drift, run-level problems, pull-request mode and the
+    revisions applied only from the last shard (the one that ran every revision); notes
+    united (each once); times and seeded rows added up. The downgrade to base is read from the
+    top: where a shard's downgrade stopped, what the shards below found on their way down
+    (their notes and ``downgrade-to-base`` problems) is dropped, as the unsharded run never got
+    there; and a shard with a revision that does not upgrade drops the first shard's comparison
+    with the schema at base, which the unsharded run skips then. Raises
+    :class:`~migcheck.errors.MigcheckError` naming the files when a shard is missing, given
+    twice, from another split, of another history or run, or walked a revision another shard
+    walked too.
     """
     from migcheck.verify.results import VerifyResult
 
+    ordered = _ordered_shards(shards, sources)
+    first = ordered[0][1]
+    last = ordered[-1][1]
+    merged = VerifyResult(
+        fail_on=first.fail_on,
+        linting=first.linting,
+        backend=first.backend,
+        server_version=first.server_version,
+        version=first.version,
+        drift=list(last.drift),
+        drift_checked=last.drift_checked,
+        problems=list(last.problems),
+        changed_since=last.changed_since,
+        changed_since_commit=last.changed_since_commit,
+        repository_dir=last.repository_dir,
+        downgrade_stop=next(
+            (s.downgrade_stop for _, s in reversed(ordered) if s.downgrade_stop), ""
+        ),
+    )
+    kept: list[list[RevisionResult]] = []
+    notes: list[list[str]] = []
+    through = True  # the downgrade from head came down through every shard above this one
+    compared = True  # no shard above this one has a revision that does not upgrade
+    for _, shard in reversed(ordered):
+        revisions = shard.revisions
+        shard_notes = shard.notes
+        if not through:
+            revisions = [_without_base_steps(r, lambda p: True) for r in revisions]
+            shard_notes = [n for n in shard_notes if n != shard.downgrade_stop]
+        elif not compared:
+            revisions = [_without_base_steps(r, _compared_at_base) for r in revisions]
+        through = through and not shard.downgrade_stop
+        compared = compared and not any(
+            p.kind in ("upgrade-failed", "not-checked") for r in shard.revisions for p in r.problems
+        )
+        kept.insert(0, revisions)
+        notes.insert(0, shard_notes)
+    for revisions in kept:
+        merged.revisions.extend(revisions)
+    walked = {revision.revision for revision in merged.revisions}
+    merged.applied_only = [rev for rev in last.applied_only if rev not in walked]
+    for shard_notes in [notes[-1], *notes[:-1]]:
+        merged.notes.extend(note for note in shard_notes if note not in merged.notes)
+    for _, shard in ordered:
+        merged.elapsed_s += shard.elapsed_s
+        merged.seeded_rows += shard.seeded_rows
+        merged.seed_s += shard.seed_s
+    servers = sorted({f"{s.backend} PostgreSQL {s.server_version}" for _, s in ordered})
+    if len(servers) > 1:
+        merged.notes.append(f"the shards ran on different servers: {', '.join(servers)}")
+    return merged
+
+
+def _ordered_shards(
+    shards: list[VerifyResult], sources: list[str]
+) -> list[tuple[str, VerifyResult]]:
+    """(source, shard) by shard index, each once, all of one run; MigcheckError otherwise."""
     by_index: dict[int, tuple[str, VerifyResult]] = {}
     count: int | None = None
     for source, shard in zip(sources, shards, strict=True):
@@ -391,17 +456,18 @@ def merge_shards(shards: list[VerifyResult], sources: list[str]) -> VerifyResult
             f"shards {', '.join(missing)} of {count} missing (given: {', '.join(sources)})"
         )
     ordered = [by_index[i] for i in range(1, count + 1)]
-    first = ordered[0][1]
-    merged = VerifyResult(
-        fail_on=first.fail_on,
-        backend=first.backend,
-        server_version=first.server_version,
-        version=first.version,
-    )
+    name, first = ordered[0]
     seen: dict[str, str] = {}
     for source, shard in ordered:
+        if shard.shard_history != first.shard_history:
+            raise MigcheckError(
+                f"{source}: a shard of another history than {name} (another commit, or "
+                "another --from, --changed-since or --skip)"
+            )
         if shard.fail_on != first.fail_on:
-            raise MigcheckError(f"{source}: ran with another --fail-on than {ordered[0][0]}")
+            raise MigcheckError(f"{source}: ran with another --fail-on than {name}")
+        if shard.linting != first.linting:
+            raise MigcheckError(f"{source}: ran with another --lint/--no-lint than {name}")
         for revision in shard.revisions:
             if revision.revision in seen:
                 other = seen[revision.revision]
@@ -409,21 +475,29 @@ def merge_shards(shards: list[VerifyResult], sources: list[str]) -> VerifyResult
                     f"{source}: revision {revision.revision} also walked by {other}"
                 )
             seen[revision.revision] = source
-            merged.revisions.append(revision)
-        if shard.drift_checked:
-            merged.drift_checked = True
-            merged.drift.extend(shard.drift)
-        merged.linting = merged.linting or shard.linting
-        merged.elapsed_s += shard.elapsed_s
-        merged.seeded_rows += shard.seeded_rows
-        merged.seed_s += shard.seed_s
-        for note in shard.notes:
-            if note not in merged.notes:
-                merged.notes.append(note)
-    servers = sorted({f"{s.backend} PostgreSQL {s.server_version}" for _, s in ordered})
-    if len(servers) > 1:
-        merged.notes.append(f"the shards ran on different servers: {', '.join(servers)}")
-    return merged
+    return ordered
+
+
+def _compared_at_base(problem: Problem) -> bool:
+    """A problem of the comparison with the schema at base, after the downgrade to base."""
+    return problem.step == "downgrade-to-base" and problem.kind != "downgrade-failed"
+
+
+def _without_base_steps(
+    revision: RevisionResult, dropped: Callable[[Problem], bool]
+) -> RevisionResult:
+    """``revision`` without its ``downgrade-to-base`` problems that ``dropped`` selects.
+
+    A revision the downgrade to base reached was walked, upgraded and not a declared floor:
+    every other problem it has fails it, so its status is ``fail`` while one is left.
+    """
+    from migcheck.verify.results import FAIL, PASS
+
+    gone = [p for p in revision.problems if p.step == "downgrade-to-base" and dropped(p)]
+    if not gone:
+        return revision
+    problems = [p for p in revision.problems if p not in gone]
+    return dataclasses.replace(revision, problems=problems, status=FAIL if problems else PASS)
 
 
 # --- fields added after the documented ones -----------------------------------------------------

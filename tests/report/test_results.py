@@ -246,7 +246,7 @@ def test_shards_merge_into_the_unsharded_report(verify: Run, tmp_path: Path) -> 
     assert out["revisions"] == document["revisions"]
     assert out["drift"] == document["drift"] and out["shard"] is None
     assert out["coverage"] == document["coverage"]
-    assert out["notes"] == ["note of shard 1", "note of shard 2", *document["notes"]]
+    assert out["notes"] == [*document["notes"], "note of shard 1", "note of shard 2"]
     text = run("report", *map(str, shards)).stdout
     assert text.splitlines()[-1].split(" in ")[0] == result.stdout.splitlines()[-1].split(" in ")[0]
 

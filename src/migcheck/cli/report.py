@@ -91,10 +91,11 @@ def report(files: tuple[str, ...], fmt: str, outputs: tuple[str, ...]) -> None:
     """Render saved results (FILES: JSON written by lint or verify) with no database.
 
     Several FILES are the shards of one `migcheck verify --shard I/N` run: they are merged into
-    one report (revisions in order, model drift from the shard that reached head, notes united)
-    and one exit status. Exit status: 0 the result passed, 1 it did not, 2 bad input (a file
-    that is not a migcheck result, a schema_version this migcheck does not read, a shard missing
-    or given twice).
+    the result one unsharded run would give (revisions in order, model drift from the shard
+    that reached head, notes united) and one exit status; a shard given alone is merged too, so
+    that the missing ones are an error. Exit status: 0 the result passed, 1 it did not, 2 bad
+    input (a file that is not a migcheck result, a schema_version this migcheck does not read,
+    a shard missing or given twice, shards of another history or split).
     """
     from migcheck.report.lint_formats import FORMATS as LINT_FORMATS
     from migcheck.report.verify_formats import FORMATS as VERIFY_FORMATS
@@ -103,8 +104,9 @@ def report(files: tuple[str, ...], fmt: str, outputs: tuple[str, ...]) -> None:
 
     loaded = [load_file(path) for path in files]
     result: Report | VerifyResult
-    if len(loaded) == 1:
-        result = loaded[0]
+    single = loaded[0] if len(loaded) == 1 else None
+    if isinstance(single, Report) or (single is not None and single.shard is None):
+        result = single
     else:
         shards: list[VerifyResult] = []
         for path, item in zip(files, loaded, strict=True):

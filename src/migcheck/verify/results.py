@@ -125,6 +125,12 @@ class VerifyResult:
     seed_s: float = 0.0
     #: this run walked slice ``index`` (1-based) of ``count`` slices of the history (``--shard``)
     shard: tuple[int, int] | None = None
+    #: --shard: a digest of the history and of the revisions chosen to walk, the same in every
+    #: shard of one run ("" without --shard); ``migcheck report`` merges only equal ones
+    shard_history: str = ""
+    #: where the downgrade to base stopped short of base or of the revisions before the walked
+    #: ones: the note saying so, or the problem of the downgrade that raised ("" otherwise)
+    downgrade_stop: str = ""
     #: migcheck's version that produced the result (a loaded result keeps its producer's)
     version: str = __version__
     #: problems of the run that belong to no checked revision (a revision deleted since the ref)

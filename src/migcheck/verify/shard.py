@@ -9,10 +9,15 @@ merge point and every revision from its earliest parent on stay in one slice.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from migcheck.errors import MigcheckError
+
+if TYPE_CHECKING:
+    from migcheck.alembic_project.project import Project
 
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
@@ -61,3 +66,19 @@ def slices(
         previous = cut
     bounds = [0, *cuts, total]
     return [list(order[bounds[i] : bounds[i + 1]]) for i in range(count)]
+
+
+def digest(project: Project, order: Sequence[str], skipped: Collection[str]) -> str:
+    """What a shard was cut from: every revision (id, parents, file), the order chosen, --skip.
+
+    The same for every shard of one run; shards of another commit, or run with another
+    ``--from``, ``--changed-since`` or ``--skip``, differ (``migcheck report`` refuses them).
+    """
+    hashed = hashlib.sha256()
+    for script in project.revisions:
+        with open(script.path, "rb") as handle:
+            content = hashlib.sha256(handle.read()).hexdigest()
+        parents = ",".join(project.parents(script))
+        hashed.update(f"{script.revision} {parents} {content}\n".encode())
+    hashed.update(f"walk {' '.join(order)}\nskip {' '.join(sorted(skipped))}\n".encode())
+    return hashed.hexdigest()

@@ -122,6 +122,8 @@ class _Walk:
     history: History | None = None  # pull-request mode: what changed since the ref
     skipped: set[str] = field(default_factory=set)
     stop: int | None = None  # a shard before the last: how many revisions of the order to run
+    chosen: list[str] = field(default_factory=list)  # the revisions to walk, before --shard
+    elsewhere: set[str] = field(default_factory=set)  # --shard: the other slices' revisions
     covered: set[str] = field(default_factory=set)  # revisions the baseline schema already holds
     data: DataPass | None = None  # the data hooks, when rows go into the tables
 
@@ -203,11 +205,14 @@ class _Walk:
         if self.history is not None:
             order = [rev for rev in order if rev in self.history.changed]
         self.skipped = {self.project.get(rev).revision for rev in self.options.skip}
+        self.chosen = order
         if self.options.shard is None:
             return set(order)
         index, count = self.options.shard
         parents = {s.revision: self.project.parents(s) for s in self.project.revisions}
         part = shard.slices(order, parents, count)[index - 1]
+        self.elsewhere = set(order) - set(part)
+        self.result.shard_history = shard.digest(self.project, order, self.skipped)
         if index < count:  # the revisions after the slice are not run; an empty slice runs none
             every = [s.revision for s in self.project.revisions]
             self.stop = every.index(part[-1]) + 1 if part else 0
@@ -277,6 +282,8 @@ class _Walk:
             self.result.notes.extend(self.data.notes)
             self.result.seeded_rows, self.result.seed_s = self.data.rows, self.data.seconds
         first = next(iter(self.results.values()), None)
+        if next((r for r in self.chosen if r not in self.covered), None) in self.elsewhere:
+            first = None  # --shard: the first revision of the walk is another shard's
         if self.never_committed and first is not None:
             first.add(
                 "upgrade",
@@ -369,11 +376,13 @@ class _Walk:
             self.blocked[script.revision] = reason
             return
         # A shard lints its first revisions as the unsharded walk does: in the upgrade stream
-        # of the revisions before its slice (the locks they hold, the transaction they leave
-        # open). Before --from or in pull-request mode, a new `alembic upgrade` starts there.
+        # of the other slices' revisions before it (the locks they hold, traced, and the transaction
+        # they leave open), without reading the catalog before each of them (their findings
+        # are not reported). Before --from or in pull-request mode, a new `alembic upgrade`
+        # starts there.
         replay = (
             self.linter is not None
-            and self.options.shard is not None
+            and script.revision in self.elsewhere
             and script.revision not in self.skipped
         )
         if self.linter is not None and not replay:
@@ -384,15 +393,25 @@ class _Walk:
             self.data.before_upgrade(self.work, script.revision, None)
         try:
             capture = session.run(
-                script, upgrade=True, trace=replay and self.options.trace_locks, capture=replay
+                script,
+                upgrade=True,
+                trace=replay and self.options.trace_locks,
+                capture=replay,
+                catalog=False,  # its findings are not reported: the stream needs no live schema
             )
         except StepFailed as failure:
             if self.linter is not None:
                 self.linter.interrupt()
-            self.blocked[script.revision] = (
-                f"revision {script.revision} does not upgrade: {facts.error_text(failure.original)}"
-            )
-            self.result.notes.append(self.blocked[script.revision])
+            text = facts.error_text(failure.original)
+            if script.revision in self.elsewhere:  # the shard that walks it reports it
+                self.blocked[script.revision] = (
+                    f"revision {script.revision} does not upgrade ({text})"
+                )
+            else:
+                self.blocked[script.revision] = (
+                    f"revision {script.revision} does not upgrade: {text}"
+                )
+                self.result.notes.append(self.blocked[script.revision])
             if self.state is None:
                 self.rebuild()
             else:
@@ -432,16 +451,18 @@ class _Walk:
             result = self.results.get(problem.revision)
             if result is not None and problem.kind != "deleted-revision":
                 result.add("history", problem.kind, problem.message)
-            else:
+            elif problem.kind == "deleted-revision" or problem.revision not in self.elsewhere:
                 self.result.problems.append(Problem("history", problem.kind, problem.message))
-        checked = len(self.results)
-        names = [s.revision for s in self.project.revisions if s.revision in self.results]
+        # a shard says what the whole run walks, as one unsharded run would
+        names = [rev for rev in self.chosen if rev not in self.covered]
+        checked = len(names)
+        applied = len(self.project.revisions) - len(self.covered) - checked
         listed = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
         self.result.notes.append(
             f"pull-request mode: {checked} revision{'s' if checked != 1 else ''} added or "
             f"changed since {self.history.ref} ({self.history.commit[:12]}) walked"
             f"{f' ({listed})' if names else ''}; "
-            f"{len(self.result.applied_only)} unchanged revisions applied with plain upgrades "
+            f"{applied} unchanged revisions applied with plain upgrades "
             "only (not walked, not reported)"
         )
 
@@ -665,6 +686,11 @@ class _Walk:
         self.result.drift_checked = True
         self.result.drift = drift
 
+    def stopped(self, note: str) -> None:
+        """The downgrade to base stops here: a note, kept also as where it stopped."""
+        self.result.notes.append(note)
+        self.result.downgrade_stop = note
+
     def downgrade_to_base(self, selected: set[str]) -> None:
         session = self.open()
         session.full_snapshot_next()
@@ -672,10 +698,10 @@ class _Walk:
             if rev not in selected:
                 return
             if rev in self.floors:
-                self.result.notes.append(f"downgrade to base stopped at declared floor {rev}")
+                self.stopped(f"downgrade to base stopped at declared floor {rev}")
                 return
             if rev in self.broken_downgrades:
-                self.result.notes.append(
+                self.stopped(
                     f"downgrade to base stopped at {rev}: its downgrade is broken (see above)"
                 )
                 return
@@ -684,14 +710,14 @@ class _Walk:
                 session.run(script, upgrade=False)
             except StepFailed as failure:
                 if facts.is_declared_floor(script, failure.original):
-                    self.result.notes.append(f"downgrade to base stopped at declared floor {rev}")
+                    self.stopped(f"downgrade to base stopped at declared floor {rev}")
                     return
-                self.results[rev].add(
-                    "downgrade-to-base",
-                    "downgrade-failed",
+                message = (
                     f"downgrade() raised {facts.error_text(failure.original)}"
-                    f"{_at(script, failure)} while downgrading from head to base",
+                    f"{_at(script, failure)} while downgrading from head to base"
                 )
+                self.results[rev].add("downgrade-to-base", "downgrade-failed", message)
+                self.result.downgrade_stop = message
                 return
         if self.blocked or self.base is None:
             return
