@@ -4,7 +4,10 @@
 -- call only, leaving the caller's session untouched: search_path is pinned to pg_catalog, so every
 -- pg_get_*def() and format_type() result is fully schema-qualified whatever search_path the
 -- migrations left behind; plans are generic, so each query below is planned once per session,
--- not at every call (planning the large ones costs more than running them on a step's objects). Rows are arrays [identity, field, ...] ordered by identity (an array of names, never
+-- not at every call (planning the large ones costs more than running them on a step's objects);
+-- and joins are nested loops over the catalogs' indexes: a generic plan guesses hundreds of
+-- touched objects and would hash or merge whole catalogs, a cost that grows with the schema,
+-- where a step touches a handful. Rows are arrays [identity, field, ...] ordered by identity (an array of names, never
 -- an OID), so two snapshots of the same schema are the same text. The field order of each
 -- category is FIELDS in snapshot.py: change both together.
 --
@@ -56,6 +59,7 @@ CREATE OR REPLACE FUNCTION pg_temp.migcheck_snapshot(version_table regclass, mod
                                                      OUT tables text, OUT signature text,
                                                      OUT complete boolean)
 LANGUAGE plpgsql SET search_path = pg_catalog SET plan_cache_mode = force_generic_plan
+  SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off
 AS $migcheck$
 DECLARE
   todo oid[] := '{}';
@@ -150,11 +154,14 @@ BEGIN
        LEFT JOIN pg_class c ON c.oid = r.rel
        WHERE r.rel IS NOT NULL AND (c.oid IS NULL OR c.relkind IN ('r', 'p', 'f'))),
       (SELECT coalesce(array_agg(DISTINCT k), '{}') FROM unnest(
-         CASE WHEN EXISTS (SELECT 1 FROM rels r JOIN pg_class c ON c.oid = r.rel
-                           WHERE c.relkind IN ('v', 'm'))
+         -- (each relkind looked up by oid: a join would scan pg_class for the kind)
+         CASE WHEN EXISTS (SELECT 1 FROM rels r
+                           WHERE (SELECT c.relkind FROM pg_class c WHERE c.oid = r.rel)
+                                 IN ('v', 'm'))
               THEN '{view,index,trigger,rule}'::text[] ELSE '{}' END
-         || CASE WHEN EXISTS (SELECT 1 FROM rels r JOIN pg_class c ON c.oid = r.rel
-                              WHERE c.relkind = 'c')
+         || CASE WHEN EXISTS (SELECT 1 FROM rels r
+                              WHERE (SELECT c.relkind FROM pg_class c WHERE c.oid = r.rel)
+                                    = 'c')
                    OR EXISTS (SELECT 1 FROM targets t WHERE t.classid = 'pg_type'::regclass)
                    OR EXISTS (SELECT 1 FROM targets t  -- a domain's constraint
                               JOIN pg_constraint con ON t.classid = 'pg_constraint'::regclass

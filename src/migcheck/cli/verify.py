@@ -5,14 +5,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from migcheck.cli.options import env_names, server_options
-
-if TYPE_CHECKING:
-    pass
 
 FORMATS = ("text", "json", "junit", "sarif", "gitlab", "github", "markdown")
 
