@@ -48,6 +48,25 @@ def test_a_dropped_column_loses_its_values(fresh_db: Database) -> None:
         assert changes[0].message.startswith(f"orders.legacy: {kept:,} non-null values lost")
 
 
+def test_a_replacement_column_swapped_in_under_the_old_name_loses_nothing(
+    fresh_db: Database,
+) -> None:
+    """What op.replace_column does: the new column takes the old one's name, the old one goes."""
+    with _seeded(fresh_db) as connection:
+        connection.execute("ALTER TABLE orders ADD COLUMN legacy_new text")
+        connection.execute("UPDATE orders SET legacy_new = legacy")
+        before = checksums(connection)
+        connection.execute("ALTER TABLE orders DROP COLUMN legacy")
+        connection.execute("ALTER TABLE orders RENAME COLUMN legacy_new TO legacy")
+        assert compare(before, checksums(connection)) == []
+        connection.execute("ALTER TABLE orders DROP COLUMN legacy")
+        changes = compare(before, checksums(connection))
+        assert [(c.column, c.kind) for c in changes] == [
+            ("legacy", "column dropped"),
+            ("legacy_new", "column dropped"),
+        ]
+
+
 def test_a_narrowed_value_is_a_change(fresh_db: Database) -> None:
     with _seeded(fresh_db) as connection:
         before = checksums(connection)

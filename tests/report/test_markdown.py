@@ -428,3 +428,29 @@ def test_hold_times_say_the_rows_they_were_measured_on(verify: Verify) -> None:
     by_id = {row[0].split()[0]: row for row in table[1:]}
     assert re.search(r"held (under 1|\d+) ms at 500 rows$", by_id["d2a7c4e8b935"][1])
     assert "in the test run" not in by_id["d2a7c4e8b935"][1]
+
+
+def test_the_workload_under_load_is_in_the_performance_section(verify: Verify) -> None:
+    data = ROOT / "fixtures" / "report" / "data"
+    run = verify(str(data), "--format", "markdown", "--rows", "300", "--load", "--no-lint")
+    section = run.out.split("#### Performance impact\n\n", 1)[1].split("\n#### ", 1)[0]
+    assert "Workload latency while each upgrade ran (`--load`, measured):" in section
+    lines = [line for line in section.splitlines() if "workload statements" in line]
+    assert [line.split(":")[0] for line in lines] == ["- d2", "- d3", "- d4"]
+    assert all(
+        re.match(r"- d\d: worst \d+\.\d ms, p99 \d+\.\d ms over \d+ workload", line)
+        for line in lines
+    )
+    tested = run.out.split("What this run did:\n\n", 1)[1].split("\n\n", 1)[0]
+    assert "- 600 synthetic rows went into the tables before the revisions" in tested
+    assert "- A workload of reads and updates by key ran during each first upgrade" in tested
+    todo = run.out.split("Still to do:\n\n", 1)[1]
+    assert (
+        "- [ ] Lock hold times above were measured at the seeded sizes: pass --table-sizes" in todo
+    )
+    plain = verify(str(data), "--format", "markdown", "--rows", "300").out
+    assert "--load" not in plain
+    sizes = str(data / "table-sizes.json")
+    projected = verify(str(data), "--format", "markdown", "--rows", "300", "--table-sizes", sizes)
+    todo = projected.out.split("Still to do:\n\n", 1)[1]
+    assert "- [ ] Lock hold times above were projected to production sizes (--table-sizes)" in todo

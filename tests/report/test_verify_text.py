@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -101,3 +102,67 @@ def test_thousands_of_near_identical_findings_collapse(url: str) -> None:
     verbose = text(url, str(NOISY), "--verbose")
     assert len(verbose.splitlines()) > 2100
     assert "more like these" not in verbose
+
+
+# -- with rows in the tables: lock hold times, data-loss risk, the workload ------------------------
+DATA = ROOT / "fixtures" / "report" / "data"
+SNAPSHOT = Path(__file__).with_name("snapshots") / "verify_text_rows.txt"
+#: a time the run measured (``0.7 ms``, ``4.02 s``) and the run's own timing on the last line
+_TIME = re.compile(r"\b\d[\d,]*\.\d+ (ms|s)\b")
+_RUN = re.compile(r" in <t> \(\d+ ms/revision, .*\)$", re.MULTILINE)
+
+
+def normalized(out: str) -> str:
+    """``out`` with every measured time as ``<t>``: what stays is what the report says."""
+    return _RUN.sub(" in <t> (<n> ms/revision, <server>)", _TIME.sub("<t>", out))
+
+
+def test_with_rows_holds_and_data_loss_per_revision_match_the_snapshot(url: str) -> None:
+    """Measured hold times, projected ones (--table-sizes) and the data the upgrades lost.
+
+    Rewrite the snapshot with ``MIGCHECK_UPDATE_SNAPSHOTS=1`` after a deliberate change.
+    """
+    sizes = str(DATA / "table-sizes.json")
+    out = text(url, str(DATA), "--rows", "300", "--table-sizes", sizes, "--no-lint", "-v")
+    current = normalized(out)
+    if os.environ.get("MIGCHECK_UPDATE_SNAPSHOTS"):
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(current, encoding="utf-8")
+    assert current == SNAPSHOT.read_text(encoding="utf-8")
+    # the figures the snapshot hides are real measurements
+    held = re.search(r"held (\d+\.\d) ms, measured at 300 rows", out)
+    assert held is not None and float(held.group(1)) > 0
+
+
+def test_data_loss_is_in_the_default_report(url: str) -> None:
+    out = text(url, str(DATA), "--rows", "300", "--no-lint")
+    blocks = revision_blocks(out)
+    assert "d2" not in blocks  # its index build held a lock, but nothing is wrong with it
+    assert "    customers.legacy: 271 non-null values lost (column dropped)" in blocks["d3"]
+    assert not any("projected" in line for line in blocks["d3"])  # no --table-sizes
+
+
+def test_without_rows_no_hold_time_is_printed(url: str) -> None:
+    """Hold times measured on empty tables say nothing about production: left out."""
+    out = text(url, str(DATA), "--no-lint", "-v")
+    assert "takes SHARE on orders (blocks all writes (INSERT, UPDATE, DELETE))" in out
+    assert " held " not in out and "data-loss risk" not in out
+
+
+def test_the_workload_under_load_is_one_line_per_revision(url: str) -> None:
+    out = text(url, str(DATA), "--rows", "300", "--no-lint", "-v", "--load")
+    blocks = revision_blocks(out)
+    assert not any("under load" in line for line in blocks["d1"])  # no table existed before it
+    for revision in ("d2", "d3", "d4"):
+        [line] = [line for line in blocks[revision] if "under load" in line]
+        assert re.match(r"  under load: worst \d+\.\d ms, p99 \d+\.\d ms over \d+ workload", line)
+
+
+def test_a_run_failed_by_findings_alone_says_so_on_the_summary_line(url: str) -> None:
+    """Every revision passed: the summary line says which findings failed the run."""
+    safe = ROOT / "fixtures" / "demo_safe"
+    last = text(url, str(safe)).splitlines()[-1]
+    assert last.startswith("FAILED: 14 revisions, 14 passed, 0 failed"), last
+    assert re.search(r" lint findings \(\d+ at or above --fail-on warning\) in ", last), last
+    last = text(url, str(safe), "--fail-on", "never").splitlines()[-1]
+    assert last.startswith("ok: 14 revisions") and "--fail-on" not in last

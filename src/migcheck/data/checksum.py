@@ -92,8 +92,10 @@ def checksums(
 def compare(before: Checksums, after: Checksums) -> list[DataChange]:
     """What ``after`` lost or changed of ``before``'s data, table by table, column by column.
 
-    Tables and columns only ``after`` has are not changes of data; a table or column that went
-    while one only ``after`` has holds exactly its data was renamed, not lost. A table whose row
+    Tables and columns only ``after`` has are not changes of data; a table that went while one
+    only ``after`` has holds exactly its data was renamed, not lost, and so was a column that went
+    while a column of its table holds exactly its values (renamed, or a replacement column
+    swapped in under the old name: expand/contract's ``op.replace_column``). A table whose row
     count changed is reported once for its rows; of its columns, only a drop and values lost
     beyond the rows that went are reported (which values changed cannot be told apart then).
     """
@@ -127,10 +129,9 @@ def compare(before: Checksums, after: Checksums) -> list[DataChange]:
                 )
             )
         gone = max(old.rows - new.rows, 0)
-        added = [sums for name, sums in new.columns.items() if name not in old.columns]
         for column, sums in old.columns.items():
-            if column not in new.columns and _same_data(sums, added):
-                continue  # renamed
+            if column not in new.columns and _same_data(sums, list(new.columns.values())):
+                continue  # renamed, or a replacement swapped in under the old name
             change = _column_change(table, column, sums, new.columns.get(column), gone)
             if change is not None and (new.rows == old.rows or change.kind != "values changed"):
                 changes.append(change)

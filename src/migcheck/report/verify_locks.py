@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from migcheck.verify.online import one_line as _one_line
 from migcheck.verify.results import RevisionResult, VerifyResult
+from migcheck.verify.trace import TracedStatement
 
 
 def blocking_locks(revision: RevisionResult) -> list[tuple[str, str]]:
@@ -13,15 +14,19 @@ def blocking_locks(revision: RevisionResult) -> list[tuple[str, str]]:
     same run is not in use yet.
     """
     lines: list[tuple[str, str]] = []
-    for statement in revision.locks:
+    for statement in blocking_statements(revision):
         strongest = statement.strongest
-        if not statement.blocks_traffic or strongest is None:
-            continue
+        assert strongest is not None
         via = f" (through {', '.join(strongest.indexes)})" if strongest.indexes else ""
         held = f"{strongest.label} on {strongest.relation}{via} (blocks {strongest.blocks})"
         rewrite = f"; rewrites {', '.join(statement.rewritten)}" if statement.rewritten else ""
         lines.append((_one_line(statement.sql), f"takes {held}{rewrite}"))
     return lines
+
+
+def blocking_statements(revision: RevisionResult) -> list[TracedStatement]:
+    """The statements of the upgrade that blocked writes to a table that existed before it."""
+    return [s for s in revision.locks if s.blocks_traffic and s.strongest is not None]
 
 
 def coverage_line(result: VerifyResult) -> str:

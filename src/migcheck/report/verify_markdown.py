@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from migcheck.report.escape import markdown_code, markdown_text, markdown_url
+from migcheck.verify.load import LoadStats
 from migcheck.verify.results import VerifyResult
 from migcheck.verify.review import (
     Category,
@@ -247,7 +248,23 @@ def _performance(review: Review, collapsed: bool) -> list[str]:
         lines.append("")
     else:
         lines += ["No upgrade locked an existing table against writes or rewrote one.", ""]
+    loaded = [r for r in review.revisions if r.load is not None]
+    if loaded:
+        lines += ["Workload latency while each upgrade ran (`--load`, measured):", ""]
+        lines += [_load(r.revision, r.load) for r in loaded if r.load is not None]
+        lines.append("")
     return lines + _findings(review, Category.PERFORMANCE, collapsed)
+
+
+def _load(revision: str, load: LoadStats) -> str:
+    failed = f" ({load.errors:,} failed)" if load.errors else ""
+    line = (
+        f"- {_t(revision)}: worst {load.worst_ms:.1f} ms, p99 {load.p99_ms:.1f} ms over "
+        f"{load.statements:,} workload statements{failed}"
+    )
+    if load.overlapped is not None:
+        line += f"; the worst ({_t(load.worst)}) overlapped {markdown_code(load.overlapped)}"
+    return line
 
 
 def _rollback(review: Review) -> list[str]:

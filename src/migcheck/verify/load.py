@@ -61,7 +61,12 @@ class LoadStats:
     overlapped: str | None  # the migration's statement running while it waited (one line)
 
     def describe(self) -> str:
-        """One line: ``under load: worst 412.0 ms, p99 380.1 ms over 420 statements …``."""
+        """One line: ``under load: worst 412.0 ms, p99 380.1 ms over 420 statements …``.
+
+        The migration statement named is the one holding the strongest lock on the worst
+        statement's table, else the one that ran longest meanwhile: "overlapped", since in the
+        second case the wait was not for a lock of the migration's.
+        """
         text = (
             f"under load: worst {self.worst_ms:.1f} ms, p99 {self.p99_ms:.1f} ms over "
             f"{self.statements:,} workload statements"
@@ -69,7 +74,7 @@ class LoadStats:
         if self.errors:
             text += f" ({self.errors:,} failed)"
         if self.overlapped is not None:
-            text += f"; the worst ({self.worst}) waited during `{self.overlapped}`"
+            text += f"; the worst ({self.worst}) overlapped `{self.overlapped}`"
         return text
 
 

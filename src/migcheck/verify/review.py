@@ -26,6 +26,7 @@ from migcheck.errors import MigcheckError
 from migcheck.result import Severity
 from migcheck.rules.registry import all_rules
 from migcheck.verify.durations import transaction_tail
+from migcheck.verify.load import LoadStats
 from migcheck.verify.results import (
     ERROR,
     FAIL,
@@ -158,6 +159,8 @@ class RevisionReview:
     findings: int
     severities: dict[str, int]
     notes: list[str]
+    #: what a workload on the tables saw while its first upgrade ran (``--load``)
+    load: LoadStats | None = None
 
     @property
     def passing(self) -> bool:
@@ -496,6 +499,7 @@ def _revision(
         findings=len(revision.findings),
         severities=dict(severities),
         notes=list(revision.notes),
+        load=revision.load,
     )
 
 
@@ -596,8 +600,29 @@ def _testing(result: VerifyResult, revisions: list[RevisionReview]) -> tuple[lis
         tested.append(f"The statements really sent were linted ({checked}/{total} revisions).")
     if result.drift_checked:
         tested.append("The models were compared with the database at head.")
+    if result.seeded_rows:
+        tested.append(
+            f"{result.seeded_rows:,} synthetic rows went into the tables before the revisions "
+            "that found them empty (--rows): lock hold times, data-loss risk and the round "
+            "trip's checksums were measured on them."
+        )
+    if any(r.load is not None for r in revisions):
+        tested.append(
+            "A workload of reads and updates by key ran during each first upgrade (--load); its "
+            "latencies are under Performance impact."
+        )
     todo = []
-    if any(r.locks for r in revisions):
+    if any(row.projected is not None for r in revisions for row in r.locks):
+        todo.append(
+            "Lock hold times above were projected to production sizes (--table-sizes) from "
+            "the seeded rows: time the longest locking statements on a copy of production."
+        )
+    elif any(row.rows is not None for r in revisions for row in r.locks):
+        todo.append(
+            "Lock hold times above were measured at the seeded sizes: pass --table-sizes to "
+            "project them to production, or time the locking statements on a copy of it."
+        )
+    elif any(r.locks for r in revisions):
         todo.append(
             "Lock hold times above were measured on the test database's rows: time the "
             "locking statements on a copy of production-sized tables."
