@@ -214,13 +214,12 @@ class DataPass:
     def start_load(self, database: Database) -> None:
         """With ``--load``: start the workload just before the first upgrade runs."""
         if self.options.load:
-            workload = Workload(database.conninfo)
-            self._workload = workload if workload.start() else None
+            self._workload = self._workload or Workload()
+            self._workload.start(database.conninfo)
 
     def stop_load(self, statements: Sequence[TracedStatement]) -> LoadStats | None:
         """Stop the workload the upgrade ran under and sum up what it saw."""
-        workload, self._workload = self._workload, None
-        return workload.stop(statements) if workload is not None else None
+        return self._workload.stop(statements) if self._workload is not None else None
 
     def holds(self, statements: Sequence[TracedStatement]) -> list[LockHold]:
         """The upgrade's lock hold times at the seeded size, projected with ``--table-sizes``."""
@@ -236,9 +235,16 @@ class DataPass:
             rows, sizes = self.table_rows(), self.options.table_sizes
             result.holds = lock_holds(self._first, rows, sizes, again=statements)
 
-    def finish(self) -> None:
-        """Close the connection; note the fixture files that never fitted the schema."""
+    def close(self) -> None:
+        """Close the connection and end the workload's process (the walk is over)."""
         self.release()
+        workload, self._workload = self._workload, None
+        if workload is not None:
+            workload.close()
+
+    def finish(self) -> None:
+        """Close everything; note the fixture files that never fitted the schema."""
+        self.close()
         for path in self._pending:
             reason = self._failed.get(path, "no revision's schema had its tables")
             self.notes.append(f"--data {path}: not loaded ({reason})")

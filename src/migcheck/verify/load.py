@@ -1,11 +1,13 @@
 """Proof under load (``--load``): short statements on the seeded tables while an upgrade runs.
 
-While each revision's first upgrade runs, :class:`Workload` runs reads and updates by primary
-key (``SELECT * FROM t WHERE id = $1``, ``UPDATE t SET id = id WHERE id = $1``, the short
-statements an application sends) on the tables that existed before the revision, from
-:data:`THREADS` connections of its own. Every statement's latency is kept; :meth:`Workload.stop`
-sums them up as :class:`LoadStats`: how many ran, the worst and the p99 latency, and which
-statement of the migration the worst one overlapped (the one holding the lock it waited for).
+While each revision's first upgrade runs, a workload of reads and updates by primary key
+(``SELECT * FROM t WHERE id = $1``, ``UPDATE t SET id = id WHERE id = $1``, the short
+statements an application sends) runs on the tables that existed before the revision, from
+connections of its own, in a process of its own (:mod:`migcheck.verify.load_worker`), so that a
+pause of migcheck's process is not counted as a stall. Every statement's latency is kept;
+:meth:`Workload.stop` sums them up as :class:`LoadStats`: how many ran, the worst and the p99
+latency, and which statement of the migration the worst one overlapped (the one holding the
+lock it waited for).
 
 The updates change no value, so the data checks around the round trip see the same rows. No
 inserts: a row for an arbitrary table needs values the seeder makes in bulk, not one at a time.
@@ -14,39 +16,19 @@ inserts: a row for an arbitrary table needs values the seeder makes in bulk, not
 from __future__ import annotations
 
 import contextlib
-import random
-import threading
-import time
+import json
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-import psycopg
-from psycopg import sql
-
+from migcheck.errors import MigcheckError
 from migcheck.postgres.locks import Lock
+from migcheck.verify.load_worker import KINDS
 from migcheck.verify.trace import TracedStatement
 
-#: workload connections (the machine running CI has few cores)
-THREADS = 2
-#: pause between two statements of one connection, in seconds
-THINK_S = 0.002
-#: a workload statement waits at most this long (a stuck migration fails on its own)
-STATEMENT_TIMEOUT = "60s"
-
-_KEYED_SQL = """
-SELECT n.nspname, c.relname, a.attname, c.reltuples::bigint
-FROM pg_index i
-JOIN pg_class c ON c.oid = i.indrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
-JOIN pg_type t ON t.oid = a.atttypid
-WHERE i.indisprimary AND i.indnkeyatts = 1 AND c.relkind IN ('r', 'p')
-  AND t.typname IN ('int2', 'int4', 'int8')
-  AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%%'
-  AND c.relname <> %s
-ORDER BY n.nspname, c.relname
-"""
+#: how long the worker may take to end once its input is closed, in seconds
+END_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +60,7 @@ class LoadStats:
         return text
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class _Sample:
     start: float
     latency: float
@@ -88,92 +70,90 @@ class _Sample:
 
 @dataclass
 class Workload:
-    """Reads and updates by key on ``conninfo``'s tables until :meth:`stop`."""
+    """The workload of one walk: a worker process, started on first use, ended by :meth:`close`."""
 
-    conninfo: str
     version_table: str = "alembic_version"
-    samples: list[_Sample] = field(default_factory=list)
-    errors: int = 0
-    _tables: list[tuple[str, str, str, int]] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _workers: list[threading.Thread] = field(default_factory=list)
-    _ready: threading.Barrier = field(default_factory=lambda: threading.Barrier(THREADS + 1))
+    _process: subprocess.Popen[str] | None = field(default=None, repr=False)
+    _running: bool = False
 
-    def start(self) -> bool:
-        """Start the workload; False when no table has a single integer primary key."""
-        with psycopg.connect(self.conninfo, autocommit=True) as connection:
-            rows = connection.execute(_KEYED_SQL, (self.version_table,)).fetchall()
-        self._tables = [(str(s), str(t), str(k), max(int(n), 1)) for s, t, k, n in rows]
-        if not self._tables:
-            return False
-        for index in range(THREADS):
-            worker = threading.Thread(
-                target=self._run, args=(index,), name="migcheck-load", daemon=True
-            )
-            worker.start()
-            self._workers.append(worker)
-        try:
-            self._ready.wait(timeout=60)  # every connection is open before the upgrade starts
-        except threading.BrokenBarrierError:
-            self.stop([])
-            return False
-        return True
+    def start(self, conninfo: str) -> bool:
+        """Start the workload on ``conninfo``; False when no table has a single integer key."""
+        settings = json.dumps({"conninfo": conninfo, "version_table": self.version_table})
+        reply = self._ask(f"start {settings}")
+        self._running = reply.startswith("ready ") and reply != "ready 0"
+        return self._running
 
     def stop(self, statements: Sequence[TracedStatement]) -> LoadStats | None:
-        """Stop, close the connections and sum up; None when nothing ran."""
-        self._stop.set()
-        for worker in self._workers:
-            worker.join()
-        if not self.samples:
+        """Stop the workload and sum up what it saw; None when nothing ran."""
+        if not self._running:
             return None
-        latencies = sorted(sample.latency for sample in self.samples)
-        worst = max(self.samples, key=lambda sample: sample.latency)
+        self._running = False
+        seen = json.loads(self._ask("stop"))
+        tables: list[str] = seen["tables"]
+        samples = [
+            _Sample(start, latency, f"{KINDS[kind]} {tables[table]}", tables[table])
+            for start, latency, kind, table in seen["samples"]
+        ]
+        if not samples:
+            return None
+        latencies = sorted(sample.latency for sample in samples)
+        worst = max(samples, key=lambda sample: sample.latency)
         p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
         return LoadStats(
-            statements=len(self.samples),
-            errors=self.errors,
+            statements=len(samples),
+            errors=int(seen["errors"]),
             worst_ms=1000 * worst.latency,
             p99_ms=1000 * p99,
             worst=worst.statement,
             overlapped=_overlapped(worst, statements, self.version_table),
         )
 
-    def _run(self, index: int) -> None:
-        try:
-            conn = psycopg.connect(self.conninfo, autocommit=True, prepare_threshold=None)
-            conn.execute(f"SET statement_timeout = '{STATEMENT_TIMEOUT}'")
-            conn.execute("SET application_name = 'migcheck load'")
-        except psycopg.Error:
-            self._ready.abort()
+    def close(self) -> None:
+        """End the worker process (its connections close with it)."""
+        process, self._process = self._process, None
+        self._running = False
+        if process is None:
             return
-        with conn:
-            with contextlib.suppress(threading.BrokenBarrierError):
-                self._ready.wait()
-            self._loop(conn, random.Random(index))
+        with contextlib.suppress(OSError):
+            assert process.stdin is not None
+            process.stdin.close()
+        try:
+            process.wait(timeout=END_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        finally:
+            for stream in (process.stdout, process.stderr):
+                if stream is not None:
+                    stream.close()
 
-    def _loop(self, conn: psycopg.Connection[Any], rng: random.Random) -> None:
-        while not self._stop.is_set():
-            schema, table, key, rows = rng.choice(self._tables)
-            value = rng.randint(1, rows)
-            kind = rng.choice(("read", "read", "update"))
-            statement = (
-                sql.SQL("SELECT * FROM {} WHERE {} = %s")
-                if kind == "read"
-                else sql.SQL("UPDATE {} SET {k} = {k} WHERE {k} = %s")
-            ).format(sql.Identifier(schema, table), sql.Identifier(key), k=sql.Identifier(key))
-            name = table if schema == "public" else f"{schema}.{table}"
-            started = time.perf_counter()
-            try:
-                with contextlib.closing(conn.execute(statement, (value,))):
-                    pass
-            except psycopg.Error:
-                with self._lock:
-                    self.errors += 1
-            latency = time.perf_counter() - started
-            with self._lock:
-                self.samples.append(_Sample(started, latency, f"{kind} {name}", name))
-            time.sleep(THINK_S)
+    def _ask(self, command: str) -> str:
+        """Send one command line to the worker (started on first use), return its reply line."""
+        if self._process is None:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "migcheck.verify.load_worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+            )
+        process = self._process
+        assert process.stdin is not None and process.stdout is not None
+        try:
+            process.stdin.write(command + "\n")
+            process.stdin.flush()
+            reply = process.stdout.readline()
+        except OSError:
+            reply = ""
+        if not reply:
+            process.kill()
+            assert process.stderr is not None
+            lines = process.stderr.read().strip().splitlines()
+            self.close()
+            why = f": {lines[-1]}" if lines else ""
+            raise MigcheckError(f"--load: the workload process ended{why}")
+        return reply.strip()
 
 
 def _overlapped(

@@ -820,7 +820,7 @@ def verify_project(
             if walk.session is not None:
                 walk.session.abandon()
             if walk.data is not None:
-                walk.data.release()
+                walk.data.close()
             raise
         walk.close_session()
         return outcome
