@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from tests.pg.wheel import private_binaries
 
-from migcheck.pg import leftovers, start_server
+from migcheck.pg import leftovers, reaper, start_server
 from migcheck.pg.binaries import find_installs
 from migcheck.pg.embedded import SHM, WORK_PREFIX, sweep_leftovers
 from migcheck.pg.leftovers import PAUSE_ENV
@@ -264,3 +264,19 @@ def test_only_our_own_lock_files_count(tmp_path: Path) -> None:
         os.chown(lock, 0, 0)
     assert leftovers.sweep(tmp_path, "x-") == [claim.path]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("told", [b"", reaper.DONE], ids=["pipe closed", "run cleaned up"])
+def test_the_reaper_sweeps_unless_the_run_says_it_cleaned_up(tmp_path: Path, told: bytes) -> None:
+    """A closed pipe alone means migcheck died: sweep; DONE first means nothing is left."""
+    claim = leftovers.claim(tmp_path, "x-")
+    os.close(claim.lock_fd)  # the owner is gone
+    done = subprocess.run(
+        [sys.executable, "-m", "migcheck.pg.reaper", str(tmp_path), "x-"],
+        input=told,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert claim.path.is_dir() == (told == reaper.DONE)

@@ -43,6 +43,7 @@ from migcheck.errors import NoBackendError
 from migcheck.pg import cache, leftovers
 from migcheck.pg.binaries import Install, find_install, shared_install
 from migcheck.pg.leftovers import Claim, pause
+from migcheck.pg.reaper import DONE as REAPER_DONE
 from migcheck.pg.server import Endpoint, Server
 
 SUPERUSER = "postgres"
@@ -232,10 +233,14 @@ def _start_reaper() -> subprocess.Popen[bytes]:
 
 
 def _release_reaper(reaper: subprocess.Popen[bytes] | None) -> None:
+    """Tell the reaper this run cleaned up after itself, then wait for it to end."""
     if reaper is None:
         return
     if reaper.stdin is not None:
-        reaper.stdin.close()
+        with contextlib.suppress(OSError):
+            reaper.stdin.write(REAPER_DONE)
+        with contextlib.suppress(OSError):
+            reaper.stdin.close()
     with contextlib.suppress(subprocess.TimeoutExpired):
         reaper.wait(timeout=STOP_GRACE * 2)
 
