@@ -221,86 +221,91 @@ def verify(
     head, then downgrades to base. Exit status: 0 all pass, 1 a revision failed, the models
     drifted or a lint finding reached --fail-on, 2 bad input (path, env.py, options).
     """
-    from migcheck.alembic_project.project import find_ini
-    from migcheck.cli import writing_report
-    from migcheck.cli.report import parse_outputs, render, write_outputs
-    from migcheck.config import load_settings
-    from migcheck.data.seed import parse_rows
-    from migcheck.data.seed_data import load_seed_rows
-    from migcheck.errors import MigcheckError
-    from migcheck.report import verify_markdown, verify_text
-    from migcheck.result import Severity
-    from migcheck.verify.baseline import METADATA_PREFIX, Baseline
-    from migcheck.verify.data_pass import DataOptions
-    from migcheck.verify.durations import load_table_sizes
-    from migcheck.verify.results import RevisionResult
-    from migcheck.verify.review import link_base_from
-    from migcheck.verify.run import run_verify
-    from migcheck.verify.shard import parse as parse_shard
-    from migcheck.verify.walk import VerifyOptions
+    from migcheck.pg import server_starting
 
-    ini = find_ini(path)
-    settings = load_settings(ini.parent)
-    previous = _read_previous(previous_report)
-    links = link_base_from(link_base, dict(os.environ))
-    try:
-        threshold = settings.fail_on if fail_on is None else None
-        if fail_on is not None and fail_on != "never":
-            threshold = Severity.parse(fail_on)
-    except ValueError as error:
-        raise MigcheckError(f"--fail-on: {error}") from None
-    start_schema = None
-    if (baseline is None) != (baseline_revision is None):
-        raise MigcheckError(
-            "--baseline and --baseline-revision go together: the schema and the revision it "
-            "corresponds to"
+    # the server starts while Python imports Alembic and the walk (and the options are read)
+    with server_starting(pg_backend, version=pg_version, database_url=database_url) as server:
+        from migcheck.alembic_project.project import find_ini
+        from migcheck.cli import writing_report
+        from migcheck.cli.report import parse_outputs, render, write_outputs
+        from migcheck.config import load_settings
+        from migcheck.data.seed import parse_rows
+        from migcheck.data.seed_data import load_seed_rows
+        from migcheck.errors import MigcheckError
+        from migcheck.report import verify_markdown, verify_text
+        from migcheck.result import Severity
+        from migcheck.verify.baseline import METADATA_PREFIX, Baseline
+        from migcheck.verify.data_pass import DataOptions
+        from migcheck.verify.durations import load_table_sizes
+        from migcheck.verify.results import RevisionResult
+        from migcheck.verify.review import link_base_from
+        from migcheck.verify.run import run_verify
+        from migcheck.verify.shard import parse as parse_shard
+        from migcheck.verify.walk import VerifyOptions
+
+        ini = find_ini(path)
+        settings = load_settings(ini.parent)
+        previous = _read_previous(previous_report)
+        links = link_base_from(link_base, dict(os.environ))
+        try:
+            threshold = settings.fail_on if fail_on is None else None
+            if fail_on is not None and fail_on != "never":
+                threshold = Severity.parse(fail_on)
+        except ValueError as error:
+            raise MigcheckError(f"--fail-on: {error}") from None
+        start_schema = None
+        if (baseline is None) != (baseline_revision is None):
+            raise MigcheckError(
+                "--baseline and --baseline-revision go together: the schema and the revision it "
+                "corresponds to"
+            )
+        if baseline is not None and baseline_revision is not None:
+            source = baseline if baseline.startswith(METADATA_PREFIX) else os.path.abspath(baseline)
+            start_schema = Baseline(source, baseline_revision)
+            start_schema.check(ini.parent)
+        if load and not (rows or data_files or seed_data):
+            raise MigcheckError("--load: needs rows to work on (--rows, --data or --seed-data)")
+        output_files = parse_outputs(outputs, FORMATS)
+        options = VerifyOptions(
+            start=start,
+            allow_multiple_heads=allow_multiple_heads,
+            allow_floor=allow_floor,
+            url_env=url_env or ("DATABASE_URL",),
+            full_snapshots=full_snapshots,
+            trace_locks=trace_locks,
+            lint=lint,
+            settings=settings,
+            fail_on=threshold,
+            changed_since=changed_since,
+            shard=None if shard is None else parse_shard(shard),
+            skip=skip,
+            baseline=start_schema,
+            data=DataOptions(
+                rows=parse_rows(rows),
+                fixtures=tuple(Path(file).resolve() for file in data_files),
+                seed=seed,
+                seed_rows=load_seed_rows(seed_data) if seed_data else {},
+                table_sizes=load_table_sizes(table_sizes) if table_sizes else None,
+                load=load,
+            ),
         )
-    if baseline is not None and baseline_revision is not None:
-        source = baseline if baseline.startswith(METADATA_PREFIX) else os.path.abspath(baseline)
-        start_schema = Baseline(source, baseline_revision)
-        start_schema.check(ini.parent)
-    if load and not (rows or data_files or seed_data):
-        raise MigcheckError("--load: needs rows to work on (--rows, --data or --seed-data)")
-    output_files = parse_outputs(outputs, FORMATS)
-    options = VerifyOptions(
-        start=start,
-        allow_multiple_heads=allow_multiple_heads,
-        allow_floor=allow_floor,
-        url_env=url_env or ("DATABASE_URL",),
-        full_snapshots=full_snapshots,
-        trace_locks=trace_locks,
-        lint=lint,
-        settings=settings,
-        fail_on=threshold,
-        changed_since=changed_since,
-        shard=None if shard is None else parse_shard(shard),
-        skip=skip,
-        baseline=start_schema,
-        data=DataOptions(
-            rows=parse_rows(rows),
-            fixtures=tuple(Path(file).resolve() for file in data_files),
-            seed=seed,
-            seed_rows=load_seed_rows(seed_data) if seed_data else {},
-            table_sizes=load_table_sizes(table_sizes) if table_sizes else None,
-            load=load,
-        ),
-    )
-    show_progress = sys.stderr.isatty()
+        show_progress = sys.stderr.isatty()
 
-    def progress(revision: RevisionResult) -> None:
-        if show_progress:
-            click.echo(verify_text.progress_line(revision), err=True)
+        def progress(revision: RevisionResult) -> None:
+            if show_progress:
+                click.echo(verify_text.progress_line(revision), err=True)
 
-    result = run_verify(
-        ini,
-        options,
-        name=name,
-        x_args=x_args,
-        pg_backend=pg_backend,
-        pg_version=pg_version,
-        database_url=database_url,
-        progress=progress,
-    )
+        result = run_verify(
+            ini,
+            options,
+            name=name,
+            x_args=x_args,
+            pg_backend=pg_backend,
+            pg_version=pg_version,
+            database_url=database_url,
+            progress=progress,
+            server=server,
+        )
     render_options: dict[str, dict[str, Any]] = {
         "text": {"verbose": verbose},
         "markdown": {

@@ -23,7 +23,7 @@ import contextlib
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 
 from migcheck.errors import MigcheckError, NoBackendError
@@ -39,6 +39,7 @@ __all__ = [
     "NoBackendError",
     "Server",
     "choose_backend",
+    "server_starting",
     "start_server",
 ]
 
@@ -91,6 +92,21 @@ def _sigterm_unwinds() -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def _explained(server: Callable[[], Server | None]) -> Iterator[None]:
+    """Within the block, an error that comes of the server dying becomes one MigcheckError."""
+    try:
+        yield
+    except MigcheckError:
+        raise
+    except Exception:
+        found = server()
+        reason = found.failure() if found is not None else None
+        if reason is None:
+            raise
+        raise MigcheckError(reason) from None
+
+
+@contextlib.contextmanager
 def start_server(
     backend: str = "auto",
     *,
@@ -107,13 +123,55 @@ def start_server(
     with _sigterm_unwinds():
         server = _start(chosen, version, database_url)
         try:
-            yield server
-        except MigcheckError:
-            raise
-        except Exception:
-            reason = server.failure()
-            if reason is None:
-                raise
-            raise MigcheckError(reason) from None
+            with _explained(lambda: server):
+                yield server
         finally:
             server.close()
+
+
+@contextlib.contextmanager
+def server_starting(
+    backend: str = "auto",
+    *,
+    version: int | None = None,
+    database_url: str | None = None,
+) -> Iterator[Callable[[], Server]]:
+    """:func:`start_server` in a background thread, while the block goes on.
+
+    The block calls the function it is given when it needs the server: that waits for the start
+    and returns the server, or raises what the start raised. ``migcheck verify`` starts the
+    server this way before it imports Alembic, so the two overlap (a start takes about 0.15 s,
+    the imports 0.6 s). Leaving the block, however it is left, waits for a start still under
+    way, then cleans up as :func:`start_server` does.
+    """
+    outcome: list[Server | BaseException] = []
+
+    def start() -> None:
+        try:
+            outcome.append(_start(choose_backend(backend, database_url), version, database_url))
+        except BaseException as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=start, name="migcheck-server-start", daemon=True)
+
+    def started() -> Server | None:
+        thread.join()
+        return outcome[0] if isinstance(outcome[0], Server) else None
+
+    def server() -> Server:
+        found = started()
+        if found is None:
+            error = outcome[0]
+            assert isinstance(error, BaseException)
+            raise error
+        return found
+
+    with _sigterm_unwinds():
+        thread.start()
+        try:
+            with _explained(started):
+                yield server
+        finally:
+            found = started()
+            if found is not None:
+                found.close()

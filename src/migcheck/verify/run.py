@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Sequence
 
 from migcheck.alembic_project.project import find_ini, load_project, working_directory
-from migcheck.pg import start_server
+from migcheck.pg import Server, start_server
 from migcheck.project_code import refusing_os_exit, stdout_to_stderr
 from migcheck.verify.results import RevisionResult, VerifyResult
 from migcheck.verify.review import repository_prefix
@@ -27,18 +27,23 @@ def run_verify(
     pg_version: int | None = None,
     database_url: str | None = None,
     progress: Callable[[RevisionResult], None] | None = None,
+    server: Callable[[], Server] | None = None,
 ) -> VerifyResult:
     """Walk the Alembic project at ``path`` (its alembic.ini or directory) on a throwaway server.
 
     The server comes from ``pg_backend`` (``database_url``: an existing server where migcheck
-    creates and drops its own databases). Runs where ``alembic`` would, in the directory of
-    alembic.ini; whatever the project prints goes to stderr. Raises
+    creates and drops its own databases); ``server``, when given, is one the caller is starting
+    (:func:`migcheck.pg.server_starting`) and owns. Runs where ``alembic`` would, in the
+    directory of alembic.ini; whatever the project prints goes to stderr. Raises
     :class:`~migcheck.errors.MigcheckError` on bad input.
     """
     ini = find_ini(path)
     with working_directory(ini.parent), stdout_to_stderr(), refusing_os_exit():
         project = load_project(ini, name=name, x_args=x_args)
-        with start_server(pg_backend, version=pg_version, database_url=database_url) as server:
-            result = verify_project(project, server, options, progress)
+        if server is not None:
+            result = verify_project(project, server(), options, progress)
+        else:
+            with start_server(pg_backend, version=pg_version, database_url=database_url) as own:
+                result = verify_project(project, own, options, progress)
     result.repository_dir = repository_prefix(ini.parent)
     return result
