@@ -257,14 +257,7 @@ def _performance(review: Review, collapsed: bool) -> list[str]:
 
 
 def _load(revision: str, load: LoadStats) -> str:
-    failed = f" ({load.errors:,} failed)" if load.errors else ""
-    line = (
-        f"- {_t(revision)}: worst {load.worst_ms:.1f} ms, p99 {load.p99_ms:.1f} ms over "
-        f"{load.statements:,} workload statements{failed}"
-    )
-    if load.overlapped is not None:
-        line += f"; the worst ({_t(load.worst)}) overlapped {markdown_code(load.overlapped)}"
-    return line
+    return f"- {_t(revision)}: {load.figures(_t, markdown_code)}"
 
 
 def _rollback(review: Review) -> list[str]:

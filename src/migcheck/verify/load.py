@@ -19,7 +19,7 @@ import contextlib
 import json
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from migcheck.errors import MigcheckError
@@ -43,21 +43,28 @@ class LoadStats:
     overlapped: str | None  # the migration's statement running while it waited (one line)
 
     def describe(self) -> str:
-        """One line: ``under load: worst 412.0 ms, p99 380.1 ms over 420 statements …``.
+        """One line: ``under load: worst 412.0 ms, p99 380.1 ms over 420 statements …``."""
+        return f"under load: {self.figures()}"
+
+    def figures(
+        self, text: Callable[[str], str] = str, code: Callable[[str], str] = "`{}`".format
+    ) -> str:
+        """``worst 412.0 ms, p99 380.1 ms over 420 workload statements …``.
 
         The migration statement named is the one holding the strongest lock on the worst
         statement's table, else the one that ran longest meanwhile: "overlapped", since in the
-        second case the wait was not for a lock of the migration's.
+        second case the wait was not for a lock of the migration's. ``text`` and ``code``
+        render the workload statement and the migration's (markdown escapes them).
         """
-        text = (
-            f"under load: worst {self.worst_ms:.1f} ms, p99 {self.p99_ms:.1f} ms over "
+        line = (
+            f"worst {self.worst_ms:.1f} ms, p99 {self.p99_ms:.1f} ms over "
             f"{self.statements:,} workload statements"
         )
         if self.errors:
-            text += f" ({self.errors:,} failed)"
+            line += f" ({self.errors:,} failed)"
         if self.overlapped is not None:
-            text += f"; the worst ({self.worst}) overlapped `{self.overlapped}`"
-        return text
+            line += f"; the worst ({text(self.worst)}) overlapped {code(self.overlapped)}"
+        return line
 
 
 @dataclass(frozen=True, slots=True)
