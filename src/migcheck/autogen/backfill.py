@@ -85,7 +85,7 @@ def _table(operation: BackfillOp, key: str) -> sa.TableClause:
     return sa.table(operation.table_name, *(sa.column(n) for n in names), schema=operation.schema)
 
 
-def _where_sql(operation: BackfillOp) -> str:
+def unindexed_filter(where: str | None) -> str:
     """``where`` as a condition no index can serve (the key's index finds the rows).
 
     ``coalesce((where), false)`` filters as ``where`` does, but the planner cannot match it to
@@ -93,11 +93,11 @@ def _where_sql(operation: BackfillOp) -> str:
     added, or before the rows were reset), it would otherwise read all of the filled column's
     index, every entry of a row not done yet, on every batch.
     """
-    return f"coalesce(({operation.where}), false)" if operation.where else "true"
+    return f"coalesce(({where}), false)" if where else "true"
 
 
 def _condition(operation: BackfillOp) -> sa.ColumnElement[bool]:
-    return sa.text(_where_sql(operation))  # type: ignore[return-value]
+    return sa.text(unindexed_filter(operation.where))  # type: ignore[return-value]
 
 
 def _assignments(operation: BackfillOp, table: sa.TableClause) -> dict[Any, Any]:
@@ -170,7 +170,7 @@ def _batch_statement(
     """One batch: the next keys in ``window`` (by the key's index), their rows updated by key.
 
     Returns the batch's highest key and the rows updated. The rows are found by key equality
-    only, and ``where`` is a filter no index can serve (:func:`_where_sql`): a range condition
+    only, and ``where`` is a filter no index can serve (:func:`unindexed_filter`): a range condition
     next to ``where`` let the planner combine the key's index with an index on the column being
     filled (``IS NULL`` matching every row not done yet) and read all of that index on every
     batch. ``where`` is checked again on each row, so a row the application changed meanwhile
@@ -221,7 +221,7 @@ def _do_block(
         .values(_assignments(operation, table))
         .compile(dialect=sql.DIALECT, compile_kwargs={"literal_binds": True})
     )
-    where = _where_sql(operation)
+    where = unindexed_filter(operation.where)
     window = f"{where} AND (done.high IS NULL OR {key} > done.high)"
     # record variables take the key's type from the queries (no %TYPE: offline output may
     # double percent signs)

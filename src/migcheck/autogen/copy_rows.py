@@ -20,7 +20,7 @@ from typing import Any
 from alembic.operations import Operations
 
 from migcheck.autogen import ops, sql
-from migcheck.autogen.backfill import model_key
+from migcheck.autogen.backfill import model_key, unindexed_filter
 from migcheck.autogen.checks import primary_key
 from migcheck.autogen.pacing import Pacer, plpgsql_declarations, plpgsql_pacing
 from migcheck.autogen.runtime import Steps, log
@@ -58,8 +58,7 @@ def _plan(steps: Steps, operation: ops.CopyRowsOp) -> dict[str, str]:
         "target_key": sql.quote(copied_as[0]),
         "target_columns": ", ".join(sql.quote(c) for c in operation.columns),
         "expressions": ", ".join(f"({e})" for e in expressions),
-        # no index serves the filter: the key's index finds the rows (see backfill._where_sql)
-        "where": f"coalesce(({operation.where}), false)" if operation.where else "true",
+        "where": unindexed_filter(operation.where),
     }
 
 
