@@ -1,6 +1,8 @@
-"""Every speed measure lint takes, in one module; each optional: no result depends on it.
+"""Every speed measure lint and verify take, in one module; each optional: no result needs it.
 
-Numbers from bench/lint_speed.py (docs/lint.md, Speed):
+Numbers from bench/lint_speed.py (docs/lint.md, Speed), and for verify from the time of the
+collector's passes (``gc.callbacks``) in ``migcheck verify --format json`` on the histories
+bench/verify_speed.py writes:
 
 * :func:`parsed` parses the next chunks of a script (:func:`migcheck.sql.parser.parse_chunks`)
   in a thread while the current one is checked. libpg_query runs without the GIL, so the C parse
@@ -10,6 +12,11 @@ Numbers from bench/lint_speed.py (docs/lint.md, Speed):
   facts; for an Alembic project SQLAlchemy's and Alembic's modules and objects) and frees few,
   so the cyclic collector's passes find next to nothing; without the pause 10k statements lint
   1.6 times and 100k statements 2.5 times slower.
+* :func:`gc_paused` while ``migcheck verify`` imports Alembic, SQLAlchemy and its walk, and the
+  heap frozen after (the ``migcheck`` program): the collector's passes during the walk then skip
+  the imported modules. They took 32 ms instead of 123-143 ms on 100 revisions, 0.79 s
+  instead of 1.41 s on 1,600, with the same peak memory (the walk itself runs with the
+  collector on: its garbage has cycles, ~40 KB a revision).
 * :func:`freeze` in the ``migcheck`` program, whose process ends after its command, when a lint
   run ends and before it exits: the collections that would follow (a full one as the collector
   is re-enabled, the interpreter's final ones) then skip the heap. After ``lint --alembic`` on

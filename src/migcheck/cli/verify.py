@@ -221,27 +221,29 @@ def verify(
     head, then downgrades to base. Exit status: 0 all pass, 1 a revision failed, the models
     drifted or a lint finding reached --fail-on, 2 bad input (path, env.py, options).
     """
+    from migcheck import speed
     from migcheck.pg import server_starting
 
     # the server starts while Python imports Alembic and the walk (and the options are read)
     with server_starting(pg_backend, version=pg_version, database_url=database_url) as server:
-        from migcheck.alembic_project.project import find_ini
-        from migcheck.cli import writing_report
-        from migcheck.cli.report import parse_outputs, render, write_outputs
-        from migcheck.config import load_settings
-        from migcheck.data.seed import parse_rows
-        from migcheck.data.seed_data import load_seed_rows
-        from migcheck.errors import MigcheckError
-        from migcheck.report import verify_markdown, verify_text
-        from migcheck.result import Severity
-        from migcheck.verify.baseline import METADATA_PREFIX, Baseline
-        from migcheck.verify.data_pass import DataOptions
-        from migcheck.verify.durations import load_table_sizes
-        from migcheck.verify.results import RevisionResult
-        from migcheck.verify.review import link_base_from
-        from migcheck.verify.run import run_verify
-        from migcheck.verify.shard import parse as parse_shard
-        from migcheck.verify.walk import VerifyOptions
+        with speed.gc_paused():  # the imports: see migcheck.speed
+            from migcheck.alembic_project.project import find_ini
+            from migcheck.cli import writing_report
+            from migcheck.cli.report import parse_outputs, render, write_outputs
+            from migcheck.config import load_settings
+            from migcheck.data.seed import parse_rows
+            from migcheck.data.seed_data import load_seed_rows
+            from migcheck.errors import MigcheckError
+            from migcheck.report import verify_markdown, verify_text
+            from migcheck.result import Severity
+            from migcheck.verify.baseline import METADATA_PREFIX, Baseline
+            from migcheck.verify.data_pass import DataOptions
+            from migcheck.verify.durations import load_table_sizes
+            from migcheck.verify.results import RevisionResult
+            from migcheck.verify.review import link_base_from
+            from migcheck.verify.run import run_verify
+            from migcheck.verify.shard import parse as parse_shard
+            from migcheck.verify.walk import VerifyOptions
 
         ini = find_ini(path)
         settings = load_settings(ini.parent)
