@@ -141,7 +141,7 @@ def server_starting(
     The block calls the function it is given when it needs the server: that waits for the start
     and returns the server, or raises what the start raised. ``migcheck verify`` starts the
     server this way before it imports Alembic and its walk, so the two overlap (an embedded
-    start takes about 0.16 s, those imports 0.85 s on a 2-core machine). Leaving the block,
+    start takes about 0.16 s, those imports about 0.6 s on a 2-core machine). Leaving the block,
     however it is left, waits for a start still under way, then cleans up as
     :func:`start_server` does.
     """
