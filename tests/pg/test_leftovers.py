@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +27,8 @@ from migcheck.pg.embedded import SHM, WORK_PREFIX, sweep_leftovers
 from migcheck.pg.leftovers import PAUSE_ENV
 
 CHILD = r"""
-import sys
+import faulthandler, signal, sys
+faulthandler.register(signal.SIGUSR1)  # where it hangs, should it not end (see _kill_at)
 from migcheck.pg import start_server
 with start_server("embedded", version=int(sys.argv[1])):
     print("started", flush=True)
@@ -141,7 +143,14 @@ def _kill_at(
         os.killpg(child.pid, sig)
     else:
         child.send_signal(sig)
-    child.communicate(timeout=60)
+    try:
+        child.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        child.send_signal(signal.SIGUSR1)  # its threads' stacks, on its stderr
+        time.sleep(1)
+        child.kill()
+        _, err = child.communicate()
+        pytest.fail(f"the child did not end within 60 s of {sig.name} at {phase}:\n{err[-4000:]}")
     return child.pid
 
 
