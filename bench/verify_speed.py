@@ -16,7 +16,9 @@ revisions) or ``central`` (the same mix, but every new table has a foreign key t
    ``PYTHONDONTWRITEBYTECODE=1`` would otherwise compile its ~100 modules on every start.
 
 Prints ms per revision for each size side by side, the ratios migcheck / pytest-alembic, and
-how migcheck's ms per revision grew from the smallest size.
+how migcheck's ms per revision grew from the smallest size. With ``--repeat R``, each of R rounds
+times every size once, in the order given, and the fastest of the rounds is kept: a machine's
+drift over the minutes a run lasts then weighs on every size alike.
 
     python bench/verify_speed.py --sizes 100,400,1600
     python bench/verify_speed.py --sizes 100,400 --shape mixed --skip-fresh
@@ -413,36 +415,53 @@ class Row:
     peer_cold: float | None = None
 
 
-def measure(size: int, args: argparse.Namespace) -> Row:
-    """Generate a history of ``size`` revisions and time both tools on it."""
+def measure(sizes: list[int], args: argparse.Namespace) -> list[Row]:
+    """Generate a history of each size and time both tools on each, the sizes interleaved.
+
+    Each round runs every size once, in order, and the fastest of the rounds is kept: a machine
+    that slows down or speeds up over the minutes a run takes then weighs on every size alike,
+    which the growth column needs (sizes timed one after the other showed the machine's drift).
+    """
     from migcheck.pg import start_server
 
-    root = Path(tempfile.mkdtemp(prefix="migcheck-bench-"))
-    ini = generate(root, size, args.seed, args.shape)
-    per = 1000.0 / size
-    walk = peer = float("inf")
+    rounds = args.repeat or 1
+    roots = [Path(tempfile.mkdtemp(prefix="migcheck-bench-")) for _ in sizes]
+    inis = [
+        generate(root, size, args.seed, args.shape) for root, size in zip(roots, sizes, strict=True)
+    ]
+    walks = [float("inf")] * len(sizes)
+    peers = [float("inf")] * len(sizes)
     with start_server() as server:
-        for _ in range(args.repeat or 1):  # the fastest of each, alternating the two tools
-            took, result = run_migcheck(ini, server)
-            walk = min(walk, took)
-            if not args.skip_pytest_alembic:
-                peer = min(peer, run_pytest_alembic(ini, server))
-    if not result.ok:  # type: ignore[attr-defined]
-        sys.exit(f"the generated {size}-revision history should pass: {root}")
-    row = Row(size, walk * per, None if args.skip_pytest_alembic else peer * per)
+        for round_ in range(rounds):
+            for index, (size, ini) in enumerate(zip(sizes, inis, strict=True)):
+                took, result = run_migcheck(ini, server)
+                if not result.ok:  # type: ignore[attr-defined]
+                    sys.exit(f"the generated {size}-revision history should pass: {ini.parent}")
+                walks[index] = min(walks[index], took)
+                if not args.skip_pytest_alembic:
+                    peers[index] = min(peers[index], run_pytest_alembic(ini, server))
+                print(f"round {round_ + 1}/{rounds}: {size} revisions in process", file=sys.stderr)
+    rows = [
+        Row(size, walk * 1000 / size, None if args.skip_pytest_alembic else peer * 1000 / size)
+        for size, walk, peer in zip(sizes, walks, peers, strict=True)
+    ]
     if not args.skip_fresh:
         compile_bytecode()
-    for _ in range(args.repeat or 1) if not args.skip_fresh else ():
-        cli, report = time_migcheck_cli(ini)
-        summary = report["summary"]
-        assert isinstance(summary, dict) and summary["passed"] == size, "the history should pass"
-        row.cli = min(row.cli or cli * per, cli * per)
-        if not args.skip_pytest_alembic:
-            cold = time_pytest_alembic_cli(ini) * per
-            row.peer_cold = min(row.peer_cold or cold, cold)
+        for round_ in range(rounds):
+            for row, ini in zip(rows, inis, strict=True):
+                per = 1000.0 / row.size
+                cli, report = time_migcheck_cli(ini)
+                summary = report["summary"]
+                assert isinstance(summary, dict) and summary["passed"] == row.size, "should pass"
+                row.cli = min(row.cli or cli * per, cli * per)
+                if not args.skip_pytest_alembic:
+                    cold = time_pytest_alembic_cli(ini) * per
+                    row.peer_cold = min(row.peer_cold or cold, cold)
+                print(f"round {round_ + 1}/{rounds}: {row.size} revisions fresh", file=sys.stderr)
     if not args.keep:
-        shutil.rmtree(root, ignore_errors=True)
-    return row
+        for root in roots:
+            shutil.rmtree(root, ignore_errors=True)
+    return rows
 
 
 def _cell(value: float | None) -> str:
@@ -508,11 +527,7 @@ def main() -> None:
         return
 
     sizes = [args.revisions] if args.revisions else [int(n) for n in args.sizes.split(",")]
-    rows = []
-    for size in sizes:
-        rows.append(measure(size, args))
-        print(f"measured {size} revisions", file=sys.stderr)
-    print(table(rows, args.shape, args.repeat or 1))
+    print(table(measure(sizes, args), args.shape, args.repeat or 1))
 
 
 if __name__ == "__main__":
