@@ -302,11 +302,8 @@ def verify(
             options,
             name=name,
             x_args=x_args,
-            pg_backend=pg_backend,
-            pg_version=pg_version,
-            database_url=database_url,
             progress=progress,
-            server=server,
+            server=server,  # started above from --pg-backend, --pg-version, --database-url
         )
     render_options: dict[str, dict[str, Any]] = {
         "text": {"verbose": verbose},
